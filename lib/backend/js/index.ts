@@ -1,0 +1,13 @@
+// The pure-TypeScript backend: the same contract as the native one, one thread.
+import type { Backend } from '../backend.js';
+import { gemm } from './gemm.js';
+
+/** The JS fallback backend. */
+export const jsBackend: Backend = {
+  name: 'js',
+  info: () => ({ name: 'js', isa: 'js', threads: 1 }),
+  // JavaScript kernels run on the calling thread; the count is validated by the caller and ignored.
+  setThreads: () => {},
+  gemm: (transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue) =>
+    gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue?.bias ?? null, epilogue?.activation === 'relu'),
+};

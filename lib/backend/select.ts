@@ -1,0 +1,65 @@
+// Finds and loads the native addon, or falls back to the JS kernels and says
+// why. DENSENODE_BACKEND=js|native forces one; forcing native when it cannot
+// load is an error, never a silent fallback.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { NativeBinding } from '../../binding.js';
+import type { Backend } from './backend.js';
+import { jsBackend } from './js/index.js';
+import { nativeBackend } from './native.js';
+
+const require = createRequire(import.meta.url);
+// lib/backend/ (sources, under vitest) and dist/backend/ (compiled) are both two levels down.
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The loaded backend and why it was chosen. */
+export interface Selection {
+  backend: Backend;
+  reason: string;
+}
+
+const FIXES = [
+  'rebuild it from source: `npm rebuild densenode` (needs cmake >= 3.15 and a C++17 compiler)',
+  'or use the JS fallback: DENSENODE_BACKEND=js',
+].join('\n  ');
+
+function loadNative(): { binding: NativeBinding; file: string } {
+  const gypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+  // node-gyp-build looks in build/Release first, then prebuilds/<platform>-<arch>/.
+  const file = gypBuild.resolve(packageRoot);
+  return { binding: require(file) as NativeBinding, file };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
+/** Chooses the backend for this process (or worker) from DENSENODE_BACKEND and what loads. */
+export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
+  const requested = env.DENSENODE_BACKEND ?? '';
+  if (requested === 'js') return { backend: jsBackend, reason: 'forced by DENSENODE_BACKEND=js' };
+  if (requested !== '' && requested !== 'native') {
+    throw new Error(`densenode: expected 'js' or 'native' for DENSENODE_BACKEND, received '${requested}'`);
+  }
+  try {
+    const { binding, file } = loadNative();
+    const how = requested === 'native' ? 'forced by DENSENODE_BACKEND=native' : 'loaded';
+    return { backend: nativeBackend(binding), reason: `${how}: ${file}` };
+  } catch (error) {
+    const why = firstLine(error);
+    if (requested === 'native') {
+      throw new Error(`densenode: DENSENODE_BACKEND=native, but the native addon did not load: ${why}\n  ${FIXES}`);
+    }
+    process.stderr.write(`densenode: native addon unavailable (${why}); using the slower JS fallback. To fix, ${FIXES}\n`);
+    return { backend: jsBackend, reason: `native addon unavailable: ${why}` };
+  }
+}
+
+let selected: Selection | undefined;
+
+/** The backend of this process, chosen once on first use. */
+export function activeSelection(): Selection {
+  selected ??= selectBackend();
+  return selected;
+}
