@@ -18,13 +18,23 @@ export function describe(value: unknown): string {
   return 'an object';
 }
 
+/** The one argument error: "<fn>: expected <what> for <name>, received <received>". */
+export function invalidArgument<E extends TypeError | RangeError>(
+  Kind: new (message: string) => E,
+  fn: string,
+  name: string,
+  expected: string,
+  received: string,
+): E {
+  return new Kind(`${fn}: expected ${expected} for ${name}, received ${received}`);
+}
+
 /** A TypeError for an argument of the wrong type. */
 export function invalidType(fn: string, name: string, expected: string, actual: unknown): TypeError {
-  return new TypeError(`${fn}: expected ${expected} for ${name}, received ${describe(actual)}`);
+  return invalidArgument(TypeError, fn, name, expected, describe(actual));
 }
 
 /** A RangeError for an argument of the right type but outside its range. */
 export function invalidRange(fn: string, name: string, expected: string, actual: unknown): RangeError {
-  const shown = typeof actual === 'string' ? actual : describe(actual);
-  return new RangeError(`${fn}: expected ${expected} for ${name}, received ${shown}`);
+  return invalidArgument(RangeError, fn, name, expected, describe(actual));
 }

@@ -74,8 +74,7 @@ class Args {
       : info_(info), env_(info.Env()), fn_(fn) {
     if (info.Length() != count) {
       throw Napi::TypeError::New(env_, std::string(fn) + ": expected " + std::to_string(count) +
-                                           " arguments, received " +
-                                           std::to_string(info.Length()));
+                                           " arguments, received " + std::to_string(info.Length()));
     }
   }
 
@@ -122,8 +121,9 @@ class Args {
     }
     int64_t length = static_cast<int64_t>(array.ElementLength());
     if (length < need) {
-      ThrowRange(env_, fn_, name, "a Float32Array of at least " + std::to_string(need) +
-                                      " elements", "length " + std::to_string(length));
+      ThrowRange(env_, fn_, name,
+                 "a Float32Array of at least " + std::to_string(need) + " elements",
+                 "length " + std::to_string(length));
     }
     return array.Data();
   }
@@ -194,7 +194,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Args args(info, "setThreads", 1);
   int64_t n = args.Size(0, "n", 1);
-  if (n > 256) ThrowRange(info.Env(), "setThreads", "n", "an integer in [1, 256]", std::to_string(n));
+  if (n > 256)
+    ThrowRange(info.Env(), "setThreads", "n", "an integer in [1, 256]", std::to_string(n));
   densenode::pool_set_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }

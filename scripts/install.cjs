@@ -52,6 +52,8 @@ try {
   buildFromSource();
   console.log('densenode: built the native addon from source (build/Release/densenode.node)');
 } catch (error) {
-  console.log(`densenode: no prebuilt binary matches and the source build failed (${error.message}; see ${log}); the JS fallback will be used.`);
+  console.log(
+    `densenode: no prebuilt binary matches and the source build failed (${error.message}; see ${log}); the JS fallback will be used.`,
+  );
 }
 process.exit(0);

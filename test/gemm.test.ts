@@ -84,7 +84,8 @@ describe(`gemm on the ${process.env.DENSENODE_BACKEND ?? 'default'} backend`, ()
 
   it('handles the extreme small sizes 1, 7, 33 in every dimension', () => {
     let seed = 100;
-    for (const m of [1, 7, 33]) for (const n of [1, 7, 33]) for (const k of [1, 7, 33]) check({ transA: false, transB: false, m, n, k, alpha: 1, beta: 0.3 }, seed++);
+    for (const m of [1, 7, 33])
+      for (const n of [1, 7, 33]) for (const k of [1, 7, 33]) check({ transA: false, transB: false, m, n, k, alpha: 1, beta: 0.3 }, seed++);
   });
 
   it('matches on odd large sizes (257×131×1029) in all four transpose cases', () => {

@@ -18,10 +18,7 @@ export interface Selection {
   reason: string;
 }
 
-const FIXES = [
-  'rebuild it from source: `npm rebuild densenode` (needs cmake >= 3.15 and a C++17 compiler)',
-  'or use the JS fallback: DENSENODE_BACKEND=js',
-].join('\n  ');
+const FIX = 'rebuild it with `npm rebuild densenode` (needs cmake >= 3.15 and a C++17 compiler)';
 
 function loadNative(): { binding: NativeBinding; file: string } {
   const gypBuild = require('node-gyp-build') as { resolve(dir: string): string };
@@ -49,9 +46,13 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   } catch (error) {
     const why = firstLine(error);
     if (requested === 'native') {
-      throw new Error(`densenode: DENSENODE_BACKEND=native, but the native addon did not load: ${why}\n  ${FIXES}`);
+      throw new Error(
+        `densenode: DENSENODE_BACKEND=native, but the native addon did not load: ${why}. To fix, ${FIX}, or use DENSENODE_BACKEND=js.`,
+      );
     }
-    process.stderr.write(`densenode: native addon unavailable (${why}); using the slower JS fallback. To fix, ${FIXES}\n`);
+    process.stderr.write(
+      `densenode: native addon unavailable (${why}); using the slower JS fallback. To fix, ${FIX}; DENSENODE_BACKEND=js silences this.\n`,
+    );
     return { backend: jsBackend, reason: `native addon unavailable: ${why}` };
   }
 }

@@ -2,7 +2,7 @@
 // call. The native binding re-checks the same things (it must never crash);
 // checking here too gives the JS backend, which would silently read
 // `undefined` past an array's end, the same errors.
-import { invalidRange, invalidType } from '../errors.js';
+import { invalidArgument, invalidRange, invalidType } from '../errors.js';
 import type { GemmEpilogue } from './backend.js';
 
 const MAX_DIM = 2 ** 31 - 1;
@@ -25,10 +25,22 @@ function checkScalar(fn: string, name: string, value: unknown): void {
   if (!Number.isFinite(value)) throw invalidRange(fn, name, 'a finite number', value);
 }
 
+// Node 20 has no ArrayBuffer.prototype.detached; a detached buffer refuses new views.
+function isDetached(array: Float32Array): boolean {
+  if (array.buffer instanceof SharedArrayBuffer) return false;
+  try {
+    new Uint8Array(array.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function checkFloats(fn: string, name: string, value: unknown, need: number): Float32Array {
   if (!(value instanceof Float32Array)) throw invalidType(fn, name, 'a Float32Array', value);
   if (value.length < need) {
-    throw invalidRange(fn, name, `a Float32Array of at least ${need} elements`, `length ${value.length}`);
+    if (isDetached(value)) throw invalidArgument(TypeError, fn, name, 'a Float32Array', 'a Float32Array on a detached ArrayBuffer');
+    throw invalidArgument(RangeError, fn, name, `a Float32Array of at least ${need} elements`, `length ${value.length}`);
   }
   return value;
 }

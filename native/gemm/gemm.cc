@@ -3,9 +3,9 @@
 
 namespace densenode {
 
-void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-          float* C, int64_t ldc, const float* bias, bool relu) {
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+          const float* bias, bool relu) {
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       float acc = 0.0f;

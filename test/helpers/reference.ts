@@ -56,7 +56,8 @@ export function referenceGemm(
       if (bias) c += Number(bias[j]);
       if (relu) c = Math.max(0, c);
       values[i * n + j] = c;
-      magnitude[i * n + j] = Math.abs(alpha) * abs + Math.abs(beta * (beta === 0 ? 0 : Number(C[i * ldc + j]))) + (bias ? Math.abs(Number(bias[j])) : 0);
+      magnitude[i * n + j] =
+        Math.abs(alpha) * abs + Math.abs(beta * (beta === 0 ? 0 : Number(C[i * ldc + j]))) + (bias ? Math.abs(Number(bias[j])) : 0);
     }
   }
   return { values, magnitude };

@@ -104,14 +104,7 @@ function accumulateDots(
   }
 }
 
-function applyEpilogue(
-  m: number,
-  n: number,
-  C: FloatArray,
-  ldc: number,
-  bias: FloatArray | null,
-  relu: boolean,
-): void {
+function applyEpilogue(m: number, n: number, C: FloatArray, ldc: number, bias: FloatArray | null, relu: boolean): void {
   for (let i = 0; i < m; i++) {
     const row = i * ldc;
     for (let j = 0; j < n; j++) {
