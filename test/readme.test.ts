@@ -1,0 +1,32 @@
+// The README's TypeScript example runs as written against the built package.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from './helpers/backends.js';
+
+describe('README', () => {
+  it('has a Quick start with exactly two commands, the second being the test command', () => {
+    const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+    const quickStart = readme.split('## Quick start')[1]?.split('```sh')[1]?.split('```')[0] ?? '';
+    const commands = quickStart.trim().split('\n');
+    expect(commands).toHaveLength(2);
+    expect(commands[1]).toMatch(/^npm test\b/);
+    expect(readFileSync(join(packageRoot, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+
+  it('its usage example runs and computes what its comment says', () => {
+    const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+    const example = readme.split('```ts')[1]?.split('```')[0] ?? '';
+    expect(example).toContain("from 'densenode'");
+    const script = `${example.replace("'densenode'", JSON.stringify(join(packageRoot, 'dist', 'index.js')))}
+      const expected = [58, 64, 139, 154].map((v, j) => Math.max(0, v + [1, -200][j % 2]));
+      if (JSON.stringify(Array.from(C)) !== JSON.stringify(expected)) throw new Error('README example gave ' + C);`;
+    const file = join(packageRoot, 'build', 'readme-example.mjs');
+    writeFileSync(file, script);
+    const result = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+    rmSync(file);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
