@@ -1,12 +1,15 @@
-// GEMM throughput in GFLOP/s: native on 1 thread and on all threads, and the
-// JS fallback, on square products and the shapes of MLP training.
+// GEMM throughput in GFLOP/s: native on 1 thread and on all threads, the JS
+// fallback and (when installed) OpenBLAS, on square products and the shapes of
+// MLP training, with every figure also as a ratio to OpenBLAS.
 import { cpus } from 'node:os';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
+import { buildOpenBlas, runOpenBlas } from './openblas.mjs';
 import { medianSeconds, randomFloats, writeResults } from './timing.mjs';
 
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
 const allThreads = cpus().length;
+const budget = Number(process.env.BENCH_SECONDS ?? 1);
 
 // [label, transA, transB, m, n, k]
 const shapes = [
@@ -21,38 +24,74 @@ for (const [inputs, outputs] of [
   [256, 128],
   [128, 10],
 ]) {
-  shapes.push([`fwd  X·W   ${inputs}→${outputs}`, false, false, batch, outputs, inputs]);
-  shapes.push([`dW   Xᵀ·dZ ${inputs}→${outputs}`, true, false, inputs, outputs, batch]);
-  shapes.push([`dX   dZ·Wᵀ ${inputs}→${outputs}`, false, true, batch, inputs, outputs]);
+  shapes.push([`fwd X·W   ${inputs}→${outputs}`, false, false, batch, outputs, inputs]);
+  shapes.push([`dW  Xᵀ·dZ ${inputs}→${outputs}`, true, false, inputs, outputs, batch]);
+  shapes.push([`dX  dZ·Wᵀ ${inputs}→${outputs}`, false, true, batch, inputs, outputs]);
 }
 
-function gflops(backend, [, transA, transB, m, n, k], budget) {
+function gflops(backend, [, transA, transB, m, n, k], seconds) {
   const A = randomFloats(m * k, 1);
   const B = randomFloats(k * n, 2);
   const C = new Float32Array(m * n);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
-  const seconds = medianSeconds(() => backend.gemm(transA, transB, m, n, k, 1, A, lda, B, ldb, 0, C, n), budget);
-  return (2 * m * n * k) / seconds / 1e9;
+  const median = medianSeconds(() => backend.gemm(transA, transB, m, n, k, 1, A, lda, B, ldb, 0, C, n), seconds);
+  return (2 * m * n * k) / median / 1e9;
+}
+
+const openblas = buildOpenBlas();
+const dims = shapes.map(([, ...rest]) => rest);
+let blas1 = null;
+let blasAll = null;
+if (openblas.binary) {
+  blas1 = runOpenBlas(1, budget, dims);
+  blasAll = runOpenBlas(allThreads, budget, dims);
 }
 
 const rows = [];
-console.log(`gemm, GFLOP/s (median), native isa ${native.info().isa}, ${allThreads} cores`);
+const fmt = (v, digits = 1) => (v == null ? '-' : v.toFixed(digits));
+const ratio = (a, b) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
+console.log(`gemm, GFLOP/s (median of runs), native isa ${native.info().isa}, ${allThreads} cores`);
+console.log(openblas.binary ? `OpenBLAS core: ${blas1.corename}` : openblas.error);
 console.log(
-  `${'shape'.padEnd(24)} ${'native 1T'.padStart(10)} ${`native ${allThreads}T`.padStart(10)} ${'js'.padStart(8)} ${'native/js'.padStart(10)}`,
+  [
+    'shape'.padEnd(22),
+    'nat 1T'.padStart(7),
+    'BLAS 1T'.padStart(8),
+    'ratio'.padStart(6),
+    `nat ${allThreads}T`.padStart(7),
+    `BLAS ${allThreads}T`.padStart(8),
+    'ratio'.padStart(6),
+    'js'.padStart(6),
+    'nat/js'.padStart(7),
+    `${allThreads}T/1T`.padStart(6),
+  ].join(' '),
 );
-for (const shape of shapes) {
+shapes.forEach((shape, index) => {
   const [label, , , m, n, k] = shape;
   native.setThreads(1);
-  const one = gflops(native, shape, 1);
+  const one = gflops(native, shape, budget);
   native.setThreads(allThreads);
-  const all = gflops(native, shape, 1);
-  // The JS fallback at 2048³ takes tens of seconds a run; one run is enough.
-  const js = m * n * k > 1e9 ? null : gflops(jsBackend, shape, 2);
-  rows.push({ shape: label, m, n, k, native1: one, nativeAll: all, js });
-  const ratio = js ? (all / js).toFixed(1) : '-';
+  const all = gflops(native, shape, budget);
+  // The JS fallback at 2048³ takes seconds a run; its 1024³ figure stands for it.
+  const js = m * n * k > 1.1e9 ? null : gflops(jsBackend, shape, budget);
+  const b1 = blas1?.gflops[index] ?? null;
+  const bAll = blasAll?.gflops[index] ?? null;
+  rows.push({ shape: label, m, n, k, native1: one, nativeAll: all, js, openblas1: b1, openblasAll: bAll });
   console.log(
-    `${label.padEnd(24)} ${one.toFixed(1).padStart(10)} ${all.toFixed(1).padStart(10)} ${(js ? js.toFixed(2) : '-').padStart(8)} ${ratio.padStart(10)}`,
+    [
+      label.padEnd(22),
+      fmt(one).padStart(7),
+      fmt(b1).padStart(8),
+      ratio(one, b1).padStart(6),
+      fmt(all).padStart(7),
+      fmt(bAll).padStart(8),
+      ratio(all, bAll).padStart(6),
+      fmt(js, 2).padStart(6),
+      (js == null ? '-' : `${(all / js).toFixed(0)}x`).padStart(7),
+      ratio(all, one).padStart(6),
+    ].join(' '),
   );
-}
-console.log(`wrote ${writeResults('gemm', { isa: native.info().isa, threads: allThreads, rows })}`);
+});
+const file = writeResults('gemm', { isa: native.info().isa, threads: allThreads, openblas: blas1?.corename ?? null, rows });
+console.log(`wrote ${file}`);
