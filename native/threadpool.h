@@ -1,5 +1,21 @@
 #pragma once
+#include <cstdint>
+
 namespace densenode {
+
+// Work item callback: process items [begin, end) of a parallel_for.
+using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
+
+// One persistent pool per process. Default size: DENSENODE_THREADS (positive
+// integer) if set, else std::thread::hardware_concurrency(). The size counts
+// the calling thread, so n threads = n - 1 workers + the caller.
 void pool_set_threads(int n);
 int pool_threads();
+
+// Runs fn(ctx, i, i + 1) for every i in [0, count), spread over the pool; the
+// caller takes part and returns when all items are done. Safe to call from
+// several threads at once: if the pool is busy with another caller (or the
+// call is nested inside a pool job), the items run inline on the caller.
+void pool_parallel_for(int64_t count, RangeFn fn, void* ctx);
+
 }  // namespace densenode

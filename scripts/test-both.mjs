@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: the whole suite once on the native backend (forced, so a broken
-// build fails the run) and once on DENSENODE_BACKEND=js, then one summary line.
+// `npm test`: the C++ kernel tests once per ISA the CPU has, the whole vitest
+// suite once on the native backend (forced, so a broken build fails the run)
+// and once on DENSENODE_BACKEND=js, then one summary line over all of it.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,20 @@ mkdirSync('build', { recursive: true });
 let passed = 0;
 let failed = 0;
 let ok = true;
+
+console.log('=== native kernel tests (C++), each ISA forced in turn ===');
+const built = spawnSync('cmake', ['--build', 'build', '--target', 'densenode_native_tests'], { stdio: 'inherit' });
+ok &&= built.status === 0;
+for (const isa of built.status === 0 ? ['portable', 'avx2', 'avx512'] : []) {
+  // A forced ISA above what the CPU has falls back to the best below it.
+  const run = spawnSync(join('build', 'densenode_native_tests'), [], { encoding: 'utf8', env: { ...process.env, DENSENODE_ISA: isa } });
+  const summary = /(\d+) passed, (\d+) failed/.exec(run.stdout ?? '');
+  console.log(`native ${isa}: ${summary ? summary[0] : `no summary (exit ${run.status})`}`);
+  if (run.status !== 0) process.stdout.write(run.stdout + run.stderr);
+  passed += summary ? Number(summary[1]) : 0;
+  failed += summary ? Number(summary[2]) : 1;
+  ok &&= run.status === 0;
+}
 for (const backend of ['native', 'js']) {
   console.log(`\n=== vitest, DENSENODE_BACKEND=${backend} ===`);
   const report = join('build', `vitest-${backend}.json`);

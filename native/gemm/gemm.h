@@ -1,8 +1,6 @@
 #pragma once
 #include <cstdint>
-
 namespace densenode {
-
 // C = act(alpha * op(A) * op(B) + beta * C + bias), all row-major float32.
 // op(A) is m x k: A is stored m x k (lda >= k) or, when transA, k x m (lda >= m).
 // op(B) is k x n: B is stored k x n (ldb >= n) or, when transB, n x k (ldb >= k).
@@ -12,8 +10,5 @@ namespace densenode {
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
           const float* bias, bool relu);
-
-// The micro-kernel chosen at load: "avx512" | "avx2" | "portable".
-const char* gemm_isa();
-
+const char* gemm_isa();  // "avx512" | "avx2" | "portable" — the micro-kernel chosen at load
 }  // namespace densenode

@@ -1,19 +1,12 @@
 // GEMM in plain TypeScript: the fallback when no native binary loads, and a
 // float64 path for gradient checks (the same code runs on Float64Arrays).
+// op(A) and op(B)ᵀ are copied into float64 scratch with contiguous rows, so
+// every transpose case becomes the same dot-product kernel over monomorphic
+// Float64Arrays (V8 optimises one shape far better than four).
+import { scratch } from './scratch.js';
 
 /** A row-major float buffer: Float32Array on the hot path, Float64Array for checks. */
 export type FloatArray = Float32Array | Float64Array;
-
-// op(A) and op(B)ᵀ are copied into float64 scratch with contiguous rows, so
-// every transpose case becomes the same dot-product kernel over monomorphic
-// Float64Arrays (V8 optimises one shape far better than four). The scratch is
-// grown when needed and reused: a call allocates nothing in steady state.
-let packedA: Float64Array = new Float64Array(0);
-let packedB: Float64Array = new Float64Array(0);
-
-function scratch(current: Float64Array, length: number): Float64Array {
-  return current.length >= length ? current : new Float64Array(Math.max(length, current.length * 2));
-}
 
 /**
  * C = act(alpha·op(A)·op(B) + beta·C + bias); shapes as in Backend.gemm.
@@ -38,8 +31,8 @@ export function gemm(
 ): void {
   scaleRows(m, n, beta, C, ldc);
   if (alpha !== 0 && k > 0) {
-    packedA = scratch(packedA, m * k);
-    packedB = scratch(packedB, n * k);
+    const packedA = scratch('gemm.A', m * k);
+    const packedB = scratch('gemm.B', n * k);
     packRows(transA, m, k, A, lda, packedA);
     packRows(!transB, n, k, B, ldb, packedB);
     accumulateDots(m, n, k, alpha, packedA, packedB, C, ldc);

@@ -1,0 +1,104 @@
+#include "cpu.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER)
+#include <immintrin.h>
+#include <intrin.h>
+#else
+#include <cpuid.h>
+#endif
+#endif
+
+namespace densenode {
+namespace {
+
+#if defined(__x86_64__) || defined(_M_X64)
+// XCR0 tells which register states the OS saves on context switch; a CPU flag
+// alone is not enough (a kernel without AVX-512 support would corrupt zmm).
+unsigned long long read_xcr0() {
+#if defined(_MSC_VER)
+  return _xgetbv(0);
+#else
+  unsigned eax = 0, edx = 0;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+#endif
+}
+
+bool os_saves_xsave_state() {
+#if defined(_MSC_VER)
+  int r[4];
+  __cpuid(r, 1);
+  return (r[2] >> 27) & 1;  // OSXSAVE
+#else
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  return (c >> 27) & 1;
+#endif
+}
+
+Isa detect_hw() {
+  if (!os_saves_xsave_state()) return Isa::Portable;
+  const unsigned long long xcr0 = read_xcr0();
+  const bool ymm_ok = (xcr0 & 0x6) == 0x6;    // SSE + AVX state
+  const bool zmm_ok = (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM_Hi256, Hi16_ZMM
+#if defined(_MSC_VER)
+  // MSVC has no __builtin_cpu_supports; leaf 7 bits are checked directly.
+  int r[4];
+  __cpuidex(r, 7, 0);
+  const bool avx2 = (r[1] >> 5) & 1, f = (r[1] >> 16) & 1, dq = (r[1] >> 17) & 1,
+             bw = (r[1] >> 30) & 1, vl = (r[1] >> 31) & 1;
+  __cpuid(r, 1);
+  const bool fma = (r[2] >> 12) & 1;
+#else
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2"), fma = __builtin_cpu_supports("fma");
+  const bool f = __builtin_cpu_supports("avx512f"), vl = __builtin_cpu_supports("avx512vl"),
+             bw = __builtin_cpu_supports("avx512bw"), dq = __builtin_cpu_supports("avx512dq");
+#endif
+  if (zmm_ok && f && vl && bw && dq && avx2 && fma) return Isa::Avx512;
+  if (ymm_ok && avx2 && fma) return Isa::Avx2;
+  return Isa::Portable;
+}
+#else
+Isa detect_hw() { return Isa::Portable; }
+#endif
+
+Isa detect() {
+  Isa best = detect_hw();
+  // DENSENODE_ISA can only lower the choice: asking for more than the hardware
+  // has falls back to the best supported ISA not above the request.
+  if (const char* env = std::getenv("DENSENODE_ISA")) {
+    Isa want = best;
+    if (std::strcmp(env, "portable") == 0)
+      want = Isa::Portable;
+    else if (std::strcmp(env, "avx2") == 0)
+      want = Isa::Avx2;
+    else if (std::strcmp(env, "avx512") == 0)
+      want = Isa::Avx512;
+    if (want < best) best = want;
+  }
+  return best;
+}
+
+}  // namespace
+
+Isa cpu_selected_isa() {
+  static const Isa isa = detect();  // magic static: computed once, thread-safe
+  return isa;
+}
+
+const char* cpu_isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    default: return "portable";
+  }
+}
+
+const char* cpu_best_isa() { return cpu_isa_name(cpu_selected_isa()); }
+
+}  // namespace densenode

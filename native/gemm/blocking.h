@@ -1,0 +1,29 @@
+#pragma once
+// Block sizes per ISA. Caches of the target (AMD EPYC, measured on the dev VM:
+// L1d 48 KiB 12-way, L2 1 MiB per core, large shared L3). MR x NR is the
+// register tile, KC the depth of one rank-KC update, MC x KC the packed A
+// block, KC x NC the B panel. KC/MC were chosen by sweeping 1024^3 and 2048^3
+// on one thread (bench notes in the report): KC 128..1024 x MC 126..504.
+namespace densenode {
+
+struct Blocking {
+  int mr, nr, mc, kc, nc;
+};
+
+// avx512: 14x32 tile = 28 zmm accumulators + 2 B vectors + 1 broadcast (<= 32 regs).
+//   KC 512: the kernel needs only ~13 B/cycle, so a B sliver streaming from L2
+//     is fine; a deep KC halves the C-tile read/write passes (swept: 512 best,
+//     ~180 vs ~160 GFLOP/s for 256).
+//   MC 378 (=14*27): 378x512 A block = 756 KiB, ~3/4 of the 1 MiB L2.
+//   NC 4096: 512x4096 B panel = 8 MiB, fits the shared L3 per thread.
+constexpr Blocking kBlockAvx512{14, 32, 378, 512, 4096};
+// avx2: 6x16 tile = 12 ymm accumulators + 2 B + 1 broadcast (<= 16 regs).
+//   KC 512: 32 KiB B sliver, fits L1. MC 378 (=6*63): 756 KiB A block in L2.
+constexpr Blocking kBlockAvx2{6, 16, 378, 512, 4096};
+// portable: 6x8 tile = 12 SSE/NEON accumulators, same cache reasoning as avx2.
+constexpr Blocking kBlockPortable{6, 8, 378, 512, 4096};
+
+constexpr int kMaxMR = 14;  // largest mr above: sizes the on-stack edge tile
+constexpr int kMaxNR = 32;  // largest nr above
+
+}  // namespace densenode

@@ -1,0 +1,40 @@
+// Portable micro-kernel, 6 x 8, plain C++ written so the compiler can keep the
+// accumulator in vector registers (SSE2 on x86-64, NEON on arm64). No flags.
+#include "blocking.h"
+#include "kernels.h"
+
+namespace densenode {
+
+namespace {
+constexpr int MR = kBlockPortable.mr;
+constexpr int NR = kBlockPortable.nr;
+}  // namespace
+
+// kc steps of a 6-row A sliver (op(A)(i,p) = a[i*rs + p*cs]) times a kc x 8
+// B sliver (row stride b_step), epilogue into the 6 x 8 tile c (row stride ldc).
+void kernel_portable(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                     float* c, int64_t ldc, const Epilogue& ep) {
+  float acc[MR][NR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    float bv[NR];
+    for (int j = 0; j < NR; ++j) bv[j] = b[j];
+    for (int i = 0; i < MR; ++i) {
+      const float ai = a[i * al.rs];
+      for (int j = 0; j < NR; ++j) acc[i][j] += ai * bv[j];
+    }
+    a += al.cs;
+    b += b_step;
+  }
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c + i * ldc;
+    for (int j = 0; j < NR; ++j) {
+      float v = ep.alpha * acc[i][j];
+      if (ep.beta != 0.0f) v += ep.beta * ci[j];
+      if (ep.bias) v += ep.bias[j];
+      if (ep.relu) v = v > 0.0f ? v : 0.0f;
+      ci[j] = v;
+    }
+  }
+}
+
+}  // namespace densenode

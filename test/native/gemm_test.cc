@@ -1,0 +1,220 @@
+// Standalone correctness test for densenode::gemm against a float64 reference.
+// Run once per ISA: DENSENODE_ISA=portable|avx2|avx512 ./gemm_test
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "gemm/gemm.h"
+#include "threadpool.h"
+
+using densenode::gemm;
+
+namespace {
+
+int g_pass = 0, g_fail = 0;
+std::mt19937_64 rng(12345);
+
+struct Case {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha, beta;
+  bool bias, relu;
+  int64_t pad_a, pad_b, pad_c;  // extra columns in the leading dimensions
+  bool nan_c;                   // pre-fill C with NaN (only with beta == 0)
+};
+
+struct Data {
+  std::vector<float> A, B, C, bias;
+  int64_t lda, ldb, ldc;
+};
+
+float rnd() { return std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng); }
+
+// Builds inputs; padding columns of C hold a sentinel to detect stray writes.
+Data make(const Case& c) {
+  Data d;
+  const int64_t arows = c.ta ? c.k : c.m, acols = c.ta ? c.m : c.k;
+  const int64_t brows = c.tb ? c.n : c.k, bcols = c.tb ? c.k : c.n;
+  d.lda = acols + c.pad_a;
+  d.ldb = bcols + c.pad_b;
+  d.ldc = c.n + c.pad_c;
+  // Exact-size allocations: the last row has no padding, so any read past
+  // the matrix shows up under AddressSanitizer.
+  d.A.resize((arows - 1) * d.lda + acols);
+  d.B.resize((brows - 1) * d.ldb + bcols);
+  d.C.resize((c.m - 1) * d.ldc + c.n);
+  for (auto& v : d.A) v = rnd();
+  for (auto& v : d.B) v = rnd();
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t j = 0; j < d.ldc && i * d.ldc + j < int64_t(d.C.size()); ++j)
+      d.C[i * d.ldc + j] = j < c.n ? (c.nan_c ? std::numeric_limits<float>::quiet_NaN() : rnd()) : 777.0f;
+  if (c.bias) {
+    d.bias.resize(c.n);
+    for (auto& v : d.bias) v = rnd();
+  }
+  return d;
+}
+
+void run(const Case& c, Data& d) {
+  gemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, d.A.data(), d.lda, d.B.data(), d.ldb, c.beta, d.C.data(),
+       d.ldc, c.bias ? d.bias.data() : nullptr, c.relu);
+}
+
+// Compares d.C (after run) with the float64 reference computed from C0.
+bool check(const Case& c, const Data& d, const std::vector<float>& C0, const char* what) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  for (int64_t i = 0; i < c.m; ++i) {
+    for (int64_t j = 0; j < d.ldc && i * d.ldc + j < int64_t(d.C.size()); ++j) {
+      const float got = d.C[i * d.ldc + j];
+      if (j >= c.n) {
+        if (got != 777.0f) {
+          std::printf("FAIL %s: wrote padding C[%lld][%lld]\n", what, (long long)i, (long long)j);
+          return false;
+        }
+        continue;
+      }
+      double acc = 0, mag = 0;
+      for (int64_t p = 0; p < c.k; ++p) {
+        const double a = c.ta ? d.A[p * d.lda + i] : d.A[i * d.lda + p];
+        const double b = c.tb ? d.B[j * d.ldb + p] : d.B[p * d.ldb + j];
+        acc += a * b;
+        mag += std::fabs(a * b);
+      }
+      double ref = double(c.alpha) * acc;
+      mag *= std::fabs(c.alpha);
+      if (c.beta != 0.0f) {
+        ref += double(c.beta) * C0[i * d.ldc + j];
+        mag += std::fabs(c.beta * C0[i * d.ldc + j]);
+      }
+      if (c.bias) {
+        ref += d.bias[j];
+        mag += std::fabs(d.bias[j]);
+      }
+      if (c.relu && ref < 0) ref = 0;
+      // Error bound of a length-k float32 dot product plus the epilogue ops.
+      const double tol = 2.0 * eps * double(c.k + 4) * mag + 1e-30;
+      if (!(std::fabs(got - ref) <= tol)) {
+        std::printf("FAIL %s: ta=%d tb=%d m=%lld n=%lld k=%lld alpha=%g beta=%g bias=%d relu=%d "
+                    "C[%lld][%lld]=%.9g ref=%.9g tol=%.3g\n",
+                    what, c.ta, c.tb, (long long)c.m, (long long)c.n, (long long)c.k, c.alpha, c.beta,
+                    c.bias, c.relu, (long long)i, (long long)j, got, ref, tol);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+void expect(bool ok) { ok ? ++g_pass : ++g_fail; }
+
+void test_case(const Case& c, const char* what) {
+  Data d = make(c);
+  const std::vector<float> C0 = d.C;
+  run(c, d);
+  expect(check(c, d, C0, what));
+}
+
+// Same inputs with 1 and 2 pool threads (and 2 threads again): bitwise equal.
+void test_threads_bitwise(const Case& c) {
+  Data d = make(c);
+  const std::vector<float> C0 = d.C;
+  densenode::pool_set_threads(1);
+  run(c, d);
+  const std::vector<float> one = d.C;
+  bool ok = check(c, d, C0, "threads=1");
+  for (int t : {2, 3}) {
+    densenode::pool_set_threads(t);
+    d.C = C0;
+    run(c, d);
+    if (std::memcmp(one.data(), d.C.data(), one.size() * sizeof(float)) != 0) {
+      std::printf("FAIL bitwise: threads=%d differs from 1 (m=%lld n=%lld k=%lld)\n", t,
+                  (long long)c.m, (long long)c.n, (long long)c.k);
+      ok = false;
+    }
+  }
+  densenode::pool_set_threads(2);
+  expect(ok);
+}
+
+// Several caller threads hammer the pool at once (like Node worker_threads):
+// every result must equal the single-caller one bitwise, with no deadlock.
+void test_concurrent_callers() {
+  const Case c{false, true, 300, 200, 150, 1.0f, 0.0f, true, true, 0, 0, 0, false};
+  Data ref = make(c);
+  run(c, ref);
+  bool ok = true;
+  std::vector<std::thread> ts;
+  std::vector<int> bad(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&, t] {
+      Data d = ref;
+      for (int it = 0; it < 30; ++it) {
+        std::fill(d.C.begin(), d.C.end(), 1.0f);
+        run(c, d);
+        if (std::memcmp(d.C.data(), ref.C.data(), d.C.size() * sizeof(float)) != 0) bad[t] = 1;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  for (int b : bad) ok = ok && !b;
+  if (!ok) std::printf("FAIL concurrent callers\n");
+  expect(ok);
+}
+
+}  // namespace
+
+int main() {
+  std::printf("isa=%s threads=%d\n", densenode::gemm_isa(), densenode::pool_threads());
+  densenode::pool_set_threads(2);
+  const float alphas[] = {0.0f, 1.0f, -0.5f}, betas[] = {0.0f, 1.0f, 0.3f};
+  std::uniform_int_distribution<int64_t> dim(1, 70), pad(0, 1), padsz(1, 9);
+
+  // Small shapes: every transpose pair x alpha x beta, sampled sizes 1..70.
+  for (int t = 0; t < 4; ++t)
+    for (float alpha : alphas)
+      for (float beta : betas)
+        for (int s = 0; s < 40; ++s) {
+          Case c{bool(t & 1), bool(t & 2), dim(rng), dim(rng), dim(rng), alpha, beta, bool(s & 1),
+                 bool(s & 2), pad(rng) * padsz(rng), pad(rng) * padsz(rng), pad(rng) * padsz(rng),
+                 beta == 0.0f && (s % 3 == 0)};
+          test_case(c, "small");
+        }
+  // Full sweep of one dimension at a time (covers every edge remainder).
+  for (int t = 0; t < 4; ++t)
+    for (int64_t s = 1; s <= 70; ++s) {
+      test_case(Case{bool(t & 1), bool(t & 2), s, 37, 29, 1.0f, 0.3f, true, false, 3, 0, 5, false}, "sweep-m");
+      test_case(Case{bool(t & 1), bool(t & 2), 23, s, 41, -0.5f, 0.0f, false, true, 0, 2, 0, true}, "sweep-n");
+      test_case(Case{bool(t & 1), bool(t & 2), 19, 45, s, 1.0f, 1.0f, true, true, 1, 1, 1, false}, "sweep-k");
+    }
+  // Odd large sizes across every transpose pair, with and without epilogue.
+  for (int t = 0; t < 4; ++t) {
+    test_case(Case{bool(t & 1), bool(t & 2), 257, 131, 1029, 1.0f, 0.0f, false, false, 0, 0, 0, true}, "large");
+    test_case(Case{bool(t & 1), bool(t & 2), 257, 131, 1029, -0.5f, 0.3f, true, true, 7, 3, 11, false}, "large-ld");
+  }
+  // Crosses MC, KC and NC block boundaries (n > 4096, m > 2*504, k > 2*256).
+  test_case(Case{false, false, 1030, 4130, 530, 1.0f, 0.3f, true, true, 0, 1, 2, false}, "blocks-NN");
+  test_case(Case{true, true, 530, 4100, 517, -0.5f, 0.0f, true, false, 5, 0, 0, true}, "blocks-TT");
+  // MLP training shapes (batch 128, 784-256-128-10).
+  const int64_t dims[] = {784, 256, 128, 10};
+  for (int l = 0; l < 3; ++l) {
+    const int64_t in = dims[l], out = dims[l + 1];
+    test_case(Case{false, false, 128, out, in, 1.0f, 0.0f, true, l < 2, 0, 0, 0, true}, "mlp-fwd");
+    test_case(Case{true, false, in, out, 128, 1.0f, 0.0f, false, false, 0, 0, 0, true}, "mlp-dW");
+    test_case(Case{false, true, 128, in, out, 1.0f, 0.0f, false, false, 0, 0, 0, true}, "mlp-dX");
+  }
+  // Bitwise identity for any thread count, across paths and transposes.
+  for (int t = 0; t < 4; ++t) {
+    test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 257, 131, 1029, 1.0f, 0.3f, true, true, 0, 0, 0, false});
+    test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 128, 784, 256, 1.0f, 0.0f, false, false, 0, 0, 0, true});
+    test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 1100, 300, 600, -0.5f, 1.0f, true, false, 3, 0, 1, false});
+  }
+  test_concurrent_callers();
+
+  std::printf("%d passed, %d failed\n", g_pass, g_fail);
+  return g_fail ? 1 : 0;
+}
