@@ -1,38 +1,52 @@
 // The public low-level API: the active backend's kernels, each call checked
-// first so both backends reject bad arguments with the same error.
-import type { BackendInfo, GemmEpilogue } from './backend/backend.js';
+// first (lib/backend/kernel-checks.ts) so both backends reject bad arguments
+// with the same error, and a bad call never reaches native code unchecked.
+import type { Backend, BackendInfo } from './backend/backend.js';
+import { kernelChecks } from './backend/kernel-checks.js';
 import { activeSelection } from './backend/select.js';
-import { checkGemm, checkThreads } from './backend/validate.js';
 
-/** BLAS-style kernels on row-major Float32Arrays, writing into caller-owned outputs. */
-export const kernels = {
-  /**
-   * C = act(alpha·op(A)·op(B) + beta·C + bias), row-major, in place in C.
-   * op(A) is m×k (A stored k×m when transA); op(B) is k×n (B stored n×k when transB).
-   * lda/ldb/ldc are the row strides of the stored matrices, so sub-matrix views work.
-   * beta = 0 makes C write-only. `epilogue.bias` (n floats) and `epilogue.activation: 'relu'`
-   * turn a dense layer's forward pass into one call.
-   */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    A: Float32Array,
-    lda: number,
-    B: Float32Array,
-    ldb: number,
-    beta: number,
-    C: Float32Array,
-    ldc: number,
-    epilogue?: GemmEpilogue,
-  ): void {
-    checkGemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-    activeSelection().backend.gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-  },
-};
+/** Every kernel of the Backend contract (see lib/backend/backend.ts for each one's math and shapes). */
+export type Kernels = Omit<Backend, 'name' | 'info' | 'setThreads'>;
+type KernelName = keyof Kernels;
+
+function checked<K extends KernelName>(name: K): Kernels[K] {
+  const check = kernelChecks[name] as (...args: unknown[]) => void;
+  const run = (...args: unknown[]): unknown => {
+    check(...args);
+    return (activeSelection().backend[name] as (...a: unknown[]) => unknown)(...args);
+  };
+  return run as Kernels[K];
+}
+
+const names: KernelName[] = [
+  'gemm',
+  'batchNormForwardTrain',
+  'batchNormForwardInfer',
+  'batchNormBackward',
+  'activationForward',
+  'activationBackward',
+  'softmaxForward',
+  'softmaxBackward',
+  'sigmoidCrossEntropy',
+  'softmaxCrossEntropyLabels',
+  'softmaxCrossEntropy',
+  'meanSquaredError',
+  'dropoutApply',
+  'columnSums',
+  'axpy',
+  'findNonFinite',
+  'sgdUpdate',
+  'momentumUpdate',
+  'rmspropUpdate',
+  'adamUpdate',
+];
+
+/**
+ * BLAS-style kernels on row-major Float32Arrays, writing into caller-owned outputs:
+ * gemm (with a bias + ReLU epilogue), batch-norm, activations, softmax, losses from
+ * logits, dropout, column sums, axpy, a non-finite scan and optimizer updates.
+ */
+export const kernels = Object.fromEntries(names.map((name) => [name, checked(name)])) as Kernels;
 
 /** Which backend runs the kernels, its GEMM micro-kernel, its thread count and why it was chosen. */
 export function backendInfo(): BackendInfo {
@@ -42,5 +56,6 @@ export function backendInfo(): BackendInfo {
 
 /** Sets the native thread pool's size (1..256); the JS backend always runs on one thread. */
 export function setThreads(n: number): void {
-  activeSelection().backend.setThreads(checkThreads(n));
+  kernelChecks.setThreads(n);
+  activeSelection().backend.setThreads(n);
 }

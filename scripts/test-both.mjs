@@ -12,19 +12,26 @@ let passed = 0;
 let failed = 0;
 let ok = true;
 
-console.log('=== native kernel tests (C++), each ISA forced in turn ===');
-const built = spawnSync('cmake', ['--build', 'build', '--target', 'densenode_native_tests'], { stdio: 'inherit' });
-ok &&= built.status === 0;
-for (const isa of built.status === 0 ? ['portable', 'avx2', 'avx512'] : []) {
-  // A forced ISA above what the CPU has falls back to the best below it.
-  const run = spawnSync(join('build', 'densenode_native_tests'), [], { encoding: 'utf8', env: { ...process.env, DENSENODE_ISA: isa } });
+// A C++ test binary prints "N passed, M failed" as its last line.
+function runNativeTest(label, binary, env) {
+  const run = spawnSync(join('build', binary), [], { encoding: 'utf8', env: { ...process.env, ...env } });
   const summary = /(\d+) passed, (\d+) failed/.exec(run.stdout ?? '');
-  console.log(`native ${isa}: ${summary ? summary[0] : `no summary (exit ${run.status})`}`);
-  if (run.status !== 0) process.stdout.write(run.stdout + run.stderr);
+  console.log(`${label}: ${summary ? summary[0] : `no summary (exit ${run.status})`}`);
+  if (run.status !== 0) process.stdout.write((run.stdout ?? '') + (run.stderr ?? ''));
   passed += summary ? Number(summary[1]) : 0;
   failed += summary ? Number(summary[2]) : 1;
   ok &&= run.status === 0;
 }
+
+console.log('=== native kernel tests (C++): GEMM with each ISA forced in turn, then the layer kernels ===');
+const built = spawnSync('cmake', ['--build', 'build', '--target', 'densenode_native_tests'], { stdio: 'inherit' });
+ok &&= built.status === 0;
+if (built.status === 0) {
+  // A forced ISA above what the CPU has falls back to the best below it.
+  for (const isa of ['portable', 'avx2', 'avx512']) runNativeTest(`native gemm ${isa}`, 'densenode_gemm_test', { DENSENODE_ISA: isa });
+  runNativeTest('native kernels', 'densenode_kernels_test', {});
+}
+
 for (const backend of ['native', 'js']) {
   console.log(`\n=== vitest, DENSENODE_BACKEND=${backend} ===`);
   const report = join('build', `vitest-${backend}.json`);

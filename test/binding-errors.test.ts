@@ -83,7 +83,7 @@ describe('native binding argument checks', () => {
 
   it('setThreads and info check their arguments', () => {
     const call = binding.setThreads as unknown as (...args: unknown[]) => void;
-    expect(() => call(0)).toThrow('setThreads: expected an integer >= 1 and <= 2147483647 for n, received 0');
+    expect(() => call(0)).toThrow('setThreads: expected an integer >= 1 and <= 256 for n, received 0');
     expect(() => call(1000)).toThrow(RangeError);
     expect(() => call('2')).toThrow(TypeError);
     expect(() => call()).toThrow(TypeError);

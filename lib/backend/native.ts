@@ -1,4 +1,5 @@
-// Wraps the loaded addon in the Backend contract.
+// Wraps the loaded addon in the Backend contract. Apart from gemm's epilogue
+// object, the binding's functions already have the Backend's signatures.
 import type { NativeBinding } from '../../binding.js';
 import type { Backend } from './backend.js';
 
@@ -13,5 +14,24 @@ export function nativeBackend(binding: NativeBinding): Backend {
     setThreads: (n) => binding.setThreads(n),
     gemm: (transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue) =>
       binding.gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue?.bias ?? null, epilogue?.activation === 'relu'),
+    batchNormForwardTrain: binding.batchNormForwardTrain,
+    batchNormForwardInfer: binding.batchNormForwardInfer,
+    batchNormBackward: binding.batchNormBackward,
+    activationForward: binding.activationForward,
+    activationBackward: binding.activationBackward,
+    softmaxForward: binding.softmaxForward,
+    softmaxBackward: binding.softmaxBackward,
+    sigmoidCrossEntropy: binding.sigmoidCrossEntropy,
+    softmaxCrossEntropyLabels: binding.softmaxCrossEntropyLabels,
+    softmaxCrossEntropy: binding.softmaxCrossEntropy,
+    meanSquaredError: binding.meanSquaredError,
+    dropoutApply: binding.dropoutApply,
+    columnSums: binding.columnSums,
+    axpy: binding.axpy,
+    findNonFinite: binding.findNonFinite,
+    sgdUpdate: binding.sgdUpdate,
+    momentumUpdate: binding.momentumUpdate,
+    rmspropUpdate: binding.rmspropUpdate,
+    adamUpdate: binding.adamUpdate,
   };
 }

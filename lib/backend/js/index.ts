@@ -1,6 +1,11 @@
 // The pure-TypeScript backend: the same contract as the native one, one thread.
 import type { Backend } from '../backend.js';
+import { activationBackward, activationForward, softmaxBackward, softmaxForward } from './activations.js';
+import { batchNormBackward, batchNormForwardInfer, batchNormForwardTrain } from './batchnorm.js';
+import { axpy, columnSums, dropoutApply, findNonFinite } from './elementwise.js';
 import { gemm } from './gemm.js';
+import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy, softmaxCrossEntropyLabels } from './losses.js';
+import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 
 /** The JS fallback backend. */
 export const jsBackend: Backend = {
@@ -10,4 +15,23 @@ export const jsBackend: Backend = {
   setThreads: () => {},
   gemm: (transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue) =>
     gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue?.bias ?? null, epilogue?.activation === 'relu'),
+  batchNormForwardTrain,
+  batchNormForwardInfer,
+  batchNormBackward,
+  activationForward,
+  activationBackward,
+  softmaxForward,
+  softmaxBackward,
+  sigmoidCrossEntropy,
+  softmaxCrossEntropyLabels,
+  softmaxCrossEntropy,
+  meanSquaredError,
+  dropoutApply,
+  columnSums,
+  axpy,
+  findNonFinite,
+  sgdUpdate,
+  momentumUpdate,
+  rmspropUpdate,
+  adamUpdate,
 };

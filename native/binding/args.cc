@@ -1,0 +1,183 @@
+// Argument checks shared by every export of the binding (see args.h).
+#include "binding/args.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace densenode::binding {
+
+namespace {
+
+std::string FormatNumber(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", d);
+  return text;
+}
+
+const char* TypedArrayName(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float32_array: return "a Float32Array";
+    case napi_float64_array: return "a Float64Array";
+    case napi_int32_array: return "an Int32Array";
+    case napi_uint32_array: return "a Uint32Array";
+    case napi_uint8_array: return "a Uint8Array";
+    case napi_int8_array: return "an Int8Array";
+    case napi_uint8_clamped_array: return "a Uint8ClampedArray";
+    case napi_int16_array: return "an Int16Array";
+    case napi_uint16_array: return "a Uint16Array";
+    default: return "a TypedArray of another type";
+  }
+}
+
+}  // namespace
+
+std::string Describe(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return v.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_number: return FormatNumber(v.As<Napi::Number>().DoubleValue());
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    default: break;
+  }
+  if (v.IsTypedArray()) return TypedArrayName(v.As<Napi::TypedArray>().TypedArrayType());
+  if (v.IsArray()) return "an Array";
+  if (v.IsArrayBuffer()) return "an ArrayBuffer";
+  return "an object";
+}
+
+Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count)
+    : info_(info), env_(info.Env()), fn_(fn) {
+  if (info.Length() != count) {
+    throw Napi::TypeError::New(env_, std::string(fn) + ": expected " + std::to_string(count) +
+                                         " arguments, received " + std::to_string(info.Length()));
+  }
+}
+
+void Args::Type(const char* name, const std::string& expected, const std::string& actual) const {
+  throw Napi::TypeError::New(
+      env_, std::string(fn_) + ": expected " + expected + " for " + name + ", received " + actual);
+}
+
+void Args::Range(const char* name, const std::string& expected, const std::string& actual) const {
+  throw Napi::RangeError::New(
+      env_, std::string(fn_) + ": expected " + expected + " for " + name + ", received " + actual);
+}
+
+bool Args::Bool(size_t i, const char* name) const {
+  Napi::Value v = info_[i];
+  if (!v.IsBoolean()) Type(name, "a boolean", Describe(v));
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string Args::String(size_t i, const char* name) const {
+  Napi::Value v = info_[i];
+  if (!v.IsString()) Type(name, "a string", Describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+int64_t Args::Size(size_t i, const char* name, int64_t min, int64_t max) const {
+  Napi::Value v = info_[i];
+  std::string expected = "an integer >= " + std::to_string(min);
+  if (!v.IsNumber()) Type(name, expected, Describe(v));
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) ||
+      d > static_cast<double>(max)) {
+    Range(name, expected + " and <= " + std::to_string(max), Describe(v));
+  }
+  return static_cast<int64_t>(d);
+}
+
+int64_t Args::Leading(size_t i, const char* name, int64_t cols, const char* colsName) const {
+  int64_t ld = Size(i, name, 1);
+  if (ld < cols) {
+    Range(name, std::string("an integer >= ") + colsName + " (" + std::to_string(cols) + ")",
+          std::to_string(ld));
+  }
+  return ld;
+}
+
+float Args::Scalar(size_t i, const char* name) const {
+  Napi::Value v = info_[i];
+  if (!v.IsNumber()) Type(name, "a finite number", Describe(v));
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) Range(name, "a finite number", Describe(v));
+  return static_cast<float>(d);
+}
+
+float Args::ScalarIn(size_t i, const char* name, double lo, double hi, bool loOpen,
+                     bool hiOpen) const {
+  std::string expected = std::string("a number in ") + (loOpen ? "(" : "[") + FormatNumber(lo) +
+                         ", " + FormatNumber(hi) + (hiOpen ? ")" : "]");
+  Napi::Value v = info_[i];
+  if (!v.IsNumber()) Type(name, expected, Describe(v));
+  double d = v.As<Napi::Number>().DoubleValue();
+  bool above = loOpen ? d > lo : d >= lo;
+  bool below = hiOpen ? d < hi : d <= hi;
+  if (!(above && below)) Range(name, expected, Describe(v));
+  return static_cast<float>(d);
+}
+
+Napi::TypedArray Args::TypedArray(size_t i, const char* name, napi_typedarray_type type,
+                                  const char* typeName, bool optional) const {
+  Napi::Value v = info_[i];
+  std::string expected = std::string(typeName) + (optional ? " or null" : "");
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
+    Type(name, expected, Describe(v));
+  }
+  Napi::TypedArray array = v.As<Napi::TypedArray>();
+  Napi::Value buffer = array.ArrayBuffer();
+  // A SharedArrayBuffer can never be detached; only a plain ArrayBuffer is checked.
+  if (buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) {
+    Type(name, expected, std::string(typeName) + " on a detached ArrayBuffer");
+  }
+  return array;
+}
+
+int64_t Args::CheckLength(const Napi::TypedArray& array, const char* name, const char* typeName,
+                          int64_t need) const {
+  int64_t length = static_cast<int64_t>(array.ElementLength());
+  if (length < need) {
+    Range(name, std::string(typeName) + " of at least " + std::to_string(need) + " elements",
+          "length " + std::to_string(length));
+  }
+  return length;
+}
+
+View<float> Args::Floats(size_t i, const char* name, int64_t need) const {
+  Napi::TypedArray array = TypedArray(i, name, napi_float32_array, "a Float32Array", false);
+  CheckLength(array, name, "a Float32Array", need);
+  return {array.As<Napi::Float32Array>().Data(), need, name};
+}
+
+View<float> Args::OptionalFloats(size_t i, const char* name, int64_t need) const {
+  Napi::Value v = info_[i];
+  if (v.IsNull()) return {nullptr, 0, name};
+  Napi::TypedArray array = TypedArray(i, name, napi_float32_array, "a Float32Array", true);
+  CheckLength(array, name, "a Float32Array", need);
+  return {array.As<Napi::Float32Array>().Data(), need, name};
+}
+
+View<int32_t> Args::Int32s(size_t i, const char* name, int64_t need) const {
+  Napi::TypedArray array = TypedArray(i, name, napi_int32_array, "an Int32Array", false);
+  CheckLength(array, name, "an Int32Array", need);
+  return {array.As<Napi::Int32Array>().Data(), need, name};
+}
+
+View<uint8_t> Args::Bytes(size_t i, const char* name, int64_t need) const {
+  Napi::TypedArray array = TypedArray(i, name, napi_uint8_array, "a Uint8Array", false);
+  CheckLength(array, name, "a Uint8Array", need);
+  return {array.As<Napi::Uint8Array>().Data(), need, name};
+}
+
+void Args::Overlap(const char* out, const char* other, bool sameOk) const {
+  throw Napi::RangeError::New(env_, std::string(fn_) + ": " + out + " must not overlap " + other +
+                                        (sameOk ? " (it may be the very same array)" : ""));
+}
+
+}  // namespace densenode::binding

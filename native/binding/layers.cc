@@ -1,0 +1,222 @@
+// Batch-norm, activations, softmax, dropout, column sums, axpy and the
+// non-finite scan (native/batchnorm.h, native/elementwise.h state the math).
+#include "batchnorm.h"
+#include "binding/args.h"
+#include "elementwise.h"
+
+namespace densenode::binding {
+namespace {
+
+Activation ActivationArg(const Args& args, size_t i) {
+  std::string name = args.String(i, "kind");
+  if (name == "linear") return Activation::Linear;
+  if (name == "relu") return Activation::Relu;
+  if (name == "leakyRelu") return Activation::LeakyRelu;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  args.Range("kind", "'linear', 'relu', 'leakyRelu', 'tanh' or 'sigmoid'", "'" + name + "'");
+}
+
+// batchNormForwardTrain(batch, features, x, gamma, beta, epsilon, momentum,
+//   runningMean, runningVar, savedMean, savedInvStd, y, relu)
+Napi::Value BatchNormForwardTrain(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormForwardTrain", 13);
+  int64_t batch = args.Size(0, "batch", 1);
+  int64_t features = args.Size(1, "features");
+  int64_t count = batch * features;
+  auto x = args.Floats(2, "x", count);
+  auto gamma = args.Floats(3, "gamma", features);
+  auto beta = args.Floats(4, "beta", features);
+  float epsilon = args.ScalarIn(5, "epsilon", 0, 1, true);
+  float momentum = args.ScalarIn(6, "momentum", 0, 1);
+  auto runningMean = args.Floats(7, "runningMean", features);
+  auto runningVar = args.Floats(8, "runningVar", features);
+  auto savedMean = args.Floats(9, "savedMean", features);
+  auto savedInvStd = args.Floats(10, "savedInvStd", features);
+  auto y = args.Floats(11, "y", count);
+  bool relu = args.Bool(12, "relu");
+  args.Disjoint(y, x, true);
+  for (const auto* out : {&runningMean, &runningVar, &savedMean, &savedInvStd, &y}) {
+    for (const auto* other :
+         {&x, &gamma, &beta, &runningMean, &runningVar, &savedMean, &savedInvStd, &y}) {
+      if (out != other && !(out == &y && other == &x)) args.Disjoint(*out, *other);
+    }
+  }
+  batchnorm_forward_train(batch, features, x.data, gamma.data, beta.data, epsilon, momentum,
+                          runningMean.data, runningVar.data, savedMean.data, savedInvStd.data,
+                          y.data, relu);
+  return info.Env().Undefined();
+}
+
+// batchNormForwardInfer(batch, features, x, gamma, beta, runningMean, runningVar, epsilon, y, relu)
+Napi::Value BatchNormForwardInfer(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormForwardInfer", 10);
+  int64_t batch = args.Size(0, "batch");
+  int64_t features = args.Size(1, "features");
+  int64_t count = batch * features;
+  auto x = args.Floats(2, "x", count);
+  auto gamma = args.Floats(3, "gamma", features);
+  auto beta = args.Floats(4, "beta", features);
+  auto runningMean = args.Floats(5, "runningMean", features);
+  auto runningVar = args.Floats(6, "runningVar", features);
+  float epsilon = args.ScalarIn(7, "epsilon", 0, 1, true);
+  auto y = args.Floats(8, "y", count);
+  bool relu = args.Bool(9, "relu");
+  args.Disjoint(y, x, true);
+  args.Disjoint(y, gamma);
+  args.Disjoint(y, beta);
+  args.Disjoint(y, runningMean);
+  args.Disjoint(y, runningVar);
+  batchnorm_forward_infer(batch, features, x.data, gamma.data, beta.data, runningMean.data,
+                          runningVar.data, epsilon, y.data, relu);
+  return info.Env().Undefined();
+}
+
+// batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta)
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormBackward", 11);
+  int64_t batch = args.Size(0, "batch", 1);
+  int64_t features = args.Size(1, "features");
+  int64_t count = batch * features;
+  auto x = args.Floats(2, "x", count);
+  auto y = args.OptionalFloats(3, "y", count);
+  auto dy = args.Floats(4, "dy", count);
+  auto gamma = args.Floats(5, "gamma", features);
+  auto savedMean = args.Floats(6, "savedMean", features);
+  auto savedInvStd = args.Floats(7, "savedInvStd", features);
+  auto dx = args.Floats(8, "dx", count);
+  auto dgamma = args.Floats(9, "dgamma", features);
+  auto dbeta = args.Floats(10, "dbeta", features);
+  args.Disjoint(dx, dy, true);
+  for (const auto* out : {&dx, &dgamma, &dbeta}) {
+    for (const auto* other : {&x, &y, &gamma, &savedMean, &savedInvStd, &dx, &dgamma, &dbeta}) {
+      if (out != other) args.Disjoint(*out, *other);
+    }
+  }
+  args.Disjoint(dgamma, dy);
+  args.Disjoint(dbeta, dy);
+  batchnorm_backward(batch, features, x.data, y.data, dy.data, gamma.data, savedMean.data,
+                     savedInvStd.data, dx.data, dgamma.data, dbeta.data);
+  return info.Env().Undefined();
+}
+
+// activationForward(kind, count, x, y, slope)
+Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
+  Args args(info, "activationForward", 5);
+  Activation kind = ActivationArg(args, 0);
+  int64_t count = args.Size(1, "count");
+  auto x = args.Floats(2, "x", count);
+  auto y = args.Floats(3, "y", count);
+  float slope = args.ScalarIn(4, "slope", 0, 1, false, true);
+  args.Disjoint(y, x, true);
+  activation_forward(kind, count, x.data, y.data, slope);
+  return info.Env().Undefined();
+}
+
+// activationBackward(kind, count, y, dy, dx, slope)
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "activationBackward", 6);
+  Activation kind = ActivationArg(args, 0);
+  int64_t count = args.Size(1, "count");
+  auto y = args.Floats(2, "y", count);
+  auto dy = args.Floats(3, "dy", count);
+  auto dx = args.Floats(4, "dx", count);
+  float slope = args.ScalarIn(5, "slope", 0, 1, false, true);
+  args.Disjoint(dx, dy, true);
+  args.Disjoint(dx, y);
+  activation_backward(kind, count, y.data, dy.data, dx.data, slope);
+  return info.Env().Undefined();
+}
+
+// softmaxForward(rows, cols, x, y)
+Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
+  Args args(info, "softmaxForward", 4);
+  int64_t rows = args.Size(0, "rows");
+  int64_t cols = args.Size(1, "cols", 1);
+  auto x = args.Floats(2, "x", rows * cols);
+  auto y = args.Floats(3, "y", rows * cols);
+  args.Disjoint(y, x, true);
+  softmax_forward(rows, cols, x.data, y.data);
+  return info.Env().Undefined();
+}
+
+// softmaxBackward(rows, cols, y, dy, dx)
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "softmaxBackward", 5);
+  int64_t rows = args.Size(0, "rows");
+  int64_t cols = args.Size(1, "cols", 1);
+  auto y = args.Floats(2, "y", rows * cols);
+  auto dy = args.Floats(3, "dy", rows * cols);
+  auto dx = args.Floats(4, "dx", rows * cols);
+  args.Disjoint(dx, dy, true);
+  args.Disjoint(dx, y);
+  softmax_backward(rows, cols, y.data, dy.data, dx.data);
+  return info.Env().Undefined();
+}
+
+// dropoutApply(count, x, mask, keep, y)
+Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
+  Args args(info, "dropoutApply", 5);
+  int64_t count = args.Size(0, "count");
+  auto x = args.Floats(1, "x", count);
+  auto mask = args.Bytes(2, "mask", count);
+  float keep = args.ScalarIn(3, "keep", 0, 1, true);
+  auto y = args.Floats(4, "y", count);
+  args.Disjoint(y, x, true);
+  args.Disjoint(y, mask);
+  dropout_apply(count, x.data, mask.data, keep, y.data);
+  return info.Env().Undefined();
+}
+
+// columnSums(rows, cols, x, ld, alpha, beta, out)
+Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
+  Args args(info, "columnSums", 7);
+  int64_t rows = args.Size(0, "rows");
+  int64_t cols = args.Size(1, "cols");
+  int64_t ld = args.Leading(3, "ld", cols, "cols");
+  auto x = args.Floats(2, "x", Span(rows, cols, ld));
+  float alpha = args.Scalar(4, "alpha");
+  float beta = args.Scalar(5, "beta");
+  auto out = args.Floats(6, "out", cols);
+  args.Disjoint(out, x);
+  column_sums(rows, cols, x.data, ld, alpha, beta, out.data);
+  return info.Env().Undefined();
+}
+
+// axpy(count, a, x, y): y += a * x
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Args args(info, "axpy", 4);
+  int64_t count = args.Size(0, "count");
+  float a = args.Scalar(1, "a");
+  auto x = args.Floats(2, "x", count);
+  auto y = args.Floats(3, "y", count);
+  args.Disjoint(y, x);
+  axpy(count, a, x.data, y.data);
+  return info.Env().Undefined();
+}
+
+// findNonFinite(count, x) -> index of the first NaN/Inf, or -1
+Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
+  Args args(info, "findNonFinite", 2);
+  int64_t count = args.Size(0, "count");
+  auto x = args.Floats(1, "x", count);
+  return Napi::Number::New(info.Env(), static_cast<double>(find_nonfinite(count, x.data)));
+}
+
+}  // namespace
+
+void RegisterLayers(Napi::Env env, Napi::Object exports) {
+  exports.Set("batchNormForwardTrain", Napi::Function::New(env, BatchNormForwardTrain));
+  exports.Set("batchNormForwardInfer", Napi::Function::New(env, BatchNormForwardInfer));
+  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward));
+  exports.Set("activationForward", Napi::Function::New(env, ActivationForward));
+  exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward));
+  exports.Set("softmaxForward", Napi::Function::New(env, SoftmaxForward));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
+  exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
+  exports.Set("axpy", Napi::Function::New(env, Axpy));
+  exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite));
+}
+
+}  // namespace densenode::binding

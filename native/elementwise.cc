@@ -1,0 +1,242 @@
+// Element-wise kernels: activations, softmax, dropout, column sums, axpy and
+// the non-finite scan. (The losses from logits live in losses.cc.)
+//
+// Large inputs are split over the pool in fixed chunks (kernel_chunks.h), and
+// only across independent outputs, so any thread count gives the same bits.
+#include "elementwise.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+
+#include "kernel_chunks.h"
+
+namespace densenode {
+namespace {
+
+constexpr int64_t kChunk = 16384;            // elements per work item (64 KB of floats)
+constexpr int64_t kParallelLight = 1 << 16;  // memory-bound loops: ~64K elements before 2 cores pay
+constexpr int64_t kParallelHeavy = 1 << 13;  // an expf/tanhf per element: ~8K elements (tens of us)
+
+// Stable logistic: exp of a non-positive argument only, so no overflow and
+// no 1/(1+inf) for z = -100.
+inline float sigmoid(float z) {
+  const float e = std::exp(-std::fabs(z));
+  return z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+}  // namespace
+
+// x, y: [count]
+void activation_forward(Activation f, int64_t count, const float* x, float* y, float slope) {
+  switch (f) {
+    case Activation::Linear:
+      if (x == y) return;
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        std::memcpy(y + b, x + b, static_cast<size_t>(e - b) * sizeof(float));
+      });
+      return;
+    case Activation::Relu:
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        // "v < 0 ? 0 : v" keeps a NaN a NaN (it must reach find_nonfinite).
+        for (int64_t i = b; i < e; ++i) {
+          const float v = x[i];
+          y[i] = v < 0.0f ? 0.0f : v;
+        }
+      });
+      return;
+    case Activation::LeakyRelu:
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        const float s = slope;  // a local: y could alias the closure's copy
+        for (int64_t i = b; i < e; ++i) {
+          // max(v,0) + s * min(v,0), written as the min/max patterns GCC
+          // vectorises (a plain "v > 0 ? v : s*v" is left scalar).
+          const float v = x[i];
+          const float pos = v < 0.0f ? 0.0f : v;
+          const float neg = v > 0.0f ? 0.0f : v;
+          y[i] = pos + s * neg;
+        }
+      });
+      return;
+    case Activation::Tanh:
+      detail::for_chunks(count, kChunk, kParallelHeavy, [=](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
+      });
+      return;
+    case Activation::Sigmoid:
+      detail::for_chunks(count, kChunk, kParallelHeavy, [=](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) y[i] = sigmoid(x[i]);
+      });
+      return;
+  }
+}
+
+// y, dy, dx: [count]. The derivative is taken from the forward output y.
+void activation_backward(Activation f, int64_t count, const float* y, const float* dy, float* dx,
+                         float slope) {
+  switch (f) {
+    case Activation::Linear:
+      if (dx == dy) return;
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        std::memcpy(dx + b, dy + b, static_cast<size_t>(e - b) * sizeof(float));
+      });
+      return;
+    case Activation::Relu:
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const float d = dy[i];
+          dx[i] = y[i] > 0.0f ? d : 0.0f;
+        }
+      });
+      return;
+    case Activation::LeakyRelu:
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        const float s = slope;
+        for (int64_t i = b; i < e; ++i) {
+          const float d = dy[i];
+          const bool up = y[i] > 0.0f;
+          const float pos = up ? d : 0.0f;
+          const float neg = up ? 0.0f : d;
+          dx[i] = pos + s * neg;
+        }
+      });
+      return;
+    case Activation::Tanh:
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+      });
+      return;
+    case Activation::Sigmoid:
+      detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * (y[i] * (1.0f - y[i]));
+      });
+      return;
+  }
+}
+
+// Rows per work item for the row-wise kernels: ~kChunk elements, >= 1 row.
+// Depends on the shape only, never on the thread count.
+static int64_t rows_per_chunk(int64_t cols) { return cols >= kChunk ? 1 : kChunk / cols; }
+
+// x, y: [rows, cols]
+void softmax_forward(int64_t rows, int64_t cols, const float* x, float* y) {
+  if (rows <= 0 || cols <= 0) return;
+  const int64_t rpc = rows_per_chunk(cols);
+  detail::for_chunks(rows, rpc, kParallelHeavy / cols + 1, [=](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      float mx = xr[0];
+      for (int64_t j = 1; j < cols; ++j) mx = xr[j] > mx ? xr[j] : mx;
+      double sum = 0.0;  // every term is in (0, 1]: the sum is >= 1, never 0
+      for (int64_t j = 0; j < cols; ++j) {
+        const float e = std::exp(xr[j] - mx);
+        yr[j] = e;
+        sum += e;
+      }
+      const float inv = static_cast<float>(1.0 / sum);
+      for (int64_t j = 0; j < cols; ++j) yr[j] *= inv;
+    }
+  });
+}
+
+// y, dy, dx: [rows, cols]
+void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx) {
+  if (rows <= 0 || cols <= 0) return;
+  const int64_t rpc = rows_per_chunk(cols);
+  detail::for_chunks(rows, rpc, kParallelLight / cols + 1, [=](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* yr = y + r * cols;
+      const float* dyr = dy + r * cols;
+      float* dxr = dx + r * cols;
+      double dot = 0.0;  // read all of dy before dx (which may alias it) is written
+      for (int64_t j = 0; j < cols; ++j) dot += static_cast<double>(dyr[j]) * yr[j];
+      const float d = static_cast<float>(dot);
+      for (int64_t j = 0; j < cols; ++j) dxr[j] = yr[j] * (dyr[j] - d);
+    }
+  });
+}
+
+// x, y: [count]; mask: [count] of 0/1 bytes
+void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float keep, float* y) {
+  const float inv_keep = 1.0f / keep;
+  detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+    // The literal x * mask / keep: a dropped NaN stays NaN rather than being hidden.
+    for (int64_t i = b; i < e; ++i) y[i] = x[i] * static_cast<float>(mask[i]) * inv_keep;
+  });
+}
+
+// x: [rows, cols] with row stride ld; out: [cols]
+void column_sums(int64_t rows, int64_t cols, const float* x, int64_t ld, float alpha, float beta,
+                 float* out) {
+  if (cols <= 0) return;
+  // Work items are column blocks; within a block the rows are summed in
+  // order, 16 rows at a time in float (contiguous, vectorised across the
+  // columns) and each 16-row partial is added into a double total.
+  constexpr int64_t kBlock = 128;
+  constexpr int64_t kRowGroup = 16;
+  const int64_t parallel_min = rows * cols >= kParallelLight ? 0 : cols + 1;
+  detail::for_chunks(cols, kBlock, parallel_min, [=](int64_t c0, int64_t c1) {
+    const int64_t nb = c1 - c0;
+    double total[kBlock];
+    float part[kBlock];
+    for (int64_t j = 0; j < nb; ++j) total[j] = 0.0;
+    for (int64_t i0 = 0; i0 < rows; i0 += kRowGroup) {
+      const int64_t i1 = rows - i0 < kRowGroup ? rows : i0 + kRowGroup;
+      for (int64_t j = 0; j < nb; ++j) part[j] = 0.0f;
+      for (int64_t i = i0; i < i1; ++i) {
+        const float* xr = x + i * ld + c0;
+        for (int64_t j = 0; j < nb; ++j) part[j] += xr[j];
+      }
+      for (int64_t j = 0; j < nb; ++j) total[j] += part[j];
+    }
+    float* o = out + c0;
+    if (beta == 0.0f) {
+      for (int64_t j = 0; j < nb; ++j) o[j] = alpha * static_cast<float>(total[j]);
+    } else {
+      for (int64_t j = 0; j < nb; ++j) o[j] = beta * o[j] + alpha * static_cast<float>(total[j]);
+    }
+  });
+}
+
+// x, y: [count]
+void axpy(int64_t count, float a, const float* x, float* y) {
+  detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] += a * x[i];
+  });
+}
+
+// x: [count]
+int64_t find_nonfinite(int64_t count, const float* x) {
+  // Each chunk finds its own first hit; the answer is the minimum over chunks,
+  // the same whichever thread scanned which chunk.
+  std::atomic<int64_t> first{count};
+  detail::for_chunks(count, kChunk, kParallelLight, [&](int64_t b, int64_t e) {
+    if (b >= first.load(std::memory_order_relaxed)) return;  // an earlier chunk already hit
+    constexpr int64_t kStep = 1024;
+    for (int64_t s = b; s < e; s += kStep) {
+      const int64_t t = e - s < kStep ? e : s + kStep;
+      // Branch-free test of the exponent bits (all ones = Inf or NaN), so the
+      // common all-finite case vectorises; rescan only a block that hit.
+      uint32_t hit = 0;
+      for (int64_t i = s; i < t; ++i) {
+        uint32_t u;
+        std::memcpy(&u, x + i, sizeof u);
+        hit |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+      }
+      if (!hit) continue;
+      for (int64_t i = s; i < t; ++i) {
+        if (!std::isfinite(x[i])) {
+          int64_t cur = first.load(std::memory_order_relaxed);
+          while (i < cur && !first.compare_exchange_weak(cur, i, std::memory_order_relaxed)) {
+          }
+          return;
+        }
+      }
+    }
+  });
+  const int64_t r = first.load();
+  return r < count ? r : -1;
+}
+
+}  // namespace densenode

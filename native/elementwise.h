@@ -1,0 +1,57 @@
+#pragma once
+#include <cstdint>
+
+namespace densenode {
+
+enum class Activation : int { Linear = 0, Relu = 1, LeakyRelu = 2, Tanh = 3, Sigmoid = 4 };
+
+// y = f(x) over count elements; y may alias x. slope is leaky ReLU's negative slope (0 <= slope <
+// 1).
+void activation_forward(Activation f, int64_t count, const float* x, float* y, float slope);
+
+// dx = dy * f'(x), computed from the forward OUTPUT y: relu y > 0; leaky y > 0 ? 1 : slope;
+// tanh 1 - y^2; sigmoid y (1 - y); linear 1. dx may alias dy.
+void activation_backward(Activation f, int64_t count, const float* y, const float* dy, float* dx,
+                         float slope);
+
+// Row-wise softmax of x: [rows, cols] contiguous, max-subtracted. y may alias x.
+void softmax_forward(int64_t rows, int64_t cols, const float* x, float* y);
+// dx_ij = y_ij * (dy_ij - Σ_k dy_ik y_ik). dx may alias dy.
+void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx);
+
+// Losses from logits z: [rows, cols] contiguous. Each returns the SUM of the
+// per-element (BCE, MSE) or per-row (CE) losses, accumulated in double; the
+// caller divides for a mean. probs (nullable) receives the output activation;
+// dz (nullable) receives scale * dLoss/dz. dz may alias z. Stable for |z| up to
+// and beyond 100: no log(0), no exp overflow.
+//   sigmoid + BCE: loss = Σ max(z,0) - z*y + log1p(exp(-|z|));   dz = scale * (sigmoid(z) - y)
+double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
+                        float* probs, float* dz);
+//   softmax + CE, integer labels in [0, cols) (the caller validated them):
+//   loss = Σ_i (logsumexp(z_i) - z_i,label_i);   dz = scale * (softmax(z) - onehot)
+double loss_softmax_ce_labels(int64_t rows, int64_t cols, const float* z, const int32_t* labels,
+                              float scale, float* probs, float* dz);
+//   softmax + CE, dense targets y (one-hot or probabilities):
+//   loss = Σ_i Σ_j y_ij (logsumexp(z_i) - z_ij);   dz = scale * (softmax(z) * Σ_j y_ij - y)
+double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const float* y,
+                             float scale, float* probs, float* dz);
+//   linear + MSE: loss = Σ (z - y)^2;   dz = scale * 2 * (z - y)
+double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz);
+
+// Inverted dropout: y = x * mask / keep, mask a 0/1 byte per element (drawn by
+// the TypeScript layer's seeded PRNG). The same call applies the same mask to
+// dy in the backward pass. y may alias x. 0 < keep <= 1.
+void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float keep, float* y);
+
+// out_j = beta * out_j + alpha * Σ_i x_ij for x: [rows, cols] with row stride ld
+// (bias gradients). beta == 0 makes out write-only.
+void column_sums(int64_t rows, int64_t cols, const float* x, int64_t ld, float alpha, float beta,
+                 float* out);
+
+// y += a * x over count elements (the L2 term: dW += (lambda/m) * W).
+void axpy(int64_t count, float a, const float* x, float* y);
+
+// Index of the first NaN or +-Inf in x, or -1 (to report bad data before it spreads).
+int64_t find_nonfinite(int64_t count, const float* x);
+
+}  // namespace densenode

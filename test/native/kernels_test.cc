@@ -1,0 +1,740 @@
+// Tests of the batch-norm, element-wise, loss and optimizer kernels against
+// float64 references written independently here (naive loops, no blocking).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "batchnorm.h"
+#include "elementwise.h"
+#include "optimizers.h"
+#include "threadpool.h"
+
+using namespace densenode;
+using dvec = std::vector<double>;
+using fvec = std::vector<float>;
+
+static int g_checks = 0, g_failures = 0;
+
+static void check(bool ok, const std::string& what) {
+  ++g_checks;
+  if (!ok) {
+    ++g_failures;
+    std::printf("FAIL: %s\n", what.c_str());
+  }
+}
+
+// max |got - ref| <= tol * max(1, max |ref|): a norm-wise relative error.
+static void check_close(const float* got, const double* ref, int64_t n, double tol,
+                        const std::string& what) {
+  double scale = 1.0, err = 0.0;
+  int64_t worst = -1;
+  for (int64_t i = 0; i < n; ++i) scale = std::fmax(scale, std::fabs(ref[i]));
+  for (int64_t i = 0; i < n; ++i) {
+    const double e = std::fabs(static_cast<double>(got[i]) - ref[i]);
+    if (!(e <= err)) {  // also catches NaN
+      err = std::isnan(e) ? INFINITY : e;
+      worst = i;
+    }
+  }
+  const bool ok = err <= tol * scale;
+  if (!ok) {
+    std::printf("  %s: err %.3g > %.3g at %lld (got %.9g ref %.9g)\n", what.c_str(), err,
+                tol * scale, static_cast<long long>(worst), got[worst], ref[worst]);
+  }
+  check(ok, what);
+}
+
+static void check_close_scalar(double got, double ref, double tol, const std::string& what) {
+  const bool ok = std::fabs(got - ref) <= tol * std::fmax(1.0, std::fabs(ref));
+  if (!ok) std::printf("  %s: got %.12g ref %.12g\n", what.c_str(), got, ref);
+  check(ok, what);
+}
+
+static std::mt19937 rng(12345);
+static fvec randn(int64_t n, float mean = 0.0f, float sd = 1.0f) {
+  std::normal_distribution<float> d(mean, sd);
+  fvec v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+static dvec to_d(const fvec& v) { return dvec(v.begin(), v.end()); }
+static std::string shape(int64_t a, int64_t b) {
+  return "[" + std::to_string(a) + "," + std::to_string(b) + "]";
+}
+
+// ---------------------------------------------------------------- batch norm
+
+struct BnRef {
+  dvec y, mean, var, inv_std;
+};
+
+// The textbook forward in double, straight from the header's formulas.
+static BnRef ref_bn_forward(int64_t B, int64_t F, const dvec& x, const dvec& gamma,
+                            const dvec& beta, double eps, bool relu) {
+  BnRef r{dvec(B * F), dvec(F), dvec(F), dvec(F)};
+  for (int64_t j = 0; j < F; ++j) {
+    double s = 0;
+    for (int64_t i = 0; i < B; ++i) s += x[i * F + j];
+    r.mean[j] = s / B;
+    double q = 0;
+    for (int64_t i = 0; i < B; ++i) q += (x[i * F + j] - r.mean[j]) * (x[i * F + j] - r.mean[j]);
+    r.var[j] = q / B;
+    r.inv_std[j] = 1.0 / std::sqrt(r.var[j] + eps);
+    for (int64_t i = 0; i < B; ++i) {
+      double v = gamma[j] * (x[i * F + j] - r.mean[j]) * r.inv_std[j] + beta[j];
+      r.y[i * F + j] = relu ? std::fmax(v, 0.0) : v;
+    }
+  }
+  return r;
+}
+
+// The header's backward formula in double. relu_y: forward output (or empty).
+static void ref_bn_backward(int64_t B, int64_t F, const dvec& x, const dvec& relu_y,
+                            const dvec& dy, const dvec& gamma, const dvec& mean,
+                            const dvec& inv_std, dvec& dx, dvec& dgamma, dvec& dbeta) {
+  dx.assign(B * F, 0);
+  dgamma.assign(F, 0);
+  dbeta.assign(F, 0);
+  auto g = [&](int64_t i, int64_t j) {
+    double d = dy[i * F + j];
+    return relu_y.empty() || relu_y[i * F + j] > 0 ? d : 0.0;
+  };
+  for (int64_t j = 0; j < F; ++j) {
+    for (int64_t i = 0; i < B; ++i) {
+      double xhat = (x[i * F + j] - mean[j]) * inv_std[j];
+      dbeta[j] += g(i, j);
+      dgamma[j] += g(i, j) * xhat;
+    }
+    for (int64_t i = 0; i < B; ++i) {
+      double xhat = (x[i * F + j] - mean[j]) * inv_std[j];
+      dx[i * F + j] = gamma[j] * inv_std[j] / B * (B * g(i, j) - dbeta[j] - xhat * dgamma[j]);
+    }
+  }
+}
+
+// Finite differences in double of L = Σ w_ij y_ij through ref_bn_forward,
+// against ref_bn_backward: validates the compact formula itself.
+static void test_bn_finite_difference(int64_t B, int64_t F) {
+  const double eps = 1e-3;
+  dvec x = to_d(randn(B * F, 0.5f, 2.0f)), gamma = to_d(randn(F, 1.0f, 0.3f)),
+       beta = to_d(randn(F)), w = to_d(randn(B * F));
+  auto loss = [&](const dvec& xx, const dvec& gg, const dvec& bb) {
+    BnRef r = ref_bn_forward(B, F, xx, gg, bb, eps, false);
+    double l = 0;
+    for (int64_t k = 0; k < B * F; ++k) l += w[k] * r.y[k];
+    return l;
+  };
+  BnRef r = ref_bn_forward(B, F, x, gamma, beta, eps, false);
+  dvec dx, dgamma, dbeta;
+  ref_bn_backward(B, F, x, {}, w, gamma, r.mean, r.inv_std, dx, dgamma, dbeta);
+  auto fd = [&](dvec& v, int64_t k, const dvec& ana) {
+    const double h = 1e-5 * std::fmax(1.0, std::fabs(v[k]));
+    const double keep = v[k];
+    v[k] = keep + h;
+    const double lp = loss(x, gamma, beta);
+    v[k] = keep - h;
+    const double lm = loss(x, gamma, beta);
+    v[k] = keep;
+    const double num = (lp - lm) / (2 * h);
+    return std::make_pair(num - ana[k], ana[k]);
+  };
+  double num2 = 0, den2 = 0;
+  for (int64_t k = 0; k < B * F; ++k) {
+    auto d = fd(x, k, dx);
+    num2 += d.first * d.first;
+    den2 += d.second * d.second;
+  }
+  for (int64_t k = 0; k < F; ++k) {
+    auto a = fd(gamma, k, dgamma), b = fd(beta, k, dbeta);
+    num2 += a.first * a.first + b.first * b.first;
+    den2 += a.second * a.second + b.second * b.second;
+  }
+  const double rel = std::sqrt(num2 / den2);
+  if (!(rel < 1e-6)) std::printf("  fd rel error %.3g\n", rel);
+  check(rel < 1e-6, "batchnorm backward formula vs finite differences " + shape(B, F));
+}
+
+static void test_batchnorm(int64_t B, int64_t F, bool relu, bool zero_var_cols) {
+  const std::string tag = shape(B, F) + (relu ? " relu" : "") + (zero_var_cols ? " zero-var" : "");
+  const float eps = 1e-3f, momentum = 0.99f;
+  fvec x = randn(B * F, 3.0f, 2.0f), gamma = randn(F, 1.0f, 0.5f), beta = randn(F),
+       dy = randn(B * F), rm = randn(F), rv(F);
+  for (auto& v : rv) v = 0.5f + std::fabs(randn(1)[0]);
+  if (zero_var_cols) {  // every other feature constant over the batch
+    for (int64_t j = 0; j < F; j += 2)
+      for (int64_t i = 0; i < B; ++i) x[i * F + j] = 0.1f * static_cast<float>(j + 1);
+  }
+  const BnRef r = ref_bn_forward(B, F, to_d(x), to_d(gamma), to_d(beta), eps, relu);
+
+  // Training forward, out of place and in place.
+  fvec y(B * F), rm1 = rm, rv1 = rv, smean(F), sinv(F);
+  batchnorm_forward_train(B, F, x.data(), gamma.data(), beta.data(), eps, momentum, rm1.data(),
+                          rv1.data(), smean.data(), sinv.data(), y.data(), relu);
+  check_close(y.data(), r.y.data(), B * F, 2e-5, "bn forward y " + tag);
+  check_close(smean.data(), r.mean.data(), F, 1e-6, "bn saved_mean " + tag);
+  check_close(sinv.data(), r.inv_std.data(), F, 2e-5, "bn saved_inv_std " + tag);
+  dvec rm_ref(F), rv_ref(F);
+  for (int64_t j = 0; j < F; ++j) {
+    rm_ref[j] = 0.99 * rm[j] + 0.01 * r.mean[j];
+    rv_ref[j] = 0.99 * rv[j] + 0.01 * r.var[j];
+  }
+  check_close(rm1.data(), rm_ref.data(), F, 1e-6, "bn running_mean " + tag);
+  check_close(rv1.data(), rv_ref.data(), F, 1e-6, "bn running_var " + tag);
+  if (B == 1) {
+    bool eq = true;
+    for (int64_t j = 0; j < F; ++j) eq &= y[j] == (relu ? std::fmax(beta[j], 0.0f) : beta[j]);
+    check(eq, "bn batch 1 gives y == beta exactly " + tag);
+  }
+  fvec yi = x, rm2 = rm, rv2 = rv, smean2(F), sinv2(F);
+  batchnorm_forward_train(B, F, yi.data(), gamma.data(), beta.data(), eps, momentum, rm2.data(),
+                          rv2.data(), smean2.data(), sinv2.data(), yi.data(), relu);
+  check(std::memcmp(yi.data(), y.data(), y.size() * 4) == 0, "bn forward in place == out " + tag);
+
+  // Inference forward against its own formula (with the original running stats).
+  dvec yinf(B * F);
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t j = 0; j < F; ++j) {
+      double v = static_cast<double>(gamma[j]) * (x[i * F + j] - static_cast<double>(rm[j])) /
+                     std::sqrt(static_cast<double>(rv[j]) + eps) +
+                 beta[j];
+      yinf[i * F + j] = relu ? std::fmax(v, 0.0) : v;
+    }
+  fvec y2(B * F);
+  batchnorm_forward_infer(B, F, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), eps,
+                          y2.data(), relu);
+  check_close(y2.data(), yinf.data(), B * F, 2e-5, "bn infer " + tag);
+  fvec y3 = x;
+  batchnorm_forward_infer(B, F, y3.data(), gamma.data(), beta.data(), rm.data(), rv.data(), eps,
+                          y3.data(), relu);
+  check(std::memcmp(y3.data(), y2.data(), y2.size() * 4) == 0, "bn infer in place " + tag);
+
+  // Backward (from the kernel's own saved stats, the reference formula in double).
+  dvec dx_ref, dg_ref, db_ref;
+  ref_bn_backward(B, F, to_d(x), relu ? to_d(y) : dvec{}, to_d(dy), to_d(gamma), to_d(smean),
+                  to_d(sinv), dx_ref, dg_ref, db_ref);
+  fvec dx(B * F), dg(F), db(F);
+  batchnorm_backward(B, F, x.data(), relu ? y.data() : nullptr, dy.data(), gamma.data(),
+                     smean.data(), sinv.data(), dx.data(), dg.data(), db.data());
+  check_close(dx.data(), dx_ref.data(), B * F, 1e-4, "bn backward dx " + tag);
+  check_close(dg.data(), dg_ref.data(), F, 2e-5, "bn backward dgamma " + tag);
+  check_close(db.data(), db_ref.data(), F, 2e-5, "bn backward dbeta " + tag);
+  if (B == 1) {
+    bool zero = true;
+    for (float v : dx) zero &= v == 0.0f;
+    check(zero, "bn batch 1 backward dx == 0 " + tag);
+  }
+  fvec dxi = dy, dg2(F), db2(F);
+  batchnorm_backward(B, F, x.data(), relu ? y.data() : nullptr, dxi.data(), gamma.data(),
+                     smean.data(), sinv.data(), dxi.data(), dg2.data(), db2.data());
+  check(std::memcmp(dxi.data(), dx.data(), dx.size() * 4) == 0, "bn backward dx aliasing dy " + tag);
+}
+
+// Hard statistics: |mean| >> std, tiny and huge scales, and a sorted feature
+// (every row group's first row far from the batch mean). |mean| / std stays
+// <= 5000: beyond that the float saved_mean's own rounding (half an ulp of
+// the mean, part of the contract) dominates y's error, as does the float
+// input's quantisation of its deviations.
+static void test_bn_hard_stats() {
+  const int64_t B = 1000, F = 4;
+  const float eps = 1e-5f;
+  std::normal_distribution<double> nd(0.0, 1.0);
+  fvec x(B * F), gamma(F, 1.0f), beta(F, 0.0f), rm(F, 0.0f), rv(F, 1.0f), sm(F), si(F), y(B * F);
+  std::vector<double> sorted(B);
+  for (auto& v : sorted) v = nd(rng);
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < B; ++i) {
+    x[i * F + 0] = static_cast<float>(1000.0 + 0.5 * nd(rng));
+    x[i * F + 1] = static_cast<float>(-500.0 + 0.1 * nd(rng));
+    x[i * F + 2] = static_cast<float>(1e4 * nd(rng));
+    x[i * F + 3] = static_cast<float>(50.0 + 3.0 * sorted[i]);
+  }
+  const BnRef r = ref_bn_forward(B, F, to_d(x), to_d(gamma), to_d(beta), eps, false);
+  batchnorm_forward_train(B, F, x.data(), gamma.data(), beta.data(), eps, 0.9f, rm.data(), rv.data(),
+                          sm.data(), si.data(), y.data(), false);
+  bool ok = true;
+  for (int64_t j = 0; j < F; ++j) {
+    const double rel = std::fabs(si[j] - r.inv_std[j]) / r.inv_std[j];
+    if (!(rel < 1e-5)) std::printf("  feature %lld inv_std rel err %.3g\n", static_cast<long long>(j), rel);
+    ok &= rel < 1e-5;
+  }
+  check(ok, "bn inv_std with |mean| >> std, extreme scales, sorted rows");
+  check_close(y.data(), r.y.data(), B * F, 1e-4, "bn y with hard statistics");
+}
+
+// ---------------------------------------------------------------- element-wise
+
+static double ref_act(Activation f, double x, double slope) {
+  switch (f) {
+    case Activation::Linear: return x;
+    case Activation::Relu: return x > 0 ? x : 0;
+    case Activation::LeakyRelu: return x > 0 ? x : slope * x;
+    case Activation::Tanh: return std::tanh(x);
+    case Activation::Sigmoid: return 1 / (1 + std::exp(-x));
+  }
+  return 0;
+}
+static double ref_act_grad(Activation f, double y, double slope) {
+  switch (f) {
+    case Activation::Linear: return 1;
+    case Activation::Relu: return y > 0 ? 1 : 0;
+    case Activation::LeakyRelu: return y > 0 ? 1 : slope;
+    case Activation::Tanh: return 1 - y * y;
+    case Activation::Sigmoid: return y * (1 - y);
+  }
+  return 0;
+}
+
+static void test_activations(int64_t n) {
+  const Activation all[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu,
+                            Activation::Tanh, Activation::Sigmoid};
+  const char* names[] = {"linear", "relu", "leaky", "tanh", "sigmoid"};
+  const float slope = 0.2f;
+  for (int a = 0; a < 5; ++a) {
+    const Activation f = all[a];
+    const std::string tag = std::string(names[a]) + " n=" + std::to_string(n);
+    fvec x = randn(n, 0.0f, 3.0f), dy = randn(n);
+    if (n > 2) x[0] = 100.0f, x[1] = -100.0f, x[2] = 0.0f;
+    dvec yref(n), dxref(n);
+    fvec y(n), dx(n);
+    activation_forward(f, n, x.data(), y.data(), slope);
+    for (int64_t i = 0; i < n; ++i) yref[i] = ref_act(f, x[i], slope);
+    check_close(y.data(), yref.data(), n, 1e-6, "act forward " + tag);
+    for (int64_t i = 0; i < n; ++i) dxref[i] = dy[i] * ref_act_grad(f, y[i], slope);
+    activation_backward(f, n, y.data(), dy.data(), dx.data(), slope);
+    check_close(dx.data(), dxref.data(), n, 1e-6, "act backward " + tag);
+    fvec yi = x;
+    activation_forward(f, n, yi.data(), yi.data(), slope);
+    check(yi == y, "act forward in place " + tag);
+    fvec dxi = dy;
+    activation_backward(f, n, y.data(), dxi.data(), dxi.data(), slope);
+    check(dxi == dx, "act backward in place " + tag);
+  }
+  // A NaN passes through ReLU (so find_nonfinite can still see it).
+  fvec nan1{1.0f, NAN, -1.0f}, out(3);
+  activation_forward(Activation::Relu, 3, nan1.data(), out.data(), 0);
+  check(std::isnan(out[1]) && out[2] == 0.0f, "relu keeps NaN");
+}
+
+static void test_softmax(int64_t rows, int64_t cols) {
+  const std::string tag = shape(rows, cols);
+  fvec x = randn(rows * cols, 0.0f, 5.0f), dy = randn(rows * cols);
+  if (cols >= 2) x[0] = 100.0f, x[1] = -100.0f;
+  dvec yref(rows * cols), dxref(rows * cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    double mx = -INFINITY, s = 0;
+    for (int64_t j = 0; j < cols; ++j) mx = std::fmax(mx, x[r * cols + j]);
+    for (int64_t j = 0; j < cols; ++j) s += std::exp(x[r * cols + j] - mx);
+    for (int64_t j = 0; j < cols; ++j) yref[r * cols + j] = std::exp(x[r * cols + j] - mx) / s;
+  }
+  fvec y(rows * cols);
+  softmax_forward(rows, cols, x.data(), y.data());
+  check_close(y.data(), yref.data(), rows * cols, 1e-6, "softmax forward " + tag);
+  fvec yi = x;
+  softmax_forward(rows, cols, yi.data(), yi.data());
+  check(yi == y, "softmax forward in place " + tag);
+  for (int64_t r = 0; r < rows; ++r) {
+    double dot = 0;
+    for (int64_t j = 0; j < cols; ++j) dot += static_cast<double>(dy[r * cols + j]) * y[r * cols + j];
+    for (int64_t j = 0; j < cols; ++j)
+      dxref[r * cols + j] = static_cast<double>(y[r * cols + j]) * (dy[r * cols + j] - dot);
+  }
+  fvec dx(rows * cols);
+  softmax_backward(rows, cols, y.data(), dy.data(), dx.data());
+  check_close(dx.data(), dxref.data(), rows * cols, 1e-6, "softmax backward " + tag);
+  fvec dxi = dy;
+  softmax_backward(rows, cols, y.data(), dxi.data(), dxi.data());
+  check(dxi == dx, "softmax backward in place " + tag);
+}
+
+// Losses: reference loss and gradient in double from the mathematical
+// definitions (log of the probabilities), fine for the moderate logits used.
+static void test_losses(int64_t rows, int64_t cols) {
+  const std::string tag = shape(rows, cols);
+  const int64_t n = rows * cols;
+  const float scale = 1.0f / static_cast<float>(rows);
+  fvec z = randn(n, 0.0f, 3.0f);
+  // BCE
+  {
+    fvec y(n);
+    for (auto& v : y) v = static_cast<float>(rng() % 2);
+    if (n > 1) y[1] = 0.3f;  // soft target
+    double lref = 0;
+    dvec pref(n), dref(n);
+    for (int64_t i = 0; i < n; ++i) {
+      double p = 1 / (1 + std::exp(-static_cast<double>(z[i])));
+      lref += -(y[i] * std::log(p) + (1 - y[i]) * std::log(1 - p));
+      pref[i] = p;
+      dref[i] = scale * (p - y[i]);
+    }
+    fvec p(n), dz(n);
+    double l = loss_sigmoid_bce(rows, cols, z.data(), y.data(), scale, p.data(), dz.data());
+    check_close_scalar(l, lref, 1e-6, "bce loss " + tag);
+    check_close(p.data(), pref.data(), n, 1e-6, "bce probs " + tag);
+    check_close(dz.data(), dref.data(), n, 1e-6, "bce dz " + tag);
+    fvec zi = z;
+    double l2 = loss_sigmoid_bce(rows, cols, zi.data(), y.data(), scale, nullptr, zi.data());
+    check(l2 == l && zi == dz, "bce dz aliasing z " + tag);
+  }
+  // CE with labels, and dense one-hot / soft targets
+  {
+    std::vector<int32_t> labels(rows);
+    for (auto& l : labels) l = static_cast<int32_t>(rng() % cols);
+    fvec onehot(n, 0.0f), soft(n);
+    for (int64_t r = 0; r < rows; ++r) onehot[r * cols + labels[r]] = 1.0f;
+    for (int64_t r = 0; r < rows; ++r) {
+      double s = 0;
+      for (int64_t j = 0; j < cols; ++j) s += (soft[r * cols + j] = 0.1f + (rng() % 100) / 100.0f);
+      for (int64_t j = 0; j < cols; ++j) soft[r * cols + j] = static_cast<float>(soft[r * cols + j] / s);
+    }
+    dvec pref(n);
+    for (int64_t r = 0; r < rows; ++r) {
+      double s = 0;
+      for (int64_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(z[r * cols + j]));
+      for (int64_t j = 0; j < cols; ++j) pref[r * cols + j] = std::exp(static_cast<double>(z[r * cols + j])) / s;
+    }
+    auto ref_dense = [&](const fvec& y, dvec& dref) {
+      double l = 0;
+      dref.assign(n, 0);
+      for (int64_t r = 0; r < rows; ++r) {
+        double ys = 0;
+        for (int64_t j = 0; j < cols; ++j) ys += y[r * cols + j];
+        for (int64_t j = 0; j < cols; ++j) {
+          l -= y[r * cols + j] * std::log(pref[r * cols + j]);
+          dref[r * cols + j] = scale * (pref[r * cols + j] * ys - y[r * cols + j]);
+        }
+      }
+      return l;
+    };
+    dvec dref_onehot, dref_soft;
+    const double l_onehot = ref_dense(onehot, dref_onehot), l_soft = ref_dense(soft, dref_soft);
+    fvec p(n), dz(n);
+    double l = loss_softmax_ce_labels(rows, cols, z.data(), labels.data(), scale, p.data(), dz.data());
+    check_close_scalar(l, l_onehot, 1e-6, "ce labels loss " + tag);
+    check_close(p.data(), pref.data(), n, 1e-6, "ce labels probs " + tag);
+    check_close(dz.data(), dref_onehot.data(), n, 1e-6, "ce labels dz " + tag);
+    fvec zi = z;
+    double l2 = loss_softmax_ce_labels(rows, cols, zi.data(), labels.data(), scale, nullptr, zi.data());
+    check(l2 == l && zi == dz, "ce labels dz aliasing z " + tag);
+    check(loss_softmax_ce_labels(rows, cols, z.data(), labels.data(), scale, nullptr, nullptr) == l,
+          "ce labels loss only " + tag);
+
+    fvec pd(n), dzd(n);
+    double ld = loss_softmax_ce_dense(rows, cols, z.data(), onehot.data(), scale, pd.data(), dzd.data());
+    check_close_scalar(ld, l_onehot, 1e-6, "ce dense one-hot loss " + tag);
+    check_close(dzd.data(), dref_onehot.data(), n, 1e-6, "ce dense one-hot dz " + tag);
+    ld = loss_softmax_ce_dense(rows, cols, z.data(), soft.data(), scale, pd.data(), dzd.data());
+    check_close_scalar(ld, l_soft, 1e-6, "ce dense soft loss " + tag);
+    check_close(pd.data(), pref.data(), n, 1e-6, "ce dense probs " + tag);
+    check_close(dzd.data(), dref_soft.data(), n, 1e-6, "ce dense soft dz " + tag);
+    zi = z;
+    double ld2 = loss_softmax_ce_dense(rows, cols, zi.data(), soft.data(), scale, nullptr, zi.data());
+    check(ld2 == ld && zi == dzd, "ce dense dz aliasing z " + tag);
+  }
+  // MSE
+  {
+    fvec y = randn(n);
+    double lref = 0;
+    dvec dref(n);
+    for (int64_t i = 0; i < n; ++i) {
+      double d = static_cast<double>(z[i]) - y[i];
+      lref += d * d;
+      dref[i] = scale * 2 * d;
+    }
+    fvec dz(n);
+    double l = loss_mse(rows, cols, z.data(), y.data(), scale, dz.data());
+    check_close_scalar(l, lref, 1e-12, "mse loss " + tag);
+    check_close(dz.data(), dref.data(), n, 1e-6, "mse dz " + tag);
+    fvec zi = z;
+    check(loss_mse(rows, cols, zi.data(), y.data(), scale, zi.data()) == l && zi == dz,
+          "mse dz aliasing z " + tag);
+  }
+}
+
+static void test_extreme_logits() {
+  // BCE at z = +-100: losses 0 or 100, gradients exactly p - y.
+  const fvec z{100.0f, -100.0f, 100.0f, -100.0f};
+  const fvec y{1.0f, 0.0f, 0.0f, 1.0f};
+  fvec p(4), dz(4);
+  double l = loss_sigmoid_bce(1, 4, z.data(), y.data(), 1.0f, p.data(), dz.data());
+  check(std::isfinite(l) && std::fabs(l - 200.0) < 1e-9, "bce +-100 loss = 200");
+  // sigmoid(-100) = 3.7e-44 (a float denormal), so dz[1] is tiny, not 0.
+  check(dz[0] == 0.0f && dz[1] >= 0.0f && dz[1] < 1e-40f && dz[2] == 1.0f && dz[3] == -1.0f,
+        "bce +-100 gradient");
+  // CE at logits (100, -100, 0): label 1 costs 200, label 0 costs ~0.
+  const fvec zc{100.0f, -100.0f, 0.0f, 100.0f, -100.0f, 0.0f};
+  const std::vector<int32_t> lab{1, 0};
+  fvec pc(6), dc(6);
+  l = loss_softmax_ce_labels(2, 3, zc.data(), lab.data(), 1.0f, pc.data(), dc.data());
+  const double expect = 200.0 + 2 * std::log1p(std::exp(-100.0) + std::exp(-200.0));
+  check(std::isfinite(l) && std::fabs(l - expect) < 1e-9, "ce +-100 loss");
+  check(dc[0] == 1.0f && dc[1] == -1.0f && dc[2] >= 0.0f && dc[2] < 1e-40f && dc[3] == 0.0f,
+        "ce +-100 gradient");
+  fvec onehot{0, 1, 0, 1, 0, 0};
+  double ld = loss_softmax_ce_dense(2, 3, zc.data(), onehot.data(), 1.0f, nullptr, dc.data());
+  check(std::isfinite(ld) && std::fabs(ld - expect) < 1e-9, "ce dense +-100 loss");
+  fvec big{1000.0f, -1000.0f}, sm(2);
+  softmax_forward(1, 2, big.data(), sm.data());
+  check(sm[0] == 1.0f && sm[1] == 0.0f, "softmax +-1000 finite");
+  fvec sg(2);
+  activation_forward(Activation::Sigmoid, 2, big.data(), sg.data(), 0);
+  check(sg[0] == 1.0f && sg[1] == 0.0f, "sigmoid +-1000 finite");
+}
+
+static void test_misc() {
+  // dropout
+  for (int64_t n : {1, 7, 33, 257, 100000}) {
+    fvec x = randn(n);
+    std::vector<uint8_t> mask(n);
+    for (auto& m : mask) m = static_cast<uint8_t>(rng() % 2);
+    dvec ref(n);
+    for (int64_t i = 0; i < n; ++i) ref[i] = x[i] * mask[i] / 0.7;
+    fvec y(n);
+    dropout_apply(n, x.data(), mask.data(), 0.7f, y.data());
+    check_close(y.data(), ref.data(), n, 1e-6, "dropout n=" + std::to_string(n));
+    fvec yi = x;
+    dropout_apply(n, yi.data(), mask.data(), 0.7f, yi.data());
+    check(yi == y, "dropout in place n=" + std::to_string(n));
+  }
+  // column sums (with a row stride larger than cols, beta 0 and beta != 0)
+  for (int64_t rows : {1, 2, 5, 128, 1000})
+    for (int64_t cols : {1, 7, 33, 257}) {
+      const int64_t ld = cols + 3;
+      fvec x = randn(rows * ld);
+      fvec out(cols, NAN);  // beta == 0: out is write-only, NaN must not leak
+      dvec ref(cols, 0.0);
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) ref[j] += x[i * ld + j];
+      dvec ref0(cols), ref1(cols);
+      for (int64_t j = 0; j < cols; ++j) ref0[j] = 0.5 * ref[j];
+      column_sums(rows, cols, x.data(), ld, 0.5f, 0.0f, out.data());
+      check_close(out.data(), ref0.data(), cols, 1e-6, "column_sums beta=0 " + shape(rows, cols));
+      for (int64_t j = 0; j < cols; ++j) ref1[j] = 0.9 * out[j] + 2.0 * ref[j];
+      column_sums(rows, cols, x.data(), ld, 2.0f, 0.9f, out.data());
+      check_close(out.data(), ref1.data(), cols, 1e-6, "column_sums beta=0.9 " + shape(rows, cols));
+    }
+  // axpy
+  for (int64_t n : {1, 7, 257, 100000}) {
+    fvec x = randn(n), y = randn(n);
+    dvec ref(n);
+    for (int64_t i = 0; i < n; ++i) ref[i] = y[i] + 0.01 * x[i];
+    axpy(n, 0.01f, x.data(), y.data());
+    check_close(y.data(), ref.data(), n, 1e-6, "axpy n=" + std::to_string(n));
+  }
+  // find_nonfinite: NaN and Inf anywhere, first one wins, clean data gives -1
+  for (int64_t n : {1, 7, 1000, 100000, 300000}) {
+    fvec x = randn(n);
+    check(find_nonfinite(n, x.data()) == -1, "find_nonfinite clean n=" + std::to_string(n));
+    const int64_t at[] = {n - 1, n / 2, n / 3, 0};
+    for (int64_t k : at) {
+      x[k] = (k % 2) ? INFINITY : NAN;
+      check(find_nonfinite(n, x.data()) == k,
+            "find_nonfinite at " + std::to_string(k) + " n=" + std::to_string(n));
+    }
+    x[n - 1] = -INFINITY;
+    x[0] = 1.0f;
+    check(find_nonfinite(n, x.data()) == (n > 1 ? n / 3 : -1), "find_nonfinite first wins");
+  }
+  // NaN input propagates through a layer's kernels to find_nonfinite
+  {
+    fvec x = randn(5 * 7), g(7, 1.0f), b(7, 0.0f), rm(7, 0.0f), rv(7, 1.0f), sm(7), si(7), y(35);
+    x[12] = NAN;
+    batchnorm_forward_train(5, 7, x.data(), g.data(), b.data(), 1e-3f, 0.99f, rm.data(), rv.data(),
+                            sm.data(), si.data(), y.data(), true);
+    activation_forward(Activation::Tanh, 35, y.data(), y.data(), 0);
+    check(find_nonfinite(35, y.data()) >= 0 && find_nonfinite(7, rm.data()) == 5,
+          "NaN input reaches find_nonfinite through bn + tanh");
+  }
+}
+
+// ---------------------------------------------------------------- optimizers
+
+static void test_optimizers() {
+  // Adam, hand-computed sequence: p0 = 1, lr 0.1, betas 0.9/0.999, eps 1e-7,
+  // wd 0.01, gradients 1, -2, 0.5, 0.25, evaluated in double from the FLOAT
+  // values of the hyper-parameters (0.999f = 0.99900001287..., so 1 - beta2
+  // is 0.00099998713; with exact decimals v would be off by 1.3e-5 relative).
+  // Step 1 by hand: m = 0.1, v = 0.001, mhat = vhat = 1,
+  // p = 1 - 0.1 * (1 / (1 + 1e-7) + 0.01 * 1) = 0.89900001.
+  const double expect_p[] = {0.8990000085173337, 0.9347113607731997, 0.9474457150858776,
+                             0.9513190343213204};
+  const double expect_m4 = -0.019100002956389958, expect_v4 = 0.005301188892076518;
+  const float gs[] = {1.0f, -2.0f, 0.5f, 0.25f};
+  for (int64_t n : {1, 7, 100003}) {  // the same scalar in every element; large n runs parallel
+    fvec p(n, 1.0f), m(n, 0.0f), v(n, 0.0f), g(n);
+    bool ok = true;
+    for (int t = 0; t < 4; ++t) {
+      for (auto& x : g) x = gs[t];
+      adam_update(n, p.data(), g.data(), m.data(), v.data(), 0.1f, 0.9f, 0.999f, 1e-7f, t + 1, 0.01f);
+      for (int64_t i = 0; i < n; ++i) ok &= std::fabs(p[i] - expect_p[t]) < 1e-6;
+    }
+    ok &= std::fabs(m[n - 1] - expect_m4) < 1e-6 * 0.0191 && std::fabs(v[n - 1] - expect_v4) < 1e-6 * 0.0053;
+    check(ok, "adam 4 hand-computed steps n=" + std::to_string(n));
+  }
+  // Constant gradient: mhat = g, vhat = g^2 every step, so each step moves lr*|g|/(|g|+eps).
+  {
+    fvec p{0.0f}, m{0.0f}, v{0.0f}, g{0.5f};
+    for (int t = 1; t <= 10; ++t)
+      adam_update(1, p.data(), g.data(), m.data(), v.data(), 0.01f, 0.9f, 0.999f, 1e-7f, t, 0.0f);
+    check(std::fabs(p[0] - (-0.1 * 0.5 / (0.5 + 1e-7))) < 1e-6, "adam constant gradient");
+  }
+  // SGD, momentum, RMSprop against double references over a few steps.
+  const int64_t n = 257;
+  fvec p0 = randn(n), grads[3] = {randn(n), randn(n), randn(n)};
+  {
+    fvec p = p0;
+    dvec pr = to_d(p0);
+    for (int t = 0; t < 3; ++t) {
+      sgd_update(n, p.data(), grads[t].data(), 0.05f, 0.01f);
+      for (int64_t i = 0; i < n; ++i) pr[i] -= 0.05 * (grads[t][i] + 0.01 * pr[i]);
+    }
+    check_close(p.data(), pr.data(), n, 1e-6, "sgd 3 steps");
+  }
+  {
+    fvec p = p0, vel(n, 0.0f);
+    dvec pr = to_d(p0), vr(n, 0.0);
+    for (int t = 0; t < 3; ++t) {
+      momentum_update(n, p.data(), grads[t].data(), vel.data(), 0.05f, 0.9f, 0.01f);
+      for (int64_t i = 0; i < n; ++i) {
+        vr[i] = 0.9 * vr[i] + 0.1 * grads[t][i];
+        pr[i] -= 0.05 * (vr[i] + 0.01 * pr[i]);
+      }
+    }
+    check_close(p.data(), pr.data(), n, 1e-6, "momentum 3 steps");
+    check_close(vel.data(), vr.data(), n, 1e-6, "momentum velocity");
+  }
+  {
+    fvec p = p0, sq(n, 0.0f);
+    dvec pr = to_d(p0), sr(n, 0.0);
+    for (int t = 0; t < 3; ++t) {
+      rmsprop_update(n, p.data(), grads[t].data(), sq.data(), 0.01f, 0.9f, 1e-7f, 0.01f);
+      for (int64_t i = 0; i < n; ++i) {
+        double g = grads[t][i];
+        sr[i] = 0.9 * sr[i] + 0.1 * g * g;
+        pr[i] -= 0.01 * (g / (std::sqrt(sr[i]) + 1e-7) + 0.01 * pr[i]);
+      }
+    }
+    check_close(p.data(), pr.data(), n, 1e-5, "rmsprop 3 steps");
+    check_close(sq.data(), sr.data(), n, 1e-6, "rmsprop square");
+  }
+}
+
+// ---------------------------------------------------------------- determinism
+
+// Every kernel on inputs above its parallel threshold, at 1 and 2 threads:
+// outputs must be bitwise identical.
+static std::vector<fvec> run_everything() {
+  std::mt19937 r(777);
+  std::normal_distribution<float> nd(0.0f, 2.0f);
+  auto rnd = [&](int64_t n) {
+    fvec v(n);
+    for (auto& x : v) x = nd(r);
+    return v;
+  };
+  std::vector<fvec> out;
+  const int64_t B = 1024, F = 300, N = 300000;
+  fvec x = rnd(B * F), gamma = rnd(F), beta = rnd(F), rm = rnd(F), rv(F, 1.5f), dy = rnd(B * F);
+  fvec y(B * F), sm(F), si(F), dx(B * F), dg(F), db(F), yinf(B * F);
+  batchnorm_forward_train(B, F, x.data(), gamma.data(), beta.data(), 1e-3f, 0.99f, rm.data(),
+                          rv.data(), sm.data(), si.data(), y.data(), true);
+  batchnorm_forward_infer(B, F, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), 1e-3f,
+                          yinf.data(), false);
+  batchnorm_backward(B, F, x.data(), y.data(), dy.data(), gamma.data(), sm.data(), si.data(),
+                     dx.data(), dg.data(), db.data());
+  for (auto* v : {&y, &sm, &si, &rm, &rv, &dx, &dg, &db, &yinf}) out.push_back(*v);
+  fvec a = rnd(N), d = rnd(N);
+  for (Activation f : {Activation::Relu, Activation::LeakyRelu, Activation::Tanh, Activation::Sigmoid}) {
+    fvec o(N), od(N);
+    activation_forward(f, N, a.data(), o.data(), 0.1f);
+    activation_backward(f, N, o.data(), d.data(), od.data(), 0.1f);
+    out.push_back(o);
+    out.push_back(od);
+  }
+  fvec s(N), sd(N);
+  softmax_forward(N / 10, 10, a.data(), s.data());
+  softmax_backward(N / 10, 10, s.data(), d.data(), sd.data());
+  out.push_back(s);
+  out.push_back(sd);
+  std::vector<uint8_t> mask(N);
+  for (auto& m : mask) m = static_cast<uint8_t>(r() % 2);
+  fvec dr(N);
+  dropout_apply(N, a.data(), mask.data(), 0.6f, dr.data());
+  out.push_back(dr);
+  fvec cs(F, 1.0f);
+  column_sums(B, F, x.data(), F, 0.5f, 0.25f, cs.data());
+  out.push_back(cs);
+  fvec ax = d;
+  axpy(N, 0.3f, a.data(), ax.data());
+  out.push_back(ax);
+  fvec nf = a;
+  nf[N - 5] = NAN;
+  nf[N / 2 + 7] = INFINITY;
+  out.push_back({static_cast<float>(find_nonfinite(N, nf.data()))});
+  const int64_t P = 1 << 20;
+  fvec p = rnd(P), g = rnd(P), m(P, 0.0f), v(P, 0.0f), vel(P, 0.0f), sq(P, 0.0f);
+  fvec p2 = p, p3 = p, p4 = p;
+  for (int t = 1; t <= 3; ++t) {
+    adam_update(P, p.data(), g.data(), m.data(), v.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, t, 0.01f);
+    sgd_update(P, p2.data(), g.data(), 1e-2f, 0.01f);
+    momentum_update(P, p3.data(), g.data(), vel.data(), 1e-2f, 0.9f, 0.0f);
+    rmsprop_update(P, p4.data(), g.data(), sq.data(), 1e-3f, 0.9f, 1e-7f, 0.0f);
+  }
+  for (auto* w : {&p, &m, &v, &p2, &p3, &vel, &p4, &sq}) out.push_back(*w);
+  // Losses (serial, but check anyway): stored as two floats of the double's bits.
+  fvec z = rnd(128 * 1000), t = rnd(128 * 1000), dz(128 * 1000);
+  double l = loss_mse(128, 1000, z.data(), t.data(), 0.1f, dz.data());
+  float lb[2];
+  std::memcpy(lb, &l, sizeof l);
+  out.push_back({lb[0], lb[1]});
+  out.push_back(dz);
+  return out;
+}
+
+static void test_thread_determinism() {
+  pool_set_threads(1);
+  const std::vector<fvec> one = run_everything();
+  pool_set_threads(2);
+  const std::vector<fvec> two = run_everything();
+  bool same = one.size() == two.size();
+  for (size_t k = 0; same && k < one.size(); ++k) {
+    const bool eq = one[k].size() == two[k].size() &&
+                    std::memcmp(one[k].data(), two[k].data(), one[k].size() * 4) == 0;
+    if (!eq) std::printf("  output %zu differs between 1 and 2 threads\n", k);
+    same &= eq;
+  }
+  check(same, "bitwise identical outputs at 1 and 2 threads (" + std::to_string(one.size()) +
+                  " arrays)");
+}
+
+int main() {
+  for (int64_t B : {1, 2, 5, 128})
+    for (int64_t F : {1, 7, 33, 257})
+      for (bool relu : {false, true}) {
+        test_batchnorm(B, F, relu, false);
+        test_batchnorm(B, F, relu, true);
+      }
+  test_batchnorm(1024, 300, true, true);  // several feature blocks
+  test_batchnorm(3000, 7, false, false);
+  test_bn_hard_stats();
+  test_bn_finite_difference(5, 7);
+  test_bn_finite_difference(2, 33);
+  test_bn_finite_difference(128, 7);
+  for (int64_t n : {1, 7, 33, 257, 100000}) test_activations(n);
+  for (int64_t rows : {1, 2, 5, 128})
+    for (int64_t cols : {1, 7, 33, 257}) {
+      test_softmax(rows, cols);
+      test_losses(rows, cols);
+    }
+  test_softmax(5000, 10);
+  test_extreme_logits();
+  test_misc();
+  test_optimizers();
+  test_thread_determinism();
+  std::printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
+  return g_failures ? 1 : 0;
+}
