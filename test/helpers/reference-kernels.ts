@@ -17,7 +17,9 @@ export function bnTrain(batch: number, features: number, x: Vec, gamma: Vec, bet
     mean[j] = c.reduce((a, b) => a + b, 0) / batch;
     variance[j] = c.reduce((a, b) => a + (b - (mean[j] as number)) ** 2, 0) / batch;
     for (let i = 0; i < batch; i++) {
-      const v = ((gamma[j] as number) * ((c[i] as number) - (mean[j] as number))) / Math.sqrt((variance[j] as number) + epsilon) + (beta[j] as number);
+      const v =
+        ((gamma[j] as number) * ((c[i] as number) - (mean[j] as number))) / Math.sqrt((variance[j] as number) + epsilon) +
+        (beta[j] as number);
       y[i * features + j] = relu ? Math.max(0, v) : v;
     }
   }
@@ -52,7 +54,7 @@ export function bnBackward(batch: number, features: number, x: Vec, y: Vec | nul
 export function activation(kind: string, v: number, slope: number): number {
   switch (kind) {
     case 'relu':
-      return v > 0 ? v : 0;
+      return Math.max(v, 0);
     case 'leakyRelu':
       return v > 0 ? v : slope * v;
     case 'tanh':

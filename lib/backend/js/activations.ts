@@ -12,8 +12,8 @@ export function activationForward(kind: ActivationKind, count: number, x: FloatA
     case 'relu':
       for (let i = 0; i < count; i++) {
         const v = x[i] as number;
-        // "v < 0 ? 0 : v" keeps a NaN a NaN (as natively), so bad data is reported, not hidden.
-        y[i] = v < 0 ? 0 : v;
+        // Math.max keeps a NaN a NaN (as natively), so bad data is reported, not hidden.
+        y[i] = Math.max(v, 0);
       }
       return;
     case 'leakyRelu':
