@@ -1,0 +1,116 @@
+// Every layer, loss and optimizer kernel: native and JS on the same inputs of
+// awkward sizes give the same answers to float tolerance.
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../lib/backend/backend.js';
+import { js, native } from './helpers/backends.js';
+import { expectClose } from './helpers/compare.js';
+import { randomFloats } from './helpers/reference.js';
+
+// Runs `call` on both backends with fresh copies of the same inputs; compares every array and the return value.
+function parity(label: string, inputs: Float32Array[], call: (b: Backend, a: Float32Array[]) => unknown, rel = 1e-5, abs = 1e-6): void {
+  const forNative = inputs.map((a) => a.slice());
+  const forJs = inputs.map((a) => a.slice());
+  const r1 = call(native, forNative);
+  const r2 = call(js, forJs);
+  forNative.forEach((a, i) => {
+    expectClose(a, forJs[i] as Float32Array, rel, abs, `${label} array ${i}`);
+  });
+  if (typeof r1 === 'number') expect(Math.abs(r1 - (r2 as number))).toBeLessThanOrEqual(1e-5 * Math.abs(r2 as number) + 1e-5);
+}
+
+const sizes: [number, number][] = [
+  [1, 3],
+  [7, 1],
+  [33, 65],
+  [129, 257],
+  [600, 300],
+];
+
+describe('layer and optimizer kernels, native vs js', () => {
+  for (const [r, c] of sizes) {
+    const n = r * c;
+    it(`batch-norm train/infer/backward (with and without ReLU) at [${r}, ${c}]`, () => {
+      for (const relu of [false, true]) {
+        const arrays = [
+          randomFloats(n, 1).map((v) => v * 4 + 2),
+          randomFloats(c, 2),
+          randomFloats(c, 3),
+          randomFloats(c, 4),
+          randomFloats(c, 5).map((v) => v + 1.5),
+          new Float32Array(c),
+          new Float32Array(c),
+          new Float32Array(n),
+          randomFloats(n, 6),
+          new Float32Array(n),
+          new Float32Array(c),
+          new Float32Array(c),
+          new Float32Array(n),
+        ];
+        parity(
+          'batchnorm',
+          arrays,
+          (b, [x, g, beta, rm, rv, sm, si, y, dy, dx, dg, db, yi]) => {
+            b.batchNormForwardTrain(r, c, x!, g!, beta!, 1e-3, 0.99, rm!, rv!, sm!, si!, y!, relu);
+            b.batchNormBackward(r, c, x!, relu ? y! : null, dy!, g!, sm!, si!, dx!, dg!, db!);
+            b.batchNormForwardInfer(r, c, x!, g!, beta!, rm!, rv!, 1e-3, yi!, relu);
+            return undefined;
+          },
+          1e-4,
+          1e-4,
+        );
+      }
+    });
+
+    it(`activations, softmax and losses at [${r}, ${c}]`, () => {
+      for (const kind of ['linear', 'relu', 'leakyRelu', 'tanh', 'sigmoid'] as const) {
+        parity(
+          kind,
+          [randomFloats(n, 7).map((v) => v * 5), new Float32Array(n), randomFloats(n, 8), new Float32Array(n)],
+          (b, [x, y, dy, dx]) => {
+            b.activationForward(kind, n, x!, y!, 0.2);
+            b.activationBackward(kind, n, y!, dy!, dx!, 0.2);
+            return undefined;
+          },
+        );
+      }
+      const z = randomFloats(n, 9).map((v) => v * 30);
+      parity('softmax', [z, new Float32Array(n), randomFloats(n, 10), new Float32Array(n)], (b, [x, y, dy, dx]) => {
+        b.softmaxForward(r, c, x!, y!);
+        b.softmaxBackward(r, c, y!, dy!, dx!);
+        return undefined;
+      });
+      const targets = randomFloats(n, 11).map((v) => (v > 0 ? 1 : 0));
+      const labels = Int32Array.from({ length: r }, (_, i) => (i * 7) % c);
+      parity('bce', [z, targets, new Float32Array(n), new Float32Array(n)], (b, [zz, t, p, d]) =>
+        b.sigmoidCrossEntropy(r, c, zz!, t!, 1 / n, p!, d!),
+      );
+      parity('ce labels', [z, new Float32Array(n), new Float32Array(n)], (b, [zz, p, d]) =>
+        b.softmaxCrossEntropyLabels(r, c, zz!, labels, 1 / r, p!, d!),
+      );
+      parity('ce dense', [z, targets, new Float32Array(n), new Float32Array(n)], (b, [zz, t, p, d]) =>
+        b.softmaxCrossEntropy(r, c, zz!, t!, 1 / r, p!, d!),
+      );
+      parity('mse', [z, targets, new Float32Array(n)], (b, [zz, t, d]) => b.meanSquaredError(r, c, zz!, t!, 1 / n, d!));
+    });
+
+    it(`dropout, column sums, axpy and the optimizers at ${n} elements`, () => {
+      const mask = Uint8Array.from({ length: n }, (_, i) => ((i * 2654435761) % 5 > 0 ? 1 : 0));
+      parity('dropout', [randomFloats(n, 12), new Float32Array(n)], (b, [x, y]) => b.dropoutApply(n, x!, mask, 0.8, y!));
+      parity('columnSums', [randomFloats(n, 13), randomFloats(c, 14)], (b, [x, out]) => b.columnSums(r, c, x!, c, 0.5, 0.25, out!));
+      parity('axpy', [randomFloats(n, 15), randomFloats(n, 16)], (b, [x, y]) => b.axpy(n, -0.3, x!, y!));
+      const p = randomFloats(n, 17);
+      const g = randomFloats(n, 18);
+      parity('sgd', [p, g], (b, [pp, gg]) => b.sgdUpdate(n, pp!, gg!, 0.1, 0.01));
+      parity('momentum', [p, g, randomFloats(n, 19)], (b, [pp, gg, v]) => b.momentumUpdate(n, pp!, gg!, v!, 0.1, 0.9, 0));
+      parity('rmsprop', [p, g, randomFloats(n, 20).map(Math.abs)], (b, [pp, gg, s]) =>
+        b.rmspropUpdate(n, pp!, gg!, s!, 0.01, 0.9, 1e-7, 0),
+      );
+      parity('adam', [p, g, randomFloats(n, 21), randomFloats(n, 22).map(Math.abs)], (b, [pp, gg, m, v]) =>
+        b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01),
+      );
+      const bad = randomFloats(n, 23);
+      bad[n - 1] = Number.NaN;
+      expect(native.findNonFinite(n, bad)).toBe(js.findNonFinite(n, bad));
+    });
+  }
+});
