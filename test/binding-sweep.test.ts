@@ -1,0 +1,168 @@
+// Every export of the native binding, every argument replaced in turn by bad
+// values: each call either works or throws a TypeError/RangeError whose
+// message names the function (and, for a bad argument, the argument); the
+// process never crashes. The public kernels get the same sweep on the active backend.
+import { describe, expect, it } from 'vitest';
+import { kernels } from '../lib/index.js';
+import { binding } from './helpers/backends.js';
+
+const f = (n: number) => new Float32Array(n);
+// Valid calls for a batch of 4 rows × 3 features (or 12 elements).
+const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
+  batchNormForwardTrain: {
+    args: () => [4, 3, f(12), f(3), f(3), 1e-3, 0.9, f(3), f(3), f(3), f(3), f(12), false],
+    names: [
+      'batch',
+      'features',
+      'x',
+      'gamma',
+      'beta',
+      'epsilon',
+      'momentum',
+      'runningMean',
+      'runningVar',
+      'savedMean',
+      'savedInvStd',
+      'y',
+      'relu',
+    ],
+  },
+  batchNormForwardInfer: {
+    args: () => [4, 3, f(12), f(3), f(3), f(3), f(3), 1e-3, f(12), true],
+    names: ['batch', 'features', 'x', 'gamma', 'beta', 'runningMean', 'runningVar', 'epsilon', 'y', 'relu'],
+  },
+  batchNormBackward: {
+    args: () => [4, 3, f(12), null, f(12), f(3), f(3), f(3), f(12), f(3), f(3)],
+    names: ['batch', 'features', 'x', 'y', 'dy', 'gamma', 'savedMean', 'savedInvStd', 'dx', 'dgamma', 'dbeta'],
+  },
+  activationForward: { args: () => ['tanh', 12, f(12), f(12), 0.1], names: ['kind', 'count', 'x', 'y', 'slope'] },
+  activationBackward: { args: () => ['relu', 12, f(12), f(12), f(12), 0.1], names: ['kind', 'count', 'y', 'dy', 'dx', 'slope'] },
+  softmaxForward: { args: () => [4, 3, f(12), f(12)], names: ['rows', 'cols', 'x', 'y'] },
+  softmaxBackward: { args: () => [4, 3, f(12), f(12), f(12)], names: ['rows', 'cols', 'y', 'dy', 'dx'] },
+  sigmoidCrossEntropy: { args: () => [4, 3, f(12), f(12), 1, f(12), f(12)], names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz'] },
+  softmaxCrossEntropyLabels: {
+    args: () => [4, 3, f(12), Int32Array.from([0, 1, 2, 0]), 1, null, f(12)],
+    names: ['rows', 'cols', 'z', 'labels', 'scale', 'probs', 'dz'],
+  },
+  softmaxCrossEntropy: { args: () => [4, 3, f(12), f(12), 1, null, null], names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz'] },
+  meanSquaredError: { args: () => [4, 3, f(12), f(12), 1, f(12)], names: ['rows', 'cols', 'z', 'y', 'scale', 'dz'] },
+  dropoutApply: { args: () => [12, f(12), new Uint8Array(12).fill(1), 0.5, f(12)], names: ['count', 'x', 'mask', 'keep', 'y'] },
+  columnSums: { args: () => [4, 3, f(12), 3, 1, 0, f(3)], names: ['rows', 'cols', 'x', 'ld', 'alpha', 'beta', 'out'] },
+  axpy: { args: () => [12, 0.5, f(12), f(12)], names: ['count', 'a', 'x', 'y'] },
+  findNonFinite: { args: () => [12, f(12)], names: ['count', 'x'] },
+  sgdUpdate: { args: () => [12, f(12), f(12), 0.1, 0], names: ['count', 'params', 'grads', 'lr', 'weightDecay'] },
+  momentumUpdate: {
+    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 0],
+    names: ['count', 'params', 'grads', 'velocity', 'lr', 'beta1', 'weightDecay'],
+  },
+  rmspropUpdate: {
+    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 1e-7, 0],
+    names: ['count', 'params', 'grads', 'square', 'lr', 'beta2', 'epsilon', 'weightDecay'],
+  },
+  adamUpdate: {
+    args: () => [12, f(12), f(12), f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0],
+    names: ['count', 'params', 'grads', 'm', 'v', 'lr', 'beta1', 'beta2', 'epsilon', 'step', 'weightDecay'],
+  },
+};
+
+const detached = () => {
+  const buffer = new ArrayBuffer(64);
+  const view = new Float32Array(buffer);
+  structuredClone(buffer, { transfer: [buffer] });
+  return view;
+};
+const badValues: (() => unknown)[] = [
+  () => undefined,
+  () => null,
+  () => 'x',
+  () => -1,
+  () => 2.5,
+  () => Number.NaN,
+  () => Number.POSITIVE_INFINITY,
+  () => 2 ** 40,
+  () => ({}),
+  () => [1, 2, 3],
+  () => new Float64Array(12),
+  () => new Float32Array(2),
+  () => new Int32Array(12),
+  detached,
+  () => new Float32Array(new SharedArrayBuffer(4 * 16)),
+];
+
+type Fn = (...args: unknown[]) => unknown;
+
+function sweep(label: string, call: (name: string, args: unknown[]) => unknown): void {
+  for (const [name, spec] of Object.entries(valid)) {
+    it(`${label} ${name}: every argument, every bad value`, () => {
+      expect(() => call(name, spec.args())).not.toThrow();
+      let thrown = 0;
+      spec.names.forEach((argName, index) => {
+        for (const bad of badValues) {
+          const args = spec.args();
+          args[index] = bad();
+          try {
+            call(name, args);
+          } catch (error) {
+            thrown++;
+            expect(error).toSatisfy((e: unknown) => e instanceof TypeError || e instanceof RangeError);
+            const message = (error as Error).message;
+            expect(message.startsWith(`${name}: `)).toBe(true);
+            if (!message.includes('overlap') && !message.includes('arguments')) expect(message).toContain(` for ${argName}`);
+          }
+        }
+      });
+      expect(thrown).toBeGreaterThan(spec.names.length * 5);
+    });
+  }
+}
+
+describe('native binding export sweep', () => {
+  sweep('binding', (name, args) => ((binding as unknown as Record<string, Fn>)[name] as Fn)(...args));
+
+  it('every export rejects a missing or an extra argument', () => {
+    for (const [name, spec] of Object.entries(valid)) {
+      const fn = (binding as unknown as Record<string, Fn>)[name] as Fn;
+      const count = spec.names.length;
+      expect(() => fn(...spec.args().slice(0, -1))).toThrow(`${name}: expected ${count} arguments, received ${count - 1}`);
+      expect(() => fn(...spec.args(), 0)).toThrow(`${name}: expected ${count} arguments, received ${count + 1}`);
+    }
+  });
+
+  it('a label outside [0, cols) is a RangeError naming its index', () => {
+    expect(() => binding.softmaxCrossEntropyLabels(2, 3, f(6), Int32Array.from([0, 3]), 1, null, null)).toThrow(
+      'softmaxCrossEntropyLabels: expected class indices in [0, 3) for labels, received labels[1] = 3',
+    );
+    expect(() => kernels.softmaxCrossEntropyLabels(2, 3, f(6), Int32Array.from([-1, 0]), 1, null, null)).toThrow(
+      'softmaxCrossEntropyLabels: expected class indices in [0, 3) for labels, received labels[0] = -1',
+    );
+  });
+
+  it('in-place is allowed exactly where the contract says, partial overlap never', () => {
+    const buffer = f(24);
+    const x = buffer.subarray(0, 12);
+    binding.activationForward('relu', 12, x, x, 0);
+    expect(() => binding.activationForward('relu', 12, x, buffer.subarray(4, 16), 0)).toThrow(
+      'activationForward: y must not overlap x (it may be the very same array)',
+    );
+    expect(() => binding.adamUpdate(12, x, x, f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0)).toThrow(
+      'adamUpdate: params must not overlap grads',
+    );
+    expect(() => kernels.adamUpdate(12, x, x, f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0)).toThrow(
+      'adamUpdate: params must not overlap grads',
+    );
+  });
+
+  it('an unknown activation is a RangeError listing the kinds', () => {
+    const call = binding.activationForward as unknown as Fn;
+    expect(() => call('gelu', 1, f(1), f(1), 0)).toThrow(
+      "activationForward: expected 'linear', 'relu', 'leakyRelu', 'tanh' or 'sigmoid' for kind, received 'gelu'",
+    );
+    expect(() => (kernels.activationForward as unknown as Fn)('gelu', 1, f(1), f(1), 0)).toThrow(
+      "activationForward: expected 'linear', 'relu', 'leakyRelu', 'tanh' or 'sigmoid' for kind, received 'gelu'",
+    );
+  });
+});
+
+describe('public kernels export sweep (active backend)', () => {
+  sweep('kernels', (name, args) => ((kernels as unknown as Record<string, Fn>)[name] as Fn)(...args));
+});
