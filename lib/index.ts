@@ -1,4 +1,15 @@
 // densenode's public surface.
 export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backend.js';
+export { type GradCheckResult, gradCheck } from './gradcheck.js';
 export type { Kernels } from './kernels.js';
 export { backendInfo, kernels, setThreads } from './kernels.js';
+export type { LayerSpec } from './layers/index.js';
+export { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from './layers/index.js';
+export type { LossName } from './losses.js';
+export type { CompileOptions, Evaluation, Model, SequentialConfig } from './model.js';
+export type { OptimizerOptions, OptimizerSpec, Schedule } from './optimizers/index.js';
+export { adam, adamw, cosineDecay, exponentialDecay, momentum, rmsprop, sgd, stepDecay } from './optimizers/index.js';
+export { type MlpOptions, mlp, sequential } from './sequential.js';
+export type { LabelsLike } from './targets.js';
+export { type Matrix, type MatrixLike, matrix } from './tensor.js';
+export { type Callback, type EpochLogs, earlyStopping, type FitOptions, type History } from './train.js';

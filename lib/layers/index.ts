@@ -1,0 +1,48 @@
+// The layer constructors of the public API: plain specs the model builds.
+import type { LayerSpec } from './layer.js';
+
+function checkUnits(fn: string, name: string, value: number): void {
+  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${fn}: expected an integer >= 1 for ${name}, received ${value}`);
+}
+
+/** A fully-connected layer of `units` outputs: Z = X·W + b, W [in, units]. */
+export function dense(units: number, options: { init?: 'he' | 'glorot'; useBias?: boolean } = {}): LayerSpec {
+  checkUnits('dense', 'units', units);
+  if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot') {
+    throw new RangeError(`dense: expected 'he' or 'glorot' for init, received '${options.init}'`);
+  }
+  return { type: 'dense', units, ...options };
+}
+
+/** Batch normalisation (Keras names and defaults: epsilon 1e-3, momentum 0.99). */
+export function batchNorm(options: { epsilon?: number; momentum?: number } = {}): LayerSpec {
+  const epsilon = options.epsilon ?? 1e-3;
+  const momentum = options.momentum ?? 0.99;
+  if (!(epsilon > 0 && epsilon <= 1)) throw new RangeError(`batchNorm: expected a number in (0, 1] for epsilon, received ${epsilon}`);
+  if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`batchNorm: expected a number in [0, 1] for momentum, received ${momentum}`);
+  return { type: 'batchNorm', epsilon, momentum };
+}
+
+/** Inverted dropout of a fraction `rate` of the units, in training only. */
+export function dropout(rate: number): LayerSpec {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: expected a number in [0, 1) for rate, received ${rate}`);
+  return { type: 'dropout', rate };
+}
+
+/** max(x, 0). */
+export const relu = (): LayerSpec => ({ type: 'activation', activation: 'relu' });
+/** x for x > 0, alpha·x otherwise (alpha 0.01 by default). */
+export function leakyRelu(alpha = 0.01): LayerSpec {
+  if (!(alpha >= 0 && alpha < 1)) throw new RangeError(`leakyRelu: expected a number in [0, 1) for alpha, received ${alpha}`);
+  return { type: 'activation', activation: 'leakyRelu', alpha };
+}
+/** tanh(x). */
+export const tanh = (): LayerSpec => ({ type: 'activation', activation: 'tanh' });
+/** 1/(1 + e^−x): the output of binary classifiers. */
+export const sigmoid = (): LayerSpec => ({ type: 'activation', activation: 'sigmoid' });
+/** Row-wise softmax: the output of multi-class classifiers. */
+export const softmax = (): LayerSpec => ({ type: 'activation', activation: 'softmax' });
+/** The identity: the output of regressors. */
+export const linear = (): LayerSpec => ({ type: 'activation', activation: 'linear' });
+
+export type { LayerSpec } from './layer.js';

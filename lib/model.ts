@@ -1,0 +1,318 @@
+// The network: layers over one parameter arena (and arenas of the same shape
+// for gradients and optimizer state), forward and backward passes, predict,
+// evaluate, and Keras-ordered weights. Training loops live in train.ts.
+import type { Backend } from './backend/backend.js';
+import { activeSelection } from './backend/select.js';
+import { Activation } from './layers/activation.js';
+import { BatchNorm } from './layers/batchnorm.js';
+import { Dense } from './layers/dense.js';
+import { Dropout } from './layers/dropout.js';
+import type { Layer, LayerContext, LayerSpec } from './layers/layer.js';
+import { Workspace } from './layers/layer.js';
+import { type LossName, lossAndGradient, sumOfSquares, type Targets } from './losses.js';
+import { adam } from './optimizers/index.js';
+import { Optimizer, type OptimizerSpec } from './optimizers/optimizer.js';
+import { Random } from './random.js';
+import { countCorrect, type LabelsLike, toTargets } from './targets.js';
+import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
+import { type FitOptions, fit, type History } from './train.js';
+
+/** The architecture: input width, seed and layers. */
+export interface SequentialConfig {
+  inputs: number;
+  /** Seeds initialisation, shuffling and dropout (default 0). */
+  seed?: number;
+  layers: LayerSpec[];
+}
+
+/** How the model learns. */
+export interface CompileOptions {
+  loss: LossName;
+  /** Default: adam(). */
+  optimizer?: OptimizerSpec;
+  /** λ of the L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels (default 0). */
+  l2?: number;
+  metrics?: 'accuracy'[];
+}
+
+/** Where a model computes: the backend and how arrays are made (float64 for gradient checks). */
+export interface Runtime {
+  backend: Backend;
+  alloc: (length: number) => Float32Array;
+}
+
+/** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
+export interface Evaluation {
+  loss: number;
+  dataLoss: number;
+  l2Loss: number;
+  accuracy?: number;
+}
+
+export interface Compiled {
+  loss: LossName;
+  optimizer: Optimizer;
+  l2: number;
+  metrics: 'accuracy'[];
+  /** Whether the last layer (sigmoid/softmax) is fused into the loss, which then takes logits. */
+  fused: boolean;
+}
+
+const defaultRuntime = (): Runtime => ({ backend: activeSelection().backend, alloc: (n) => new Float32Array(n) });
+
+export class Model {
+  readonly inputs: number;
+  readonly seed: number;
+  readonly layers: Layer[];
+  /** Every trainable parameter, layer after layer (views: see weights()). */
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  /** Non-trainable state: batch-norm running statistics. */
+  readonly state: Float32Array;
+  readonly random: Random;
+  compiled: Compiled | null = null;
+  private readonly probs: Workspace;
+  private readonly outputGradient: Workspace;
+
+  constructor(
+    readonly config: SequentialConfig,
+    readonly runtime: Runtime = defaultRuntime(),
+  ) {
+    if (!Number.isInteger(config.inputs) || config.inputs < 1) {
+      throw new RangeError(`sequential: expected an integer >= 1 for inputs, received ${config.inputs}`);
+    }
+    if (!Array.isArray(config.layers) || config.layers.length === 0) throw new RangeError('sequential: expected at least one layer');
+    this.inputs = config.inputs;
+    this.seed = config.seed ?? 0;
+    this.random = new Random(this.seed);
+    const ctx: LayerContext = { backend: runtime.backend, random: this.random, alloc: runtime.alloc };
+    this.layers = [];
+    let width = config.inputs;
+    config.layers.forEach((spec, index) => {
+      const layer = buildLayer(spec, width, ctx, config.layers, index);
+      this.layers.push(layer);
+      width = layer.outputWidth;
+    });
+    const paramCount = this.layers.reduce((n, l) => n + l.paramCount, 0);
+    const stateCount = this.layers.reduce((n, l) => n + l.stateCount, 0);
+    this.params = runtime.alloc(paramCount);
+    this.grads = runtime.alloc(paramCount);
+    this.state = runtime.alloc(stateCount);
+    let p = 0;
+    let s = 0;
+    for (const layer of this.layers) {
+      const slice = {
+        params: this.params.subarray(p, p + layer.paramCount),
+        grads: this.grads.subarray(p, p + layer.paramCount),
+        state: this.state.subarray(s, s + layer.stateCount),
+      };
+      layer.bind(slice, true);
+      p += layer.paramCount;
+      s += layer.stateCount;
+    }
+    this.probs = new Workspace(this.outputWidth, runtime.alloc);
+    this.outputGradient = new Workspace(this.outputWidth, runtime.alloc);
+  }
+
+  /** Width of the network's output. */
+  get outputWidth(): number {
+    return (this.layers[this.layers.length - 1] as Layer).outputWidth;
+  }
+
+  get backend(): Backend {
+    return this.runtime.backend;
+  }
+
+  /** Sets the loss, optimizer, L2 strength and metrics. */
+  compile(options: CompileOptions): this {
+    const { loss } = options;
+    const last = this.layers[this.layers.length - 1] as Layer;
+    const activation = last.spec.type === 'activation' ? last.spec.activation : 'linear';
+    if (loss === 'binaryCrossEntropy' && activation !== 'sigmoid') {
+      throw new RangeError(`compile: binaryCrossEntropy needs a sigmoid output layer, this model ends with ${activation}`);
+    }
+    if (loss === 'crossEntropy' && activation !== 'softmax') {
+      throw new RangeError(`compile: crossEntropy needs a softmax output layer, this model ends with ${activation}`);
+    }
+    if (!['binaryCrossEntropy', 'crossEntropy', 'meanSquaredError'].includes(loss)) {
+      throw new RangeError(`compile: expected 'binaryCrossEntropy', 'crossEntropy' or 'meanSquaredError' for loss, received '${loss}'`);
+    }
+    const l2 = options.l2 ?? 0;
+    if (!(Number.isFinite(l2) && l2 >= 0)) throw new RangeError(`compile: expected a number >= 0 for l2, received ${l2}`);
+    const metrics = options.metrics ?? [];
+    if (metrics.some((m) => m !== 'accuracy'))
+      throw new RangeError(`compile: the only metric is 'accuracy', received ${JSON.stringify(metrics)}`);
+    if (metrics.length > 0 && loss === 'meanSquaredError') throw new RangeError('compile: accuracy needs a classification loss');
+    const optimizer = new Optimizer(options.optimizer ?? adam(), this.params.length, this.runtime.alloc);
+    this.compiled = { loss, optimizer, l2, metrics, fused: loss !== 'meanSquaredError' };
+    return this;
+  }
+
+  /** The compiled settings, or an error saying compile() comes first. */
+  requireCompiled(fn: string): Compiled {
+    if (this.compiled === null) throw new Error(`${fn}: call model.compile({ loss, optimizer }) first`);
+    return this.compiled;
+  }
+
+  /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal (see FitOptions). */
+  fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+    return fit(this, x, y, options);
+  }
+
+  /** Runs layers [0, end) on `batch` rows of x. */
+  forward(x: Float32Array, batch: number, training: boolean, end = this.layers.length): Float32Array {
+    let a = x;
+    for (let i = 0; i < end; i++) a = (this.layers[i] as Layer).forward(a, batch, training);
+    return a;
+  }
+
+  /** Backpropagates from layer `end − 1` down to the first, writing every parameter gradient. */
+  backward(dOutput: Float32Array, batch: number, end = this.layers.length): void {
+    let d: Float32Array | null = dOutput;
+    for (let i = end - 1; i >= 0 && d !== null; i--) d = (this.layers[i] as Layer).backward(d, batch, i > 0);
+  }
+
+  /** The dense kernels, which the L2 penalty covers. */
+  denseKernels(): Float32Array[] {
+    return this.layers.filter((l): l is Dense => l instanceof Dense).map((l) => l.kernel);
+  }
+
+  /**
+   * One forward and backward pass on a batch (x: batch×inputs, targets gathered alike):
+   * fills the gradient arena, including the L2 term (λ/m)·W, and returns the summed data
+   * loss and the output probabilities (for metrics).
+   */
+  lossAndGradients(x: Float32Array, targets: Targets, batch: number): { lossSum: number; probs: Float32Array } {
+    const { loss, fused, l2 } = this.requireCompiled('fit');
+    // A fused sigmoid/softmax output is left to the loss kernel, which takes the logits.
+    const end = fused ? this.layers.length - 1 : this.layers.length;
+    const z = this.forward(x, batch, true, end);
+    const dz = this.outputGradient.get(batch);
+    const probs = fused ? this.probs.get(batch) : z;
+    const lossSum = lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz);
+    this.backward(dz, batch, end);
+    if (l2 > 0) {
+      for (const layer of this.layers) {
+        if (layer instanceof Dense) this.backend.axpy(layer.kernel.length, l2 / batch, layer.kernel, layer.kernelGrad);
+      }
+    }
+    return { lossSum, probs };
+  }
+
+  /** The outputs for x (batch by batch, inference mode: running batch-norm statistics, no dropout). */
+  predict(x: MatrixLike, options: { batchSize?: number } = {}): Matrix {
+    const m = toMatrix(x, 'x', this.inputs);
+    checkFinite(m, 'x', this.backend.findNonFinite);
+    const out = new Float32Array(m.rows * this.outputWidth);
+    this.inChunks(m, options.batchSize, (start, batch, rows) => {
+      out.set(this.forward(rows, batch, false).subarray(0, batch * this.outputWidth), start * this.outputWidth);
+    });
+    return { rows: m.rows, cols: this.outputWidth, data: out };
+  }
+
+  /** Cost (data loss + (λ/2n)·Σ‖W‖² over the n samples given) and accuracy, in inference mode. */
+  evaluate(x: MatrixLike, y: LabelsLike, options: { batchSize?: number } = {}): Evaluation {
+    const { loss, fused, l2, metrics } = this.requireCompiled('evaluate');
+    const m = toMatrix(x, 'x', this.inputs);
+    checkFinite(m, 'x', this.backend.findNonFinite);
+    const targets = toTargets(y, m.rows, loss, this.outputWidth, this.backend.findNonFinite);
+    let lossSum = 0;
+    let correct = 0;
+    let total = 0;
+    this.inChunks(m, options.batchSize, (start, batch, rows) => {
+      const end = fused ? this.layers.length - 1 : this.layers.length;
+      const z = this.forward(rows, batch, false, end);
+      const probs = fused ? this.probs.get(batch) : z;
+      lossSum += lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, start, fused ? probs : null, null);
+      if (metrics.length > 0) {
+        const c = countCorrect(loss, probs, batch, this.outputWidth, targets, start);
+        correct += c.correct;
+        total += c.total;
+      }
+    });
+    const dataLoss = lossSum / Math.max(1, m.rows);
+    const l2Loss = l2 > 0 && m.rows > 0 ? (l2 / (2 * m.rows)) * sumOfSquares(this.denseKernels()) : 0;
+    const result: Evaluation = { loss: dataLoss + l2Loss, dataLoss, l2Loss };
+    if (metrics.length > 0) result.accuracy = correct / Math.max(1, total);
+    return result;
+  }
+
+  // Runs fn on consecutive row blocks of m (views, no copy).
+  private inChunks(m: Matrix, batchSize: number | undefined, fn: (start: number, batch: number, rows: Float32Array) => void): void {
+    const size = batchSize ?? 1024;
+    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`expected an integer >= 1 for batchSize, received ${size}`);
+    for (let start = 0; start < m.rows; start += size) {
+      const batch = Math.min(size, m.rows - start);
+      fn(start, batch, m.data.subarray(start * m.cols, (start + batch) * m.cols));
+    }
+  }
+
+  /** Copies of every weight, layer by layer in Keras order (kernel [in,out], bias, γ, β, moving mean, moving variance). */
+  getWeights(): Float32Array[] {
+    return this.layers.flatMap((l) => l.weights().map((w) => Float32Array.from(w.values)));
+  }
+
+  /** Loads weights in getWeights() order; every length must match. */
+  setWeights(weights: ArrayLike<number>[]): void {
+    const targets = this.layers.flatMap((l) => l.weights());
+    if (weights.length !== targets.length)
+      throw new RangeError(`setWeights: expected ${targets.length} arrays, received ${weights.length}`);
+    targets.forEach((t, i) => {
+      const w = weights[i] as ArrayLike<number>;
+      if (w.length !== t.values.length) {
+        throw new RangeError(
+          `setWeights: array ${i} (${t.name} [${t.shape.join(', ')}]) needs ${t.values.length} values, received ${w.length}`,
+        );
+      }
+      for (let j = 0; j < w.length; j++) {
+        if (!Number.isFinite(w[j])) throw new RangeError(`setWeights: array ${i} (${t.name}) value ${j} is ${w[j]}`);
+      }
+    });
+    targets.forEach((t, i) => {
+      t.values.set(weights[i] as ArrayLike<number>);
+    });
+  }
+
+  /** A table of layers, output shapes and parameter counts (also printed with print: true). */
+  summary(options: { print?: boolean } = {}): string {
+    const rows = this.layers.map((l, i) => {
+      const spec = l.spec;
+      const name = spec.type === 'activation' ? spec.activation : spec.type;
+      const detail = spec.type === 'dropout' ? ` (${spec.rate})` : '';
+      return [`${i} ${name}${detail}`, `[batch, ${l.outputWidth}]`, String(l.paramCount + l.stateCount)];
+    });
+    const header = ['layer', 'output shape', 'params'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
+    const line = (r: string[]) => r.map((v, c) => (c === 2 ? v.padStart(widths[c] as number) : v.padEnd(widths[c] as number))).join('  ');
+    const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+    const text = [
+      `input [batch, ${this.inputs}]`,
+      line(header),
+      rule,
+      ...rows.map(line),
+      rule,
+      `trainable: ${this.params.length}, non-trainable: ${this.state.length}`,
+    ].join('\n');
+    if (options.print) console.log(text);
+    return text;
+  }
+}
+
+// Dense layers followed (past batch-norm and dropout) by a ReLU start with He initialisation.
+function buildLayer(spec: LayerSpec, width: number, ctx: LayerContext, specs: LayerSpec[], index: number): Layer {
+  switch (spec.type) {
+    case 'dense': {
+      const next = specs.slice(index + 1).find((s) => s.type === 'activation' || s.type === 'dense');
+      const reluNext = next?.type === 'activation' && (next.activation === 'relu' || next.activation === 'leakyRelu');
+      return new Dense(spec, width, ctx, reluNext ? 'he' : 'glorot');
+    }
+    case 'batchNorm':
+      return new BatchNorm(spec, width, ctx);
+    case 'dropout':
+      return new Dropout(spec, width, ctx);
+    case 'activation':
+      return new Activation(spec, width, ctx);
+    default:
+      throw new TypeError(`sequential: unknown layer ${JSON.stringify(spec)}`);
+  }
+}

@@ -1,0 +1,58 @@
+// The optimizers a user picks in compile(): sgd, momentum, rmsprop, adam, adamw.
+import type { OptimizerSpec } from './optimizer.js';
+import type { Schedule } from './schedules.js';
+
+/** Options shared by every optimizer. */
+export interface OptimizerOptions {
+  /** A number or a schedule (stepDecay, exponentialDecay, cosineDecay). */
+  learningRate?: number | Schedule;
+  /** Decoupled weight decay: p −= lr·wd·p each step (0: off). */
+  weightDecay?: number;
+}
+
+function make(
+  name: OptimizerSpec['name'],
+  defaults: Omit<OptimizerSpec, 'name' | 'weightDecay'>,
+  options: Partial<OptimizerSpec>,
+): OptimizerSpec {
+  const spec: OptimizerSpec = { name, ...defaults, weightDecay: 0 };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (spec as unknown as Record<string, unknown>)[key] = value;
+  const lr = spec.learningRate;
+  if (typeof lr === 'number' && !(Number.isFinite(lr) && lr >= 0))
+    throw new RangeError(`${name}: expected a learning rate >= 0, received ${lr}`);
+  for (const key of ['beta1', 'beta2'] as const) {
+    if (!(spec[key] >= 0 && spec[key] < 1)) throw new RangeError(`${name}: expected a number in [0, 1) for ${key}, received ${spec[key]}`);
+  }
+  if (!(spec.epsilon > 0)) throw new RangeError(`${name}: expected a number > 0 for epsilon, received ${spec.epsilon}`);
+  if (!(spec.weightDecay >= 0)) throw new RangeError(`${name}: expected a number >= 0 for weightDecay, received ${spec.weightDecay}`);
+  return spec;
+}
+
+/** Plain gradient descent: p −= lr·g. */
+export function sgd(options: OptimizerOptions = {}): OptimizerSpec {
+  return make('sgd', { learningRate: 0.01, beta1: 0, beta2: 0, epsilon: 1e-7 }, options);
+}
+
+/** Momentum: v = β₁v + (1 − β₁)g; p −= lr·v. */
+export function momentum(options: OptimizerOptions & { beta1?: number } = {}): OptimizerSpec {
+  return make('momentum', { learningRate: 0.01, beta1: 0.9, beta2: 0, epsilon: 1e-7 }, options);
+}
+
+/** RMSprop: s = β₂s + (1 − β₂)g²; p −= lr·g/(√s + ε). */
+export function rmsprop(options: OptimizerOptions & { beta2?: number; epsilon?: number } = {}): OptimizerSpec {
+  return make('rmsprop', { learningRate: 0.001, beta1: 0, beta2: 0.9, epsilon: 1e-7 }, options);
+}
+
+/** Adam with bias correction (Keras defaults: lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-7). */
+export function adam(options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}): OptimizerSpec {
+  return make('adam', { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, options);
+}
+
+/** Adam with decoupled weight decay (default 0.004, as Keras' AdamW). */
+export function adamw(options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}): OptimizerSpec {
+  return make('adamw', { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, { weightDecay: 0.004, ...options });
+}
+
+export type { OptimizerSpec } from './optimizer.js';
+export type { Schedule } from './schedules.js';
+export { cosineDecay, exponentialDecay, stepDecay } from './schedules.js';

@@ -1,0 +1,53 @@
+// The two ways to make a model: sequential() from layers, and mlp(), the
+// seed's shorthand (ReLU hidden layers, sigmoid output by default).
+import { batchNorm, dense, dropout, type LayerSpec, linear, relu, sigmoid, softmax } from './layers/index.js';
+import type { LossName } from './losses.js';
+import { Model, type SequentialConfig } from './model.js';
+import type { OptimizerSpec } from './optimizers/optimizer.js';
+
+/** A model from a list of layers: `sequential({ inputs, seed, layers: [dense(64), relu(), …] })`. */
+export function sequential(config: SequentialConfig): Model {
+  return new Model(config);
+}
+
+export interface MlpOptions {
+  /** Batch-norm after every hidden dense layer. */
+  batchNorm?: boolean;
+  /** Dropout rate after every hidden activation (0: none). */
+  dropout?: number;
+  l2?: number;
+  optimizer?: OptimizerSpec;
+  seed?: number;
+  /** The output activation: sigmoid (default), softmax or linear; it picks the loss. */
+  output?: 'sigmoid' | 'softmax' | 'linear';
+}
+
+const lossFor: Record<NonNullable<MlpOptions['output']>, LossName> = {
+  sigmoid: 'binaryCrossEntropy',
+  softmax: 'crossEntropy',
+  linear: 'meanSquaredError',
+};
+
+/**
+ * An L-layer network from its widths [inputs, hidden…, outputs]: dense → (batch-norm) → ReLU →
+ * (dropout) for each hidden layer, then dense → sigmoid/softmax/linear; compiled with the matching
+ * loss (binary cross-entropy, cross-entropy, mean squared error) and accuracy for classifiers.
+ */
+export function mlp(sizes: number[], options: MlpOptions = {}): Model {
+  if (!Array.isArray(sizes) || sizes.length < 2)
+    throw new RangeError(`mlp: expected [inputs, …, outputs] with at least 2 sizes, received ${JSON.stringify(sizes)}`);
+  const output = options.output ?? 'sigmoid';
+  if (!(output in lossFor)) throw new RangeError(`mlp: expected 'sigmoid', 'softmax' or 'linear' for output, received '${output}'`);
+  const layers: LayerSpec[] = [];
+  for (const width of sizes.slice(1, -1)) {
+    layers.push(dense(width));
+    if (options.batchNorm) layers.push(batchNorm());
+    layers.push(relu());
+    if (options.dropout) layers.push(dropout(options.dropout));
+  }
+  layers.push(dense(sizes[sizes.length - 1] as number), { sigmoid, softmax, linear }[output]());
+  const loss = lossFor[output];
+  const model = sequential({ inputs: sizes[0] as number, seed: options.seed ?? 0, layers });
+  const compileOptions = { loss, l2: options.l2 ?? 0, metrics: loss === 'meanSquaredError' ? [] : (['accuracy'] as 'accuracy'[]) };
+  return model.compile(options.optimizer ? { ...compileOptions, optimizer: options.optimizer } : compileOptions);
+}

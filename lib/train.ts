@@ -1,0 +1,205 @@
+// fit(): epochs of shuffled mini-batches, each step forward → loss (+ L2) →
+// backward → one optimizer call, then a yield to the event loop so a server
+// keeps serving. Stops cleanly on an AbortSignal, early stopping, or
+// divergence (a non-finite loss or gradient: the update is skipped, so the
+// weights stay the last finite ones).
+
+import { sumOfSquares, type Targets } from './losses.js';
+import type { Model } from './model.js';
+import { countCorrect, gatherTargets, type LabelsLike, toTargets } from './targets.js';
+import { checkFinite, type MatrixLike, toMatrix } from './tensor.js';
+
+/** What one epoch reports (Keras names, camelCase). */
+export interface EpochLogs {
+  epoch: number;
+  /** dataLoss + l2Loss. */
+  loss: number;
+  /** Mean data loss over the epoch's batches. */
+  dataLoss: number;
+  /** (λ/2m)·Σ‖W‖² at the end of the epoch, m the batch size. */
+  l2Loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  learningRate: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+/** What fit() resolves with. */
+export interface History {
+  epochs: EpochLogs[];
+  /** The same figures as arrays per name, as Keras' History.history. */
+  history: Record<string, number[]>;
+  stopReason: 'completed' | 'aborted' | 'earlyStopping' | 'diverged';
+}
+
+/** A hook into training; returning 'stop' from onEpochEnd ends it after that epoch. */
+export interface Callback {
+  onTrainBegin?(model: Model): void;
+  onEpochEnd?(epoch: number, logs: EpochLogs, model: Model): 'stop' | undefined;
+  onTrainEnd?(model: Model): void;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  /** Rows per step (default 32); more than the data means one full batch. */
+  batchSize?: number;
+  /** Reshuffle every epoch with the model's PRNG (default true). */
+  shuffle?: boolean;
+  /** Skip the last partial batch (default false). */
+  dropRemainder?: boolean;
+  validationData?: [MatrixLike, LabelsLike];
+  /** Stops after the current step when aborted. */
+  signal?: AbortSignal;
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void | Promise<void>;
+  callbacks?: Callback[];
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`fit: expected an integer >= 1 for ${name}, received ${value}`);
+  return value;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Trains `model` on x, y; see FitOptions. */
+export async function fit(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+  const compiled = model.requireCompiled('fit');
+  const backend = model.backend;
+  const data = toMatrix(x, 'x', model.inputs);
+  checkFinite(data, 'x', backend.findNonFinite);
+  const targets = toTargets(y, data.rows, compiled.loss, model.outputWidth, backend.findNonFinite);
+  if (data.rows === 0) throw new RangeError('fit: x has no rows');
+  const epochs = positiveInteger('epochs', options.epochs ?? 1);
+  const batchSize = Math.min(positiveInteger('batchSize', options.batchSize ?? 32), data.rows);
+  const validation = options.validationData;
+  if (validation !== undefined && (!Array.isArray(validation) || validation.length !== 2)) {
+    throw new TypeError('fit: expected [x, y] for validationData');
+  }
+  const callbacks = options.callbacks ?? [];
+  const history: History = { epochs: [], history: {}, stopReason: 'completed' };
+
+  // Batch buffers, allocated once: rows of x and targets gathered in shuffled order.
+  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
+  const xBatch = new Float32Array(batchSize * data.cols);
+  const yBatch: Targets =
+    targets.kind === 'labels'
+      ? { kind: 'labels', data: new Int32Array(batchSize) }
+      : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
+  const steps = options.dropRemainder ? Math.floor(data.rows / batchSize) : Math.ceil(data.rows / batchSize);
+
+  for (const c of callbacks) c.onTrainBegin?.(model);
+  if (options.signal?.aborted) history.stopReason = 'aborted';
+  for (let epoch = 0; epoch < epochs && history.stopReason === 'completed'; epoch++) {
+    const started = performance.now();
+    if (options.shuffle !== false) model.random.shuffle(order);
+    let lossSum = 0;
+    let seen = 0;
+    let correct = 0;
+    let total = 0;
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize;
+      const batch = Math.min(batchSize, data.rows - start);
+      for (let i = 0; i < batch; i++) {
+        const row = order[start + i] as number;
+        xBatch.set(data.data.subarray(row * data.cols, (row + 1) * data.cols), i * data.cols);
+      }
+      gatherTargets(targets, order, start, batch, yBatch);
+      const result = model.lossAndGradients(xBatch, yBatch, batch);
+      if (!Number.isFinite(result.lossSum) || backend.findNonFinite(model.grads.length, model.grads) >= 0) {
+        history.stopReason = 'diverged';
+        process.emitWarning(
+          `densenode: training diverged at epoch ${epoch}, step ${step} (loss ${result.lossSum / batch}); stopped with the last finite weights`,
+        );
+        break;
+      }
+      compiled.optimizer.apply(backend, model.params, model.grads);
+      lossSum += result.lossSum;
+      seen += batch;
+      if (compiled.metrics.length > 0) {
+        const c = countCorrect(compiled.loss, result.probs, batch, model.outputWidth, yBatch, 0);
+        correct += c.correct;
+        total += c.total;
+      }
+      await options.onBatchEnd?.(step, { loss: result.lossSum / batch, size: batch });
+      await yieldToEventLoop();
+      if (options.signal?.aborted) {
+        history.stopReason = 'aborted';
+        break;
+      }
+    }
+    if (seen === 0) break;
+    const dataLoss = lossSum / seen;
+    const l2Loss = compiled.l2 > 0 ? (compiled.l2 / (2 * batchSize)) * sumOfSquares(model.denseKernels()) : 0;
+    const seconds = (performance.now() - started) / 1e3;
+    const logs: EpochLogs = {
+      epoch,
+      loss: dataLoss + l2Loss,
+      dataLoss,
+      l2Loss,
+      learningRate: compiled.optimizer.learningRate(),
+      seconds,
+      samplesPerSecond: seen / seconds,
+    };
+    if (compiled.metrics.length > 0) logs.accuracy = correct / total;
+    if (validation !== undefined) {
+      const v = model.evaluate(validation[0], validation[1]);
+      logs.valLoss = v.loss;
+      if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
+    }
+    history.epochs.push(logs);
+    for (const [key, value] of Object.entries(logs)) {
+      history.history[key] ??= [];
+      history.history[key].push(value);
+    }
+    await options.onEpochEnd?.(epoch, logs);
+    for (const c of callbacks)
+      if (c.onEpochEnd?.(epoch, logs, model) === 'stop' && history.stopReason === 'completed') history.stopReason = 'earlyStopping';
+  }
+  for (const c of callbacks) c.onTrainEnd?.(model);
+  return history;
+}
+
+/**
+ * Stops when `monitor` (default 'valLoss', or 'loss' without validation data) has not improved
+ * by more than minDelta for `patience` epochs; restoreBest puts back the best epoch's weights.
+ */
+export function earlyStopping(
+  options: { monitor?: keyof EpochLogs; patience?: number; minDelta?: number; restoreBest?: boolean } = {},
+): Callback {
+  const patience = options.patience ?? 0;
+  const minDelta = options.minDelta ?? 0;
+  let best = Number.POSITIVE_INFINITY;
+  let wait = 0;
+  let snapshot: { params: Float32Array; state: Float32Array } | null = null;
+  return {
+    onTrainBegin() {
+      best = Number.POSITIVE_INFINITY;
+      wait = 0;
+      snapshot = null;
+    },
+    onEpochEnd(_epoch, logs, model) {
+      const key = options.monitor ?? (logs.valLoss !== undefined ? 'valLoss' : 'loss');
+      const raw = logs[key];
+      if (typeof raw !== 'number') throw new RangeError(`earlyStopping: the logs have no '${String(key)}'`);
+      // Accuracies improve upwards, losses downwards.
+      const value = /accuracy/i.test(String(key)) ? -raw : raw;
+      if (value < best - minDelta) {
+        best = value;
+        wait = 0;
+        if (options.restoreBest) snapshot = { params: model.params.slice(), state: model.state.slice() };
+        return undefined;
+      }
+      wait++;
+      return wait > patience ? 'stop' : undefined;
+    },
+    onTrainEnd(model) {
+      if (snapshot !== null) {
+        model.params.set(snapshot.params);
+        model.state.set(snapshot.state);
+      }
+    },
+  };
+}
