@@ -20,6 +20,8 @@ export interface GradCheckResult {
 /**
  * Compares the gradient of the cost (data loss + L2) w.r.t. every trainable parameter with
  * centred differences (h = epsilon) on x, y as one batch. Keep x small: 2 forward passes per parameter.
+ * A ReLU input sitting exactly at 0 (zero biases and an all-zero input row, say) is a kink where
+ * the two differ legitimately: check a model whose biases are not all zero.
  */
 export function gradCheck(model: Model, x: MatrixLike, y: LabelsLike, options: { epsilon?: number; seed?: number } = {}): GradCheckResult {
   const compiled = model.requireCompiled('gradCheck');
