@@ -40,7 +40,8 @@ export function mlp(sizes: number[], options: MlpOptions = {}): Model {
   if (!(output in lossFor)) throw new RangeError(`mlp: expected 'sigmoid', 'softmax' or 'linear' for output, received '${output}'`);
   const layers: LayerSpec[] = [];
   for (const width of sizes.slice(1, -1)) {
-    layers.push(dense(width));
+    // A bias before batch-norm is redundant (β shifts instead) and its gradient is exactly 0.
+    layers.push(dense(width, { useBias: !options.batchNorm }));
     if (options.batchNorm) layers.push(batchNorm());
     layers.push(relu());
     if (options.dropout) layers.push(dropout(options.dropout));

@@ -23,13 +23,15 @@ function runNativeTest(label, binary, env) {
   ok &&= run.status === 0;
 }
 
-console.log('=== native kernel tests (C++): GEMM with each ISA forced in turn, then the layer kernels ===');
+console.log('=== native kernel tests (C++): GEMM and layer kernels with each ISA forced in turn ===');
 const built = spawnSync('cmake', ['--build', 'build', '--target', 'densenode_native_tests'], { stdio: 'inherit' });
 ok &&= built.status === 0;
 if (built.status === 0) {
   // A forced ISA above what the CPU has falls back to the best below it.
-  for (const isa of ['portable', 'avx2', 'avx512']) runNativeTest(`native gemm ${isa}`, 'densenode_gemm_test', { DENSENODE_ISA: isa });
-  runNativeTest('native kernels', 'densenode_kernels_test', {});
+  for (const isa of ['portable', 'avx2', 'avx512']) {
+    runNativeTest(`native gemm ${isa}`, 'densenode_gemm_test', { DENSENODE_ISA: isa });
+    runNativeTest(`native kernels ${isa}`, 'densenode_kernels_test', { DENSENODE_ISA: isa });
+  }
 }
 
 for (const backend of ['native', 'js']) {

@@ -162,7 +162,7 @@ describe('weights, summary and inputs', () => {
     const text = dn.mlp([30, 16, 1], { batchNorm: true }).summary();
     expect(text).toContain('dense');
     expect(text).toContain('[batch, 16]');
-    expect(text).toContain('trainable: 545, non-trainable: 32');
+    expect(text).toContain('trainable: 529, non-trainable: 32');
   });
 
   it('He initialisation before ReLU, Glorot before sigmoid', () => {

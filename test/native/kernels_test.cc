@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "batchnorm.h"
+#include "batchnorm_kernels.h"
+#include "cpu.h"
 #include "elementwise.h"
 #include "optimizers.h"
 #include "threadpool.h"
@@ -711,7 +713,52 @@ static void test_thread_determinism() {
                   " arrays)");
 }
 
+// Batch norm under each ISA up to the selected one (all three when run with
+// DENSENODE_ISA=avx512 on an AVX-512 machine): outputs must be bitwise
+// identical, since every ISA does the same IEEE operations per element.
+static std::vector<fvec> run_batchnorm(int64_t B, int64_t F) {
+  std::mt19937 r(99);
+  std::normal_distribution<float> nd(2.0f, 3.0f);
+  auto rnd = [&](int64_t n) {
+    fvec v(n);
+    for (auto& x : v) x = nd(r);
+    return v;
+  };
+  fvec x = rnd(B * F), gamma = rnd(F), beta = rnd(F), rm = rnd(F), rv(F, 1.5f), dy = rnd(B * F);
+  fvec y(B * F), sm(F), si(F), dx(B * F), dg(F), db(F), dx2(B * F), dg2(F), db2(F), yi(B * F);
+  batchnorm_forward_train(B, F, x.data(), gamma.data(), beta.data(), 1e-3f, 0.99f, rm.data(),
+                          rv.data(), sm.data(), si.data(), y.data(), true);
+  batchnorm_forward_infer(B, F, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), 1e-3f,
+                          yi.data(), false);
+  batchnorm_backward(B, F, x.data(), y.data(), dy.data(), gamma.data(), sm.data(), si.data(),
+                     dx.data(), dg.data(), db.data());
+  batchnorm_backward(B, F, x.data(), nullptr, dy.data(), gamma.data(), sm.data(), si.data(),
+                     dx2.data(), dg2.data(), db2.data());
+  return {y, sm, si, rm, rv, yi, dx, dg, db, dx2, dg2, db2};
+}
+
+static void test_isa_identity() {
+  const int top = static_cast<int>(cpu_selected_isa());
+  const int64_t shapes[][2] = {{1, 7}, {5, 33}, {128, 257}, {1000, 300}, {37, 1030}};
+  for (const auto& sh : shapes) {
+    bn::set_isa_override(0);
+    const std::vector<fvec> ref = run_batchnorm(sh[0], sh[1]);
+    for (int isa = 1; isa <= top; ++isa) {
+      bn::set_isa_override(isa);
+      const std::vector<fvec> got = run_batchnorm(sh[0], sh[1]);
+      bool same = true;
+      for (size_t k = 0; k < ref.size(); ++k)
+        same &= std::memcmp(ref[k].data(), got[k].data(), ref[k].size() * 4) == 0;
+      check(same, std::string("bn bitwise identical portable vs ") +
+                      cpu_isa_name(static_cast<Isa>(isa)) + " " + shape(sh[0], sh[1]));
+    }
+  }
+  bn::set_isa_override(-1);
+}
+
 int main() {
+  std::printf("isa: %s\n", cpu_best_isa());
+  test_isa_identity();
   for (int64_t B : {1, 2, 5, 128})
     for (int64_t F : {1, 7, 33, 257})
       for (bool relu : {false, true}) {
