@@ -26,11 +26,15 @@ describe('training on both backends', () => {
     for (const key of ['loss', 'valLoss', 'accuracy', 'valAccuracy']) {
       const x = a.history.history[key] as number[];
       const y = b.history.history[key] as number[];
-      x.forEach((v, i) => expect(Math.abs(v - (y[i] as number)), `${key}[${i}]`).toBeLessThan(1e-4 * Math.abs(v) + 1e-5));
+      x.forEach((v, i) => {
+        expect(Math.abs(v - (y[i] as number)), `${key}[${i}]`).toBeLessThan(1e-4 * Math.abs(v) + 1e-5);
+      });
     }
     a.weights.forEach((w, i) => {
       const other = b.weights[i] as Float32Array;
-      w.forEach((v, j) => expect(Math.abs(v - (other[j] as number))).toBeLessThan(1e-3 * Math.abs(v) + 1e-4));
+      w.forEach((v, j) => {
+        expect(Math.abs(v - (other[j] as number))).toBeLessThan(1e-3 * Math.abs(v) + 1e-4);
+      });
     });
   });
 });
