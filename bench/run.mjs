@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs' };
+const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs', train: 'train.mjs' };
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {

@@ -15,7 +15,9 @@ import { Optimizer, type OptimizerSpec } from './optimizers/optimizer.js';
 import { Random } from './random.js';
 import { countCorrect, type LabelsLike, toTargets } from './targets.js';
 import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
-import { type FitOptions, fit, type History } from './train.js';
+import type { FitOptions, History } from './train.js';
+import { trainModel } from './train.js';
+import { trainInWorker } from './worker-fit.js';
 
 /** The architecture: input width, seed and layers. */
 export interface SequentialConfig {
@@ -39,6 +41,14 @@ export interface CompileOptions {
 export interface Runtime {
   backend: Backend;
   alloc: (length: number) => Float32Array;
+  /** For the parameter, state and optimizer arenas (default: alloc). */
+  arenaAlloc?: (length: number) => Float32Array;
+}
+
+/** Arenas a model adopts instead of allocating and initialising its own (a training worker's view). */
+export interface SharedArenas {
+  params: Float32Array;
+  state: Float32Array;
 }
 
 /** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
@@ -58,7 +68,12 @@ export interface Compiled {
   fused: boolean;
 }
 
-const defaultRuntime = (): Runtime => ({ backend: activeSelection().backend, alloc: (n) => new Float32Array(n) });
+// Parameter arenas live in shared memory, so fit({ worker: true }) can train them in place.
+const defaultRuntime = (): Runtime => ({
+  backend: activeSelection().backend,
+  alloc: (n) => new Float32Array(n),
+  arenaAlloc: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
+});
 
 export class Model {
   readonly inputs: number;
@@ -77,6 +92,7 @@ export class Model {
   constructor(
     readonly config: SequentialConfig,
     readonly runtime: Runtime = defaultRuntime(),
+    adopt?: SharedArenas,
   ) {
     if (!Number.isInteger(config.inputs) || config.inputs < 1) {
       throw new RangeError(`sequential: expected an integer >= 1 for inputs, received ${config.inputs}`);
@@ -95,9 +111,15 @@ export class Model {
     });
     const paramCount = this.layers.reduce((n, l) => n + l.paramCount, 0);
     const stateCount = this.layers.reduce((n, l) => n + l.stateCount, 0);
-    this.params = runtime.alloc(paramCount);
+    const arenaAlloc = runtime.arenaAlloc ?? runtime.alloc;
+    this.params = adopt?.params ?? arenaAlloc(paramCount);
     this.grads = runtime.alloc(paramCount);
-    this.state = runtime.alloc(stateCount);
+    this.state = adopt?.state ?? arenaAlloc(stateCount);
+    if (this.params.length !== paramCount || this.state.length !== stateCount) {
+      throw new RangeError(
+        `sequential: the shared arenas hold ${this.params.length} + ${this.state.length} floats, the layers need ${paramCount} + ${stateCount}`,
+      );
+    }
     let p = 0;
     let s = 0;
     for (const layer of this.layers) {
@@ -106,7 +128,7 @@ export class Model {
         grads: this.grads.subarray(p, p + layer.paramCount),
         state: this.state.subarray(s, s + layer.stateCount),
       };
-      layer.bind(slice, true);
+      layer.bind(slice, adopt === undefined);
       p += layer.paramCount;
       s += layer.stateCount;
     }
@@ -143,7 +165,7 @@ export class Model {
     if (metrics.some((m) => m !== 'accuracy'))
       throw new RangeError(`compile: the only metric is 'accuracy', received ${JSON.stringify(metrics)}`);
     if (metrics.length > 0 && loss === 'meanSquaredError') throw new RangeError('compile: accuracy needs a classification loss');
-    const optimizer = new Optimizer(options.optimizer ?? adam(), this.params.length, this.runtime.alloc);
+    const optimizer = new Optimizer(options.optimizer ?? adam(), this.params.length, this.runtime.arenaAlloc ?? this.runtime.alloc);
     this.compiled = { loss, optimizer, l2, metrics, fused: loss !== 'meanSquaredError' };
     return this;
   }
@@ -156,7 +178,7 @@ export class Model {
 
   /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal (see FitOptions). */
   fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
-    return fit(this, x, y, options);
+    return options.worker ? trainInWorker(this, x, y, options) : trainModel(this, x, y, options);
   }
 
   /** Runs layers [0, end) on `batch` rows of x. */

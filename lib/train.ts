@@ -36,6 +36,8 @@ export interface History {
 
 /** A hook into training; returning 'stop' from onEpochEnd ends it after that epoch. */
 export interface Callback {
+  /** How to rebuild this callback inside a training worker (built-in callbacks only). */
+  spec?: { kind: 'earlyStopping'; options: EarlyStoppingOptions };
   onTrainBegin?(model: Model): void;
   onEpochEnd?(epoch: number, logs: EpochLogs, model: Model): 'stop' | undefined;
   onTrainEnd?(model: Model): void;
@@ -55,6 +57,19 @@ export interface FitOptions {
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void | Promise<void>;
   callbacks?: Callback[];
+  /**
+   * Train in a worker_thread: the parameter arena is shared memory, so the main thread stays free
+   * (and can predict with the weights as they train). Callbacks other than earlyStopping cannot
+   * cross threads; onEpochEnd and onBatchEnd are called on the main thread.
+   */
+  worker?: boolean;
+}
+
+export interface EarlyStoppingOptions {
+  monitor?: keyof EpochLogs;
+  patience?: number;
+  minDelta?: number;
+  restoreBest?: boolean;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -65,7 +80,7 @@ function positiveInteger(name: string, value: number): number {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Trains `model` on x, y; see FitOptions. */
-export async function fit(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
   const compiled = model.requireCompiled('fit');
   const backend = model.backend;
   const data = toMatrix(x, 'x', model.inputs);
@@ -175,6 +190,7 @@ export function earlyStopping(
   let wait = 0;
   let snapshot: { params: Float32Array; state: Float32Array } | null = null;
   return {
+    spec: { kind: 'earlyStopping', options },
     onTrainBegin() {
       best = Number.POSITIVE_INFINITY;
       wait = 0;

@@ -68,3 +68,60 @@ describe('a server stays responsive', () => {
     expect(ticks).toBeGreaterThan(elapsed / 10 / 10);
   });
 });
+
+describe('fit({ worker: true })', () => {
+  const x = Array.from({ length: 512 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 7) / 7]);
+  const y = x.map((r) => ((r[0] as number) + (r[1] as number) > 0 ? 1 : 0));
+  const make = () => dn.mlp([3, 16, 1], { seed: 9, dropout: 0.1, batchNorm: true });
+
+  it('trains the shared arenas in a worker: same history and weights as in-process, and it can continue', async () => {
+    const local = make();
+    const remote = make();
+    const epochs: number[] = [];
+    const a = await local.fit(x, y, { epochs: 3, batchSize: 32 });
+    const b = await remote.fit(x, y, { epochs: 3, batchSize: 32, worker: true, onEpochEnd: (epoch) => void epochs.push(epoch) });
+    expect(b.history.loss).toEqual(a.history.loss);
+    expect(epochs).toEqual([0, 1, 2]);
+    expect(remote.getWeights()).toEqual(local.getWeights());
+    // The PRNG state and Adam's step came back: a second run still matches.
+    const a2 = await local.fit(x, y, { epochs: 1 });
+    const b2 = await remote.fit(x, y, { epochs: 1, worker: true });
+    expect(b2.history.loss).toEqual(a2.history.loss);
+  });
+
+  it('keeps the main thread free, stops on abort, and reports errors from the worker', async () => {
+    const model = make();
+    const controller = new AbortController();
+    let ticks = 0;
+    const timer = setInterval(() => void ticks++, 1);
+    const history = await model.fit(x, y, {
+      epochs: 1000,
+      batchSize: 8,
+      worker: true,
+      signal: controller.signal,
+      onEpochEnd: (epoch) => {
+        if (epoch === 2) controller.abort();
+      },
+    });
+    clearInterval(timer);
+    expect(history.stopReason).toBe('aborted');
+    expect(history.epochs.length).toBeLessThan(20);
+    expect(ticks).toBeGreaterThan(5);
+    expect(model.getWeights().every((w) => w.every(Number.isFinite))).toBe(true);
+    await expect(model.fit(x, y.slice(1), { worker: true })).rejects.toThrow('y: expected 512 labels (one per row of x), received 511');
+    await expect(model.fit(x, y, { worker: true, callbacks: [{ onEpochEnd: () => undefined }] })).rejects.toThrow(
+      'only earlyStopping() callbacks',
+    );
+  });
+
+  it('runs earlyStopping inside the worker', async () => {
+    const model = make();
+    const history = await model.fit(x, y, {
+      epochs: 500,
+      worker: true,
+      callbacks: [dn.earlyStopping({ monitor: 'loss', patience: 0, minDelta: 1 })],
+    });
+    expect(history.stopReason).toBe('earlyStopping');
+    expect(history.epochs).toHaveLength(2);
+  });
+});

@@ -1,0 +1,79 @@
+// End-to-end training on Fashion-MNIST (Debian package dataset-fashion-mnist):
+// the 784-256-128-10 model with batch-norm and dropout, Adam, batch 128.
+// Seconds per epoch and samples/s for native (1 and all threads) and JS, test
+// accuracy after 5 epochs, and event-loop delay p50/p99 during fit.
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { jsBackend } from '../dist/backend/js/index.js';
+import { selectBackend } from '../dist/backend/select.js';
+import * as dn from '../dist/index.js';
+import { loadIdxImages, loadIdxLabels } from '../dist/io/idx.js';
+import { Model } from '../dist/model.js';
+import { writeResults } from './timing.mjs';
+
+const dir = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+if (!existsSync(`${dir}/train-images-idx3-ubyte.gz`)) {
+  console.log(`train: Fashion-MNIST not found in ${dir}; install it with \`apt-get install dataset-fashion-mnist\` (skipped)`);
+  process.exit(0);
+}
+const [xTrain, yTrain, xTest, yTest] = await Promise.all([
+  loadIdxImages(`${dir}/train-images-idx3-ubyte.gz`),
+  loadIdxLabels(`${dir}/train-labels-idx1-ubyte.gz`),
+  loadIdxImages(`${dir}/t10k-images-idx3-ubyte.gz`),
+  loadIdxLabels(`${dir}/t10k-labels-idx1-ubyte.gz`),
+]);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 5);
+const allThreads = cpus().length;
+const config = {
+  inputs: 784,
+  seed: 42,
+  layers: [
+    dn.dense(256),
+    dn.batchNorm(),
+    dn.relu(),
+    dn.dropout(0.2),
+    dn.dense(128),
+    dn.batchNorm(),
+    dn.relu(),
+    dn.dropout(0.2),
+    dn.dense(10),
+    dn.softmax(),
+  ],
+};
+
+async function run(label, backend, threads, epochCount) {
+  if (threads) backend.setThreads(threads);
+  const model = new Model(config, { backend, alloc: (n) => new Float32Array(n) });
+  model.compile({ loss: 'crossEntropy', optimizer: dn.adam({ learningRate: 1e-3 }), l2: 1e-4, metrics: ['accuracy'] });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const history = await model.fit(xTrain, yTrain, { epochs: epochCount, batchSize: 128 });
+  delay.disable();
+  const seconds = history.epochs.map((e) => e.seconds).sort((a, b) => a - b);
+  const median = seconds[seconds.length >> 1];
+  const test = model.evaluate(xTest, yTest);
+  const row = {
+    label,
+    epochs: epochCount,
+    secondsPerEpoch: median,
+    samplesPerSecond: xTrain.rows / median,
+    trainAccuracy: history.epochs.at(-1).accuracy,
+    testAccuracy: test.accuracy,
+    loopDelayP50ms: delay.percentile(50) / 1e6,
+    loopDelayP99ms: delay.percentile(99) / 1e6,
+  };
+  console.log(
+    `${label.padEnd(18)} ${median.toFixed(3).padStart(8)} s/epoch ${Math.round(row.samplesPerSecond).toString().padStart(8)} samples/s  test acc ${(100 * test.accuracy).toFixed(2)}% after ${epochCount} epochs  loop delay p50 ${row.loopDelayP50ms.toFixed(2)} ms p99 ${row.loopDelayP99ms.toFixed(2)} ms`,
+  );
+  return row;
+}
+
+console.log(`Fashion-MNIST: ${xTrain.rows} train, ${xTest.rows} test; 784-256-128-10, batch-norm, dropout 0.2, Adam 1e-3, batch 128`);
+const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
+const rows = [];
+rows.push(await run(`native ${allThreads} threads`, native, allThreads, epochs));
+rows.push(await run('native 1 thread', native, 1, Math.min(epochs, 2)));
+native.setThreads(allThreads);
+rows.push(await run('js', jsBackend, 0, 1));
+console.log(`wrote ${writeResults('train', { rows })}`);
