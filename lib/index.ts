@@ -1,6 +1,8 @@
 // densenode's public surface.
 export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backend.js';
+export { breastCancer, type Dataset } from './datasets.js';
 export { type GradCheckResult, gradCheck } from './gradcheck.js';
+export { loadIdxImages, loadIdxLabels } from './io/idx.js';
 export type { Kernels } from './kernels.js';
 export { backendInfo, kernels, setThreads } from './kernels.js';
 export type { LayerSpec } from './layers/index.js';
