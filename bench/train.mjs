@@ -42,13 +42,14 @@ const config = {
   ],
 };
 
-async function run(label, backend, threads, epochCount) {
+async function run(label, backend, threads, epochCount, worker = false) {
   if (threads) backend.setThreads(threads);
-  const model = new Model(config, { backend, alloc: (n) => new Float32Array(n) });
+  // The worker builds its model with the default (shared-arena) runtime on the same backend.
+  const model = worker ? dn.sequential(config) : new Model(config, { backend, alloc: (n) => new Float32Array(n) });
   model.compile({ loss: 'crossEntropy', optimizer: dn.adam({ learningRate: 1e-3 }), l2: 1e-4, metrics: ['accuracy'] });
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
-  const history = await model.fit(xTrain, yTrain, { epochs: epochCount, batchSize: 128 });
+  const history = await model.fit(xTrain, yTrain, { epochs: epochCount, batchSize: 128, worker });
   delay.disable();
   const seconds = history.epochs.map((e) => e.seconds).sort((a, b) => a - b);
   const median = seconds[seconds.length >> 1];
@@ -73,6 +74,7 @@ console.log(`Fashion-MNIST: ${xTrain.rows} train, ${xTest.rows} test; 784-256-12
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
 const rows = [];
 rows.push(await run(`native ${allThreads} threads`, native, allThreads, epochs));
+rows.push(await run(`native, worker: true`, native, allThreads, Math.min(epochs, 2), true));
 rows.push(await run('native 1 thread', native, 1, Math.min(epochs, 2)));
 native.setThreads(allThreads);
 rows.push(await run('js', jsBackend, 0, 1));

@@ -23,6 +23,20 @@ constexpr Blocking kBlockAvx2{6, 16, 378, 512, 4096};
 // portable: 6x8 tile = 12 SSE/NEON accumulators, same cache reasoning as avx2.
 constexpr Blocking kBlockPortable{6, 8, 378, 512, 4096};
 
+// Narrow-n path (n <= 16): panel height (rows of C per narrow-kernel call)
+// and K block. avx512: 32 rows = 2 zmm per column, up to 12 columns (24
+// accumulators); avx2: 16 rows = 2 ymm, up to 6 columns; portable: 8 rows.
+// KC 512 as above: a 512 x 16 B block (32 KiB) stays in L1 across panels.
+struct NarrowBlocking {
+  int mr, kc;
+};
+constexpr NarrowBlocking kNarrowAvx512{32, 512};
+constexpr NarrowBlocking kNarrowAvx2{16, 512};
+constexpr NarrowBlocking kNarrowPortable{8, 512};
+constexpr int kNarrowMaxN = 16;        // widest n the narrow path takes
+constexpr int kNarrowMaxNPacked = 12;  // same when A needs packing (NN, NT):
+                                       // 1024x16x1024 NN 105 vs 122 GFLOP/s main
+
 constexpr int kMaxMR = 14;  // largest mr above: sizes the on-stack edge tile
 constexpr int kMaxNR = 32;  // largest nr above
 

@@ -38,6 +38,7 @@ constexpr int64_t kInPlaceMNK = int64_t(1) << 27;
 struct Kernel {
   MicroKernel fn;
   MicroKernel half;  // same MR, NR/2 columns (for narrow edges), or nullptr
+  EdgeKernel edge;   // exact mr x nr edge tiles, or nullptr (staging buffer)
   Blocking bk;
   const char* name;
 };
@@ -45,9 +46,26 @@ struct Kernel {
 const Kernel& selected_kernel() {
   static const Kernel k = [] {
     switch (cpu_selected_isa()) {
-      case Isa::Avx512: return Kernel{kernel_avx512, kernel_avx512_n16, kBlockAvx512, "avx512"};
-      case Isa::Avx2: return Kernel{kernel_avx2, nullptr, kBlockAvx2, "avx2"};
-      default: return Kernel{kernel_portable, nullptr, kBlockPortable, "portable"};
+      case Isa::Avx512:
+        return Kernel{kernel_avx512, kernel_avx512_n16, kernel_avx512_edge, kBlockAvx512, "avx512"};
+      case Isa::Avx2: return Kernel{kernel_avx2, nullptr, nullptr, kBlockAvx2, "avx2"};
+      default: return Kernel{kernel_portable, nullptr, nullptr, kBlockPortable, "portable"};
+    }
+  }();
+  return k;
+}
+
+struct Narrow {
+  NarrowKernel fn;
+  NarrowBlocking bk;
+};
+
+const Narrow& selected_narrow() {
+  static const Narrow k = [] {
+    switch (cpu_selected_isa()) {
+      case Isa::Avx512: return Narrow{narrow_avx512, kNarrowAvx512};
+      case Isa::Avx2: return Narrow{narrow_avx2, kNarrowAvx2};
+      default: return Narrow{narrow_portable, kNarrowPortable};
     }
   }();
   return k;
@@ -96,6 +114,10 @@ inline void run_tile(const Kernel& K, int64_t kc, const float* a, ALayout al, co
     fn(kc, a, al, b, b_step, c, ldc, ep);
     return;
   }
+  if (K.edge) {
+    K.edge(kc, a, al, b, b_step, c, ldc, ep, mr, nr);
+    return;
+  }
   alignas(64) float tile[kMaxMR * kMaxNR];
   alignas(64) float bias_pad[kMaxNR];
   Epilogue e = ep;
@@ -112,6 +134,16 @@ inline void run_tile(const Kernel& K, int64_t kc, const float* a, ALayout al, co
     for (int j = 0; j < nr; ++j) c[i * ldc + j] = tile[i * NR + j];
 }
 
+// Rows of the next tile when `rest` rows remain. A short tail (< 8 rows: too
+// few accumulators to hide FMA latency) is merged with the tile before it and
+// the pair split evenly, when tiles can start at any row (exact edge kernel,
+// A in place). Which tile a row lands in never changes its arithmetic.
+inline int64_t tile_rows(int64_t rest, int64_t MR, bool any_start) {
+  if (rest <= MR) return rest;
+  if (any_start && rest < MR + 8) return rest / 2;
+  return MR;
+}
+
 // The five loops over C[i0:i1, j0:j1]. Every C element sees the same KC blocks
 // in the same order whatever the sub-range, so results do not depend on how
 // the caller splits C over threads.
@@ -121,7 +153,11 @@ void gemm_range(const Problem& g, const Kernel& K, int64_t i0, int64_t i1, int64
   const int64_t ncap = std::min(NC, (j1 - j0 + NR - 1) / NR * NR);
   const int64_t kcap = std::min(KC, g.k);
   float* bufA = pack_buffer(0, (g.a_in_place ? MR : mcap) * kcap);
-  float* bufB = pack_buffer(1, (g.b_in_place ? NR : ncap) * kcap);
+  // A in place and one row block: B is packed sliver by sliver right before
+  // its row tiles (each sliver still packed once), so it is used while in L1
+  // instead of making a round trip through L2 as a whole panel.
+  const bool b_lazy = !g.b_in_place && g.a_in_place && i1 - i0 <= MC;
+  float* bufB = pack_buffer(1, (g.b_in_place || b_lazy ? NR : ncap) * kcap);
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
@@ -132,14 +168,16 @@ void gemm_range(const Problem& g, const Kernel& K, int64_t i0, int64_t i1, int64
       // beta only on the first K block (later blocks accumulate onto C);
       // bias + relu only on the last, while the tile is still in registers.
       const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
-      if (!g.b_in_place)
+      if (!g.b_in_place && !b_lazy)
         pack_b(g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
-      else if (nfull < nc)  // only the ragged last sliver needs zero padding
+      else if (g.b_in_place && nfull < nc)  // only the ragged last sliver needs padding
         pack_b(false, b_at(g, pc, jc + nfull), g.ldb, kc, nc - nfull, int(NR), bufB);
 
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic);
-        const int64_t mfull = mc / MR * MR;
+        // With exact edge tiles, in-place A needs no ragged-sliver packing.
+        const bool a_exact = g.a_in_place && K.edge;
+        const int64_t mfull = a_exact ? mc : mc / MR * MR;
         if (!g.a_in_place)
           pack_a(g.ta, a_at(g, ic, pc), g.lda, mc, kc, int(MR), bufA);
         else if (mfull < mc)
@@ -148,23 +186,68 @@ void gemm_range(const Problem& g, const Kernel& K, int64_t i0, int64_t i1, int64
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = int(std::min(NR, nc - jr));
           const bool b_direct = g.b_in_place && jr < nfull;
-          const float* b = b_direct ? b_at(g, pc, jc + jr) : bufB + (g.b_in_place ? 0 : jr * kc);
+          if (b_lazy) pack_b(g.tb, b_at(g, pc, jc + jr), g.ldb, kc, nr, int(NR), bufB);
+          const float* b =
+              b_direct ? b_at(g, pc, jc + jr) : bufB + (g.b_in_place || b_lazy ? 0 : jr * kc);
           const int64_t b_step = b_direct ? g.ldb : NR;
           Epilogue e = ep;
           if (last && g.bias) e.bias = g.bias + jc + jr;
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int mr = int(std::min(MR, mc - ir));
+          for (int64_t ir = 0, mr; ir < mc; ir += mr) {
+            mr = tile_rows(mc - ir, MR, a_exact);
             const bool a_direct = g.a_in_place && ir < mfull;
             const float* a = a_direct ? a_at(g, ic + ir, pc) : bufA + (g.a_in_place ? 0 : ir * kc);
             const ALayout al = !a_direct ? ALayout{1, MR}
                                : g.ta    ? ALayout{1, g.lda}
                                          : ALayout{g.lda, 1};
-            run_tile(K, kc, a, al, b, b_step, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, mr, nr, e);
+            run_tile(K, kc, a, al, b, b_step, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, int(mr), nr,
+                     e);
           }
         }
       }
     }
   }
+}
+
+// Work items per pool thread where a block repeats no packing (in-place
+// products, narrow panels): see gemm().
+constexpr int kItemsPerThread = 4;
+
+// Narrow-n path (n <= kNarrowMaxN) over rows [i0, i1), all columns: panels
+// of MR rows, A contiguous along m (transposed A read in place, else packed
+// per panel), B read in place unless transposed (then packed: kc x 16, a few
+// KiB). The K blocking is fixed, so any row split gives identical results.
+void narrow_range(const Problem& g, const Narrow& N, int64_t i0, int64_t i1) {
+  const int64_t MR = N.bk.mr, KC = N.bk.kc;
+  const int64_t kcap = std::min(KC, g.k);
+  float* bufA = pack_buffer(0, MR * kcap);
+  float* bufB = g.tb ? pack_buffer(1, kNarrowMaxN * kcap) : nullptr;
+  for (int64_t pc = 0; pc < g.k; pc += KC) {
+    const int64_t kc = std::min(KC, g.k - pc);
+    const bool last = pc + kc == g.k;
+    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
+    if (g.tb) pack_b(true, b_at(g, pc, 0), g.ldb, kc, g.n, kNarrowMaxN, bufB);
+    const float* b = g.tb ? bufB : b_at(g, pc, 0);
+    const int64_t b_rs = g.tb ? kNarrowMaxN : g.ldb;
+    for (int64_t ir = i0; ir < i1; ir += MR) {
+      const int mr = int(std::min(MR, i1 - ir));
+      const bool direct = g.ta && mr == MR;  // a ragged panel is packed (zero-padded)
+      if (!direct) pack_a(g.ta, a_at(g, ir, pc), g.lda, mr, kc, int(MR), bufA);
+      N.fn(kc, direct ? a_at(g, ir, pc) : bufA, direct ? g.lda : MR, b, b_rs, mr, int(g.n),
+           g.C + ir * g.ldc, g.ldc, ep);
+    }
+  }
+}
+
+struct NarrowJob {
+  const Problem* g;
+  const Narrow* N;
+  int64_t rows;  // per item, a multiple of the panel height
+};
+
+void narrow_item(void* ctx, int64_t begin, int64_t end) {
+  const NarrowJob& J = *static_cast<const NarrowJob*>(ctx);
+  for (int64_t t = begin; t < end; ++t)
+    narrow_range(*J.g, *J.N, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
 }
 
 // C = act(beta*C + bias): the k == 0 / alpha == 0 case.
@@ -233,8 +316,24 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
     scale_only(g);
     return;
   }
-  const Kernel& K = selected_kernel();
   const bool small = m * n * k <= small_mnk();
+  // Narrow path up to 16 columns when A is read in place (transA); when A
+  // must be transposed into panels, only while the main kernel would waste
+  // lanes enough to pay for that (at 13..16 columns it is as fast or faster).
+  if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked)) {
+    const Narrow& N = selected_narrow();
+    const int64_t panels = (m + N.bk.mr - 1) / N.bk.mr;
+    const int threads = small ? 1 : pool_threads();
+    // A few panels per item: idle threads pick up the rest dynamically.
+    const int64_t per = std::max<int64_t>(1, panels / (kItemsPerThread * int64_t(threads)));
+    NarrowJob job{&g, &N, per * N.bk.mr};
+    if (threads == 1 || panels == 1)
+      narrow_item(&job, 0, 1 + (m - 1) / job.rows);
+    else
+      pool_parallel_for(1 + (m - 1) / job.rows, narrow_item, &job);
+    return;
+  }
+  const Kernel& K = selected_kernel();
   const bool in_place = m * n * k <= kInPlaceMNK;
   g.a_in_place = in_place;
   g.b_in_place = in_place && !transB;
@@ -242,8 +341,12 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
     gemm_range(g, K, 0, m, 0, n);  // calling thread, no pool hand-off
     return;
   }
+  // More items than threads when a block costs no repeated packing (A and B
+  // in place): a worker that wakes late then takes fewer items instead of
+  // stalling the call on its one share. The split is over C only.
   const int threads = pool_threads();
-  GridJob job = plan_grid(g, K, threads);
+  const int items = g.a_in_place && g.b_in_place ? kItemsPerThread * threads : threads;
+  GridJob job = plan_grid(g, K, items);
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
 }
 

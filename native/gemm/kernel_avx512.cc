@@ -1,10 +1,15 @@
-// AVX-512 micro-kernels: 14 x 32 (main) and 14 x 16 (narrow edge slivers).
+// AVX-512 micro-kernels: 14 x 32 (main), 14 x 16 (narrow edge slivers) and
+// exact-size edge tiles.
 // Built with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -mavx2; stubs
 // on non-x86 (never selected there).
 #include "kernels.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+
+#include <array>
+#include <cstddef>
+#include <utility>
 
 #include "blocking.h"
 
@@ -14,25 +19,32 @@ namespace {
 constexpr int MR = kBlockAvx512.mr;
 static_assert(kBlockAvx512.nr == 32, "main kernel holds each tile row in two zmm");
 
-// c = alpha*acc (+ beta*c) (+ bias) (relu) for one 16-float vector of C.
-inline __m512 finish(__m512 acc, const float* c, const Epilogue& ep, __m512 valpha, __m512 vbeta,
+inline __mmask16 lanes(int n) {
+  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
+}
+
+// c = alpha*acc (+ beta*old) (+ bias) (relu) for one 16-float vector of C.
+inline __m512 finish(__m512 acc, __m512 old, const Epilogue& ep, __m512 valpha, __m512 vbeta,
                      __m512 bias) {
-  __m512 v = _mm512_mul_ps(acc, valpha);
-  if (ep.beta != 0.0f) v = _mm512_fmadd_ps(_mm512_loadu_ps(c), vbeta, v);
+  // alpha == 1 (the usual case) skips the multiply: 1*x == x exactly.
+  __m512 v = ep.alpha == 1.0f ? acc : _mm512_mul_ps(acc, valpha);
+  if (ep.beta != 0.0f) v = _mm512_fmadd_ps(old, vbeta, v);
   if (ep.bias) v = _mm512_add_ps(v, bias);
   // maskz form: plain _mm512_max_ps trips a GCC 12 -Wmaybe-uninitialized.
   if (ep.relu) v = _mm512_maskz_max_ps(0xFFFF, v, _mm512_setzero_ps());
   return v;
 }
 
-// MR x (16*NV) tile. PackedA: op(A)(i,p) = a[p*cs + i] (contiguous MR floats
+// ROWS x (16*NV) tile. PackedA: op(A)(i,p) = a[p*cs + i] (contiguous MR floats
 // per step: packed sliver or transposed A in place); else a[i*rs + p].
-template <int NV, bool PackedA>
+// Masked: only columns < nr of C are read or written (edge tiles); B is
+// padded by the caller, so it is read in full.
+template <int NV, int ROWS, bool PackedA, bool Masked>
 inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
-                 int64_t ldc, const Epilogue& ep) {
-  __m512 acc[MR][NV];
+                 int64_t ldc, const Epilogue& ep, int nr) {
+  __m512 acc[ROWS][NV];
 #pragma GCC unroll 14
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
 
@@ -43,7 +55,7 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 14
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < ROWS; ++i) {
       const __m512 ai = _mm512_set1_ps(PackedA ? a[i] : a[i * al.rs]);
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
@@ -52,19 +64,41 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
     b += b_step;
   }
 
+  __mmask16 cm[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) cm[v] = lanes(Masked ? nr - 16 * v : 16);
   const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
   __m512 bias[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; ++v)
-    bias[v] = ep.bias ? _mm512_loadu_ps(ep.bias + 16 * v) : _mm512_setzero_ps();
+    bias[v] = ep.bias ? _mm512_maskz_loadu_ps(cm[v], ep.bias + 16 * v) : _mm512_setzero_ps();
 #pragma GCC unroll 14
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
       float* cp = c + i * ldc + 16 * v;
-      _mm512_storeu_ps(cp, finish(acc[i][v], cp, ep, valpha, vbeta, bias[v]));
+      if (Masked) {
+        const __m512 old = ep.beta != 0.0f ? _mm512_maskz_loadu_ps(cm[v], cp) : _mm512_setzero_ps();
+        _mm512_mask_storeu_ps(cp, cm[v], finish(acc[i][v], old, ep, valpha, vbeta, bias[v]));
+      } else {
+        const __m512 old = ep.beta != 0.0f ? _mm512_loadu_ps(cp) : _mm512_setzero_ps();
+        _mm512_storeu_ps(cp, finish(acc[i][v], old, ep, valpha, vbeta, bias[v]));
+      }
     }
 }
+
+using EdgeFn = void (*)(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
+                        const Epilogue&, int);
+
+template <int NV, bool PackedA, std::size_t... I>
+constexpr std::array<EdgeFn, sizeof...(I)> edge_table(std::index_sequence<I...>) {
+  return {&tile<NV, int(I) + 1, PackedA, true>...};
+}
+// [NV-1][PackedA] -> kernels for 1..MR rows.
+const std::array<EdgeFn, MR> kEdge[2][2] = {{edge_table<1, false>(std::make_index_sequence<MR>{}),
+                                             edge_table<1, true>(std::make_index_sequence<MR>{})},
+                                            {edge_table<2, false>(std::make_index_sequence<MR>{}),
+                                             edge_table<2, true>(std::make_index_sequence<MR>{})}};
 }  // namespace
 
 // kc steps of a 14-row A sliver (layout al) times a kc x 32 B sliver (row
@@ -72,18 +106,26 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 void kernel_avx512(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
                    int64_t ldc, const Epilogue& ep) {
   if (al.rs == 1)
-    tile<2, true>(kc, a, al, b, b_step, c, ldc, ep);
+    tile<2, MR, true, false>(kc, a, al, b, b_step, c, ldc, ep, 32);
   else
-    tile<2, false>(kc, a, al, b, b_step, c, ldc, ep);
+    tile<2, MR, false, false>(kc, a, al, b, b_step, c, ldc, ep, 32);
 }
 
 // Same with a kc x 16 B sliver into a 14 x 16 tile.
 void kernel_avx512_n16(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                        float* c, int64_t ldc, const Epilogue& ep) {
   if (al.rs == 1)
-    tile<1, true>(kc, a, al, b, b_step, c, ldc, ep);
+    tile<1, MR, true, false>(kc, a, al, b, b_step, c, ldc, ep, 16);
   else
-    tile<1, false>(kc, a, al, b, b_step, c, ldc, ep);
+    tile<1, MR, false, false>(kc, a, al, b, b_step, c, ldc, ep, 16);
+}
+
+// An mr x nr edge tile (mr <= 14, nr <= 32) straight into C: only mr rows of
+// A are read and only the tile is touched, so no staging buffer and no
+// FMAs on padding rows. Per element the same arithmetic as the full kernel.
+void kernel_avx512_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                        float* c, int64_t ldc, const Epilogue& ep, int mr, int nr) {
+  kEdge[nr > 16][al.rs == 1][mr - 1](kc, a, al, b, b_step, c, ldc, ep, nr);
 }
 
 }  // namespace densenode
@@ -98,6 +140,10 @@ void kernel_avx512(int64_t, const float*, ALayout, const float*, int64_t, float*
 }
 void kernel_avx512_n16(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
                        const Epilogue&) {
+  std::abort();
+}
+void kernel_avx512_edge(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
+                        const Epilogue&, int, int) {
   std::abort();
 }
 }  // namespace densenode

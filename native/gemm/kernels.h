@@ -39,5 +39,38 @@ void kernel_avx512_n16(int64_t kc, const float* a, ALayout al, const float* b, i
                        float* c, int64_t ldc, const Epilogue& ep);
 void kernel_portable(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                      float* c, int64_t ldc, const Epilogue& ep);
+// Exact mr x nr edge tile (mr <= MR, nr <= NR) written straight into C: reads
+// only mr rows of A (B padded to NR as usual), touches only the tile.
+using EdgeKernel = void (*)(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                            float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
+void kernel_avx512_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                        float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
+
+// Narrow-n kernel (n <= 16, e.g. an output layer): vectorised along m, so
+// no lane is wasted on a few columns. Computes rows [0, mr) x columns [0, nr)
+// of C (row-major, ldc), mr <= the ISA's narrow panel height, nr <= 16:
+//   op(A)(i, p) = a[p*a_cs + i] (contiguous along i: transposed A in place or
+//   a packed k-major panel; rows >= mr are never read), op(B)(p, j) =
+//   b[p*b_rs + j]. Epilogue as above; bias holds nr floats. Never touches C
+//   outside the mr x nr tile.
+using NarrowKernel = void (*)(int64_t kc, const float* a, int64_t a_cs, const float* b,
+                              int64_t b_rs, int mr, int nr, float* c, int64_t ldc,
+                              const Epilogue& ep);
+void narrow_avx512(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                   int nr, float* c, int64_t ldc, const Epilogue& ep);
+void narrow_avx2(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                 int nr, float* c, int64_t ldc, const Epilogue& ep);
+void narrow_portable(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                     int nr, float* c, int64_t ldc, const Epilogue& ep);
+
+// Transposing pack: dst[p*width + i] = src[i*lds + p] for i < len, p < kc,
+// and 0 for len <= i < width. The ISA versions transpose whole register
+// blocks instead of moving one float at a time (B of NT, A of NN).
+using GatherCols = void (*)(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                            float* dst);
+void gather_cols_avx512(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                        float* dst);
+void gather_cols_avx2(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                      float* dst);
 
 }  // namespace densenode

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <new>
 
+#include "../cpu.h"
+#include "kernels.h"
+
 namespace densenode {
 
 namespace {
@@ -50,6 +53,18 @@ inline void gather_cols(const float* src, int64_t lds, int64_t kc, int64_t len, 
   }
 }
 
+// The register-transposing versions where the ISA has one (avx2 only for
+// widths that are whole ymm); decided once, like the micro-kernel.
+inline void gather(const float* src, int64_t lds, int64_t kc, int64_t len, int width, float* dst) {
+  static const Isa isa = cpu_selected_isa();
+  if (isa == Isa::Avx512)
+    gather_cols_avx512(src, lds, kc, len, width, dst);
+  else if (isa == Isa::Avx2 && width % 8 == 0)
+    gather_cols_avx2(src, lds, kc, len, width, dst);
+  else
+    gather_cols(src, lds, kc, len, width, dst);
+}
+
 }  // namespace
 
 // A block at A (mc x kc of op(A)) -> mr-row slivers, k-major.
@@ -60,7 +75,7 @@ void pack_a(bool transA, const float* A, int64_t lda, int64_t mc, int64_t kc, in
     if (transA)
       copy_rows(A + i0, lda, kc, len, mr, d);  // row p of storage is column p of op(A)
     else
-      gather_cols(A + i0 * lda, lda, kc, len, mr, d);
+      gather(A + i0 * lda, lda, kc, len, mr, d);
   }
 }
 
@@ -70,7 +85,7 @@ void pack_b(bool transB, const float* B, int64_t ldb, int64_t kc, int64_t nc, in
     const int64_t len = nc - j0 < nr ? nc - j0 : nr;
     float* d = dst + j0 * kc;
     if (transB)
-      gather_cols(B + j0 * ldb, ldb, kc, len, nr, d);
+      gather(B + j0 * ldb, ldb, kc, len, nr, d);
     else
       copy_rows(B + j0, ldb, kc, len, nr, d);
   }

@@ -207,11 +207,45 @@ int main() {
     test_case(Case{true, false, in, out, 128, 1.0f, 0.0f, false, false, 0, 0, 0, true}, "mlp-dW");
     test_case(Case{false, true, 128, in, out, 1.0f, 0.0f, false, false, 0, 0, 0, true}, "mlp-dX");
   }
+  // Narrow-n path (n <= 16) and tiny k: every transpose pair, n and k in
+  // 1..16, m across panel edges (32/16/8-row panels), epilogue variants.
+  const int64_t ms[] = {1, 5, 8, 15, 16, 17, 31, 32, 33, 47, 64, 100, 129, 300};
+  int idx = 0;
+  for (int t = 0; t < 4; ++t)
+    for (int64_t n = 1; n <= 16; ++n)
+      for (int64_t k = 1; k <= 16; ++k, ++idx) {
+        const float beta = idx % 3 == 0 ? 0.0f : idx % 3 == 1 ? 1.0f : 0.3f;
+        test_case(Case{bool(t & 1), bool(t & 2), ms[idx % 14], n, k, idx % 5 == 4 ? -0.5f : 1.0f, beta,
+                       bool(idx & 1), bool(idx & 2), (idx / 2) % 3, (idx / 3) % 2, (idx / 5) % 4,
+                       beta == 0.0f}, "narrow-nk");
+        // Tiny k with wide n (dX of an output layer).
+        test_case(Case{bool(t & 1), bool(t & 2), ms[(idx + 7) % 14], 100 + n, k, 1.0f, beta,
+                       bool(idx & 2), bool(idx & 1), 0, idx % 2, 0, beta == 0.0f}, "tiny-k");
+      }
+  // Narrow path across K blocks (beta on the first only, epilogue on the last).
+  for (int t = 0; t < 4; ++t)
+    for (int64_t n : {1, 10, 13, 16}) {
+      test_case(Case{bool(t & 1), bool(t & 2), 77, n, 1100, 1.0f, 0.3f, true, true, 1, 2, 3, false}, "narrow-kc");
+      test_case(Case{bool(t & 1), bool(t & 2), 300, n, 600, -0.5f, 0.0f, true, false, 0, 0, 0, true}, "narrow-kc0");
+    }
+  // Exact edge tiles: m tails of every size after full 14-row tiles, n tails.
+  for (int t = 0; t < 4; ++t)
+    for (int64_t m : {112, 113, 118, 120, 121, 127, 128, 130, 140, 141, 155}) {
+      test_case(Case{bool(t & 1), bool(t & 2), m, 45, 70, 1.0f, 0.3f, true, true, 2, 1, 3, false}, "edge");
+      test_case(Case{bool(t & 1), bool(t & 2), m, 17 + m % 16, 33, 1.0f, 0.0f, false, true, 0, 0, 1, true}, "edge0");
+    }
   // Bitwise identity for any thread count, across paths and transposes.
   for (int t = 0; t < 4; ++t) {
     test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 257, 131, 1029, 1.0f, 0.3f, true, true, 0, 0, 0, false});
     test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 128, 784, 256, 1.0f, 0.0f, false, false, 0, 0, 0, true});
     test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 1100, 300, 600, -0.5f, 1.0f, true, false, 3, 0, 1, false});
+    // Narrow path, threaded (m*n*k above the small-call threshold).
+    for (int64_t n : {1, 10, 13, 16})
+      test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 1111, n, 700, 1.0f, 0.0f, true, true, 0, 1, 2, true});
+    // Tiny k, threaded; MLP shapes with the 2-thread work split.
+    test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 1000, 700, 10, 1.0f, 0.3f, true, false, 0, 0, 0, false});
+    test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 128, 256, 784, 1.0f, 0.0f, true, true, 0, 0, 0, true});
+    test_threads_bitwise(Case{bool(t & 1), bool(t & 2), 784, 256, 128, 1.0f, 0.0f, false, false, 0, 0, 0, true});
   }
   test_concurrent_callers();
 

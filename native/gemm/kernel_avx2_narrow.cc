@@ -1,0 +1,164 @@
+// AVX2 narrow-n kernel (C panels of 16 rows x up to 6 columns per pass,
+// vectorised along m) and the transposing pack; both rest on an 8x8 register
+// transpose. Built with the kernel_avx2.cc flags: -mavx2 -mfma. Stubs on
+// non-x86 (never selected there).
+#include "kernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "blocking.h"
+
+namespace densenode {
+
+namespace {
+
+constexpr int NMR = kNarrowAvx2.mr;
+static_assert(NMR == 16, "a narrow panel column is two ymm");
+constexpr int kMaxCols = 6;  // 2 x 6 accumulators + 2 A + 1 broadcast <= 16 ymm
+
+// Lanes [0, n) set, for maskload/maskstore.
+inline __m256i lanes(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// In place: lane j of r[i] becomes lane i of r[j].
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8], s[8];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // s[4h+c], 128-bit half L: column 4L+c of rows 4h..4h+3.
+#pragma GCC unroll 2
+  for (int h = 0; h < 2; ++h) {
+    s[4 * h + 0] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+    s[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+    s[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+    s[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    r[c] = _mm256_permute2f128_ps(s[c], s[4 + c], 0x20);
+    r[4 + c] = _mm256_permute2f128_ps(s[c], s[4 + c], 0x31);
+  }
+}
+
+// (8*NV) rows x N columns: acc[j][v] holds C rows 8v..8v+7 of column j.
+template <int NV, int N>
+void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                 float* c, int64_t ldc, const Epilogue& ep) {
+  __m256 acc[N][NV];
+#pragma GCC unroll 8
+  for (int j = 0; j < N; ++j)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_setzero_ps();
+
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    __m256 av[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) av[v] = _mm256_loadu_ps(a + 8 * v);
+#pragma GCC unroll 8
+    for (int j = 0; j < N; ++j) {
+      const __m256 bj = _mm256_broadcast_ss(b + j);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_fmadd_ps(av[v], bj, acc[j][v]);
+    }
+    a += a_cs;
+    b += b_rs;
+  }
+
+  // Rows of C from a transpose; one masked load/store per row touches C once.
+  const __m256i cm = lanes(N);
+  const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
+  const __m256 bias = ep.bias ? _mm256_maskload_ps(ep.bias, cm) : _mm256_setzero_ps();
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) {
+    __m256 r[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) r[j] = j < N ? acc[j < N ? j : 0][v] : _mm256_setzero_ps();
+    transpose8(r);
+    const int rows = mr - 8 * v < 8 ? mr - 8 * v : 8;
+    float* cv = c + 8 * v * ldc;
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      if (i >= rows) break;
+      float* ci = cv + i * ldc;
+      __m256 x = _mm256_mul_ps(r[i], valpha);
+      if (ep.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(ci, cm), vbeta, x);
+      if (ep.bias) x = _mm256_add_ps(x, bias);
+      if (ep.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+      _mm256_maskstore_ps(ci, cm, x);
+    }
+  }
+}
+
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int, float*, int64_t,
+                        const Epilogue&);
+
+template <int NV, std::size_t... I>
+constexpr std::array<TileFn, sizeof...(I)> make_table(std::index_sequence<I...>) {
+  return {&narrow_tile<NV, int(I) + 1>...};
+}
+constexpr auto kOne = make_table<1>(std::make_index_sequence<kMaxCols>{});
+constexpr auto kTwo = make_table<2>(std::make_index_sequence<kMaxCols>{});
+
+}  // namespace
+
+// nr columns in ceil(nr/6) near-equal passes over the panel.
+void narrow_avx2(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                 int nr, float* c, int64_t ldc, const Epilogue& ep) {
+  const auto& tab = mr <= 8 ? kOne : kTwo;
+  const int passes = (nr + kMaxCols - 1) / kMaxCols;
+  Epilogue e = ep;
+  for (int s = 0, j0 = 0; s < passes; ++s) {
+    const int w = (nr - j0) / (passes - s);
+    if (ep.bias) e.bias = ep.bias + j0;
+    tab[w - 1](kc, a, a_cs, b + j0, b_rs, mr, c + j0, ldc, e);
+    j0 += w;
+  }
+}
+
+// 8 x 8 blocks by register transpose. Needs width % 8 == 0 (the caller
+// uses the scalar pack otherwise); the kc tail is copied one float at a time.
+void gather_cols_avx2(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                      float* dst) {
+  for (int i0 = 0; i0 + 8 <= width; i0 += 8) {
+    const int64_t rows = len - i0 < 0 ? 0 : len - i0 < 8 ? len - i0 : 8;
+    int64_t p0 = 0;
+    for (; p0 + 8 <= kc; p0 += 8) {
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int l = 0; l < 8; ++l)
+        r[l] = l < rows ? _mm256_loadu_ps(src + (i0 + l) * lds + p0) : _mm256_setzero_ps();
+      transpose8(r);
+      float* d = dst + p0 * width + i0;
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q) _mm256_storeu_ps(d + q * width, r[q]);
+    }
+    for (; p0 < kc; ++p0)
+      for (int l = 0; l < 8; ++l)
+        dst[p0 * width + i0 + l] = l < rows ? src[(i0 + l) * lds + p0] : 0.0f;
+  }
+}
+
+}  // namespace densenode
+
+#else  // not x86: never selected by the dispatcher
+
+#include <cstdlib>
+namespace densenode {
+void narrow_avx2(int64_t, const float*, int64_t, const float*, int64_t, int, int, float*, int64_t,
+                 const Epilogue&) {
+  std::abort();
+}
+void gather_cols_avx2(const float*, int64_t, int64_t, int64_t, int, float*) { std::abort(); }
+}  // namespace densenode
+
+#endif
