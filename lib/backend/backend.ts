@@ -1,6 +1,9 @@
 // The kernel contract: one interface, two implementations (native/ and js/).
 // Kernels compute into caller-owned arrays and allocate nothing; the
 // TypeScript layer decides what to compute.
+import type { LayerKernels } from '../../binding.js';
+
+export type { ActivationKind } from '../../binding.js';
 
 /** Options of the GEMM epilogue, applied while C is still in registers. */
 export interface GemmEpilogue {
@@ -9,9 +12,6 @@ export interface GemmEpilogue {
   /** 'relu' clamps C at 0 after the bias. */
   activation?: 'none' | 'relu';
 }
-
-/** Element-wise activations with a backward computed from the forward output. */
-export type ActivationKind = 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid';
 
 /** What the active backend is and how it runs. */
 export interface BackendInfo {
@@ -25,8 +25,8 @@ export interface BackendInfo {
   reason: string;
 }
 
-/** One backend's kernels, BLAS-style, on row-major Float32Arrays. */
-export interface Backend {
+/** One backend's kernels, BLAS-style, on row-major Float32Arrays (the layer kernels: binding.d.ts). */
+export interface Backend extends LayerKernels {
   readonly name: 'native' | 'js';
   info(): Omit<BackendInfo, 'reason'>;
   setThreads(n: number): void;
@@ -50,141 +50,5 @@ export interface Backend {
     C: Float32Array,
     ldc: number,
     epilogue?: GemmEpilogue,
-  ): void;
-
-  // Batch-norm over x: [batch, features] (native/batchnorm.h states every formula).
-  /** Training forward: batch statistics, y = γ·x̂ + β (then ReLU), saved mean and 1/σ, running stats updated. y may alias x. */
-  batchNormForwardTrain(
-    batch: number,
-    features: number,
-    x: Float32Array,
-    gamma: Float32Array,
-    beta: Float32Array,
-    epsilon: number,
-    momentum: number,
-    runningMean: Float32Array,
-    runningVar: Float32Array,
-    savedMean: Float32Array,
-    savedInvStd: Float32Array,
-    y: Float32Array,
-    relu: boolean,
-  ): void;
-  /** Inference forward with the running statistics. y may alias x. */
-  batchNormForwardInfer(
-    batch: number,
-    features: number,
-    x: Float32Array,
-    gamma: Float32Array,
-    beta: Float32Array,
-    runningMean: Float32Array,
-    runningVar: Float32Array,
-    epsilon: number,
-    y: Float32Array,
-    relu: boolean,
-  ): void;
-  /** dx, dγ, dβ of the training forward; y (post-ReLU output) masks dy when the ReLU was fused. dx may alias dy. */
-  batchNormBackward(
-    batch: number,
-    features: number,
-    x: Float32Array,
-    y: Float32Array | null,
-    dy: Float32Array,
-    gamma: Float32Array,
-    savedMean: Float32Array,
-    savedInvStd: Float32Array,
-    dx: Float32Array,
-    dgamma: Float32Array,
-    dbeta: Float32Array,
-  ): void;
-
-  /** y = f(x) over count elements; y may alias x. slope is leaky ReLU's negative slope. */
-  activationForward(kind: ActivationKind, count: number, x: Float32Array, y: Float32Array, slope: number): void;
-  /** dx = dy·f′ computed from the forward output y; dx may alias dy. */
-  activationBackward(kind: ActivationKind, count: number, y: Float32Array, dy: Float32Array, dx: Float32Array, slope: number): void;
-  /** Row-wise max-subtracted softmax of x: [rows, cols]; y may alias x. */
-  softmaxForward(rows: number, cols: number, x: Float32Array, y: Float32Array): void;
-  /** dx = y ⊙ (dy − Σ dy⊙y) per row; dx may alias dy. */
-  softmaxBackward(rows: number, cols: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
-
-  // Losses from logits z: [rows, cols]. Each returns the SUM of the losses; probs and dz are optional outputs.
-  /** Sigmoid + binary cross-entropy: dz = scale·(σ(z) − y). */
-  sigmoidCrossEntropy(
-    rows: number,
-    cols: number,
-    z: Float32Array,
-    y: Float32Array,
-    scale: number,
-    probs: Float32Array | null,
-    dz: Float32Array | null,
-  ): number;
-  /** Softmax + cross-entropy with integer labels in [0, cols): dz = scale·(softmax(z) − onehot). */
-  softmaxCrossEntropyLabels(
-    rows: number,
-    cols: number,
-    z: Float32Array,
-    labels: Int32Array,
-    scale: number,
-    probs: Float32Array | null,
-    dz: Float32Array | null,
-  ): number;
-  /** Softmax + cross-entropy with one-hot or probability targets: dz = scale·(softmax(z)·Σy − y). */
-  softmaxCrossEntropy(
-    rows: number,
-    cols: number,
-    z: Float32Array,
-    y: Float32Array,
-    scale: number,
-    probs: Float32Array | null,
-    dz: Float32Array | null,
-  ): number;
-  /** Linear + squared error Σ(z − y)²: dz = scale·2·(z − y). */
-  meanSquaredError(rows: number, cols: number, z: Float32Array, y: Float32Array, scale: number, dz: Float32Array | null): number;
-
-  /** Inverted dropout y = x·mask/keep with a 0/1 byte mask; y may alias x. */
-  dropoutApply(count: number, x: Float32Array, mask: Uint8Array, keep: number, y: Float32Array): void;
-  /** out_j = beta·out_j + alpha·Σ_i x_ij over x: [rows, cols] with row stride ld (bias gradients). */
-  columnSums(rows: number, cols: number, x: Float32Array, ld: number, alpha: number, beta: number, out: Float32Array): void;
-  /** y += a·x (the L2 term dW += (λ/m)·W). */
-  axpy(count: number, a: number, x: Float32Array, y: Float32Array): void;
-  /** Index of the first NaN or ±Infinity in x[0..count), or −1. */
-  findNonFinite(count: number, x: Float32Array): number;
-
-  // Optimizers over a whole parameter arena; weightDecay is decoupled (AdamW): p −= lr·(update + wd·p).
-  /** p −= lr·(g + wd·p). */
-  sgdUpdate(count: number, params: Float32Array, grads: Float32Array, lr: number, weightDecay: number): void;
-  /** v = β₁v + (1 − β₁)g; p −= lr·(v + wd·p). */
-  momentumUpdate(
-    count: number,
-    params: Float32Array,
-    grads: Float32Array,
-    velocity: Float32Array,
-    lr: number,
-    beta1: number,
-    weightDecay: number,
-  ): void;
-  /** s = β₂s + (1 − β₂)g²; p −= lr·(g/(√s + ε) + wd·p). */
-  rmspropUpdate(
-    count: number,
-    params: Float32Array,
-    grads: Float32Array,
-    square: Float32Array,
-    lr: number,
-    beta2: number,
-    epsilon: number,
-    weightDecay: number,
-  ): void;
-  /** Adam with bias correction; step ≥ 1 counts this update. */
-  adamUpdate(
-    count: number,
-    params: Float32Array,
-    grads: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    step: number,
-    weightDecay: number,
   ): void;
 }
