@@ -86,6 +86,6 @@ describe('the install hook', () => {
   it('does nothing when a binary already matches', () => {
     const result = spawnSync(process.execPath, ['scripts/install.cjs'], { cwd: packageRoot, encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^densenode: using native binary build[/\\]Release[/\\]densenode\.node/);
+    expect(result.stdout).toMatch(/^densenode: using the local build build[/\\]Release[/\\]densenode\.node/);
   });
 });
