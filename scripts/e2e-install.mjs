@@ -78,6 +78,15 @@ try {
   check('(a) the prebuild loads', ra.name === 'native' && /prebuilds/.test(ra.reason ?? ''), ra.reason ?? ra.error);
   check('(a) trains the built-in data natively to >= 95% test accuracy', ra.accuracy >= 0.95, String(ra.accuracy));
   check('(a) no build/ was made', !existsSync(join(a.dir, 'node_modules', 'densenode', 'build', 'Release')));
+  // The one x64 binary serves every CPU: each lower ISA, forced, gives the same model.
+  for (const isa of ['avx2', 'portable']) {
+    const r = train(a.dir, { ...hidden, DENSENODE_ISA: isa });
+    check(
+      `(a) the prebuild with DENSENODE_ISA=${isa}`,
+      r.accuracy === ra.accuracy && (r.isa === isa || process.arch !== 'x64'),
+      `${r.isa}, ${r.accuracy}`,
+    );
+  }
 
   const b = project('b-fallback', bare, hidden);
   check('(b) install without prebuilds or compiler succeeds', b.install.status === 0, b.install.stderr.trim().split('\n').pop());
