@@ -6,29 +6,36 @@
 namespace densenode::binding {
 namespace {
 
-// The outputs of a loss call: probs and dz may each be null; dz may be z itself.
-void CheckLossOutputs(const Args& args, const View<float>& z, const View<float>& y,
-                      const View<float>& probs, const View<float>& dz) {
-  args.Disjoint(dz, z, true);
-  args.Disjoint(dz, y);
-  args.Disjoint(dz, probs);
-  args.Disjoint(probs, z);
-  args.Disjoint(probs, y);
-}
+// A loss against dense targets y: (rows, cols, z, y, scale, probs, dz) -> Σ loss. probs and
+// dz may each be null; dz may be z itself.
+using DenseTargetLoss = double (*)(int64_t, int64_t, const float*, const float*, float, float*,
+                                   float*);
 
-// sigmoidCrossEntropy(rows, cols, z, y, scale, probs, dz) -> Σ loss
-Napi::Value SigmoidCrossEntropy(const Napi::CallbackInfo& info) {
-  Args args(info, "sigmoidCrossEntropy", 7);
+Napi::Value LossWithDenseTargets(const Napi::CallbackInfo& info, const char* fn, int64_t minCols,
+                                 DenseTargetLoss loss) {
+  Args args(info, fn, 7);
   int64_t rows = args.Size(0, "rows");
-  int64_t cols = args.Size(1, "cols");
+  int64_t cols = args.Size(1, "cols", minCols);
   auto z = args.Floats(2, "z", rows * cols);
   auto y = args.Floats(3, "y", rows * cols);
   float scale = args.Scalar(4, "scale");
   auto probs = args.OptionalFloats(5, "probs", rows * cols);
   auto dz = args.OptionalFloats(6, "dz", rows * cols);
-  CheckLossOutputs(args, z, y, probs, dz);
-  double loss = loss_sigmoid_bce(rows, cols, z.data, y.data, scale, probs.data, dz.data);
-  return Napi::Number::New(info.Env(), loss);
+  args.Disjoint(dz, z, true);
+  args.Disjoint(dz, y);
+  args.Disjoint(dz, probs);
+  args.Disjoint(probs, z);
+  args.Disjoint(probs, y);
+  double sum = loss(rows, cols, z.data, y.data, scale, probs.data, dz.data);
+  return Napi::Number::New(info.Env(), sum);
+}
+
+Napi::Value SigmoidCrossEntropy(const Napi::CallbackInfo& info) {
+  return LossWithDenseTargets(info, "sigmoidCrossEntropy", 0, loss_sigmoid_bce);
+}
+
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  return LossWithDenseTargets(info, "softmaxCrossEntropy", 1, loss_softmax_ce_dense);
 }
 
 // softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz) -> Σ loss
@@ -53,21 +60,6 @@ Napi::Value SoftmaxCrossEntropyLabels(const Napi::CallbackInfo& info) {
   args.Disjoint(probs, z);
   args.Disjoint(probs, labels);
   double loss = loss_softmax_ce_labels(rows, cols, z.data, labels.data, scale, probs.data, dz.data);
-  return Napi::Number::New(info.Env(), loss);
-}
-
-// softmaxCrossEntropy(rows, cols, z, y, scale, probs, dz) -> Σ loss
-Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
-  Args args(info, "softmaxCrossEntropy", 7);
-  int64_t rows = args.Size(0, "rows");
-  int64_t cols = args.Size(1, "cols", 1);
-  auto z = args.Floats(2, "z", rows * cols);
-  auto y = args.Floats(3, "y", rows * cols);
-  float scale = args.Scalar(4, "scale");
-  auto probs = args.OptionalFloats(5, "probs", rows * cols);
-  auto dz = args.OptionalFloats(6, "dz", rows * cols);
-  CheckLossOutputs(args, z, y, probs, dz);
-  double loss = loss_softmax_ce_dense(rows, cols, z.data, y.data, scale, probs.data, dz.data);
   return Napi::Number::New(info.Env(), loss);
 }
 
