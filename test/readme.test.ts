@@ -39,4 +39,12 @@ describe('README', () => {
       expect(result.status).toBe(0);
     });
   });
+
+  it('the Quick start demo trains the built-in data and prints a test accuracy above 95%', () => {
+    const result = spawnSync(process.execPath, [join(packageRoot, 'dist', 'demo.js')], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const accuracy = /test accuracy: ([\d.]+)%/.exec(result.stdout);
+    expect(accuracy, result.stdout).not.toBeNull();
+    expect(Number(accuracy?.[1])).toBeGreaterThan(95);
+  });
 });
