@@ -81,14 +81,15 @@ std::string Args::String(size_t i, const char* name) const {
   return v.As<Napi::String>().Utf8Value();
 }
 
+// The messages are built only on the error path: these run for every argument of every call.
 int64_t Args::Size(size_t i, const char* name, int64_t min, int64_t max) const {
   Napi::Value v = info_[i];
-  std::string expected = "an integer >= " + std::to_string(min);
-  if (!v.IsNumber()) Type(name, expected, Describe(v));
+  if (!v.IsNumber()) Type(name, "an integer >= " + std::to_string(min), Describe(v));
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) ||
       d > static_cast<double>(max)) {
-    Range(name, expected + " and <= " + std::to_string(max), Describe(v));
+    Range(name, "an integer >= " + std::to_string(min) + " and <= " + std::to_string(max),
+          Describe(v));
   }
   return static_cast<int64_t>(d);
 }
@@ -112,67 +113,65 @@ float Args::Scalar(size_t i, const char* name) const {
 
 float Args::ScalarIn(size_t i, const char* name, double lo, double hi, bool loOpen,
                      bool hiOpen) const {
-  std::string expected = std::string("a number in ") + (loOpen ? "(" : "[") + FormatNumber(lo) +
-                         ", " + FormatNumber(hi) + (hiOpen ? ")" : "]");
+  auto expected = [&] {
+    return std::string("a number in ") + (loOpen ? "(" : "[") + FormatNumber(lo) + ", " +
+           FormatNumber(hi) + (hiOpen ? ")" : "]");
+  };
   Napi::Value v = info_[i];
-  if (!v.IsNumber()) Type(name, expected, Describe(v));
+  if (!v.IsNumber()) Type(name, expected(), Describe(v));
   double d = v.As<Napi::Number>().DoubleValue();
   bool above = loOpen ? d > lo : d >= lo;
   bool below = hiOpen ? d < hi : d <= hi;
-  if (!(above && below)) Range(name, expected, Describe(v));
+  if (!(above && below)) Range(name, expected(), Describe(v));
   return static_cast<float>(d);
 }
 
-Napi::TypedArray Args::TypedArray(size_t i, const char* name, napi_typedarray_type type,
-                                  const char* typeName, bool optional) const {
+// One napi_get_typedarray_info per array. A detached buffer reports length 0, so it is looked
+// for only when the array is too short, which keeps the check off the hot path.
+void* Args::Typed(size_t i, const char* name, napi_typedarray_type type, const char* typeName,
+                  bool optional, int64_t need) const {
   Napi::Value v = info_[i];
-  std::string expected = std::string(typeName) + (optional ? " or null" : "");
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
-    Type(name, expected, Describe(v));
+  auto expected = [&] { return std::string(typeName) + (optional ? " or null" : ""); };
+  bool isTyped = false;
+  napi_is_typedarray(env_, v, &isTyped);
+  napi_typedarray_type actual = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  if (!isTyped ||
+      napi_get_typedarray_info(env_, v, &actual, &length, &data, &buffer, nullptr) != napi_ok ||
+      actual != type) {
+    Type(name, expected(), Describe(v));
   }
-  Napi::TypedArray array = v.As<Napi::TypedArray>();
-  Napi::Value buffer = array.ArrayBuffer();
-  // A SharedArrayBuffer can never be detached; only a plain ArrayBuffer is checked.
-  if (buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) {
-    Type(name, expected, std::string(typeName) + " on a detached ArrayBuffer");
-  }
-  return array;
-}
-
-int64_t Args::CheckLength(const Napi::TypedArray& array, const char* name, const char* typeName,
-                          int64_t need) const {
-  int64_t length = static_cast<int64_t>(array.ElementLength());
-  if (length < need) {
+  if (static_cast<int64_t>(length) < need) {
+    bool detached = false;
+    napi_is_detached_arraybuffer(env_, buffer, &detached);
+    if (detached) Type(name, expected(), std::string(typeName) + " on a detached ArrayBuffer");
     Range(name, std::string(typeName) + " of at least " + std::to_string(need) + " elements",
           "length " + std::to_string(length));
   }
-  return length;
+  return data;
 }
 
 View<float> Args::Floats(size_t i, const char* name, int64_t need) const {
-  Napi::TypedArray array = TypedArray(i, name, napi_float32_array, "a Float32Array", false);
-  CheckLength(array, name, "a Float32Array", need);
-  return {array.As<Napi::Float32Array>().Data(), need, name};
+  return {static_cast<float*>(Typed(i, name, napi_float32_array, "a Float32Array", false, need)),
+          need, name};
 }
 
 View<float> Args::OptionalFloats(size_t i, const char* name, int64_t need) const {
-  Napi::Value v = info_[i];
-  if (v.IsNull()) return {nullptr, 0, name};
-  Napi::TypedArray array = TypedArray(i, name, napi_float32_array, "a Float32Array", true);
-  CheckLength(array, name, "a Float32Array", need);
-  return {array.As<Napi::Float32Array>().Data(), need, name};
+  if (info_[i].IsNull()) return {nullptr, 0, name};
+  return {static_cast<float*>(Typed(i, name, napi_float32_array, "a Float32Array", true, need)),
+          need, name};
 }
 
 View<int32_t> Args::Int32s(size_t i, const char* name, int64_t need) const {
-  Napi::TypedArray array = TypedArray(i, name, napi_int32_array, "an Int32Array", false);
-  CheckLength(array, name, "an Int32Array", need);
-  return {array.As<Napi::Int32Array>().Data(), need, name};
+  return {static_cast<int32_t*>(Typed(i, name, napi_int32_array, "an Int32Array", false, need)),
+          need, name};
 }
 
 View<uint8_t> Args::Bytes(size_t i, const char* name, int64_t need) const {
-  Napi::TypedArray array = TypedArray(i, name, napi_uint8_array, "a Uint8Array", false);
-  CheckLength(array, name, "a Uint8Array", need);
-  return {array.As<Napi::Uint8Array>().Data(), need, name};
+  return {static_cast<uint8_t*>(Typed(i, name, napi_uint8_array, "a Uint8Array", false, need)),
+          need, name};
 }
 
 void Args::Overlap(const char* out, const char* other, bool sameOk) const {

@@ -74,10 +74,9 @@ class Args {
   Napi::Env env() const { return env_; }
 
  private:
-  Napi::TypedArray TypedArray(size_t i, const char* name, napi_typedarray_type type,
-                              const char* typeName, bool optional) const;
-  int64_t CheckLength(const Napi::TypedArray& array, const char* name, const char* typeName,
-                      int64_t need) const;
+  // The data of a typed array of `type` with at least `need` elements.
+  void* Typed(size_t i, const char* name, napi_typedarray_type type, const char* typeName,
+              bool optional, int64_t need) const;
   [[noreturn]] void Overlap(const char* out, const char* other, bool sameOk) const;
 
   const Napi::CallbackInfo& info_;
