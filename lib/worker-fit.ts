@@ -82,13 +82,22 @@ export async function trainInWorker(model: Model, x: MatrixLike, y: LabelsLike, 
       if (error) reject(error);
       else resolve(history as History);
     };
+    // A callback that throws (or rejects) stops the worker and rejects fit(), as in-process.
+    const callback = (run: () => void | Promise<void>) => {
+      Promise.resolve()
+        .then(run)
+        .catch((error: unknown) => {
+          abort();
+          finish(error instanceof Error ? error : new Error(String(error)));
+        });
+    };
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'epoch':
-          void onEpochEnd?.(message.epoch, message.logs);
+          callback(() => onEpochEnd?.(message.epoch, message.logs));
           break;
         case 'batch':
-          void onBatchEnd?.(message.batch, message.logs);
+          callback(() => onBatchEnd?.(message.batch, message.logs));
           break;
         case 'done':
           model.random.setState(message.random);

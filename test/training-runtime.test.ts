@@ -114,6 +114,14 @@ describe('fit({ worker: true })', () => {
     );
   });
 
+  it('a callback that throws stops the worker and rejects fit, as in-process', async () => {
+    const fail = () => {
+      throw new Error('callback failed');
+    };
+    await expect(make().fit(x, y, { epochs: 50, worker: true, onEpochEnd: fail })).rejects.toThrow('callback failed');
+    await expect(make().fit(x, y, { epochs: 50, onEpochEnd: fail })).rejects.toThrow('callback failed');
+  });
+
   it('runs earlyStopping inside the worker', async () => {
     const model = make();
     const history = await model.fit(x, y, {
