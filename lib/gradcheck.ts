@@ -3,7 +3,7 @@
 // fixed dropout masks and batch statistics, and every parameter is nudged ±h.
 import { jsBackend } from './backend/js/index.js';
 import { Dropout } from './layers/dropout.js';
-import { lossAndGradient, sumOfSquares } from './losses.js';
+import { lossAndGradient } from './losses.js';
 import { Model } from './model.js';
 import { Random } from './random.js';
 import { type LabelsLike, toTargets } from './targets.js';
@@ -48,7 +48,7 @@ export function gradCheck(model: Model, x: MatrixLike, y: LabelsLike, options: {
   const cost = (): number => {
     const z = twin.forward(input, batch, true, end);
     const data = lossAndGradient(jsBackend, compiled.loss, batch, twin.outputWidth, z, targets, 0, null, null) / batch;
-    return data + (compiled.l2 / (2 * batch)) * sumOfSquares(twin.denseKernels());
+    return data + twin.l2Penalty(batch);
   };
   twin.lossAndGradients(input, targets, batch);
   const analytic = Float64Array.from(twin.grads);

@@ -199,6 +199,12 @@ export class Model {
     return this.layers.filter((l): l is Dense => l instanceof Dense).map((l) => l.kernel);
   }
 
+  /** The L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels for a cost over m samples (0 without L2). */
+  l2Penalty(m: number): number {
+    const l2 = this.requireCompiled('l2Penalty').l2;
+    return l2 > 0 && m > 0 ? (l2 / (2 * m)) * sumOfSquares(this.denseKernels()) : 0;
+  }
+
   /**
    * One forward and backward pass on a batch (x: batch×inputs, targets gathered alike):
    * fills the gradient arena, including the L2 term (λ/m)·W, and returns the summed data
@@ -234,7 +240,7 @@ export class Model {
 
   /** Cost (data loss + (λ/2n)·Σ‖W‖² over the n samples given) and accuracy, in inference mode. */
   evaluate(x: MatrixLike, y: LabelsLike, options: { batchSize?: number } = {}): Evaluation {
-    const { loss, fused, l2, metrics } = this.requireCompiled('evaluate');
+    const { loss, fused, metrics } = this.requireCompiled('evaluate');
     const m = toMatrix(x, 'x', this.inputs);
     checkFinite(m, 'x', this.backend.findNonFinite);
     const targets = toTargets(y, m.rows, loss, this.outputWidth, this.backend.findNonFinite);
@@ -253,7 +259,7 @@ export class Model {
       }
     });
     const dataLoss = lossSum / Math.max(1, m.rows);
-    const l2Loss = l2 > 0 && m.rows > 0 ? (l2 / (2 * m.rows)) * sumOfSquares(this.denseKernels()) : 0;
+    const l2Loss = this.l2Penalty(m.rows);
     const result: Evaluation = { loss: dataLoss + l2Loss, dataLoss, l2Loss };
     if (metrics.length > 0) result.accuracy = correct / Math.max(1, total);
     return result;

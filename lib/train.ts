@@ -4,7 +4,7 @@
 // divergence (a non-finite loss or gradient: the update is skipped, so the
 // weights stay the last finite ones).
 
-import { sumOfSquares, type Targets } from './losses.js';
+import type { Targets } from './losses.js';
 import type { Model } from './model.js';
 import { countCorrect, gatherTargets, type LabelsLike, toTargets } from './targets.js';
 import { checkFinite, type MatrixLike, toMatrix } from './tensor.js';
@@ -147,7 +147,7 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
     }
     if (seen === 0) break;
     const dataLoss = lossSum / seen;
-    const l2Loss = compiled.l2 > 0 ? (compiled.l2 / (2 * batchSize)) * sumOfSquares(model.denseKernels()) : 0;
+    const l2Loss = model.l2Penalty(batchSize);
     const seconds = (performance.now() - started) / 1e3;
     const logs: EpochLogs = {
       epoch,

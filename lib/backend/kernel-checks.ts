@@ -26,6 +26,29 @@ function lossArrays(c: Check, rows: unknown, cols: unknown, minCols: number) {
   return { r, k, count: r * k };
 }
 
+// A loss against dense targets y (rows, cols, z, y, scale, probs, dz); dz may be z itself.
+// The twin of LossWithDenseTargets in native/binding/losses.cc.
+function checkLossWithDenseTargets(
+  fn: string,
+  minCols: number,
+  rows: unknown,
+  cols: unknown,
+  z: unknown,
+  y: unknown,
+  scale: unknown,
+  probs: unknown,
+  dz: unknown,
+): void {
+  const c = new Check(fn);
+  const { count } = lossArrays(c, rows, cols, minCols);
+  const zs = c.floats('z', z, count);
+  const ys = c.floats('y', y, count);
+  c.scalar('scale', scale);
+  const ps = c.optionalFloats('probs', probs, count);
+  const dzs = c.optionalFloats('dz', dz, count);
+  allDisjoint(c, [ps, dzs], [zs, ys], [[dzs, zs]]);
+}
+
 /** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
 export const kernelChecks: Checks = {
   setThreads(n) {
@@ -139,14 +162,7 @@ export const kernelChecks: Checks = {
   },
 
   sigmoidCrossEntropy(rows, cols, z, y, scale, probs, dz) {
-    const c = new Check('sigmoidCrossEntropy');
-    const { count } = lossArrays(c, rows, cols, 0);
-    const zs = c.floats('z', z, count);
-    const ys = c.floats('y', y, count);
-    c.scalar('scale', scale);
-    const ps = c.optionalFloats('probs', probs, count);
-    const dzs = c.optionalFloats('dz', dz, count);
-    allDisjoint(c, [ps, dzs], [zs, ys], [[dzs, zs]]);
+    checkLossWithDenseTargets('sigmoidCrossEntropy', 0, rows, cols, z, y, scale, probs, dz);
   },
 
   softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz) {
@@ -166,14 +182,7 @@ export const kernelChecks: Checks = {
   },
 
   softmaxCrossEntropy(rows, cols, z, y, scale, probs, dz) {
-    const c = new Check('softmaxCrossEntropy');
-    const { count } = lossArrays(c, rows, cols, 1);
-    const zs = c.floats('z', z, count);
-    const ys = c.floats('y', y, count);
-    c.scalar('scale', scale);
-    const ps = c.optionalFloats('probs', probs, count);
-    const dzs = c.optionalFloats('dz', dz, count);
-    allDisjoint(c, [ps, dzs], [zs, ys], [[dzs, zs]]);
+    checkLossWithDenseTargets('softmaxCrossEntropy', 1, rows, cols, z, y, scale, probs, dz);
   },
 
   meanSquaredError(rows, cols, z, y, scale, dz) {
