@@ -51,6 +51,22 @@ export interface SharedArenas {
   state: Float32Array;
 }
 
+/**
+ * How raw data becomes the model's input and its output becomes labels; saved with the model and
+ * applied by the CLI's evaluate and predict (the Model API itself takes prepared matrices).
+ */
+export interface Preprocessing {
+  /** Feature (column) names, in input order. */
+  features?: string[];
+  /** The label column's name. */
+  target?: string;
+  /** Per-feature standardisation (x − mean) / std, fitted on the training split. */
+  mean?: number[];
+  std?: number[];
+  /** Class names by index (string labels mapped to classes). */
+  classes?: string[];
+}
+
 /** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
 export interface Evaluation {
   loss: number;
@@ -86,6 +102,8 @@ export class Model {
   readonly state: Float32Array;
   readonly random: Random;
   compiled: Compiled | null = null;
+  /** Saved with the model (see Preprocessing); null when the caller prepares data itself. */
+  preprocessing: Preprocessing | null = null;
   private readonly probs: Workspace;
   private readonly outputGradient: Workspace;
 
