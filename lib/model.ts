@@ -194,9 +194,24 @@ export class Model {
     return this.compiled;
   }
 
-  /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal (see FitOptions). */
-  fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
-    return options.worker ? trainInWorker(this, x, y, options) : trainModel(this, x, y, options);
+  /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal, checkpoints (see FitOptions). */
+  async fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+    let run = options;
+    if (options.resumeFrom !== undefined) {
+      const { restoreCheckpoint } = await import('./io/model-file.js');
+      const { resumeFrom, ...rest } = options;
+      run = { ...rest, initialEpoch: (await restoreCheckpoint(this, resumeFrom)) + 1 };
+    }
+    return run.worker ? trainInWorker(this, x, y, run) : trainModel(this, x, y, run);
+  }
+
+  /**
+   * Writes the model to `dir`: model.json (architecture, compile settings, preprocessing) and one
+   * float32 weights file with its SHA-256. Atomic: a crash leaves the old model or the new one.
+   */
+  async save(dir: string, options: { history?: History } = {}): Promise<void> {
+    const { saveModel } = await import('./io/model-file.js');
+    await saveModel(this, dir, options);
   }
 
   /** Runs layers [0, end) on `batch` rows of x. */

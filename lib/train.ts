@@ -63,6 +63,15 @@ export interface FitOptions {
    * cross threads; onEpochEnd and onBatchEnd are called on the main thread.
    */
   worker?: boolean;
+  /** The epoch to start at (Keras' initial_epoch): epochs counts up to `epochs` from here. */
+  initialEpoch?: number;
+  /**
+   * Saves a checkpoint (weights, optimizer moments and step, PRNG state, epoch) to `dir` after
+   * every `every` epochs (default 1), atomically; resumeFrom picks it up.
+   */
+  checkpoint?: { dir: string; every?: number };
+  /** Continues from a checkpoint directory: the result is bit for bit that of an uninterrupted run. */
+  resumeFrom?: string;
 }
 
 export interface EarlyStoppingOptions {
@@ -93,6 +102,15 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
   if (validation !== undefined && (!Array.isArray(validation) || validation.length !== 2)) {
     throw new TypeError('fit: expected [x, y] for validationData');
   }
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!(Number.isInteger(initialEpoch) && initialEpoch >= 0))
+    throw new RangeError(`fit: expected an integer >= 0 for initialEpoch, received ${initialEpoch}`);
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined && (typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
+    throw new TypeError('fit: expected { dir: string, every?: number } for checkpoint');
+  }
+  const checkpointEvery = positiveInteger('checkpoint.every', checkpoint?.every ?? 1);
+  const { saveModel } = checkpoint === undefined ? { saveModel: null } : await import('./io/model-file.js');
   const callbacks = options.callbacks ?? [];
   const history: History = { epochs: [], history: {}, stopReason: 'completed' };
 
@@ -107,8 +125,10 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
 
   for (const c of callbacks) c.onTrainBegin?.(model);
   if (options.signal?.aborted) history.stopReason = 'aborted';
-  for (let epoch = 0; epoch < epochs && history.stopReason === 'completed'; epoch++) {
+  for (let epoch = initialEpoch; epoch < epochs && history.stopReason === 'completed'; epoch++) {
     const started = performance.now();
+    // Each epoch's order depends on the PRNG state alone, which a checkpoint saves.
+    for (let i = 0; i < order.length; i++) order[i] = i;
     if (options.shuffle !== false) model.random.shuffle(order);
     let lossSum = 0;
     let seen = 0;
@@ -146,6 +166,7 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
       }
     }
     if (seen === 0) break;
+    const fullEpoch = history.stopReason === 'completed';
     const dataLoss = lossSum / seen;
     const l2Loss = model.l2Penalty(batchSize);
     const seconds = (performance.now() - started) / 1e3;
@@ -172,6 +193,9 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
     await options.onEpochEnd?.(epoch, logs);
     for (const c of callbacks)
       if (c.onEpochEnd?.(epoch, logs, model) === 'stop' && history.stopReason === 'completed') history.stopReason = 'earlyStopping';
+    if (saveModel !== null && checkpoint !== undefined && fullEpoch && (epoch + 1) % checkpointEvery === 0) {
+      await saveModel(model, checkpoint.dir, { checkpoint: { epoch }, history });
+    }
   }
   for (const c of callbacks) c.onTrainEnd?.(model);
   return history;

@@ -13,6 +13,7 @@ import type { EarlyStoppingOptions, EpochLogs, FitOptions, History } from './tra
 /** What the worker needs to rebuild the model around the shared arenas. */
 export interface WorkerJob {
   config: Model['config'];
+  preprocessing: Model['preprocessing'];
   compile: { loss: string; optimizer: unknown; l2: number; metrics: string[] };
   params: Float32Array;
   state: Float32Array;
@@ -58,6 +59,7 @@ export async function trainInWorker(model: Model, x: MatrixLike, y: LabelsLike, 
   const { signal, onEpochEnd, onBatchEnd, callbacks: _callbacks, worker: _worker, ...rest } = options;
   const job: WorkerJob = {
     config: model.config,
+    preprocessing: model.preprocessing,
     compile: { loss: compiled.loss, optimizer: compiled.optimizer.spec, l2: compiled.l2, metrics: compiled.metrics },
     params: model.params,
     state: model.state,

@@ -18,6 +18,7 @@ port.on('message', (message: { type: string }) => {
 
 try {
   const model = new Model(job.config, undefined, { params: job.params, state: job.state });
+  model.preprocessing = job.preprocessing;
   model.compile({
     loss: job.compile.loss as LossName,
     optimizer: job.compile.optimizer as OptimizerSpec,

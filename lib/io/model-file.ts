@@ -1,0 +1,281 @@
+// The native model format: a directory holding model.json (the manifest) and
+// one weights-<hash>.bin (the parameter arena, then the state arena, then, in
+// a checkpoint, the optimizer's slots; float32 little-endian). The bin is
+// written first under a name derived from its SHA-256, then the manifest
+// replaces the old one by rename: that rename is the commit, so a kill at any
+// moment leaves the old manifest with its own bin, or the new pair.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import type { Model } from '../model.js';
+import { Model as ModelClass } from '../model.js';
+import type { OptimizerSpec } from '../optimizers/optimizer.js';
+import type { History } from '../train.js';
+import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
+import { architecture, compileOptions, field, isObject, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
+
+export const FORMAT = 'densenode-model';
+export const FORMAT_VERSION = 1;
+const MANIFEST = 'model.json';
+const MAX_MANIFEST_BYTES = 64 << 20;
+const WEIGHTS_FILE = /^weights-[0-9a-f]{16}\.bin$/;
+const SLOTS: Record<OptimizerSpec['name'], number> = { sgd: 0, momentum: 1, rmsprop: 1, adam: 2, adamw: 2 };
+
+export interface SaveOptions {
+  /** Also saves the optimizer's moments and step, the PRNG state and the epoch: what fit({ resumeFrom }) needs. */
+  checkpoint?: { epoch: number };
+  /** Training metadata kept in the manifest (epochs run, stop reason, per-epoch figures). */
+  history?: History;
+}
+
+/** Where each weight lives in the bin, so a reader in any language can find it. */
+interface TensorEntry {
+  layer: number;
+  name: string;
+  shape: number[];
+  segment: 'params' | 'state';
+  offset: number;
+}
+
+/** What a checkpoint adds to a saved model. */
+export interface CheckpointState {
+  epoch: number;
+  optimizerStep: number;
+  random: number[];
+  slots: Float32Array[];
+}
+
+function packageVersion(): string {
+  const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return json.version;
+}
+
+function tensorLayout(model: Model): TensorEntry[] {
+  return model.layers.flatMap((layer, index) =>
+    layer.weights().map((w) => {
+      const arena = w.trainable ? model.params : model.state;
+      return {
+        layer: index,
+        name: w.name,
+        shape: w.shape,
+        segment: w.trainable ? ('params' as const) : ('state' as const),
+        offset: (w.values.byteOffset - arena.byteOffset) / 4,
+      };
+    }),
+  );
+}
+
+// JSON with sorted keys: two specs are the same architecture whatever order their options came in.
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+function littleEndianBytes(floats: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
+  if (endianness() === 'LE') return bytes;
+  const copy = new Uint8Array(bytes);
+  for (let i = 0; i < copy.length; i += 4) copy.subarray(i, i + 4).reverse();
+  return copy;
+}
+
+/** Writes `model` to `dir` (created if missing) atomically; see the file comment for the layout. */
+export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError('save: expected a directory path for dir');
+  const compiled = model.compiled;
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined && compiled === null) throw new Error('save: a checkpoint needs a compiled model');
+  const slots = checkpoint !== undefined && compiled !== null ? compiled.optimizer.slots : [];
+  // One copy of every arena: a worker may be training them while we write.
+  const floats = new Float32Array(model.params.length + model.state.length + slots.length * model.params.length);
+  floats.set(model.params, 0);
+  floats.set(model.state, model.params.length);
+  slots.forEach((slot, i) => {
+    floats.set(slot, model.params.length + model.state.length + i * model.params.length);
+  });
+  const bytes = littleEndianBytes(floats);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const file = `weights-${sha256.slice(0, 16)}.bin`;
+  const manifest = {
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    densenodeVersion: packageVersion(),
+    createdAt: new Date().toISOString(),
+    architecture: model.config,
+    compile:
+      compiled === null ? null : { loss: compiled.loss, l2: compiled.l2, metrics: compiled.metrics, optimizer: compiled.optimizer.spec },
+    preprocessing: model.preprocessing,
+    training:
+      options.history === undefined
+        ? null
+        : { epochs: options.history.epochs.length, stopReason: options.history.stopReason, history: options.history.history },
+    weights: {
+      file,
+      dtype: 'float32',
+      byteOrder: 'little',
+      byteLength: bytes.byteLength,
+      sha256,
+      params: model.params.length,
+      state: model.state.length,
+      optimizerSlots: slots.length,
+      tensors: tensorLayout(model),
+    },
+    checkpoint:
+      checkpoint === undefined || compiled === null
+        ? null
+        : { epoch: checkpoint.epoch, optimizerStep: compiled.optimizer.step, random: model.random.getState() },
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, file), bytes);
+  await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+  // Only now is the old bin unreferenced; sweep it and whatever a killed save left behind.
+  for (const entry of await readdir(dir)) {
+    if ((WEIGHTS_FILE.test(entry) && entry !== file) || entry.startsWith(TEMP_PREFIX)) await rm(join(dir, entry), { force: true });
+  }
+}
+
+interface ModelFiles {
+  model: Model;
+  checkpoint: CheckpointState | null;
+}
+
+async function readBounded(path: string, file: string, expected: number | null, limit: number): Promise<Buffer> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new ModelFileError(file, expected === null ? 'no model here (model.json is missing)' : 'the weights file is missing');
+  }
+  if (expected !== null && size !== expected) {
+    throw new ModelFileError(file, `${size < expected ? 'truncated' : 'too long'}: ${size} bytes, the architecture needs ${expected}`);
+  }
+  if (size > limit) throw new ModelFileError(file, `${size} bytes is larger than the ${limit}-byte limit`);
+  return readFile(path);
+}
+
+/** Reads and checks a model directory: format, version, architecture, sizes, checksum, finite values. */
+async function readModelFiles(dir: string): Promise<ModelFiles> {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError('load: expected a directory path for dir');
+  const manifestPath = join(dir, MANIFEST);
+  const text = (await readBounded(manifestPath, manifestPath, null, MAX_MANIFEST_BYTES)).toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFileError(manifestPath, `not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(json) || json.format !== FORMAT)
+    throw new ModelFileError(manifestPath, `not a densenode model (format is not '${FORMAT}')`);
+  if (json.formatVersion !== FORMAT_VERSION) {
+    throw new ModelFileError(
+      manifestPath,
+      `format version ${JSON.stringify(json.formatVersion)}; this densenode reads version ${FORMAT_VERSION}` +
+        (typeof json.formatVersion === 'number' && json.formatVersion > FORMAT_VERSION ? ' (saved by a newer densenode)' : ''),
+    );
+  }
+  const arch = architecture(json.architecture, manifestPath);
+  const compile = compileOptions(json.compile, manifestPath);
+  const weights = field(json, 'weights', 'manifest', manifestPath);
+  const checkpointJson = json.checkpoint ?? null;
+  if (checkpointJson !== null && compile === null) throw new ModelFileError(manifestPath, 'a checkpoint needs compile settings');
+  const slotCount = checkpointJson !== null && compile !== null ? SLOTS[compile.optimizer.name] : 0;
+  const floats = arch.params + arch.state + slotCount * arch.params;
+  if (floats > 3 * MAX_FLOATS) throw new ModelFileError(manifestPath, 'the model is too large');
+  if (typeof weights.file !== 'string' || !WEIGHTS_FILE.test(weights.file)) {
+    throw new ModelFileError(manifestPath, 'weights.file must name a weights-<16 hex>.bin file in the same directory');
+  }
+  if (weights.dtype !== 'float32' || weights.byteOrder !== 'little')
+    throw new ModelFileError(manifestPath, 'weights must be float32 little-endian');
+  if (weights.byteLength !== 4 * floats) {
+    throw new ModelFileError(
+      manifestPath,
+      `weights.byteLength is ${JSON.stringify(weights.byteLength)}, the architecture needs ${4 * floats}`,
+    );
+  }
+  if (typeof weights.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(weights.sha256)) {
+    throw new ModelFileError(manifestPath, 'weights.sha256 must be 64 hex digits');
+  }
+  const binPath = join(dir, weights.file);
+  const bytes = await readBounded(binPath, binPath, 4 * floats, 4 * floats);
+  if (createHash('sha256').update(bytes).digest('hex') !== weights.sha256) {
+    throw new ModelFileError(binPath, 'checksum mismatch: the file is corrupted or does not belong to this model.json');
+  }
+  const values = new Float32Array(floats);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < floats; i++) values[i] = view.getFloat32(4 * i, true);
+  for (let i = 0; i < floats; i++) {
+    if (!Number.isFinite(values[i])) throw new ModelFileError(binPath, `value ${i} is ${values[i]}`);
+  }
+
+  const model = new ModelClass(arch.config);
+  const expectedLayout = canonical(tensorLayout(model));
+  if (canonical(weights.tensors) !== expectedLayout) {
+    throw new ModelFileError(manifestPath, 'weights.tensors does not match the layers of the architecture');
+  }
+  model.params.set(values.subarray(0, arch.params));
+  model.state.set(values.subarray(arch.params, arch.params + arch.state));
+  if (compile !== null) model.compile(compile);
+  model.preprocessing = preprocessing(json.preprocessing, manifestPath, model.inputs, model.outputWidth);
+
+  let checkpoint: CheckpointState | null = null;
+  if (checkpointJson !== null) {
+    if (!isObject(checkpointJson)) throw new ModelFileError(manifestPath, 'checkpoint must be an object or null');
+    const { epoch, optimizerStep, random } = checkpointJson;
+    const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 53;
+    if (!count(epoch) || !count(optimizerStep))
+      throw new ModelFileError(manifestPath, 'checkpoint.epoch and optimizerStep must be integers >= 0');
+    if (
+      !Array.isArray(random) ||
+      random.length !== 4 ||
+      !random.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) ||
+      random.every((w) => w === 0)
+    ) {
+      throw new ModelFileError(manifestPath, 'checkpoint.random must be four 32-bit words, not all 0');
+    }
+    const base = arch.params + arch.state;
+    const slots = Array.from({ length: slotCount }, (_, i) => values.slice(base + i * arch.params, base + (i + 1) * arch.params));
+    checkpoint = { epoch: epoch as number, optimizerStep: optimizerStep as number, random: random as number[], slots };
+  }
+  return { model, checkpoint };
+}
+
+/** Loads a model saved by model.save() (compiled if it was, with its preprocessing). */
+export async function loadModel(dir: string): Promise<Model> {
+  return (await readModelFiles(dir)).model;
+}
+
+/**
+ * Puts a checkpoint's weights, optimizer state and PRNG state into `model`, which must have the
+ * same architecture and optimizer; returns the epoch the checkpoint was taken after.
+ */
+export async function restoreCheckpoint(model: Model, dir: string): Promise<number> {
+  const compiled = model.requireCompiled('fit');
+  const saved = await readModelFiles(dir);
+  const where = join(dir, MANIFEST);
+  if (saved.checkpoint === null)
+    throw new ModelFileError(where, 'this is a saved model, not a checkpoint (save it from fit({ checkpoint }))');
+  const { layers: _a, seed: _s, ...ownRest } = model.config;
+  const { layers: _b, seed: _t, ...savedRest } = saved.model.config;
+  if (canonical(model.config.layers) !== canonical(saved.model.config.layers) || canonical(ownRest) !== canonical(savedRest)) {
+    throw new ModelFileError(where, 'the checkpoint has a different architecture from this model');
+  }
+  const savedCompiled = saved.model.requireCompiled('fit');
+  if (savedCompiled.optimizer.spec.name !== compiled.optimizer.spec.name || savedCompiled.loss !== compiled.loss) {
+    throw new ModelFileError(
+      where,
+      `the checkpoint was trained with ${savedCompiled.optimizer.spec.name} and ${savedCompiled.loss}, this model is compiled with ${compiled.optimizer.spec.name} and ${compiled.loss}`,
+    );
+  }
+  model.params.set(saved.model.params);
+  model.state.set(saved.model.state);
+  saved.checkpoint.slots.forEach((slot, i) => {
+    (compiled.optimizer.slots[i] as Float32Array).set(slot);
+  });
+  compiled.optimizer.step = saved.checkpoint.optimizerStep;
+  model.random.setState(saved.checkpoint.random);
+  if (model.preprocessing === null) model.preprocessing = saved.model.preprocessing;
+  return saved.checkpoint.epoch;
+}

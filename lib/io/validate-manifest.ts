@@ -1,0 +1,213 @@
+// Turns untrusted manifest JSON back into specs by passing every field through
+// the public constructors (dense(), adam(), …), so a file can only describe
+// what code could have built, and every size is bounded before anything is
+// allocated from it.
+import { batchNorm, dense, dropout, type LayerSpec, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
+import type { CompileOptions, Preprocessing, SequentialConfig } from '../model.js';
+import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
+import type { OptimizerSpec } from '../optimizers/optimizer.js';
+import { cosineDecay, exponentialDecay, type Schedule, stepDecay } from '../optimizers/schedules.js';
+
+/** Widths and layer counts past these are not a model anyone trains on one machine: refuse before allocating. */
+export const MAX_WIDTH = 1 << 20;
+export const MAX_LAYERS = 1000;
+/** Floats in one arena (1 GiB of float32). */
+export const MAX_FLOATS = 1 << 28;
+
+export class ModelFileError extends Error {
+  constructor(file: string, what: string) {
+    super(`load: ${file}: ${what}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Field `key` of `obj` as an object, or an error naming the path. */
+export function field(obj: Json, key: string, where: string, file: string): Json {
+  const value = obj[key];
+  if (!isObject(value)) throw new ModelFileError(file, `${where}.${key} must be an object`);
+  return value;
+}
+
+function integer(value: unknown, where: string, file: string, min: number, max: number): number {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) {
+    throw new ModelFileError(file, `${where} must be an integer in [${min}, ${max}], found ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function finite(value: unknown, where: string, file: string): number {
+  if (!(typeof value === 'number' && Number.isFinite(value))) throw new ModelFileError(file, `${where} must be a finite number`);
+  return value;
+}
+
+// Each constructor validates its own options; its message says what is wrong.
+function rebuild<T>(where: string, file: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new ModelFileError(file, `${where}: ${(error as Error).message}`);
+  }
+}
+
+function layerSpec(value: unknown, where: string, file: string): LayerSpec {
+  if (!isObject(value)) throw new ModelFileError(file, `${where} must be an object`);
+  const num = (key: string) => (value[key] === undefined ? undefined : finite(value[key], `${where}.${key}`, file));
+  switch (value.type) {
+    case 'dense': {
+      const units = integer(value.units, `${where}.units`, file, 1, MAX_WIDTH);
+      const options: { init?: 'he' | 'glorot'; useBias?: boolean } = {};
+      if (value.init !== undefined) options.init = value.init as 'he' | 'glorot';
+      if (value.useBias !== undefined) {
+        if (typeof value.useBias !== 'boolean') throw new ModelFileError(file, `${where}.useBias must be true or false`);
+        options.useBias = value.useBias;
+      }
+      return rebuild(where, file, () => dense(units, options));
+    }
+    case 'batchNorm': {
+      const options: { epsilon?: number; momentum?: number } = {};
+      const epsilon = num('epsilon');
+      const m = num('momentum');
+      if (epsilon !== undefined) options.epsilon = epsilon;
+      if (m !== undefined) options.momentum = m;
+      return rebuild(where, file, () => batchNorm(options));
+    }
+    case 'dropout':
+      return rebuild(where, file, () => dropout(finite(value.rate, `${where}.rate`, file)));
+    case 'activation': {
+      if (value.activation === 'leakyRelu') return rebuild(where, file, () => leakyRelu(num('alpha')));
+      const makers = { relu, sigmoid, softmax, tanh, linear };
+      const name = String(value.activation);
+      if (!Object.hasOwn(makers, name)) throw new ModelFileError(file, `${where}: unknown activation ${JSON.stringify(value.activation)}`);
+      return makers[name as keyof typeof makers]();
+    }
+    default:
+      throw new ModelFileError(file, `${where}: unknown layer type ${JSON.stringify(value.type)}`);
+  }
+}
+
+/** The architecture, checked; also its parameter and state counts, computed without allocating. */
+export function architecture(value: unknown, file: string): { config: SequentialConfig; params: number; state: number } {
+  if (!isObject(value)) throw new ModelFileError(file, 'architecture must be an object');
+  const inputs = integer(value.inputs, 'architecture.inputs', file, 1, MAX_WIDTH);
+  const seed = value.seed === undefined ? 0 : integer(value.seed, 'architecture.seed', file, -(2 ** 53), 2 ** 53);
+  if (!Array.isArray(value.layers) || value.layers.length < 1 || value.layers.length > MAX_LAYERS) {
+    throw new ModelFileError(file, `architecture.layers must be an array of 1 to ${MAX_LAYERS} layers`);
+  }
+  const layers = value.layers.map((spec, i) => layerSpec(spec, `architecture.layers[${i}]`, file));
+  let width = inputs;
+  let params = 0;
+  let state = 0;
+  for (const spec of layers) {
+    if (spec.type === 'dense') {
+      params += width * spec.units + (spec.useBias === false ? 0 : spec.units);
+      width = spec.units;
+    } else if (spec.type === 'batchNorm') {
+      params += 2 * width;
+      state += 2 * width;
+    }
+    if (params > MAX_FLOATS || state > MAX_FLOATS)
+      throw new ModelFileError(file, `the architecture needs more than ${MAX_FLOATS} parameters`);
+  }
+  return { config: { inputs, seed, layers }, params, state };
+}
+
+function schedule(value: unknown, where: string, file: string): number | Schedule {
+  if (typeof value === 'number') return finite(value, where, file);
+  if (!isObject(value)) throw new ModelFileError(file, `${where} must be a number or a schedule`);
+  const n = (key: string) => finite(value[key], `${where}.${key}`, file);
+  switch (value.kind) {
+    case 'step':
+      return rebuild(where, file, () => stepDecay({ initial: n('initial'), dropEvery: n('dropEvery'), factor: n('factor') }));
+    case 'exponential':
+      return rebuild(where, file, () =>
+        exponentialDecay({ initial: n('initial'), decaySteps: n('decaySteps'), decayRate: n('decayRate') }),
+      );
+    case 'cosine':
+      return rebuild(where, file, () => cosineDecay({ initial: n('initial'), decaySteps: n('decaySteps'), alpha: n('alpha') }));
+    default:
+      throw new ModelFileError(file, `${where}: unknown schedule ${JSON.stringify(value.kind)}`);
+  }
+}
+
+function optimizerSpec(value: unknown, file: string): OptimizerSpec {
+  if (!isObject(value)) throw new ModelFileError(file, 'compile.optimizer must be an object');
+  const factories = { sgd, momentum, rmsprop, adam, adamw };
+  const name = String(value.name);
+  if (!Object.hasOwn(factories, name)) throw new ModelFileError(file, `compile.optimizer: unknown optimizer ${JSON.stringify(value.name)}`);
+  const n = (key: string) => finite(value[key], `compile.optimizer.${key}`, file);
+  const options = {
+    learningRate: schedule(value.learningRate, 'compile.optimizer.learningRate', file),
+    beta1: n('beta1'),
+    beta2: n('beta2'),
+    epsilon: n('epsilon'),
+    weightDecay: n('weightDecay'),
+  };
+  return rebuild('compile.optimizer', file, () => factories[name as keyof typeof factories](options));
+}
+
+/** compile() options as saved, or null for a model saved before compile(). */
+export function compileOptions(value: unknown, file: string): Required<CompileOptions> | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new ModelFileError(file, 'compile must be an object or null');
+  const loss = value.loss;
+  if (loss !== 'binaryCrossEntropy' && loss !== 'crossEntropy' && loss !== 'meanSquaredError') {
+    throw new ModelFileError(file, `compile.loss: unknown loss ${JSON.stringify(loss)}`);
+  }
+  const metrics = value.metrics ?? [];
+  if (!Array.isArray(metrics) || metrics.some((m) => m !== 'accuracy'))
+    throw new ModelFileError(file, "compile.metrics must be [] or ['accuracy']");
+  return {
+    loss,
+    l2: finite(value.l2 ?? 0, 'compile.l2', file),
+    metrics: metrics as 'accuracy'[],
+    optimizer: optimizerSpec(value.optimizer, file),
+  };
+}
+
+function numbers(value: unknown, where: string, file: string, length: number, positive: boolean): number[] {
+  if (!Array.isArray(value) || value.length !== length) throw new ModelFileError(file, `${where} must be an array of ${length} numbers`);
+  return value.map((v, i) => {
+    const x = finite(v, `${where}[${i}]`, file);
+    if (positive && !(x > 0)) throw new ModelFileError(file, `${where}[${i}] must be > 0`);
+    return x;
+  });
+}
+
+function strings(value: unknown, where: string, file: string, length?: number): string[] {
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string') || (length !== undefined && value.length !== length)) {
+    throw new ModelFileError(file, `${where} must be an array of ${length ?? 'some'} strings`);
+  }
+  return value as string[];
+}
+
+/** The preprocessing block: lengths must match the input and output widths. */
+export function preprocessing(value: unknown, file: string, inputs: number, outputs: number): Preprocessing | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new ModelFileError(file, 'preprocessing must be an object or null');
+  const result: Preprocessing = {};
+  if (value.features !== undefined) result.features = strings(value.features, 'preprocessing.features', file, inputs);
+  if (value.target !== undefined) {
+    if (typeof value.target !== 'string') throw new ModelFileError(file, 'preprocessing.target must be a string');
+    result.target = value.target;
+  }
+  if ((value.mean === undefined) !== (value.std === undefined))
+    throw new ModelFileError(file, 'preprocessing needs both mean and std, or neither');
+  if (value.mean !== undefined) {
+    result.mean = numbers(value.mean, 'preprocessing.mean', file, inputs, false);
+    result.std = numbers(value.std, 'preprocessing.std', file, inputs, true);
+  }
+  if (value.classes !== undefined) {
+    const classes = strings(value.classes, 'preprocessing.classes', file);
+    const expected = outputs === 1 ? 2 : outputs;
+    if (classes.length !== expected)
+      throw new ModelFileError(file, `preprocessing.classes has ${classes.length} names for ${expected} classes`);
+    result.classes = classes;
+  }
+  return result;
+}
