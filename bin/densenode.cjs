@@ -1,14 +1,13 @@
 #!/usr/bin/env node
-// The `densenode` command. `densenode build` compiles the native addon from
-// source (for installs where npm blocked the install script, or a platform
-// with no prebuild); `densenode info` says which backend loads and why.
+// The `densenode` command. `build` compiles the native addon from source (for
+// installs where npm blocked the install script, or a platform with no
+// prebuild) and works without dist/; every other command is the TypeScript
+// CLI in dist/cli/main.js (train, evaluate, predict, compare, bench, info).
 'use strict';
 const path = require('node:path');
 
-const USAGE = 'usage: densenode build | densenode info';
-
-async function main(command) {
-  if (command === 'build') {
+async function run(argv) {
+  if (argv[2] === 'build') {
     const { root, log, buildFromSource } = require('../scripts/native-build.cjs');
     try {
       buildFromSource();
@@ -19,17 +18,10 @@ async function main(command) {
     console.log(`densenode build: ${path.relative(process.cwd(), path.join(root, 'build', 'Release', 'densenode.node'))}`);
     return 0;
   }
-  if (command === 'info') {
-    const dn = await import('../dist/index.js');
-    const { version } = require('../package.json');
-    const info = dn.backendInfo();
-    console.log(`densenode ${version}\nbackend: ${info.name} (${info.reason})\nisa: ${info.isa}\nthreads: ${info.threads}`);
-    return 0;
-  }
-  console.error(command ? `densenode: unknown command '${command}'\n${USAGE}` : USAGE);
-  return 2;
+  const { main } = await import('../dist/cli/main.js');
+  return main(argv);
 }
 
-main(process.argv[2]).then((code) => {
+run(process.argv).then((code) => {
   process.exitCode = code;
 });

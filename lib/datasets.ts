@@ -2,6 +2,7 @@
 // CC BY 4.0, see data/README.md), split and standardised for training.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { applyStandardization, fitStandardization } from './preprocess.js';
 import { Random } from './random.js';
 import type { Matrix } from './tensor.js';
 
@@ -40,18 +41,9 @@ export function breastCancer(options: { testFraction?: number; seed?: number } =
   });
   const testRows = Math.round(lines.length * testFraction);
   const trainRows = lines.length - testRows;
-  const mean = new Float32Array(cols);
-  const std = new Float32Array(cols);
-  for (let j = 0; j < cols; j++) {
-    let sum = 0;
-    for (let i = 0; i < trainRows; i++) sum += x[i * cols + j] as number;
-    const m = sum / trainRows;
-    let squares = 0;
-    for (let i = 0; i < trainRows; i++) squares += ((x[i * cols + j] as number) - m) ** 2;
-    mean[j] = m;
-    std[j] = Math.sqrt(squares / trainRows) || 1;
-  }
-  for (let i = 0; i < x.length; i++) x[i] = ((x[i] as number) - (mean[i % cols] as number)) / (std[i % cols] as number);
+  const all = { rows: lines.length, cols, data: x };
+  const { mean, std } = fitStandardization(all, trainRows);
+  applyStandardization(all, { mean, std });
   return {
     xTrain: { rows: trainRows, cols, data: x.subarray(0, trainRows * cols) },
     yTrain: y.subarray(0, trainRows),

@@ -26,6 +26,13 @@ export interface EpochLogs {
   samplesPerSecond: number;
 }
 
+/** What one step reports: its mean data loss, its row count, and its accuracy when compiled with it. */
+export interface BatchLogs {
+  loss: number;
+  size: number;
+  accuracy?: number;
+}
+
 /** What fit() resolves with. */
 export interface History {
   epochs: EpochLogs[];
@@ -55,7 +62,7 @@ export interface FitOptions {
   /** Stops after the current step when aborted. */
   signal?: AbortSignal;
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
-  onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
   callbacks?: Callback[];
   /**
    * Train in a worker_thread: the parameter arena is shared memory, so the main thread stays free
@@ -153,12 +160,14 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
       compiled.optimizer.apply(backend, model.params, model.grads);
       lossSum += result.lossSum;
       seen += batch;
+      const logs: BatchLogs = { loss: result.lossSum / batch, size: batch };
       if (compiled.metrics.length > 0) {
         const c = countCorrect(compiled.loss, result.probs, batch, model.outputWidth, yBatch, 0);
         correct += c.correct;
         total += c.total;
+        logs.accuracy = c.correct / c.total;
       }
-      await options.onBatchEnd?.(step, { loss: result.lossSum / batch, size: batch });
+      await options.onBatchEnd?.(step, logs);
       await yieldToEventLoop();
       if (options.signal?.aborted) {
         history.stopReason = 'aborted';

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Model } from './model.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
-import type { EarlyStoppingOptions, EpochLogs, FitOptions, History } from './train.js';
+import type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitOptions, History } from './train.js';
 
 /** What the worker needs to rebuild the model around the shared arenas. */
 export interface WorkerJob {
@@ -28,7 +28,7 @@ export interface WorkerJob {
 
 export type WorkerMessage =
   | { type: 'epoch'; epoch: number; logs: EpochLogs }
-  | { type: 'batch'; batch: number; logs: { loss: number; size: number } }
+  | { type: 'batch'; batch: number; logs: BatchLogs }
   | { type: 'done'; history: History; random: number[]; step: number }
   | { type: 'error'; name: string; message: string };
 

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { LossName } from './losses.js';
 import { Model } from './model.js';
 import type { OptimizerSpec } from './optimizers/optimizer.js';
-import { earlyStopping, trainModel } from './train.js';
+import { type BatchLogs, earlyStopping, trainModel } from './train.js';
 import type { WorkerJob, WorkerMessage } from './worker-fit.js';
 
 const job = workerData as WorkerJob;
@@ -37,7 +37,7 @@ try {
     signal: controller.signal,
     callbacks: job.earlyStopping.map(earlyStopping),
     onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, logs }),
-    ...(batchEvents ? { onBatchEnd: (batch: number, logs: { loss: number; size: number }) => post({ type: 'batch', batch, logs }) } : {}),
+    ...(batchEvents ? { onBatchEnd: (batch: number, logs: BatchLogs) => post({ type: 'batch', batch, logs }) } : {}),
   });
   // The optimizer's moments were trained in worker-local copies: write them back to the shared slots.
   optimizer.slots.forEach((slot, i) => {

@@ -1,0 +1,168 @@
+// The `densenode` command line (commander): train, evaluate, predict, compare,
+// bench, info. Exit codes: 0 ok, 1 runtime or data error, 2 usage error, 130
+// interrupted by Ctrl-C (after writing what was trained). Errors print as one
+// line; --verbose adds the stack.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { setThreads } from '../kernels.js';
+import { UsageError } from './errors.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function integer(min: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return n;
+  };
+}
+
+function number(check: (n: number) => boolean, what: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`expected ${what}`);
+    return n;
+  };
+}
+
+function widths(value: string): number[] {
+  if (value === '' || value === 'none') return [];
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError('expected hidden widths like 64,32');
+  return parts.map(Number);
+}
+
+const fraction = number((n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
+
+// Options train and compare share: where the data comes from and how it is split.
+function dataOptions(command: Command): Command {
+  return command
+    .option('--target <column>', 'label column, by name or 0-based index (default: the last column)')
+    .option('--labels <file>', 'IDX labels file for IDX images (default: found by name)')
+    .addOption(new Option('--output <activation>', 'output layer (default: inferred from the labels)').choices(['sigmoid', 'softmax', 'linear']))
+    .option('--layers <widths>', 'hidden layer widths', widths, [64, 32])
+    .option('--epochs <n>', 'epochs', integer(1), 50)
+    .option('--batch-size <n>', 'rows per step', integer(1), 32)
+    .option('--seed <n>', 'seed for initialisation, shuffling, dropout and the split', integer(0), 1)
+    .option('--validation <fraction>', 'validation split', fraction, 0.2)
+    .option('--test <fraction>', 'test split (Fashion-MNIST uses its own test set)', fraction, 0.2)
+    .option('--threads <n>', 'native kernel threads (default: all cores)', integer(1))
+    .option('--json', 'machine-readable lines on stdout instead of text', false)
+    .option('--quiet', 'no progress output', false);
+}
+
+function useThreads(flags: { threads?: number }): void {
+  if (flags.threads !== undefined) setThreads(flags.threads);
+}
+
+/** The whole invocation as text, for the report and history.json. */
+const commandLine = (argv: string[]) => ['densenode', ...argv.slice(2)].join(' ');
+
+export function buildProgram(argv: string[], exit: { code: number }): Command {
+  const program = new Command('densenode')
+    .description('Train fully-connected neural networks at native speed.')
+    .version(version, '-V, --version')
+    .option('--verbose', 'show stack traces of errors', false)
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+
+  dataOptions(
+    program
+      .command('train')
+      .description('train a model on DATA (a CSV file, IDX images, or fashion-mnist; default: the built-in breast-cancer data)')
+      .argument('[data]', 'CSV file, IDX images file, or fashion-mnist'),
+  )
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'momentum', 'rmsprop', 'adam', 'adamw']).default('adam'))
+    .option('--lr <rate>', 'learning rate (default: the optimizer’s)', number((n) => n > 0, 'a number > 0'))
+    .option('--l2 <lambda>', 'L2 penalty λ', number((n) => n >= 0, 'a number >= 0'), 0)
+    .option('--dropout <rate>', 'dropout after each hidden layer', fraction, 0)
+    .option('--batch-norm', 'batch-norm after each hidden dense layer', false)
+    .option('--patience <epochs>', 'stop when validation loss has not improved for this many epochs (0: off)', integer(0), 0)
+    .option('--out <dir>', 'where to write the model, history.json, learning-curve.svg and report.html', 'densenode-model')
+    .action(async (data: string | undefined, flags) => {
+      useThreads(flags);
+      const { trainCommand } = await import('./train-command.js');
+      exit.code = await trainCommand(data, flags, commandLine(argv));
+    });
+
+  program
+    .command('evaluate')
+    .description('loss and accuracy of a saved model on DATA')
+    .argument('<model>', 'model directory (from train or model.save)')
+    .argument('<data>', 'CSV file with the label column, IDX images, or fashion-mnist (its test set)')
+    .option('--labels <file>', 'IDX labels file for IDX images')
+    .option('--json', 'one JSON object on stdout', false)
+    .action(async (model: string, data: string, flags) => {
+      const { evaluateCommand } = await import('./model-commands.js');
+      exit.code = await evaluateCommand(model, data, flags);
+    });
+
+  program
+    .command('predict')
+    .description('predictions of a saved model for DATA, as CSV (class and probabilities, or values)')
+    .argument('<model>', 'model directory')
+    .argument('<data>', 'CSV file (a label column, if present, is ignored), IDX images, or fashion-mnist')
+    .option('--out <file>', 'write the CSV here instead of stdout')
+    .option('--labels <file>', 'IDX labels file for IDX images')
+    .action(async (model: string, data: string, flags) => {
+      const { predictCommand } = await import('./model-commands.js');
+      exit.code = await predictCommand(model, data, flags);
+    });
+
+  dataOptions(
+    program
+      .command('compare')
+      .description('train a series of configurations on one dataset and compare them (default: GD, momentum, RMSprop, Adam, then Adam + L2, dropout, batch-norm)')
+      .argument('[data]', 'CSV file, IDX images file, or fashion-mnist'),
+  )
+    .option('--config <file>', 'JSON: { "base": {…}, "runs": [{ "name", "optimizer", "lr", "l2", "dropout", "batchNorm", … }] }')
+    .option('--out <dir>', 'where to write compare.svg and compare.json', 'densenode-compare')
+    .action(async (data: string | undefined, flags) => {
+      useThreads(flags);
+      const { compareCommand } = await import('./compare-command.js');
+      exit.code = await compareCommand(data, flags, commandLine(argv));
+    });
+
+  program
+    .command('bench')
+    .description('kernel and training throughput on this machine, native against the JS fallback')
+    .option('--quick', 'fewer repetitions and smaller sizes', false)
+    .option('--json', 'one JSON object on stdout', false)
+    .action(async (flags) => {
+      const { benchCommand } = await import('./bench-command.js');
+      exit.code = benchCommand(flags);
+    });
+
+  program
+    .command('info')
+    .description('version, backend (native or js, and why), ISA and threads')
+    .option('--json', 'one JSON object on stdout', false)
+    .action(async (flags: { json: boolean }) => {
+      const { backendInfo } = await import('../kernels.js');
+      const info = backendInfo();
+      if (flags.json) console.log(JSON.stringify({ version, node: process.version, ...info }));
+      else console.log(`densenode ${version} (node ${process.version})\nbackend: ${info.name} (${info.reason})\nisa: ${info.isa}\nthreads: ${info.threads}`);
+    });
+  return program;
+}
+
+/** Runs the CLI on process.argv-style arguments and resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const exit = { code: 0 };
+  const program = buildProgram(argv, exit);
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv);
+    return exit.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed the message; help and version are not errors.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (verbose) console.error(e.stack);
+    else console.error(`densenode: ${e.message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+

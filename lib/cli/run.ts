@@ -1,0 +1,139 @@
+// One training run as the CLI does it (train, and each row of compare): build
+// the mlp from flags, fit with progress and Ctrl-C, then measure every split.
+import type { Model } from '../model.js';
+import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
+import { mlp } from '../sequential.js';
+import { earlyStopping, type History } from '../train.js';
+import type { OutputKind, PreparedData, Split } from './dataset.js';
+import { UsageError } from './errors.js';
+import type { Reporter } from './progress.js';
+
+export const OPTIMIZERS = { sgd, momentum, rmsprop, adam, adamw };
+export type OptimizerName = keyof typeof OPTIMIZERS;
+
+/** What defines one run: the network, the optimizer and the training schedule. */
+export interface RunConfig {
+  name: string;
+  layers: number[];
+  optimizer: OptimizerName;
+  /** Default: the optimizer's own (sgd/momentum 0.01, rmsprop/adam 0.001). */
+  lr?: number;
+  l2: number;
+  dropout: number;
+  batchNorm: boolean;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** Early stopping on validation loss (restoring the best weights); 0: off. */
+  patience: number;
+}
+
+export interface SplitMetrics {
+  split: 'train' | 'validation' | 'test';
+  rows: number;
+  loss: number;
+  accuracy?: number;
+}
+
+export interface RunResult {
+  config: RunConfig;
+  model: Model;
+  history: History;
+  metrics: SplitMetrics[];
+  seconds: number;
+}
+
+/** Checks a run's settings (from flags or a compare config) and says which one is wrong. */
+export function checkRunConfig(c: RunConfig, where: string): RunConfig {
+  const bad = (what: string) => new UsageError(`${where}: ${what}`);
+  if (!Object.hasOwn(OPTIMIZERS, c.optimizer)) throw bad(`optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}, received '${c.optimizer}'`);
+  if (!Array.isArray(c.layers) || c.layers.some((w) => !(Number.isInteger(w) && w >= 1 && w <= 1 << 16))) {
+    throw bad(`layers must be hidden widths like 64,32 (integers 1..65536), received ${JSON.stringify(c.layers)}`);
+  }
+  const checks: [keyof RunConfig, boolean, string][] = [
+    ['lr', c.lr === undefined || (Number.isFinite(c.lr) && c.lr > 0), 'a number > 0'],
+    ['l2', Number.isFinite(c.l2) && c.l2 >= 0, 'a number >= 0'],
+    ['dropout', c.dropout >= 0 && c.dropout < 1, 'a fraction in [0, 1)'],
+    ['epochs', Number.isInteger(c.epochs) && c.epochs >= 1, 'an integer >= 1'],
+    ['batchSize', Number.isInteger(c.batchSize) && c.batchSize >= 1, 'an integer >= 1'],
+    ['seed', Number.isInteger(c.seed), 'an integer'],
+    ['patience', Number.isInteger(c.patience) && c.patience >= 0, 'an integer >= 0'],
+  ];
+  for (const [key, ok, what] of checks) if (!ok) throw bad(`${key} must be ${what}, received ${String(c[key])}`);
+  return c;
+}
+
+export function buildModel(config: RunConfig, data: PreparedData): Model {
+  const outputs = data.output === 'softmax' ? (data.classes as string[]).length : 1;
+  const optimizer = OPTIMIZERS[config.optimizer](config.lr === undefined ? {} : { learningRate: config.lr });
+  const model = mlp([data.features.length, ...config.layers, outputs], {
+    output: data.output as OutputKind,
+    batchNorm: config.batchNorm,
+    dropout: config.dropout,
+    l2: config.l2,
+    optimizer,
+    seed: config.seed,
+  });
+  model.preprocessing = {
+    features: data.features,
+    target: data.target,
+    mean: Array.from(data.mean),
+    std: Array.from(data.std),
+    ...(data.classes !== null ? { classes: data.classes } : {}),
+  };
+  return model;
+}
+
+/** Loss and accuracy of `model` on each split present. */
+export function measure(model: Model, data: PreparedData): SplitMetrics[] {
+  const splits: [SplitMetrics['split'], Split | null][] = [
+    ['train', data.train],
+    ['validation', data.validation],
+    ['test', data.test],
+  ];
+  return splits.flatMap(([split, s]) => {
+    if (s === null) return [];
+    const e = model.evaluate(s.x, s.y.y);
+    return [{ split, rows: s.x.rows, loss: e.loss, ...(e.accuracy !== undefined ? { accuracy: e.accuracy } : {}) }];
+  });
+}
+
+/** Trains one configuration; `signal` (Ctrl-C) stops it after the current step, keeping what was learnt. */
+export async function runTraining(config: RunConfig, data: PreparedData, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
+  const model = buildModel(config, data);
+  const batchSize = Math.min(config.batchSize, data.train.x.rows);
+  reporter.begin(config.name, config.epochs, Math.ceil(data.train.x.rows / batchSize));
+  let epoch = 0;
+  const started = performance.now();
+  const history = await model.fit(data.train.x, data.train.y.y, {
+    epochs: config.epochs,
+    batchSize,
+    signal,
+    ...(data.validation !== null ? { validationData: [data.validation.x, data.validation.y.y] as [typeof data.validation.x, Int32Array | Float32Array] } : {}),
+    ...(reporter.wantsBatches ? { onBatchEnd: (step: number, logs) => reporter.batch(step, logs, epoch) } : {}),
+    onEpochEnd: (e, logs) => {
+      epoch = e + 1;
+      reporter.epoch(logs);
+    },
+    ...(config.patience > 0
+      ? { callbacks: [earlyStopping({ patience: config.patience, restoreBest: true, ...(data.validation === null ? { monitor: 'loss' as const } : {}) })] }
+      : {}),
+  });
+  reporter.end();
+  const seconds = (performance.now() - started) / 1e3;
+  return { config, model, history, metrics: measure(model, data), seconds };
+}
+
+/** Rows true class, columns predicted class, counted over a split. */
+export function confusionMatrix(model: Model, split: Split, classes: number): number[][] {
+  const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const out = model.predict(split.x);
+  for (let i = 0; i < out.rows; i++) {
+    let predicted = 0;
+    if (out.cols === 1) predicted = (out.data[i] as number) >= 0.5 ? 1 : 0;
+    else for (let k = 1; k < out.cols; k++) if ((out.data[i * out.cols + k] as number) > (out.data[i * out.cols + predicted] as number)) predicted = k;
+    const row = matrix[split.y.y[i] as number] as number[];
+    row[predicted] = (row[predicted] as number) + 1;
+  }
+  return matrix;
+}
