@@ -1,6 +1,7 @@
 // The CLI's renderers: SVG charts (vega-lite), the HTML report and the terminal
 // charts. Pure rendering, so the same under either backend; one test trains a
 // tiny model to render a real History.
+import { readdirSync, readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { confusionMatrixSvg, learningCurvesSvg } from '../lib/cli/plot.js';
@@ -118,6 +119,19 @@ describe('learningCurvesSvg', () => {
     const svg = await learningCurvesSvg([{ name: 'xor', history }]);
     expectSelfContainedSvg(svg);
     expect(texts(svg)).toEqual(expect.arrayContaining(['xor', 'Loss', 'Accuracy', 'validation', '8']));
+  });
+});
+
+describe('vega stays out of `import densenode`', () => {
+  it('is imported dynamically, and only under lib/cli', () => {
+    const files = readdirSync(new URL('../lib', import.meta.url), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const users = files.filter((f) => /['"]vega(-lite)?['"]/.test(readFileSync(new URL(`../lib/${f}`, import.meta.url), 'utf8')));
+    expect(users).toEqual(['cli/plot.ts']);
+    const plot = readFileSync(new URL('../lib/cli/plot.ts', import.meta.url), 'utf8');
+    // Type-only imports are erased; any other import of vega would load 25 MB with the module.
+    expect(plot).not.toMatch(/^import(?! type )[^;]*from 'vega(-lite)?'/m);
+    expect(plot).toMatch(/await Promise\.all\(\[import\('vega'\), import\('vega-lite'\)\]\)/);
+    expect(readFileSync(new URL('../lib/index.ts', import.meta.url), 'utf8')).not.toContain('/cli/');
   });
 });
 

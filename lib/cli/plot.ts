@@ -1,7 +1,7 @@
 // SVG charts for the CLI: learning curves and confusion matrices, drawn by
 // vega-lite. vega and vega-lite (~25 MB, ~0.35 s to load) are imported inside
 // the functions, so importing this module — or densenode — costs nothing.
-import type { TopLevelSpec } from 'vega-lite';
+import type { Config, TopLevelSpec } from 'vega-lite';
 import type { History } from '../train.js';
 
 export interface CurveRun {
@@ -20,9 +20,12 @@ const CONFIG = {
   title: { fontSize: 16, fontWeight: 600, anchor: 'start', subtitleFontSize: 12, subtitleColor: '#57606a', offset: 12 },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 600, gridColor: '#eaeef2', domainColor: '#8c959f', tickColor: '#8c959f' },
   legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 180, symbolStrokeWidth: 2.5 },
-} as const;
+} satisfies Config;
 
 const PANEL_WIDTH = 520;
+
+/** One panel of a vertical concatenation, named from the public TopLevelSpec type. */
+type Panel = Extract<TopLevelSpec, { vconcat: unknown }>['vconcat'][number];
 
 interface CurvePoint {
   run: string;
@@ -53,13 +56,13 @@ export async function learningCurvesSvg(runs: CurveRun[], options: { title?: str
   const hasValidation = loss.some((p) => p.split === 'validation') || accuracy.some((p) => p.split === 'validation');
   const color = {
     field: 'run',
-    type: 'nominal',
+    type: 'nominal' as const,
     title: 'Run',
     scale: { domain: names, scheme: names.length <= 10 ? 'tableau10' : 'tableau20' },
     // One run needs no colour key: its name is in the subtitle.
-    legend: single ? null : { orient: 'right', symbolType: 'stroke' },
+    legend: single ? null : { orient: 'right' as const, symbolType: 'stroke' },
   };
-  const panel = (data: CurvePoint[], yTitle: string, y: Record<string, unknown>, height: number) => ({
+  const panel = (data: CurvePoint[], yTitle: string, log: boolean, format: string | undefined, height: number): Panel => ({
     width: PANEL_WIDTH,
     height,
     data: { values: data },
@@ -67,7 +70,13 @@ export async function learningCurvesSvg(runs: CurveRun[], options: { title?: str
     mark: { type: 'line', strokeWidth: 2, point: maxEpochs <= 25 ? { size: 30, filled: true } : false },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'Epoch', scale: { nice: false }, axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'value', type: 'quantitative', title: yTitle, ...y },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: yTitle,
+        scale: log ? { type: 'log' } : { zero: false },
+        axis: format === undefined ? {} : { format },
+      },
       color,
       strokeDash: {
         field: 'split',
@@ -83,20 +92,13 @@ export async function learningCurvesSvg(runs: CurveRun[], options: { title?: str
         // Without validation data the key would promise a dashed line that is not there.
         legend: hasValidation ? { symbolType: 'stroke' } : null,
       },
-      detail: { field: 'split' },
     },
   });
   // Loss that falls over more than two decades (e.g. 2 → 0.001) hugs the x axis on a linear scale,
   // hiding everything after the first epochs; within two decades a linear axis is easier to read.
-  const lossPanel = panel(
-    loss,
-    logLoss ? 'Loss (log scale)' : 'Loss',
-    logLoss ? { scale: { type: 'log' } } : { scale: { zero: false } },
-    260,
-  );
-  const panels = [lossPanel];
-  if (accuracy.length > 0) panels.push(panel(accuracy, 'Accuracy', { scale: { zero: false }, axis: { format: '%' } }, 200));
-  const spec = {
+  const panels = [panel(loss, logLoss ? 'Loss (log scale)' : 'Loss', logLoss, undefined, 260)];
+  if (accuracy.length > 0) panels.push(panel(accuracy, 'Accuracy', false, '%', 200));
+  const spec: TopLevelSpec = {
     title: {
       text: options.title ?? (single ? 'Learning curves' : `Learning curves: ${runs.length} runs`),
       subtitle: single ? (names[0] as string) : hasValidation ? 'Solid: training · dashed: validation' : 'Training',
@@ -104,7 +106,7 @@ export async function learningCurvesSvg(runs: CurveRun[], options: { title?: str
     config: CONFIG,
     vconcat: panels,
     spacing: 24,
-  } as unknown as TopLevelSpec;
+  };
   return renderSvg(spec);
 }
 
@@ -124,7 +126,7 @@ export async function confusionMatrixSvg(matrix: number[][], classes: string[]):
   const fontSize = Math.round(Math.max(8, Math.min(14, cell * 0.3)));
   // Upright labels when the longest fits its cell (~6.5 px a character at 11 px), slanted otherwise.
   const rotate = classes.reduce((m, c) => Math.max(m, c.length), 0) * 6.5 > cell - 4;
-  const spec = {
+  const spec: TopLevelSpec = {
     title: { text: 'Confusion matrix', subtitle: 'Rows: true class · columns: predicted class · shade: share of the row' },
     config: { ...CONFIG, view: { stroke: null }, axis: { ...CONFIG.axis, grid: false, ticks: false, domain: false, labelLimit: 140 } },
     width: side,
@@ -165,7 +167,7 @@ export async function confusionMatrixSvg(matrix: number[][], classes: string[]):
         },
       },
     ],
-  } as unknown as TopLevelSpec;
+  };
   return renderSvg(spec);
 }
 
