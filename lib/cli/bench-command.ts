@@ -85,24 +85,43 @@ export function benchCommand(flags: { quick: boolean; json: boolean }): number {
   const reps = flags.quick ? 3 : 7;
   const size = flags.quick ? 256 : 512;
   const rows: Row[] = [
-    { name: `GEMM ${size}×${size}×${size}`, unit: 'GFLOP/s', native: native && gemmRate(native, size, reps), js: gemmRate(jsBackend, size, flags.quick ? 1 : 3) },
-    { name: 'Adam update, 1M parameters', unit: 'M params/s', native: native && adamRate(native, 1 << 20, reps * 3), js: adamRate(jsBackend, 1 << 20, reps) },
-    { name: 'train step 784-256-128-10, batch 128', unit: 'samples/s', native: native && trainRate(native, 128, reps * 3), js: trainRate(jsBackend, 128, reps) },
+    {
+      name: `GEMM ${size}×${size}×${size}`,
+      unit: 'GFLOP/s',
+      native: native && gemmRate(native, size, reps),
+      js: gemmRate(jsBackend, size, flags.quick ? 1 : 3),
+    },
+    {
+      name: 'Adam update, 1M parameters',
+      unit: 'M params/s',
+      native: native && adamRate(native, 1 << 20, reps * 3),
+      js: adamRate(jsBackend, 1 << 20, reps),
+    },
+    {
+      name: 'train step 784-256-128-10, batch 128',
+      unit: 'samples/s',
+      native: native && trainRate(native, 128, reps * 3),
+      js: trainRate(jsBackend, 128, reps),
+    },
   ];
   const info = native?.info();
   if (flags.json) {
     console.log(JSON.stringify({ cpu: cpus()[0]?.model, cores: cpus().length, native: info ?? null, results: rows }));
     return 0;
   }
-  console.log(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; native: ${info ? `isa ${info.isa}, ${info.threads} threads` : `unavailable (${why})`}`);
+  console.log(
+    `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; native: ${info ? `isa ${info.isa}, ${info.threads} threads` : `unavailable (${why})`}`,
+  );
+  const show = (v: number) => `${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3)}`;
   const table = rows.map((r) => [
     r.name,
-    r.native === null ? '-' : `${r.native.toPrecision(4)} ${r.unit}`,
-    `${r.js.toPrecision(4)} ${r.unit}`,
+    r.native === null ? '-' : `${show(r.native)} ${r.unit}`,
+    `${show(r.js)} ${r.unit}`,
     r.native === null ? '-' : `${(r.native / r.js).toFixed(1)}×`,
   ]);
   const header = ['benchmark (median)', 'native', 'js', 'native/js'];
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((r) => (r[c] as string).length)));
-  for (const r of [header, widths.map((w) => '-'.repeat(w)), ...table]) console.log(r.map((v, c) => (c === 0 ? v.padEnd(widths[c] as number) : v.padStart(widths[c] as number))).join('  '));
+  for (const r of [header, widths.map((w) => '-'.repeat(w)), ...table])
+    console.log(r.map((v, c) => (c === 0 ? v.padEnd(widths[c] as number) : v.padStart(widths[c] as number))).join('  '));
   return 0;
 }

@@ -97,7 +97,11 @@ function table(results: RunResult[]): string {
   ]);
   const header = ['run', 'lr', 'l2', 'dropout', 'bn', 'train loss/acc', 'val loss/acc', 'test loss/acc', 'epochs', 'seconds', 'loss curve'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c] as number)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, c) => v.padEnd(widths[c] as number))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -115,19 +119,43 @@ export async function compareCommand(data: string | undefined, flags: CompareFla
     ...(file?.base ?? {}),
   };
   const configs = (file?.runs ?? DEFAULT_SERIES).map((run, i) =>
-    checkRunConfig({ ...base, optimizer: 'adam', ...run } as RunConfig, flags.config !== undefined ? `${flags.config}: runs[${i}] (${run.name})` : `compare (${run.name})`),
+    checkRunConfig(
+      { ...base, optimizer: 'adam', ...run } as RunConfig,
+      flags.config !== undefined ? `${flags.config}: runs[${i}] (${run.name})` : `compare (${run.name})`,
+    ),
   );
-  const reporter = new Reporter(reportMode(flags));
-  const raw = await readData(data, { ...(flags.target !== undefined ? { target: flags.target } : {}), ...(flags.labels !== undefined ? { labels: flags.labels } : {}) });
-  const prepared = prepare(raw, { ...(flags.output !== undefined ? { output: flags.output } : {}), validation: flags.validation, test: flags.test, seed: flags.seed });
-  reporter.say(`${prepared.name}: ${configs.length} runs, ${prepared.train.x.rows} train / ${prepared.validation?.x.rows ?? 0} validation / ${prepared.test?.x.rows ?? 0} test rows`);
+  // One line per run (its last epoch): the table is the point.
+  const reporter = new Reporter(reportMode(flags), 1);
+  const raw = await readData(data, {
+    ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
+  });
+  const prepared = prepare(raw, {
+    ...(flags.output !== undefined ? { output: flags.output } : {}),
+    validation: flags.validation,
+    test: flags.test,
+    seed: flags.seed,
+  });
+  reporter.say(
+    `${prepared.name}: ${configs.length} runs, ${prepared.train.x.rows} train / ${prepared.validation?.x.rows ?? 0} validation / ${prepared.test?.x.rows ?? 0} test rows`,
+  );
   const results: RunResult[] = [];
   let aborted = false;
   for (const config of configs) {
-    reporter.say(`\n${config.name}: ${config.optimizer}${config.lr !== undefined ? ` lr ${config.lr}` : ''}, l2 ${config.l2}, dropout ${config.dropout}, batch-norm ${config.batchNorm ? 'on' : 'off'}`);
+    reporter.say(
+      `\n${config.name}: ${config.optimizer}${config.lr !== undefined ? ` lr ${config.lr}` : ''}, l2 ${config.l2}, dropout ${config.dropout}, batch-norm ${config.batchNorm ? 'on' : 'off'}`,
+    );
     const result = await interruptible((signal) => runTraining(config, prepared, reporter, signal), reporter);
     results.push(result);
-    reporter.emit({ type: 'run', name: config.name, config, epochs: result.history.epochs.length, stopReason: result.history.stopReason, seconds: result.seconds, metrics: result.metrics });
+    reporter.emit({
+      type: 'run',
+      name: config.name,
+      config,
+      epochs: result.history.epochs.length,
+      stopReason: result.history.stopReason,
+      seconds: result.seconds,
+      metrics: result.metrics,
+    });
     if (result.history.stopReason === 'aborted') {
       aborted = true;
       break;
@@ -143,7 +171,13 @@ export async function compareCommand(data: string | undefined, flags: CompareFla
   const record = {
     command,
     data: prepared.name,
-    runs: results.map((r) => ({ config: r.config, metrics: r.metrics, seconds: r.seconds, stopReason: r.history.stopReason, history: r.history.history })),
+    runs: results.map((r) => ({
+      config: r.config,
+      metrics: r.metrics,
+      seconds: r.seconds,
+      stopReason: r.history.stopReason,
+      history: r.history.history,
+    })),
   };
   await writeFileAtomic(files.results, `${JSON.stringify(record, null, 1)}\n`);
   reporter.emit({ type: 'result', files });

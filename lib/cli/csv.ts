@@ -39,7 +39,10 @@ function columnIndex(header: string[], spec: string, file: string): number {
 
 /** Reads a CSV file into a float32 feature matrix and the raw label cells. */
 export async function readCsv(file: string, options: CsvOptions): Promise<CsvTable> {
-  const parser = createReadStream(file).pipe(parse({ skip_empty_lines: true, trim: true, info: true, relax_column_count: false }));
+  const input = createReadStream(file);
+  const parser = input.pipe(parse({ skip_empty_lines: true, trim: true, info: true, relax_column_count: false }));
+  // pipe() does not forward a read error (ENOENT, EISDIR): hand it to the parser we iterate.
+  input.on('error', (error) => parser.destroy(error));
   let header: string[] | null = null;
   let featureColumns: number[] = [];
   let targetColumn = -1;
@@ -91,7 +94,8 @@ export async function readCsv(file: string, options: CsvOptions): Promise<CsvTab
       }
       if (targetColumn >= 0) {
         const label = record[targetColumn] as string;
-        if (label === '') throw new DataError(`${file}: line ${info.lines}, column ${targetColumn + 1} ('${header[targetColumn]}'): the label is missing`);
+        if (label === '')
+          throw new DataError(`${file}: line ${info.lines}, column ${targetColumn + 1} ('${header[targetColumn]}'): the label is missing`);
         labels.push(label);
       }
       lines.push(info.lines);

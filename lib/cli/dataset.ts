@@ -71,7 +71,9 @@ function idxLabelsFor(images: string): string {
 function fashionFile(name: string): string {
   const file = join(FASHION_MNIST_DIR, name);
   if (!existsSync(file)) {
-    throw new DataError(`Fashion-MNIST not found in ${FASHION_MNIST_DIR}: install it with \`apt-get install dataset-fashion-mnist\` (or set FASHION_MNIST_DIR)`);
+    throw new DataError(
+      `Fashion-MNIST not found in ${FASHION_MNIST_DIR}: install it with \`apt-get install dataset-fashion-mnist\` (or set FASHION_MNIST_DIR)`,
+    );
   }
   return file;
 }
@@ -95,7 +97,16 @@ export async function readData(data: string | undefined, options: { target?: str
   if (data === 'fashion-mnist') {
     const train = await readIdxPair(fashionFile('train-images-idx3-ubyte.gz'), fashionFile('train-labels-idx1-ubyte.gz'));
     const test = await readIdxPair(fashionFile('t10k-images-idx3-ubyte.gz'), fashionFile('t10k-labels-idx1-ubyte.gz'));
-    return { name: 'fashion-mnist', features: pixelNames(784), target: 'label', x: train.x, labels: train.labels, lines: null, classes: FASHION_CLASSES, test };
+    return {
+      name: 'fashion-mnist',
+      features: pixelNames(train.x.cols),
+      target: 'label',
+      x: train.x,
+      labels: train.labels,
+      lines: null,
+      classes: FASHION_CLASSES,
+      test,
+    };
   }
   const file = data ?? BUILTIN;
   if (isIdx(file)) {
@@ -103,7 +114,16 @@ export async function readData(data: string | undefined, options: { target?: str
     let max = 0;
     for (const v of pair.labels) max = Math.max(max, v);
     const classes = Array.from({ length: max + 1 }, (_, i) => String(i));
-    return { name: basename(file), features: pixelNames(pair.x.cols), target: 'label', x: pair.x, labels: pair.labels, lines: null, classes, test: null };
+    return {
+      name: basename(file),
+      features: pixelNames(pair.x.cols),
+      target: 'label',
+      x: pair.x,
+      labels: pair.labels,
+      lines: null,
+      classes,
+      test: null,
+    };
   }
   if (existsSync(file) && statSync(file).isDirectory()) throw new DataError(`${file}: is a directory, expected a CSV or IDX file`);
   const table = await readCsv(file, { ...(options.target !== undefined ? { target: options.target } : {}), requireTarget: true });
@@ -127,7 +147,8 @@ export function encodeLabels(raw: RawData, output: OutputKind | undefined): { ou
     const classes = raw.classes as string[];
     const kind = output ?? (classes.length === 2 ? 'sigmoid' : 'softmax');
     if (kind === 'linear') return { output: kind, classes: null, y: { kind: 'values', y: Float32Array.from(raw.labels) } };
-    if (kind === 'sigmoid' && classes.length !== 2) throw new UsageError(`--output sigmoid needs 2 classes, the labels have ${classes.length}`);
+    if (kind === 'sigmoid' && classes.length !== 2)
+      throw new UsageError(`--output sigmoid needs 2 classes, the labels have ${classes.length}`);
     return { output: kind, classes, y: { kind: 'classes', y: raw.labels } };
   }
   const labels = raw.labels;
@@ -137,10 +158,12 @@ export function encodeLabels(raw: RawData, output: OutputKind | undefined): { ou
   const kind = output ?? (!numeric || fewIntegers ? (distinct.length === 2 ? 'sigmoid' : 'softmax') : 'linear');
   if (kind === 'linear') {
     const bad = labels.findIndex((s) => !isNumeral(s));
-    if (bad >= 0) throw new DataError(`${raw.name}: line ${raw.lines?.[bad] ?? bad}: the label '${labels[bad]}' is not a number (--output linear)`);
+    if (bad >= 0)
+      throw new DataError(`${raw.name}: line ${raw.lines?.[bad] ?? bad}: the label '${labels[bad]}' is not a number (--output linear)`);
     return { output: kind, classes: null, y: { kind: 'values', y: Float32Array.from(labels, Number) } };
   }
-  if (distinct.length < 2) throw new DataError(`${raw.name}: the label column '${raw.target}' has one value only (${distinct[0]}): nothing to classify`);
+  if (distinct.length < 2)
+    throw new DataError(`${raw.name}: the label column '${raw.target}' has one value only (${distinct[0]}): nothing to classify`);
   if (kind === 'sigmoid' && distinct.length !== 2) {
     throw new UsageError(`--output sigmoid needs 2 classes, the label column '${raw.target}' has ${distinct.length}`);
   }
@@ -155,7 +178,8 @@ export function indexLabels(labels: string[], classes: string[], name: string, l
   const numericIndex = new Map(classes.filter(isNumeral).map((c) => [Number(c), index.get(c) as number]));
   return Int32Array.from(labels, (label, i) => {
     const k = index.get(label) ?? (isNumeral(label) ? numericIndex.get(Number(label)) : undefined);
-    if (k === undefined) throw new DataError(`${name}: line ${lines?.[i] ?? i + 1}: unknown label '${label}' (the model knows ${classes.join(', ')})`);
+    if (k === undefined)
+      throw new DataError(`${name}: line ${lines?.[i] ?? i + 1}: unknown label '${label}' (the model knows ${classes.join(', ')})`);
     return k;
   });
 }
@@ -167,12 +191,15 @@ function gather(x: Matrix, y: Encoded, rows: Uint32Array): Split {
     data.set(x.data.subarray(r * cols, (r + 1) * cols), i * cols);
   });
   const picked: Encoded =
-    y.kind === 'classes' ? { kind: 'classes', y: Int32Array.from(rows, (r) => y.y[r] as number) } : { kind: 'values', y: Float32Array.from(rows, (r) => y.y[r] as number) };
+    y.kind === 'classes'
+      ? { kind: 'classes', y: Int32Array.from(rows, (r) => y.y[r] as number) }
+      : { kind: 'values', y: Float32Array.from(rows, (r) => y.y[r] as number) };
   return { x: { rows: rows.length, cols, data }, y: picked };
 }
 
 function fraction(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value >= 0 && value < 1)) throw new UsageError(`--${name} must be a fraction in [0, 1), received ${value}`);
+  if (!(Number.isFinite(value) && value >= 0 && value < 1))
+    throw new UsageError(`--${name} must be a fraction in [0, 1), received ${value}`);
   return value;
 }
 
@@ -188,12 +215,14 @@ export function prepare(
   const testCount = raw.test !== null ? 0 : Math.round(n * fraction('test', options.test));
   const validationCount = Math.round(n * fraction('validation', options.validation));
   const trainCount = n - testCount - validationCount;
-  if (trainCount < 1) throw new UsageError(`--validation ${options.validation} and --test ${options.test} leave no training rows out of ${n}`);
+  if (trainCount < 1)
+    throw new UsageError(`--validation ${options.validation} and --test ${options.test} leave no training rows out of ${n}`);
   const train = gather(raw.x, y, order.subarray(0, trainCount));
   const validation = validationCount > 0 ? gather(raw.x, y, order.subarray(trainCount, trainCount + validationCount)) : null;
   let test = testCount > 0 ? gather(raw.x, y, order.subarray(trainCount + validationCount)) : null;
   if (raw.test !== null) {
-    const testLabels: Encoded = output === 'linear' ? { kind: 'values', y: Float32Array.from(raw.test.labels) } : { kind: 'classes', y: raw.test.labels };
+    const testLabels: Encoded =
+      output === 'linear' ? { kind: 'values', y: Float32Array.from(raw.test.labels) } : { kind: 'classes', y: raw.test.labels };
     test = { x: { ...raw.test.x, data: raw.test.x.data.slice() }, y: testLabels };
   }
   const { mean, std } = options.standardize === false ? identity(raw.x.cols) : fitStandardization(train.x);

@@ -39,7 +39,9 @@ function dataOptions(command: Command): Command {
   return command
     .option('--target <column>', 'label column, by name or 0-based index (default: the last column)')
     .option('--labels <file>', 'IDX labels file for IDX images (default: found by name)')
-    .addOption(new Option('--output <activation>', 'output layer (default: inferred from the labels)').choices(['sigmoid', 'softmax', 'linear']))
+    .addOption(
+      new Option('--output <activation>', 'output layer (default: inferred from the labels)').choices(['sigmoid', 'softmax', 'linear']),
+    )
     .option('--layers <widths>', 'hidden layer widths', widths, [64, 32])
     .option('--epochs <n>', 'epochs', integer(1), 50)
     .option('--batch-size <n>', 'rows per step', integer(1), 32)
@@ -73,8 +75,17 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       .argument('[data]', 'CSV file, IDX images file, or fashion-mnist'),
   )
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'momentum', 'rmsprop', 'adam', 'adamw']).default('adam'))
-    .option('--lr <rate>', 'learning rate (default: the optimizer’s)', number((n) => n > 0, 'a number > 0'))
-    .option('--l2 <lambda>', 'L2 penalty λ', number((n) => n >= 0, 'a number >= 0'), 0)
+    .option(
+      '--lr <rate>',
+      'learning rate (default: the optimizer’s)',
+      number((n) => n > 0, 'a number > 0'),
+    )
+    .option(
+      '--l2 <lambda>',
+      'L2 penalty λ',
+      number((n) => n >= 0, 'a number >= 0'),
+      0,
+    )
     .option('--dropout <rate>', 'dropout after each hidden layer', fraction, 0)
     .option('--batch-norm', 'batch-norm after each hidden dense layer', false)
     .option('--patience <epochs>', 'stop when validation loss has not improved for this many epochs (0: off)', integer(0), 0)
@@ -112,7 +123,9 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
   dataOptions(
     program
       .command('compare')
-      .description('train a series of configurations on one dataset and compare them (default: GD, momentum, RMSprop, Adam, then Adam + L2, dropout, batch-norm)')
+      .description(
+        'train a series of configurations on one dataset and compare them (default: GD, momentum, RMSprop, Adam, then Adam + L2, dropout, batch-norm)',
+      )
       .argument('[data]', 'CSV file, IDX images file, or fashion-mnist'),
   )
     .option('--config <file>', 'JSON: { "base": {…}, "runs": [{ "name", "optimizer", "lr", "l2", "dropout", "batchNorm", … }] }')
@@ -141,13 +154,21 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       const { backendInfo } = await import('../kernels.js');
       const info = backendInfo();
       if (flags.json) console.log(JSON.stringify({ version, node: process.version, ...info }));
-      else console.log(`densenode ${version} (node ${process.version})\nbackend: ${info.name} (${info.reason})\nisa: ${info.isa}\nthreads: ${info.threads}`);
+      else
+        console.log(
+          `densenode ${version} (node ${process.version})\nbackend: ${info.name} (${info.reason})\nisa: ${info.isa}\nthreads: ${info.threads}`,
+        );
     });
   return program;
 }
 
 /** Runs the CLI on process.argv-style arguments and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `densenode predict … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const exit = { code: 0 };
   const program = buildProgram(argv, exit);
   const verbose = argv.includes('--verbose');
@@ -165,4 +186,3 @@ export async function main(argv: string[]): Promise<number> {
     return e instanceof UsageError ? 2 : 1;
   }
 }
-

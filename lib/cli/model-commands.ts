@@ -62,7 +62,8 @@ async function readForModel(model: Model, data: string, options: { labels?: stri
         ? indexLabels(table.labels, classNames(model), data, table.lines)
         : Float32Array.from(table.labels, (s, i) => {
             const v = Number(s);
-            if (s.trim() === '' || !Number.isFinite(v)) throw new DataError(`${data}: line ${table.lines[i]}: the target '${s}' is not a number`);
+            if (s.trim() === '' || !Number.isFinite(v))
+              throw new DataError(`${data}: line ${table.lines[i]}: the target '${s}' is not a number`);
             return v;
           });
     }
@@ -75,12 +76,14 @@ async function readForModel(model: Model, data: string, options: { labels?: stri
 
 export async function evaluateCommand(modelDir: string, data: string, flags: { labels?: string; json: boolean }): Promise<number> {
   const model = await openModel(modelDir);
-  if (model.compiled === null) throw new DataError(`${modelDir}: the model was saved without compile settings, so it has no loss to evaluate`);
+  if (model.compiled === null)
+    throw new DataError(`${modelDir}: the model was saved without compile settings, so it has no loss to evaluate`);
   const input = await readForModel(model, data, { ...(flags.labels !== undefined ? { labels: flags.labels } : {}), needLabels: true });
   const labels = input.labels as Int32Array | Float32Array;
   const result = model.evaluate(input.x, labels);
   const classes = isClassifier(model) ? classNames(model) : null;
-  const confusion = classes !== null ? confusionMatrix(model, { x: input.x, y: { kind: 'classes', y: labels as Int32Array } }, classes.length) : null;
+  const confusion =
+    classes !== null ? confusionMatrix(model, { x: input.x, y: { kind: 'classes', y: labels as Int32Array } }, classes.length) : null;
   if (flags.json) {
     console.log(JSON.stringify({ rows: input.x.rows, ...result, ...(confusion !== null ? { classes, confusion } : {}) }));
     return 0;
@@ -94,10 +97,12 @@ export async function evaluateCommand(modelDir: string, data: string, flags: { l
 /** The confusion matrix as aligned text: rows are the true class, columns the predicted one. */
 function confusionTable(matrix: number[][], classes: string[]): string {
   const names = classes.map((c) => (c.length > 12 ? `${c.slice(0, 11)}…` : c));
+  const corner = 'true \\ predicted';
   const width = Math.max(5, ...names.map((n) => n.length), ...matrix.flat().map((v) => String(v).length));
+  const label = Math.max(corner.length, ...names.map((n) => n.length)) + 2;
   const cell = (s: string) => s.padStart(width);
-  const head = `${'true \\ predicted'.padEnd(width + 2)}${names.map(cell).join(' ')}`;
-  const rows = matrix.map((row, i) => `${(names[i] as string).padEnd(width + 2)}${row.map((v) => cell(String(v))).join(' ')}`);
+  const head = `${corner.padEnd(label)}${names.map(cell).join(' ')}`;
+  const rows = matrix.map((row, i) => `${(names[i] as string).padEnd(label)}${row.map((v) => cell(String(v))).join(' ')}`);
   return [head, ...rows].join('\n');
 }
 
@@ -113,13 +118,17 @@ export async function predictCommand(modelDir: string, data: string, flags: { la
     const classes = classNames(model);
     lines.push(['predicted', ...classes.map((c) => `p(${c})`)].map(csvField).join(','));
     for (let i = 0; i < out.rows; i++) {
-      const probs = out.cols === 1 ? [1 - (out.data[i] as number), out.data[i] as number] : Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols));
+      const probs =
+        out.cols === 1
+          ? [1 - (out.data[i] as number), out.data[i] as number]
+          : Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols));
       const best = probs.indexOf(Math.max(...probs));
       lines.push([csvField(classes[best] as string), ...probs.map((p) => p.toPrecision(6))].join(','));
     }
   } else {
     lines.push(out.cols === 1 ? 'prediction' : Array.from({ length: out.cols }, (_, k) => `prediction_${k}`).join(','));
-    for (let i = 0; i < out.rows; i++) lines.push(Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols), (v) => v.toPrecision(7)).join(','));
+    for (let i = 0; i < out.rows; i++)
+      lines.push(Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols), (v) => v.toPrecision(7)).join(','));
   }
   const text = `${lines.join('\n')}\n`;
   if (flags.out !== undefined) {

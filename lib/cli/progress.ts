@@ -22,7 +22,10 @@ export function epochLine(epochs: number, logs: EpochLogs): string {
   if (logs.accuracy !== undefined) parts.push(`acc ${percent(logs.accuracy)}`);
   if (logs.valLoss !== undefined) parts.push(`val_loss ${fixed(logs.valLoss)}`);
   if (logs.valAccuracy !== undefined) parts.push(`val_acc ${percent(logs.valAccuracy)}`);
-  parts.push(`${logs.seconds.toFixed(2)} s`, `${rate(logs.samplesPerSecond)} samples/s`);
+  parts.push(
+    logs.seconds < 1 ? `${Math.round(logs.seconds * 1e3)} ms` : `${logs.seconds.toFixed(1)} s`,
+    `${rate(logs.samplesPerSecond)} samples/s`,
+  );
   return parts.join('  ');
 }
 
@@ -37,7 +40,11 @@ export class Reporter {
   private lossSum = 0;
   private correct = 0;
 
-  constructor(readonly mode: ReportMode) {}
+  /** epochLines: how many epoch lines a run prints at most (every epoch on a terminal by default, 20 when piped). */
+  constructor(
+    readonly mode: ReportMode,
+    private readonly epochLines?: number,
+  ) {}
 
   /** Plain text for the user (nothing in json or quiet mode). */
   say(line: string): void {
@@ -100,7 +107,8 @@ export class Reporter {
       return;
     }
     // Piped output keeps ~20 lines however many epochs: every k-th, and the last.
-    const every = this.mode === 'plain' ? Math.max(1, Math.ceil(this.epochs / 20)) : 1;
+    const lines = this.epochLines ?? (this.mode === 'plain' ? 20 : this.epochs);
+    const every = Math.max(1, Math.ceil(this.epochs / lines));
     if ((logs.epoch + 1) % every === 0 || logs.epoch + 1 === this.epochs) this.say(epochLine(this.epochs, logs));
   }
 

@@ -46,7 +46,8 @@ export interface RunResult {
 /** Checks a run's settings (from flags or a compare config) and says which one is wrong. */
 export function checkRunConfig(c: RunConfig, where: string): RunConfig {
   const bad = (what: string) => new UsageError(`${where}: ${what}`);
-  if (!Object.hasOwn(OPTIMIZERS, c.optimizer)) throw bad(`optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}, received '${c.optimizer}'`);
+  if (!Object.hasOwn(OPTIMIZERS, c.optimizer))
+    throw bad(`optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}, received '${c.optimizer}'`);
   if (!Array.isArray(c.layers) || c.layers.some((w) => !(Number.isInteger(w) && w >= 1 && w <= 1 << 16))) {
     throw bad(`layers must be hidden widths like 64,32 (integers 1..65536), received ${JSON.stringify(c.layers)}`);
   }
@@ -109,14 +110,24 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
     epochs: config.epochs,
     batchSize,
     signal,
-    ...(data.validation !== null ? { validationData: [data.validation.x, data.validation.y.y] as [typeof data.validation.x, Int32Array | Float32Array] } : {}),
+    ...(data.validation !== null
+      ? { validationData: [data.validation.x, data.validation.y.y] as [typeof data.validation.x, Int32Array | Float32Array] }
+      : {}),
     ...(reporter.wantsBatches ? { onBatchEnd: (step: number, logs) => reporter.batch(step, logs, epoch) } : {}),
     onEpochEnd: (e, logs) => {
       epoch = e + 1;
       reporter.epoch(logs);
     },
     ...(config.patience > 0
-      ? { callbacks: [earlyStopping({ patience: config.patience, restoreBest: true, ...(data.validation === null ? { monitor: 'loss' as const } : {}) })] }
+      ? {
+          callbacks: [
+            earlyStopping({
+              patience: config.patience,
+              restoreBest: true,
+              ...(data.validation === null ? { monitor: 'loss' as const } : {}),
+            }),
+          ],
+        }
       : {}),
   });
   reporter.end();
@@ -131,7 +142,9 @@ export function confusionMatrix(model: Model, split: Split, classes: number): nu
   for (let i = 0; i < out.rows; i++) {
     let predicted = 0;
     if (out.cols === 1) predicted = (out.data[i] as number) >= 0.5 ? 1 : 0;
-    else for (let k = 1; k < out.cols; k++) if ((out.data[i * out.cols + k] as number) > (out.data[i * out.cols + predicted] as number)) predicted = k;
+    else
+      for (let k = 1; k < out.cols; k++)
+        if ((out.data[i * out.cols + k] as number) > (out.data[i * out.cols + predicted] as number)) predicted = k;
     const row = matrix[split.y.y[i] as number] as number[];
     row[predicted] = (row[predicted] as number) + 1;
   }

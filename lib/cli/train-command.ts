@@ -61,8 +61,16 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
     'train',
   );
   const reporter = new Reporter(reportMode(flags));
-  const raw = await readData(data, { ...(flags.target !== undefined ? { target: flags.target } : {}), ...(flags.labels !== undefined ? { labels: flags.labels } : {}) });
-  const prepared = prepare(raw, { ...(flags.output !== undefined ? { output: flags.output } : {}), validation: flags.validation, test: flags.test, seed: flags.seed });
+  const raw = await readData(data, {
+    ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
+  });
+  const prepared = prepare(raw, {
+    ...(flags.output !== undefined ? { output: flags.output } : {}),
+    validation: flags.validation,
+    test: flags.test,
+    seed: flags.seed,
+  });
   const classes = prepared.classes;
   reporter.say(
     `${prepared.name}: ${prepared.train.x.rows} train, ${prepared.validation?.x.rows ?? 0} validation, ${prepared.test?.x.rows ?? 0} test rows; ` +
@@ -85,7 +93,13 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
     curves: join(flags.out, 'learning-curve.svg'),
     report: join(flags.out, 'report.html'),
   };
-  const record = { command, options, data: { name: prepared.name, features: prepared.features, target: prepared.target, classes }, ...summary(result), history };
+  const record = {
+    command,
+    options,
+    data: { name: prepared.name, features: prepared.features, target: prepared.target, classes },
+    ...summary(result),
+    history,
+  };
   await writeFileAtomic(files.history, `${JSON.stringify(record, null, 1)}\n`);
   await writeFileAtomic(files.curves, curvesSvg);
   await writeFileAtomic(
@@ -109,9 +123,12 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
     const losses = history.history.loss ?? [];
     if (losses.length > 1) reporter.say(`\n${lossChart(losses, { height: 8 })}\n`);
     for (const m of metrics) {
-      reporter.say(`${m.split.padEnd(10)} loss ${m.loss.toFixed(4)}${m.accuracy !== undefined ? `  accuracy ${percent(m.accuracy)}` : ''}  (${m.rows} rows)`);
+      reporter.say(
+        `${m.split.padEnd(10)} loss ${m.loss.toFixed(4)}${m.accuracy !== undefined ? `  accuracy ${percent(m.accuracy)}` : ''}  (${m.rows} rows)`,
+      );
     }
-    if (confusion !== undefined) reporter.say(`confusion matrix on the ${splitName} split in ${relative('.', files.report) || files.report}`);
+    if (confusion !== undefined)
+      reporter.say(`confusion matrix on the ${splitName} split in ${relative('.', files.report) || files.report}`);
     const test = metrics.find((m) => m.split === 'test');
     if (history.stopReason !== 'completed') reporter.say(`stopped: ${history.stopReason} after ${history.epochs.length} epochs`);
     reporter.say(`wrote ${[files.model, files.history, files.curves, files.report].map((f) => relative('.', f) || f).join(', ')}`);
