@@ -1,0 +1,49 @@
+// Atomic file replacement: readers see the old file or the whole new one, never
+// a torn write, even across a crash. The temp file lives in the target's
+// directory because rename is only atomic within one file system.
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes `data` to `path` via a temp file in the same directory: write, datasync, close, rename, fsync the directory. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`writeFileAtomic: expected a file path for path, received ${String(path)}`);
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw new TypeError('writeFileAtomic: expected a Uint8Array or a string for data');
+  }
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+// Makes the rename itself durable. Some platforms (Windows) cannot open a directory; there the rename is as durable as the OS makes it.
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw error;
+  } finally {
+    await handle.close();
+  }
+}
