@@ -100,7 +100,7 @@ function encodeOnnx(model: Model, file: string, options: OnnxExportOptions): Uin
     ir_version: onnxIrVersion,
     producer_name: producer.name,
     producer_version: producer.version,
-    opset_import: [{ domain: '', version: onnxOpset }],
+    opset_import: [{ version: onnxOpset }], // no domain: the default ('ai.onnx') operator set
     graph: {
       name: 'densenode',
       node: nodes,
