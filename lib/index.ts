@@ -4,6 +4,8 @@ export { breastCancer, type Dataset } from './datasets.js';
 export { type GradCheckResult, gradCheck } from './gradcheck.js';
 export { loadIdxImages, loadIdxLabels } from './io/idx.js';
 export { loadModel as load } from './io/model-file.js';
+export type { OnnxExportOptions } from './io/onnx.js';
+export { importTfjs, type TfjsExportOptions } from './io/tfjs.js';
 export type { Kernels } from './kernels.js';
 export { backendInfo, kernels, setThreads } from './kernels.js';
 export type { LayerSpec } from './layers/index.js';

@@ -3,6 +3,8 @@
 // evaluate, and Keras-ordered weights. Training loops live in train.ts.
 import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
+import type { OnnxExportOptions } from './io/onnx.js';
+import type { TfjsExportOptions } from './io/tfjs.js';
 import { Activation } from './layers/activation.js';
 import { BatchNorm } from './layers/batchnorm.js';
 import { Dense } from './layers/dense.js';
@@ -332,6 +334,16 @@ export class Model {
     targets.forEach((t, i) => {
       t.values.set(weights[i] as ArrayLike<number>);
     });
+  }
+
+  /** Writes a TF.js Layers model (dir/model.json + weight shards) for tf.loadLayersModel; see lib/io/tfjs.ts. */
+  async exportTfjs(dir: string, options?: TfjsExportOptions): Promise<void> {
+    await (await import('./io/tfjs.js')).exportTfjs(this, dir, options);
+  }
+
+  /** Writes an ONNX model (input 'input' [N, inputs], output 'output') for onnxruntime; see lib/io/onnx.ts. */
+  async exportOnnx(file: string, options?: OnnxExportOptions): Promise<void> {
+    await (await import('./io/onnx.js')).exportOnnx(this, file, options);
   }
 
   /** A table of layers, output shapes and parameter counts (also printed with print: true). */

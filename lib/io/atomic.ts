@@ -1,6 +1,6 @@
-// Writes that a crash cannot tear: the bytes go to a temporary file in the
-// target's directory (so rename stays on one filesystem), are flushed to disk,
-// and only then replace the target by rename, which POSIX makes atomic.
+// Atomic file replacement: readers see the old file or the whole new one, never
+// a torn write, even across a crash. The temp file lives in the target's
+// directory because rename is only atomic within one file system.
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -8,10 +8,15 @@ import { basename, dirname, join } from 'node:path';
 /** Temporary files start with this, so a later save can sweep what a killed one left. */
 export const TEMP_PREFIX = '.densenode-tmp-';
 
-/** Replaces `path` with `data` all at once: readers see the old file or the new one, never a mix. */
+/** Writes `data` to `path` via a temp file in the same directory: write, datasync, close, rename, fsync the directory. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`writeFileAtomic: expected a file path for path, received ${String(path)}`);
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw new TypeError('writeFileAtomic: expected a Uint8Array or a string for data');
+  }
   const dir = dirname(path);
-  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
+  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
@@ -28,13 +33,19 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   await syncDirectory(dir);
 }
 
-/** Makes a rename durable: the directory entry itself must reach the disk. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+// Makes the rename itself durable. Some platforms (Windows) cannot open a directory; there the rename is as durable as the OS makes it.
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(dir, 'r');
+  } catch {
+    return;
+  }
   try {
     await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw error;
   } finally {
     await handle.close();
   }

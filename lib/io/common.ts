@@ -1,0 +1,68 @@
+// What both exporters share: the model's standardisation (checked once), the
+// metadata carried into the exported file, and the producer string.
+import { createRequire } from 'node:module';
+import type { Model, Preprocessing } from '../model.js';
+
+/** Per-feature (x − mean) / std, in float64 so folding it into weights rounds once. */
+export interface Standardisation {
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/** The model's standardisation, or null without one; `fn` names the caller in errors. */
+export function standardisation(model: Model, fn: string): Standardisation | null {
+  const p = model.preprocessing;
+  if (p === null || (p.mean === undefined && p.std === undefined)) return null;
+  if (p.mean === undefined || p.std === undefined) {
+    throw new RangeError(`${fn}: model.preprocessing has ${p.mean === undefined ? 'std without mean' : 'mean without std'}`);
+  }
+  const check = (values: unknown, name: 'mean' | 'std'): Float64Array => {
+    if (!Array.isArray(values) || values.length !== model.inputs) {
+      throw new RangeError(`${fn}: expected ${model.inputs} values (one per input) for preprocessing.${name}`);
+    }
+    const out = Float64Array.from(values as number[]);
+    out.forEach((v, i) => {
+      const ok = Number.isFinite(v) && (name === 'mean' || v > 0);
+      if (!ok)
+        throw new RangeError(`${fn}: preprocessing.${name}[${i}] is ${values[i]}, expected a finite number${name === 'std' ? ' > 0' : ''}`);
+    });
+    return out;
+  };
+  return { mean: check(p.mean, 'mean'), std: check(p.std, 'std') };
+}
+
+/** What an exported file keeps of the preprocessing besides the folded standardisation. */
+export type ExportedMetadata = Pick<Preprocessing, 'features' | 'target' | 'classes'>;
+
+export function exportedMetadata(model: Model, fn: string): ExportedMetadata {
+  const p = model.preprocessing;
+  const out: ExportedMetadata = {};
+  if (p === null) return out;
+  for (const key of ['features', 'classes'] as const) {
+    const v = p[key];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
+      throw new TypeError(`${fn}: expected an array of strings for preprocessing.${key}`);
+    out[key] = [...v];
+  }
+  if (p.features !== undefined && p.features.length !== model.inputs) {
+    throw new RangeError(`${fn}: preprocessing.features names ${p.features.length} features, the model has ${model.inputs} inputs`);
+  }
+  if (p.target !== undefined) {
+    if (typeof p.target !== 'string') throw new TypeError(`${fn}: expected a string for preprocessing.target`);
+    out.target = p.target;
+  }
+  return out;
+}
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** "densenode <version>", for the files' producer fields. */
+export const producer = { name: 'densenode', version: pkg.version };
+
+/** Writes float32 values little-endian, whatever the host's byte order. */
+export function float32LE(values: ArrayLike<number>, out: Uint8Array = new Uint8Array(4 * values.length), offset = 0): Uint8Array {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < values.length; i++) view.setFloat32(offset + 4 * i, values[i] as number, true);
+  return out;
+}

@@ -1,0 +1,284 @@
+// Reads a TF.js Layers model (ours, or one saved by TensorFlow.js / converted
+// from Keras) into an uncompiled densenode Model. Nothing is trusted: the JSON
+// is only read through checked accessors (never evaluated), every weight's
+// shape is checked against the layer that needs it, and the weight files are
+// measured on disk before a single byte is allocated for them.
+import { open, readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
+import type { LayerSpec } from '../layers/layer.js';
+import type { Model, Preprocessing } from '../model.js';
+import { sequential } from '../sequential.js';
+import { JsonReader } from './json-read.js';
+
+const maxJsonBytes = 64 * 1024 * 1024;
+const maxWeightBytes = 2 ** 31 - 1;
+const maxWidth = 2 ** 24;
+
+/** A weight the model needs, in getWeights() order: read from the manifest, or a constant (BatchNormalization without center/scale). */
+type Needed = { layer: string; name: string; shape: number[] } | { fill: number; length: number };
+
+interface Plan {
+  inputs: number;
+  layers: LayerSpec[];
+  weights: Needed[];
+}
+
+interface Entry {
+  shape: number[];
+  group: number;
+  /** Byte offset in the group's concatenated files. */
+  offset: number;
+}
+
+interface Group {
+  files: string[];
+  bytes: number;
+}
+
+const activations: Record<string, () => LayerSpec> = { linear, relu, sigmoid, softmax, tanh };
+const supported = 'Dense, BatchNormalization, Dropout, Activation, LeakyReLU and InputLayer';
+
+/** Reads `dir`/model.json (or the model.json file given) and its weight files into an uncompiled Model. */
+export async function importTfjs(dir: string): Promise<Model> {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`importTfjs: expected a directory path for dir, received ${String(dir)}`);
+  const given = await stat(dir).catch(() => null);
+  const jsonPath = given?.isFile() ? dir : join(dir, 'model.json');
+  const where = `importTfjs: ${jsonPath}`;
+  const root = new JsonReader(where, await readJson(jsonPath, where), '');
+  const format = root.at('format').string('layers-model');
+  if (format !== 'layers-model')
+    throw new Error(`${where}: format is '${format}', only 'layers-model' (a Keras/Layers model) can be imported`);
+
+  const plan = planLayers(root.at('modelTopology'), where);
+  const { entries, groups } = readManifest(root.at('weightsManifest'), dirname(jsonPath), where);
+  checkAgainstPlan(plan, entries, where);
+  const data = await Promise.all(groups.map((g) => readGroup(g, jsonPath)));
+
+  const model = sequential({ inputs: plan.inputs, seed: 0, layers: plan.layers });
+  model.setWeights(
+    plan.weights.map((w) => {
+      if ('fill' in w) return new Float32Array(w.length).fill(w.fill);
+      const e = entries.get(w.name) as Entry;
+      return decode(data[e.group] as Uint8Array, e, w.name, groups[e.group] as Group);
+    }),
+  );
+  model.preprocessing = readMetadata(root.at('userDefinedMetadata'));
+  return model;
+}
+
+async function readJson(file: string, where: string): Promise<unknown> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${where}: cannot read the file (${error.code ?? error.message})`);
+  });
+  if (info.size > maxJsonBytes) throw new Error(`${where}: ${info.size} bytes is more than the ${maxJsonBytes} a model.json may have`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+// The Keras Sequential topology as densenode layers and the weights they need.
+function planLayers(topology: JsonReader, where: string): Plan {
+  const top = topology.at('model_config').isMissing ? topology : topology.at('model_config');
+  const cls = top.at('class_name').string();
+  if (cls !== 'Sequential') throw new Error(`${where}: only Sequential models can be imported, this model is a ${cls}`);
+  const config = top.at('config');
+  const list = Array.isArray(config.value) ? config.items() : config.at('layers').items();
+  const plan: Plan = { inputs: 0, layers: [], weights: [] };
+  let width = 0;
+  list.forEach((entry, index) => {
+    const layerClass = entry.at('class_name').string();
+    const c = entry.at('config');
+    const name = c.at('name').string();
+    const declared = c.atAny('batch_input_shape', 'batch_shape');
+    if (!declared.isMissing) {
+      const dims = declared.items();
+      if (dims.length !== 2) throw declared.fail('a 2-D [batch, features] input shape');
+      const n = (dims[1] as JsonReader).integer(1, maxWidth);
+      if (width !== 0 && n !== width)
+        throw new Error(`${where}: layer '${name}' declares ${n} inputs, the layer before it outputs ${width}`);
+      width = n;
+      if (plan.inputs === 0) plan.inputs = n;
+    }
+    if (width === 0) throw new Error(`${where}: the first layer ('${name}') declares no batch_input_shape, so the input width is unknown`);
+    const need = (weight: string, shape: number[]) => plan.weights.push({ layer: name, name: `${name}/${weight}`, shape });
+    switch (layerClass) {
+      case 'InputLayer':
+        if (index !== 0) throw new Error(`${where}: InputLayer '${name}' must be the first layer`);
+        break;
+      case 'Dense': {
+        const units = c.at('units').integer(1, maxWidth);
+        const useBias = c.at('use_bias').boolean(true);
+        const activation = activationOf(c.at('activation'), name, where);
+        plan.layers.push(dense(units, { useBias }));
+        need('kernel', [width, units]);
+        if (useBias) need('bias', [units]);
+        if (activation !== 'linear') plan.layers.push((activations[activation] as () => LayerSpec)());
+        width = units;
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = c.at('axis');
+        const axes = axis.isMissing ? [-1] : Array.isArray(axis.value) ? axis.items().map((a) => a.integer(-1, 1)) : [axis.integer(-1, 1)];
+        if (axes.length !== 1 || axes[0] === 0) throw axis.fail('the feature axis (-1 or 1) of a 2-D input');
+        const epsilon = c.at('epsilon').number(Number.MIN_VALUE, 1, 1e-3);
+        const momentum = c.at('momentum').number(0, 1, 0.99);
+        plan.layers.push(batchNorm({ epsilon, momentum }));
+        if (c.at('scale').boolean(true)) need('gamma', [width]);
+        else plan.weights.push({ fill: 1, length: width });
+        if (c.at('center').boolean(true)) need('beta', [width]);
+        else plan.weights.push({ fill: 0, length: width });
+        need('moving_mean', [width]);
+        need('moving_variance', [width]);
+        break;
+      }
+      case 'Dropout':
+        // The identity in inference; kept so fine-tuning regularises as the original did.
+        plan.layers.push(dropout(c.at('rate').number(0, 1, undefined, true)));
+        break;
+      case 'Activation':
+        plan.layers.push((activations[activationOf(c.at('activation'), name, where)] as () => LayerSpec)());
+        break;
+      case 'LeakyReLU':
+        // tfjs and Keras 2 call the slope alpha (default 0.3), Keras 3 negative_slope.
+        plan.layers.push(leakyRelu(c.atAny('alpha', 'negative_slope').number(0, 1, 0.3, true)));
+        break;
+      default:
+        throw new Error(
+          `${where}: layer ${index} ('${name}') is a ${layerClass}, which densenode cannot import (it supports ${supported})`,
+        );
+    }
+  });
+  if (plan.layers.length === 0) throw new Error(`${where}: the model has no layers to import`);
+  return plan;
+}
+
+function activationOf(r: JsonReader, layer: string, where: string): string {
+  const name = r.string('linear');
+  if (!Object.hasOwn(activations, name)) {
+    throw new Error(`${where}: layer '${layer}' uses activation '${name}'; densenode supports ${Object.keys(activations).join(', ')}`);
+  }
+  return name;
+}
+
+// Every weight's place in its group; only float32, unquantised weights of bounded size.
+function readManifest(manifest: JsonReader, dir: string, where: string): { entries: Map<string, Entry>; groups: Group[] } {
+  const entries = new Map<string, Entry>();
+  const groups: Group[] = [];
+  const list = manifest.isMissing ? [] : manifest.items();
+  list.forEach((g, gi) => {
+    const files = g
+      .at('paths')
+      .items()
+      .map((p) => join(dir, safePath(p, where)));
+    let offset = 0;
+    for (const w of g.at('weights').items()) {
+      const name = w.at('name').string();
+      const dtype = w.at('dtype').string('float32');
+      if (dtype !== 'float32') throw new Error(`${where}: weight '${name}' is ${dtype}; only float32 weights can be imported`);
+      if (!w.at('quantization').isMissing) throw new Error(`${where}: weight '${name}' is quantized; only float32 weights can be imported`);
+      const shape = w
+        .at('shape')
+        .items()
+        .map((d) => d.integer(0, maxWidth));
+      const bytes = shape.reduce((n, d) => Math.min(n * d, Number.MAX_SAFE_INTEGER), 4);
+      if (entries.has(name)) throw new Error(`${where}: the weightsManifest lists '${name}' twice`);
+      entries.set(name, { shape, group: gi, offset });
+      offset += bytes;
+      if (offset > maxWeightBytes) throw new Error(`${where}: the weightsManifest's group ${gi} needs more than ${maxWeightBytes} bytes`);
+    }
+    groups.push({ files, bytes: offset });
+  });
+  return { entries, groups };
+}
+
+// A shard path must stay inside the model's directory.
+function safePath(r: JsonReader, where: string): string {
+  const p = r.string();
+  const n = normalize(p);
+  if (p === '' || p.includes('\0') || isAbsolute(p) || n === '..' || n.startsWith('../') || n.startsWith('..\\')) {
+    throw new Error(`${where}: weight file '${p}' is not a relative path inside the model's directory`);
+  }
+  return n;
+}
+
+function checkAgainstPlan(plan: Plan, entries: Map<string, Entry>, where: string): void {
+  const used = new Set<string>();
+  for (const w of plan.weights) {
+    if ('fill' in w) continue;
+    const e = entries.get(w.name);
+    if (e === undefined)
+      throw new Error(`${where}: layer '${w.layer}' needs weight '${w.name}' [${w.shape}], which the weightsManifest does not list`);
+    if (e.shape.join() !== w.shape.join()) {
+      throw new Error(`${where}: weight '${w.name}' has shape [${e.shape}] in the weightsManifest, layer '${w.layer}' needs [${w.shape}]`);
+    }
+    used.add(w.name);
+  }
+  for (const name of entries.keys()) {
+    if (!used.has(name)) throw new Error(`${where}: the weightsManifest lists '${name}', which no layer uses`);
+  }
+}
+
+// The group's files, concatenated; their sizes on disk must add up to what the manifest describes before anything is allocated.
+async function readGroup(group: Group, jsonPath: string): Promise<Uint8Array> {
+  const sizes = await Promise.all(
+    group.files.map((f) =>
+      stat(f).then(
+        (s) => s.size,
+        (error: NodeJS.ErrnoException) => {
+          throw new Error(`importTfjs: ${f}: cannot read this weight file listed in ${jsonPath} (${error.code ?? error.message})`);
+        },
+      ),
+    ),
+  );
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== group.bytes) {
+    const hint = total < group.bytes ? 'truncated, or a manifest that does not match' : 'longer than the manifest says';
+    throw new Error(
+      `importTfjs: ${group.files.join(', ')}: ${jsonPath} needs ${group.bytes} bytes of weights here, found ${total} (${hint})`,
+    );
+  }
+  const out = new Uint8Array(group.bytes);
+  let at = 0;
+  for (const [i, file] of group.files.entries()) {
+    const handle = await open(file, 'r');
+    try {
+      const end = at + (sizes[i] as number);
+      while (at < end) {
+        const { bytesRead } = await handle.read(out, at, end - at, null);
+        if (bytesRead === 0) throw new Error(`importTfjs: ${file}: the file shrank while being read`);
+        at += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return out;
+}
+
+function decode(bytes: Uint8Array, e: Entry, name: string, group: Group): Float32Array {
+  const count = e.shape.reduce((a, b) => a * b, 1);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + e.offset, 4 * count);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(4 * i, true);
+    if (!Number.isFinite(v)) {
+      const file = group.files.length === 1 ? group.files[0] : group.files.join(' + ');
+      throw new Error(`importTfjs: ${file}: weight '${name}' value ${i} is ${v}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+// What our exporter keeps of the preprocessing (classes, features, target); mean/std are already folded into the weights.
+function readMetadata(meta: JsonReader): Preprocessing | null {
+  if (meta.isMissing) return null;
+  const out: Preprocessing = {};
+  if (!meta.at('classes').isMissing) out.classes = meta.at('classes').strings();
+  if (!meta.at('features').isMissing) out.features = meta.at('features').strings();
+  if (!meta.at('target').isMissing) out.target = meta.at('target').string();
+  return Object.keys(out).length > 0 ? out : null;
+}
