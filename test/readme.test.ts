@@ -1,6 +1,7 @@
 // The README's TypeScript example runs as written against the built package.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from './helpers/backends.js';
@@ -33,14 +34,32 @@ describe('README', () => {
       }
       const file = join(packageRoot, 'build', `readme-example-${i}.mjs`);
       writeFileSync(file, script);
-      const result = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+      // Examples that write files (save, checkpoints) do so in a scratch directory.
+      const cwd = mkdtempSync(join(tmpdir(), 'densenode-readme-'));
+      const result = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd });
       rmSync(file);
+      rmSync(cwd, { recursive: true, force: true });
       expect(result.stderr, `example ${i}`).toBe('');
       expect(result.status).toBe(0);
     });
   });
 
-  it('the Quick start demo trains the built-in data and prints a test accuracy above 95%', () => {
+  it('the Quick start command trains the built-in data and prints a test accuracy above 93%', () => {
+    const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+    const first = readme.split('## Quick start')[1]?.split('```sh')[1]?.split('\n')[1] ?? '';
+    const command = (first.split('#')[0] ?? '').split('&&')[1]?.trim() ?? '';
+    expect(command).toBe('node bin/densenode.cjs train');
+    const [, script, ...args] = command.split(' ');
+    const cwd = mkdtempSync(join(tmpdir(), 'densenode-quick-start-'));
+    const result = spawnSync(process.execPath, [join(packageRoot, script as string), ...args], { cwd, encoding: 'utf8' });
+    rmSync(cwd, { recursive: true, force: true });
+    expect(result.status, result.stderr).toBe(0);
+    const accuracy = /test accuracy: ([\d.]+)%/.exec(result.stdout);
+    expect(accuracy, result.stdout).not.toBeNull();
+    expect(Number(accuracy?.[1])).toBeGreaterThan(93);
+  });
+
+  it('the API demo (npm run demo) prints a test accuracy above 95%', () => {
     const result = spawnSync(process.execPath, [join(packageRoot, 'dist', 'demo.js')], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     const accuracy = /test accuracy: ([\d.]+)%/.exec(result.stdout);
