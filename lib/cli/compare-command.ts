@@ -5,7 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { type OutputKind, prepare, readData } from './dataset.js';
+import { loadPrepared, type OutputKind } from './dataset.js';
 import { DataError } from './errors.js';
 import { learningCurvesSvg } from './plot.js';
 import { fixed, percent, Reporter, reportMode } from './progress.js';
@@ -126,16 +126,7 @@ export async function compareCommand(data: string | undefined, flags: CompareFla
   );
   // One line per run (its last epoch): the table is the point.
   const reporter = new Reporter(reportMode(flags), 1);
-  const raw = await readData(data, {
-    ...(flags.target !== undefined ? { target: flags.target } : {}),
-    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
-  });
-  const prepared = prepare(raw, {
-    ...(flags.output !== undefined ? { output: flags.output } : {}),
-    validation: flags.validation,
-    test: flags.test,
-    seed: flags.seed,
-  });
+  const prepared = await loadPrepared(data, flags);
   reporter.say(
     `${prepared.name}: ${configs.length} runs, ${prepared.train.x.rows} train / ${prepared.validation?.x.rows ?? 0} validation / ${prepared.test?.x.rows ?? 0} test rows`,
   );

@@ -233,3 +233,27 @@ export function prepare(
 function identity(cols: number): { mean: Float32Array; std: Float32Array } {
   return { mean: new Float32Array(cols), std: new Float32Array(cols).fill(1) };
 }
+
+/** The data flags train and compare share. */
+export interface DataFlags {
+  target?: string;
+  labels?: string;
+  output?: OutputKind;
+  validation: number;
+  test: number;
+  seed: number;
+}
+
+/** readData then prepare, from the command-line flags. */
+export async function loadPrepared(data: string | undefined, flags: DataFlags): Promise<PreparedData> {
+  const raw = await readData(data, {
+    ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
+  });
+  return prepare(raw, {
+    ...(flags.output !== undefined ? { output: flags.output } : {}),
+    validation: flags.validation,
+    test: flags.test,
+    seed: flags.seed,
+  });
+}

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { type OutputKind, prepare, readData } from './dataset.js';
+import { loadPrepared, type OutputKind } from './dataset.js';
 import { UsageError } from './errors.js';
 import { confusionMatrixSvg, learningCurvesSvg } from './plot.js';
 import { percent, Reporter, reportMode } from './progress.js';
@@ -61,16 +61,7 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
     'train',
   );
   const reporter = new Reporter(reportMode(flags));
-  const raw = await readData(data, {
-    ...(flags.target !== undefined ? { target: flags.target } : {}),
-    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
-  });
-  const prepared = prepare(raw, {
-    ...(flags.output !== undefined ? { output: flags.output } : {}),
-    validation: flags.validation,
-    test: flags.test,
-    seed: flags.seed,
-  });
+  const prepared = await loadPrepared(data, flags);
   const classes = prepared.classes;
   reporter.say(
     `${prepared.name}: ${prepared.train.x.rows} train, ${prepared.validation?.x.rows ?? 0} validation, ${prepared.test?.x.rows ?? 0} test rows; ` +
