@@ -74,9 +74,9 @@ export interface FitOptions {
   initialEpoch?: number;
   /**
    * Saves a checkpoint (weights, optimizer moments and step, PRNG state, epoch) to `dir` after
-   * every `every` epochs (default 1), atomically; resumeFrom picks it up.
+   * every `every` epochs ('epoch' or 1 by default, or a number of epochs), atomically; resumeFrom picks it up.
    */
-  checkpoint?: { dir: string; every?: number };
+  checkpoint?: { dir: string; every?: 'epoch' | number };
   /** Continues from a checkpoint directory: the result is bit for bit that of an uninterrupted run. */
   resumeFrom?: string;
 }
@@ -114,9 +114,10 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
     throw new RangeError(`fit: expected an integer >= 0 for initialEpoch, received ${initialEpoch}`);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && (typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
-    throw new TypeError('fit: expected { dir: string, every?: number } for checkpoint');
+    throw new TypeError("fit: expected { dir: string, every?: 'epoch' | number } for checkpoint");
   }
-  const checkpointEvery = positiveInteger('checkpoint.every', checkpoint?.every ?? 1);
+  const every = checkpoint?.every ?? 'epoch';
+  const checkpointEvery = every === 'epoch' ? 1 : positiveInteger('checkpoint.every', every);
   const { saveModel } = checkpoint === undefined ? { saveModel: null } : await import('./io/model-file.js');
   const callbacks = options.callbacks ?? [];
   const history: History = { epochs: [], history: {}, stopReason: 'completed' };

@@ -195,7 +195,7 @@ describe('checkpoints', () => {
     const history = await model.fit(data.xTrain, data.yTrain, {
       epochs: options.epochs,
       batchSize: 50,
-      ...(options.checkpoint ? { checkpoint: { dir: options.checkpoint } } : {}),
+      ...(options.checkpoint ? { checkpoint: { dir: options.checkpoint, every: 'epoch' as const } } : {}),
       ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
       ...(options.worker ? { worker: true } : {}),
     });
@@ -221,6 +221,16 @@ describe('checkpoints', () => {
     await run({ epochs: 2, checkpoint: dir, worker: true });
     const resumed = await run({ epochs: 4, resumeFrom: dir, worker: true });
     expect(resumed.model.params).toEqual(whole.model.params);
+  });
+
+  it('every: n saves after every n-th epoch; a bad interval is an error', async () => {
+    const data = breastCancer();
+    const dir = freshDir();
+    await makeModel().fit(data.xTrain, data.yTrain, { epochs: 5, checkpoint: { dir, every: 2 } });
+    expect(manifestOf(dir).checkpoint.epoch).toBe(3);
+    await expect(makeModel().fit(data.xTrain, data.yTrain, { checkpoint: { dir, every: 0 } })).rejects.toThrow(
+      /fit: expected an integer >= 1 for checkpoint.every, received 0/,
+    );
   });
 
   it('refuses a checkpoint of another architecture or optimizer, and a plain saved model', async () => {
