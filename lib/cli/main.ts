@@ -2,12 +2,12 @@
 // bench, info. Exit codes: 0 ok, 1 runtime or data error, 2 usage error, 130
 // interrupted by Ctrl-C (after writing what was trained). Errors print as one
 // line; --verbose adds the stack.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { producer } from '../io/common.js';
 import { setThreads } from '../kernels.js';
 import { UsageError } from './errors.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const { version } = producer;
 
 function integer(min: number) {
   return (value: string) => {

@@ -5,15 +5,14 @@
 // replaces the old one by rename: that rename is the commit, so a kill at any
 // moment leaves the old manifest with its own bin, or the new pair.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Model } from '../model.js';
 import { Model as ModelClass } from '../model.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import type { History } from '../train.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
+import { float32LE, producer } from './common.js';
 import { architecture, compileOptions, field, isObject, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
 
 export const FORMAT = 'densenode-model';
@@ -47,11 +46,6 @@ export interface CheckpointState {
   slots: Float32Array[];
 }
 
-function packageVersion(): string {
-  const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return json.version;
-}
-
 function tensorLayout(model: Model): TensorEntry[] {
   return model.layers.flatMap((layer, index) =>
     layer.weights().map((w) => {
@@ -74,14 +68,6 @@ function canonical(value: unknown): string {
   );
 }
 
-function littleEndianBytes(floats: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
-  if (endianness() === 'LE') return bytes;
-  const copy = new Uint8Array(bytes);
-  for (let i = 0; i < copy.length; i += 4) copy.subarray(i, i + 4).reverse();
-  return copy;
-}
-
 /** Writes `model` to `dir` (created if missing) atomically; see the file comment for the layout. */
 export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('save: expected a directory path for dir');
@@ -96,13 +82,13 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   slots.forEach((slot, i) => {
     floats.set(slot, model.params.length + model.state.length + i * model.params.length);
   });
-  const bytes = littleEndianBytes(floats);
+  const bytes = float32LE(floats);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const file = `weights-${sha256.slice(0, 16)}.bin`;
   const manifest = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
-    densenodeVersion: packageVersion(),
+    densenodeVersion: producer.version,
     createdAt: new Date().toISOString(),
     architecture: model.config,
     compile:
