@@ -17,4 +17,4 @@ export { adam, adamw, cosineDecay, exponentialDecay, momentum, rmsprop, sgd, ste
 export { type MlpOptions, mlp, sequential } from './sequential.js';
 export type { LabelsLike } from './targets.js';
 export { type Matrix, type MatrixLike, matrix } from './tensor.js';
-export { type BatchLogs, type Callback, type EpochLogs, earlyStopping, type FitOptions, type History } from './train.js';
+export { type BatchLogs, type Callback, DivergenceError, type EpochLogs, earlyStopping, type FitOptions, type History } from './train.js';

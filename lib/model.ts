@@ -104,6 +104,7 @@ export class Model {
   readonly state: Float32Array;
   readonly random: Random;
   compiled: Compiled | null = null;
+  private training = false;
   /** Saved with the model (see Preprocessing); null when the caller prepares data itself. */
   preprocessing: Preprocessing | null = null;
   private readonly probs: Workspace;
@@ -167,6 +168,7 @@ export class Model {
 
   /** Sets the loss, optimizer, L2 strength and metrics. */
   compile(options: CompileOptions): this {
+    this.notTraining('compile');
     const { loss } = options;
     const last = this.layers[this.layers.length - 1] as Layer;
     const activation = last.spec.type === 'activation' ? last.spec.activation : 'linear';
@@ -198,6 +200,27 @@ export class Model {
 
   /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal, checkpoints (see FitOptions). */
   async fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+    this.notTraining('fit');
+    this.training = true;
+    try {
+      return await this.fitOnce(x, y, options);
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** Whether a fit() is running: predict/evaluate/save may run meanwhile, compile/setWeights/fit may not. */
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  private notTraining(fn: string): void {
+    if (this.training) {
+      throw new Error(`${fn}: this model is training; wait for fit() to finish or stop it with its AbortSignal`);
+    }
+  }
+
+  private async fitOnce(x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
     let run = options;
     if (options.resumeFrom !== undefined) {
       const { restoreCheckpoint } = await import('./io/model-file.js');
@@ -317,6 +340,7 @@ export class Model {
 
   /** Loads weights in getWeights() order; every length must match. */
   setWeights(weights: ArrayLike<number>[]): void {
+    this.notTraining('setWeights');
     const targets = this.layers.flatMap((l) => l.weights());
     if (weights.length !== targets.length)
       throw new RangeError(`setWeights: expected ${targets.length} arrays, received ${weights.length}`);

@@ -41,6 +41,20 @@ export interface History {
   stopReason: 'completed' | 'aborted' | 'earlyStopping' | 'diverged';
 }
 
+/**
+ * fit() rejects with this when the loss or a gradient stops being finite: the offending update is
+ * skipped, so the model keeps its last finite weights, and `history` holds the epochs completed.
+ */
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+  constructor(
+    message: string,
+    readonly history: History,
+  ) {
+    super(message);
+  }
+}
+
 /** A hook into training; returning 'stop' from onEpochEnd ends it after that epoch. */
 export interface Callback {
   /** How to rebuild this callback inside a training worker (built-in callbacks only). */
@@ -133,8 +147,13 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
 
   for (const c of callbacks) c.onTrainBegin?.(model);
   if (options.signal?.aborted) history.stopReason = 'aborted';
+  // Weights at the start of the epoch: the fallback if an update overflowed them (see below).
+  const epochStart = { params: new Float32Array(model.params.length), state: new Float32Array(model.state.length) };
+  let diverged = '';
   for (let epoch = initialEpoch; epoch < epochs && history.stopReason === 'completed'; epoch++) {
     const started = performance.now();
+    epochStart.params.set(model.params);
+    epochStart.state.set(model.state);
     // Each epoch's order depends on the PRNG state alone, which a checkpoint saves.
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (options.shuffle !== false) model.random.shuffle(order);
@@ -153,9 +172,14 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
       const result = model.lossAndGradients(xBatch, yBatch, batch);
       if (!Number.isFinite(result.lossSum) || backend.findNonFinite(model.grads.length, model.grads) >= 0) {
         history.stopReason = 'diverged';
-        process.emitWarning(
-          `densenode: training diverged at epoch ${epoch}, step ${step} (loss ${result.lossSum / batch}); stopped with the last finite weights`,
-        );
+        diverged = `fit: training diverged at epoch ${epoch}, step ${step} (loss ${result.lossSum / batch}); the model keeps the last finite weights`;
+        // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
+        // momentum): then the last finite weights are the epoch's starting ones.
+        if (backend.findNonFinite(model.params.length, model.params) >= 0 || backend.findNonFinite(model.state.length, model.state) >= 0) {
+          model.params.set(epochStart.params);
+          model.state.set(epochStart.state);
+          diverged = `fit: training diverged at epoch ${epoch}, step ${step}: the weights overflowed; the model keeps the weights from the start of epoch ${epoch}`;
+        }
         break;
       }
       compiled.optimizer.apply(backend, model.params, model.grads);
@@ -208,6 +232,7 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
     }
   }
   for (const c of callbacks) c.onTrainEnd?.(model);
+  if (diverged !== '') throw new DivergenceError(diverged, history);
   return history;
 }
 

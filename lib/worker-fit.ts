@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Model } from './model.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
-import type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitOptions, History } from './train.js';
+import { type BatchLogs, DivergenceError, type EarlyStoppingOptions, type EpochLogs, type FitOptions, type History } from './train.js';
 
 /** What the worker needs to rebuild the model around the shared arenas. */
 export interface WorkerJob {
@@ -29,7 +29,7 @@ export interface WorkerJob {
 export type WorkerMessage =
   | { type: 'epoch'; epoch: number; logs: EpochLogs }
   | { type: 'batch'; batch: number; logs: BatchLogs }
-  | { type: 'done'; history: History; random: number[]; step: number }
+  | { type: 'done'; history: History; random: number[]; step: number; diverged: string | null }
   | { type: 'error'; name: string; message: string };
 
 // dist/worker.js next to this file; under the TypeScript sources (tests), the built copy.
@@ -104,7 +104,8 @@ export async function trainInWorker(model: Model, x: MatrixLike, y: LabelsLike, 
         case 'done':
           model.random.setState(message.random);
           compiled.optimizer.step = message.step;
-          finish(null, message.history);
+          if (message.diverged !== null) finish(new DivergenceError(message.diverged, message.history));
+          else finish(null, message.history);
           break;
         case 'error': {
           const ErrorClass = message.name === 'RangeError' ? RangeError : message.name === 'TypeError' ? TypeError : Error;

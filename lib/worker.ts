@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { LossName } from './losses.js';
 import { Model } from './model.js';
 import type { OptimizerSpec } from './optimizers/optimizer.js';
-import { type BatchLogs, earlyStopping, trainModel } from './train.js';
+import { type BatchLogs, DivergenceError, earlyStopping, trainModel } from './train.js';
 import type { WorkerJob, WorkerMessage } from './worker-fit.js';
 
 const job = workerData as WorkerJob;
@@ -32,18 +32,26 @@ try {
   });
   model.random.setState(job.random);
   const { batchEvents, ...options } = job.options;
-  const history = await trainModel(model, job.x, job.y, {
+  const run = trainModel(model, job.x, job.y, {
     ...options,
     signal: controller.signal,
     callbacks: job.earlyStopping.map(earlyStopping),
     onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, logs }),
     ...(batchEvents ? { onBatchEnd: (batch: number, logs: BatchLogs) => post({ type: 'batch', batch, logs }) } : {}),
   });
+  // A divergence still hands back the state, so the model stays consistent with its last finite weights.
+  const outcome = await run.then(
+    (history) => ({ history, diverged: null as string | null }),
+    (error: unknown) => {
+      if (error instanceof DivergenceError) return { history: error.history, diverged: error.message };
+      throw error;
+    },
+  );
   // The optimizer's moments were trained in worker-local copies: write them back to the shared slots.
   optimizer.slots.forEach((slot, i) => {
     (job.slots[i] as Float32Array).set(slot);
   });
-  post({ type: 'done', history, random: model.random.getState(), step: optimizer.step });
+  post({ type: 'done', history: outcome.history, random: model.random.getState(), step: optimizer.step, diverged: outcome.diverged });
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
   post({ type: 'error', name: e.name, message: e.message });

@@ -259,8 +259,10 @@ describe('fit on bad input: a clear error or defined behaviour, weights stay usa
       optimizer: dn.sgd({ learningRate: 1e5 }),
     });
     const big = x.map((r) => r.map((v) => v * 1e3));
-    const history = await net.fit(big, y, { epochs: 20, batchSize: 5 });
-    expect(history.stopReason).toBe('diverged');
+    const error = await net.fit(big, y, { epochs: 20, batchSize: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(dn.DivergenceError);
+    expect((error as dn.DivergenceError).message).toMatch(/^fit: training diverged at epoch \d+, step \d+/);
+    expect((error as dn.DivergenceError).history.stopReason).toBe('diverged');
     expect(net.getWeights().every((w) => w.every(Number.isFinite))).toBe(true);
     expect(net.predict(big).data.every(Number.isFinite)).toBe(true);
   });

@@ -91,7 +91,7 @@ function table(results: RunResult[]): string {
     metric(r, 'train'),
     metric(r, 'validation'),
     metric(r, 'test'),
-    String(r.history.epochs.length),
+    `${r.history.epochs.length}${r.history.stopReason === 'completed' ? '' : ` (${r.history.stopReason})`}`,
     r.seconds.toFixed(2),
     sparkline(r.history.history.loss ?? []),
   ]);

@@ -3,7 +3,7 @@
 import type { Model } from '../model.js';
 import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
-import { earlyStopping, type History } from '../train.js';
+import { DivergenceError, earlyStopping, type History } from '../train.js';
 import type { OutputKind, PreparedData, Split } from './dataset.js';
 import { UsageError } from './errors.js';
 import type { Reporter } from './progress.js';
@@ -41,6 +41,8 @@ export interface RunResult {
   history: History;
   metrics: SplitMetrics[];
   seconds: number;
+  /** Why training diverged (the model keeps its last finite weights), or null. */
+  diverged: string | null;
 }
 
 /** Checks a run's settings (from flags or a compare config) and says which one is wrong. */
@@ -106,7 +108,8 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
   reporter.begin(config.name, config.epochs, Math.ceil(data.train.x.rows / batchSize));
   let epoch = 0;
   const started = performance.now();
-  const history = await model.fit(data.train.x, data.train.y.y, {
+  let diverged: string | null = null;
+  const fitting = model.fit(data.train.x, data.train.y.y, {
     epochs: config.epochs,
     batchSize,
     signal,
@@ -130,9 +133,15 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
         }
       : {}),
   });
+  // A diverged run is still a result (a learning rate too high is what compare is for).
+  const history = await fitting.catch((error: unknown) => {
+    if (!(error instanceof DivergenceError)) throw error;
+    diverged = error.message;
+    return error.history;
+  });
   reporter.end();
   const seconds = (performance.now() - started) / 1e3;
-  return { config, model, history, metrics: measure(model, data), seconds };
+  return { config, model, history, metrics: measure(model, data), seconds, diverged };
 }
 
 /** Rows true class, columns predicted class, counted over a split. */

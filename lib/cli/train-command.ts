@@ -125,5 +125,9 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
     reporter.say(`wrote ${[files.model, files.history, files.curves, files.report].map((f) => relative('.', f) || f).join(', ')}`);
     if (test?.accuracy !== undefined) reporter.say(`test accuracy: ${percent(test.accuracy)}`);
   }
+  if (result.diverged !== null) {
+    console.error(`densenode: ${result.diverged.replace(/^fit: /, '')}; wrote it to ${flags.out} (try a lower --lr)`);
+    return 1;
+  }
   return history.stopReason === 'aborted' ? 130 : 0;
 }
