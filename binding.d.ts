@@ -109,6 +109,11 @@ export interface LayerKernels {
   /** Linear + squared error Σ(z − y)²: dz = scale·2·(z − y). */
   meanSquaredError(rows: number, cols: number, z: Float32Array, y: Float32Array, scale: number, dz: Float32Array | null): number;
 
+  /**
+   * mask[i] = 1 with probability keep, else 0, for i < count: one xoshiro128** draw per element
+   * from the 4-word state, which is advanced in place (the model's PRNG, lib/random.ts).
+   */
+  dropoutMask(count: number, keep: number, state: Uint32Array, mask: Uint8Array): void;
   /** Inverted dropout y = x·mask/keep with a 0/1 byte mask; y may alias x. */
   dropoutApply(count: number, x: Float32Array, mask: Uint8Array, keep: number, y: Float32Array): void;
   /** out_j = beta·out_j + alpha·Σ_i x_ij over x: [rows, cols] with row stride ld (bias gradients). */

@@ -32,6 +32,7 @@ const names: KernelName[] = [
   'softmaxCrossEntropy',
   'meanSquaredError',
   'dropoutApply',
+  'dropoutMask',
   'columnSums',
   'axpy',
   'findNonFinite',

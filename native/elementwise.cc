@@ -166,6 +166,28 @@ void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float kee
   });
 }
 
+// Sequential by nature (one generator); about 1 ns per element against 5 in JavaScript.
+void dropout_mask(int64_t count, double keep, uint32_t state[4], uint8_t* mask) {
+  const double threshold = keep * 4294967296.0;
+  uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
+  auto rotl = [](uint32_t x, int k) { return (x << k) | (x >> (32 - k)); };
+  for (int64_t i = 0; i < count; ++i) {
+    const uint32_t result = rotl(s1 * 5u, 7) * 9u;
+    const uint32_t t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    mask[i] = static_cast<double>(result) < threshold ? 1 : 0;
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+}
+
 // x: [rows, cols] with row stride ld; out: [cols]
 void column_sums(int64_t rows, int64_t cols, const float* x, int64_t ld, float alpha, float beta,
                  float* out) {

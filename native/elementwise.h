@@ -43,6 +43,11 @@ double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, floa
 // dy in the backward pass. y may alias x. 0 < keep <= 1.
 void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float keep, float* y);
 
+// mask[i] = 1 with probability keep (else 0) for i < count, drawing one xoshiro128** output per
+// element from state (advanced in place): the same sequence as lib/random.ts, so the native and
+// JS backends drop the same units. Keep is a double because the JS threshold keep * 2^32 is.
+void dropout_mask(int64_t count, double keep, uint32_t state[4], uint8_t* mask);
+
 // out_j = beta * out_j + alpha * Σ_i x_ij for x: [rows, cols] with row stride ld
 // (bias gradients). beta == 0 makes out write-only.
 void column_sums(int64_t rows, int64_t cols, const float* x, int64_t ld, float alpha, float beta,

@@ -47,6 +47,7 @@ const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
   softmaxCrossEntropy: { args: () => [4, 3, f(12), f(12), 1, null, null], names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz'] },
   meanSquaredError: { args: () => [4, 3, f(12), f(12), 1, f(12)], names: ['rows', 'cols', 'z', 'y', 'scale', 'dz'] },
   dropoutApply: { args: () => [12, f(12), new Uint8Array(12).fill(1), 0.5, f(12)], names: ['count', 'x', 'mask', 'keep', 'y'] },
+  dropoutMask: { args: () => [12, 0.5, new Uint32Array([1, 2, 3, 4]), new Uint8Array(12)], names: ['count', 'keep', 'state', 'mask'] },
   columnSums: { args: () => [4, 3, f(12), 3, 1, 0, f(3)], names: ['rows', 'cols', 'x', 'ld', 'alpha', 'beta', 'out'] },
   axpy: { args: () => [12, 0.5, f(12), f(12)], names: ['count', 'a', 'x', 'y'] },
   findNonFinite: { args: () => [12, f(12)], names: ['count', 'x'] },

@@ -96,6 +96,15 @@ describe('layer and optimizer kernels, native vs js', () => {
     it(`dropout, column sums, axpy and the optimizers at ${n} elements`, () => {
       const mask = Uint8Array.from({ length: n }, (_, i) => ((i * 2654435761) % 5 > 0 ? 1 : 0));
       parity('dropout', [randomFloats(n, 12), new Float32Array(n)], (b, [x, y]) => b.dropoutApply(n, x!, mask, 0.8, y!));
+      // The same units are dropped on both backends: the masks and the advanced states are identical.
+      const masks = [native, js].map((b) => {
+        const state = new Uint32Array([n, 2, 3, 4]);
+        const m = new Uint8Array(n);
+        b.dropoutMask(n, 0.7, state, m);
+        return { m, state };
+      });
+      expect(masks[0]?.m).toEqual(masks[1]?.m);
+      expect(masks[0]?.state).toEqual(masks[1]?.state);
       parity('columnSums', [randomFloats(n, 13), randomFloats(c, 14)], (b, [x, out]) => b.columnSums(r, c, x!, c, 0.5, 0.25, out!));
       parity('axpy', [randomFloats(n, 15), randomFloats(n, 16)], (b, [x, y]) => b.axpy(n, -0.3, x!, y!));
       const p = randomFloats(n, 17);

@@ -2,6 +2,7 @@
 // references written straight from the formulas.
 import { describe, expect, it } from 'vitest';
 import { kernels } from '../lib/index.js';
+import { Random } from '../lib/random.js';
 import { expectClose } from './helpers/compare.js';
 import { randomFloats } from './helpers/reference.js';
 import { activation, activationDerivative, adamSteps, bnBackward, bnTrain, rows, softmaxRow } from './helpers/reference-kernels.js';
@@ -234,6 +235,28 @@ describe('losses from logits', () => {
 });
 
 describe('dropout, column sums, axpy, non-finite scan', () => {
+  it('dropout masks keep each unit with probability keep, drawing from the model PRNG', () => {
+    for (const keep of [0.2, 0.5, 0.8]) {
+      const state = new Uint32Array([11, 22, 33, 44]);
+      const mask = new Uint8Array(200_000);
+      kernels.dropoutMask(mask.length, keep, state, mask);
+      const kept = mask.reduce((a, b) => a + b, 0) / mask.length;
+      // 200 000 Bernoulli draws: the standard error is below 0.0012.
+      expect(Math.abs(kept - keep)).toBeLessThan(0.005);
+      expect(mask.every((m) => m === 0 || m === 1)).toBe(true);
+      // The same draws as the model's generator from the same state.
+      const random = new Random(0);
+      random.setState([11, 22, 33, 44]);
+      const expected = new Uint8Array(mask.length);
+      random.dropoutMask(expected, expected.length, keep);
+      expect(mask).toEqual(expected);
+      expect(Array.from(state)).toEqual(random.getState());
+    }
+    expect(() => kernels.dropoutMask(4, 0.5, new Uint32Array(4), new Uint8Array(4))).toThrow(
+      'dropoutMask: expected four 32-bit words, not all 0 for state, received all 0',
+    );
+  });
+
   it('dropout scales kept units by 1/keep and zeroes the rest', () => {
     const x = randomFloats(1000, 1);
     const mask = Uint8Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? 0 : 1));

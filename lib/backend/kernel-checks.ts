@@ -1,6 +1,6 @@
 // One check per kernel, mirroring native/binding/*.cc argument for argument:
 // sizes, ranges, lengths against the shape, and which outputs may alias.
-import { invalidType } from '../errors.js';
+import { invalidArgument, invalidType } from '../errors.js';
 import type { Backend } from './backend.js';
 import { Check, span, type View } from './validate.js';
 
@@ -203,6 +203,19 @@ export const kernelChecks: Checks = {
     c.scalarIn('keep', keep, 0, 1, true);
     const ys = c.floats('y', y, n);
     allDisjoint(c, [ys], [xs, ms], [[ys, xs]]);
+  },
+
+  dropoutMask(count, keep, state, mask) {
+    const c = new Check('dropoutMask');
+    const n = c.size('count', count);
+    c.scalarIn('keep', keep, 0, 1, true);
+    const ss = c.uint32s('state', state, 4);
+    const ms = c.bytes('mask', mask, n);
+    allDisjoint(c, [ms], [ss], []);
+    const words = state as Uint32Array;
+    if ((words[0] | words[1] | words[2] | words[3]) === 0) {
+      throw invalidArgument(RangeError, 'dropoutMask', 'state', 'four 32-bit words, not all 0', 'all 0');
+    }
   },
 
   columnSums(rows, cols, x, ld, alpha, beta, out) {

@@ -26,6 +26,7 @@ export function nativeBackend(binding: NativeBinding): Backend {
     softmaxCrossEntropy: binding.softmaxCrossEntropy,
     meanSquaredError: binding.meanSquaredError,
     dropoutApply: binding.dropoutApply,
+    dropoutMask: binding.dropoutMask,
     columnSums: binding.columnSums,
     axpy: binding.axpy,
     findNonFinite: binding.findNonFinite,

@@ -25,7 +25,7 @@ function isDetached(array: ArrayBufferView): boolean {
   }
 }
 
-type TypedArrayClass = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+type TypedArrayClass = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Uint32ArrayConstructor;
 
 /** Reads one call's arguments, naming each in its errors. */
 export class Check {
@@ -90,6 +90,10 @@ export class Check {
 
   bytes(name: string, value: unknown, need: number): View {
     return this.typed(name, value, need, Uint8Array, 'a Uint8Array', false);
+  }
+
+  uint32s(name: string, value: unknown, need: number): View {
+    return this.typed(name, value, need, Uint32Array, 'a Uint32Array', false);
   }
 
   /** An output must not overlap another array, except the very same one where the kernel allows it. */

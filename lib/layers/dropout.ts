@@ -36,7 +36,7 @@ export class Dropout implements Layer {
     if (this.mask.length < count) this.mask = new Uint8Array(count);
     const keep = 1 - this.spec.rate;
     if (this.fixedMask !== null) this.mask.set(this.fixedMask.subarray(0, count));
-    else this.ctx.random.dropoutMask(this.mask, count, keep);
+    else this.ctx.backend.dropoutMask(count, keep, this.ctx.random.words, this.mask);
     const out = this.output.get(batch);
     this.ctx.backend.dropoutApply(count, input, this.mask, keep, out);
     return out;

@@ -113,6 +113,11 @@ float Args::Scalar(size_t i, const char* name) const {
 
 float Args::ScalarIn(size_t i, const char* name, double lo, double hi, bool loOpen,
                      bool hiOpen) const {
+  return static_cast<float>(NumberIn(i, name, lo, hi, loOpen, hiOpen));
+}
+
+double Args::NumberIn(size_t i, const char* name, double lo, double hi, bool loOpen,
+                      bool hiOpen) const {
   auto expected = [&] {
     return std::string("a number in ") + (loOpen ? "(" : "[") + FormatNumber(lo) + ", " +
            FormatNumber(hi) + (hiOpen ? ")" : "]");
@@ -123,7 +128,7 @@ float Args::ScalarIn(size_t i, const char* name, double lo, double hi, bool loOp
   bool above = loOpen ? d > lo : d >= lo;
   bool below = hiOpen ? d < hi : d <= hi;
   if (!(above && below)) Range(name, expected(), Describe(v));
-  return static_cast<float>(d);
+  return d;
 }
 
 // One napi_get_typedarray_info per array. A detached buffer reports length 0, so it is looked
@@ -171,6 +176,11 @@ View<int32_t> Args::Int32s(size_t i, const char* name, int64_t need) const {
 
 View<uint8_t> Args::Bytes(size_t i, const char* name, int64_t need) const {
   return {static_cast<uint8_t*>(Typed(i, name, napi_uint8_array, "a Uint8Array", false, need)),
+          need, name};
+}
+
+View<uint32_t> Args::Uint32s(size_t i, const char* name, int64_t need) const {
+  return {static_cast<uint32_t*>(Typed(i, name, napi_uint32_array, "a Uint32Array", false, need)),
           need, name};
 }
 

@@ -49,6 +49,9 @@ class Args {
   // A finite number in [lo, hi], or (lo, hi] / [lo, hi) / (lo, hi) when the bounds are open.
   float ScalarIn(size_t i, const char* name, double lo, double hi, bool loOpen = false,
                  bool hiOpen = false) const;
+  // The same, kept as a double (where the JS side computes in double too).
+  double NumberIn(size_t i, const char* name, double lo, double hi, bool loOpen = false,
+                  bool hiOpen = false) const;
 
   // Typed arrays of at least `need` elements (any byteOffset, ArrayBuffer or
   // SharedArrayBuffer, never detached). Optional ones accept null -> data nullptr.
@@ -56,6 +59,7 @@ class Args {
   View<float> OptionalFloats(size_t i, const char* name, int64_t need) const;
   View<int32_t> Int32s(size_t i, const char* name, int64_t need) const;
   View<uint8_t> Bytes(size_t i, const char* name, int64_t need) const;
+  View<uint32_t> Uint32s(size_t i, const char* name, int64_t need) const;
 
   // An output must not overlap an input or another output, except that it may
   // be exactly the same array where the kernel allows it in place.

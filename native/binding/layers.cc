@@ -168,6 +168,22 @@ Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// dropoutMask(count, keep, state, mask)
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  Args args(info, "dropoutMask", 4);
+  int64_t count = args.Size(0, "count");
+  double keep = args.NumberIn(1, "keep", 0, 1, true);
+  auto state = args.Uint32s(2, "state", 4);
+  auto mask = args.Bytes(3, "mask", count);
+  args.Disjoint(mask, state);
+  // An all-zero state is the one xoshiro cannot leave: it would keep every unit forever.
+  if ((state.data[0] | state.data[1] | state.data[2] | state.data[3]) == 0) {
+    args.Range("state", "four 32-bit words, not all 0", "all 0");
+  }
+  dropout_mask(count, keep, state.data, mask.data);
+  return info.Env().Undefined();
+}
+
 // columnSums(rows, cols, x, ld, alpha, beta, out)
 Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
   Args args(info, "columnSums", 7);
@@ -214,6 +230,7 @@ void RegisterLayers(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxForward", Napi::Function::New(env, SoftmaxForward));
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
   exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite));

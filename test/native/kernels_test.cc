@@ -503,6 +503,23 @@ static void test_misc() {
     dropout_apply(n, yi.data(), mask.data(), 0.7f, yi.data());
     check(yi == y, "dropout in place n=" + std::to_string(n));
   }
+  // dropout masks: known answers from lib/random.ts (xoshiro128**), state [1, 2, 3, 4], keep 0.5
+  {
+    uint32_t state[4] = {1, 2, 3, 4};
+    std::vector<uint8_t> mask(10);
+    dropout_mask(10, 0.5, state, mask.data());
+    const uint8_t expected[10] = {1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+    check(std::equal(mask.begin(), mask.end(), expected), "dropout mask known answer");
+    check(state[0] == 939045227u && state[1] == 1864939416u && state[2] == 1451579149u &&
+              state[3] == 2199351389u,
+          "dropout mask advances the state");
+    uint32_t s2[4] = {5, 6, 7, 8};
+    std::vector<uint8_t> big(100000);
+    dropout_mask(100000, 0.3, s2, big.data());
+    int64_t kept = 0;
+    for (uint8_t m : big) kept += m;
+    check(std::abs(kept / 100000.0 - 0.3) < 0.01, "dropout mask keeps ~30%");
+  }
   // column sums (with a row stride larger than cols, beta 0 and beta != 0)
   for (int64_t rows : {1, 2, 5, 128, 1000})
     for (int64_t cols : {1, 7, 33, 257}) {
