@@ -155,7 +155,7 @@ async function main() {
   for (const workload of workloads) {
     for (const system of knobs.systems) {
       const job = { workload, system, rows: knobs.rows, ...planFor(workload, system, knobs) };
-      const plan = job.mode === 'full' ? `${job.epochs} epochs` : `${job.batches} batches after ${job.warmup} warm-up, extrapolated`;
+      const plan = job.mode === 'full' ? `${job.epochs} epochs` : `${job.batches} batch(es) after ${job.warmup} warm-up, extrapolated`;
       process.stdout.write(`  ${workload.padEnd(10)} ${SYSTEMS[system].label.padEnd(34)} ${plan.padEnd(44)} `);
       const t0 = performance.now();
       const row = await runChild(job, knobs.timeout);
