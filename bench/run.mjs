@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// `npm run bench -- <name>`: runs one benchmark (or all), each printing a table
-// and writing bench/results/<name>.json. Benchmarks never assert a time.
+// `npm run bench -- <name>`: runs one benchmark (or all but peers, which takes ~15 minutes),
+// each printing a table and writing bench/results/<name>.json. Benchmarks never assert a time.
+// Flags (--…) are passed on to each benchmark, e.g. `npm run bench -- peers --update-readme`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs', train: 'train.mjs' };
-const wanted = process.argv.slice(2);
-const names = wanted.length > 0 ? wanted : Object.keys(benches);
+const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs', train: 'train.mjs', peers: 'peers.mjs' };
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const wanted = args.filter((a) => !a.startsWith('--'));
+const names = wanted.length > 0 ? wanted : ['gemm', 'kernels', 'train'];
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
   process.exit(1);
@@ -21,7 +24,7 @@ for (const name of names) {
     console.error(`bench: unknown benchmark '${name}'; choose from ${Object.keys(benches).join(', ')}`);
     process.exit(2);
   }
-  const result = spawnSync(process.execPath, [join(here, file)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [join(here, file), ...flags], { stdio: 'inherit' });
   status ||= result.status ?? 1;
 }
 process.exit(status);
