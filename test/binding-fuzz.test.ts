@@ -24,6 +24,9 @@ const MIN_CALLS = { binding: 12_000, kernels: 8_000 };
 // loop over a huge dimension whose product with another is 0.
 const SLOW_MS = 1000;
 
+// Straight to stderr, before any call: a crash leaves no failure message to read the seed from.
+process.stderr.write(`binding-fuzz: DENSENODE_FUZZ_SEED=${SEED} replays this run\n`);
+
 type Fn = (...args: unknown[]) => unknown;
 const defaultThreads = binding.info().threads;
 afterAll(() => binding.setThreads(defaultThreads));
