@@ -121,7 +121,7 @@ interface Guard {
   sentinel: number;
 }
 
-/** An array argument of a valid call: where it is, what the call may touch, and its inputs' bytes. */
+/** An array argument of a valid call: where it is and how many elements the call may touch. */
 interface ArrayArg {
   index: number;
   elem: Elem;
@@ -821,7 +821,7 @@ function mutate(r: Rng, spec: Spec, call: Call, arity: number[]): Mutated {
       exact = false;
     } else if (op === 'alias') {
       // An output replaced by another array of the call, or by a view overlapping it by one element.
-      const out = r.pick(call.arrays.filter((a) => a.output && !touched.has(a.index)).concat([]));
+      const out = r.pick(call.arrays.filter((a) => a.output && !touched.has(a.index)));
       const other = out && r.pick(call.arrays.filter((a) => a.index !== out.index && a.elem === 'f32'));
       if (!out || !other) continue;
       const shifted = r.chance(0.5) && other.view.length > 0;
