@@ -1,7 +1,20 @@
-// One message format for every argument error, the same as native/binding.cc:
+// One message format for every argument error, the same as native/binding/args.cc:
 //   "<fn>: expected <what> for <name>, received <actual>"
+import { types } from 'node:util';
 
-/** Describes a value for an error message without dumping large arrays. */
+// %TypedArray%.prototype's own toStringTag getter: the element type of a real typed array of any
+// realm or subclass, undefined for anything else (a Proxy, an object inheriting from
+// Float32Array.prototype), and it runs no user code, unlike `instanceof` or `.constructor`.
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)?.get as (
+  this: unknown,
+) => string | undefined;
+
+/** 'Float32Array', 'Int32Array', ... for a real typed array, else undefined. */
+export function typedArrayName(value: unknown): string | undefined {
+  return typedArrayTag.call(value);
+}
+
+/** Describes a value for an error message without dumping large arrays or running user code. */
 export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
@@ -9,11 +22,12 @@ export function describe(value: unknown): string {
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'bigint') return 'a bigint';
+  if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'function') return 'a function';
-  if (ArrayBuffer.isView(value)) {
-    const name = value.constructor.name;
-    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
-  }
+  const name = typedArrayName(value);
+  if (name !== undefined) return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  if (types.isDataView(value)) return 'a DataView';
+  if (types.isArrayBuffer(value)) return 'an ArrayBuffer';
   if (Array.isArray(value)) return 'an Array';
   return 'an object';
 }

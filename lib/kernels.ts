@@ -1,7 +1,7 @@
 // The public low-level API: the active backend's kernels, each call checked
 // first (lib/backend/kernel-checks.ts) so both backends reject bad arguments
 // with the same error, and a bad call never reaches native code unchecked.
-import type { Backend, BackendInfo } from './backend/backend.js';
+import type { Backend, BackendInfo, GemmEpilogue } from './backend/backend.js';
 import { kernelChecks } from './backend/kernel-checks.js';
 import { activeSelection } from './backend/select.js';
 
@@ -9,9 +9,27 @@ import { activeSelection } from './backend/select.js';
 export type Kernels = Omit<Backend, 'name' | 'info' | 'setThreads'>;
 type KernelName = keyof Kernels;
 
+// Extra or missing arguments are a TypeError on both backends, as in the binding (which would
+// otherwise reject them on the native backend only).
+function checkArity(name: string, args: unknown[], counts: number[]): void {
+  if (counts.includes(args.length)) return;
+  throw new TypeError(`${name}: expected ${counts.join(' or ')} arguments, received ${args.length}`);
+}
+
+// gemm's epilogue is read once, so a getter cannot hand the check one bias and the kernel another.
+function snapshotEpilogue(epilogue: unknown): unknown {
+  if (typeof epilogue !== 'object' || epilogue === null) return epilogue;
+  const { bias, activation } = epilogue as GemmEpilogue;
+  return { bias, activation };
+}
+
 function checked<K extends KernelName>(name: K): Kernels[K] {
   const check = kernelChecks[name] as (...args: unknown[]) => void;
+  // The check declares every parameter (gemm's last, the epilogue, is optional).
+  const counts = name === 'gemm' ? [check.length - 1, check.length] : [check.length];
   const run = (...args: unknown[]): unknown => {
+    checkArity(name, args, counts);
+    if (name === 'gemm' && args.length === check.length) args[args.length - 1] = snapshotEpilogue(args[args.length - 1]);
     check(...args);
     return (activeSelection().backend[name] as (...a: unknown[]) => unknown)(...args);
   };
@@ -56,7 +74,9 @@ export function backendInfo(): BackendInfo {
 }
 
 /** Sets the native thread pool's size (1..256); the JS backend always runs on one thread. */
-export function setThreads(n: number): void {
+export const setThreads: (n: number) => void = (...args: unknown[]) => {
+  checkArity('setThreads', args, [1]);
+  const n = args[0] as number;
   kernelChecks.setThreads(n);
   activeSelection().backend.setThreads(n);
-}
+};

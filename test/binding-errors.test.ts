@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { describe as describeValue } from '../lib/errors.js';
 import { type GemmEpilogue, kernels, setThreads } from '../lib/index.js';
-import { binding, packageRoot } from './helpers/backends.js';
+import { addonFile, binding } from './helpers/backends.js';
 
 const A = new Float32Array(6); // 2×3
 const B = new Float32Array(6); // 3×2
@@ -116,7 +116,7 @@ describe('the addon in a worker thread', () => {
   it('loads, computes and throws named errors inside a worker while the main thread keeps working', async () => {
     const source = `
       const { parentPort } = require('node:worker_threads');
-      const b = require(${JSON.stringify(`${packageRoot}build/Release/densenode.node`)});
+      const b = require(${JSON.stringify(addonFile)});
       const A = new Float32Array([1, 2, 3, 4]);
       const C = new Float32Array(4);
       b.gemm(false, false, 2, 2, 2, 1, A, 2, new Float32Array([1, 0, 0, 1]), 2, 0, C, 2, null, false);

@@ -4,10 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { binding, native, packageRoot } from './helpers/backends.js';
+import { addonFile as addon, binding, native } from './helpers/backends.js';
 import { randomFloats, referenceGemm } from './helpers/reference.js';
 
-const addon = `${packageRoot}build/Release/densenode.node`;
 const defaultThreads = native.info().threads;
 afterAll(() => native.setThreads(defaultThreads));
 

@@ -66,6 +66,20 @@ describe('backend selection', () => {
     expect(forced.status).not.toBe(0);
     expect(forced.stderr).toContain('DENSENODE_BACKEND=native, but the native addon did not load: No native build was found');
   });
+
+  it('DENSENODE_ADDON loads that file instead of searching, and must be absolute', () => {
+    const dir = packageWithoutBinary('addon-env');
+    symlinkSync(join(packageRoot, 'node_modules'), join(dir, 'node_modules'));
+    const addon = join(packageRoot, 'build', 'Release', 'densenode.node');
+    const code = `const dn = await import('./dist/index.js'); console.log(JSON.stringify(dn.backendInfo()));`;
+    const result = runNode(dir, code, { DENSENODE_BACKEND: 'native', DENSENODE_ADDON: addon });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ name: 'native', reason: `forced by DENSENODE_BACKEND=native: ${addon}` });
+
+    expect(() => selectBackend({ DENSENODE_BACKEND: 'native', DENSENODE_ADDON: 'build/Release/densenode.node' })).toThrow(
+      "the native addon did not load: expected an absolute path for DENSENODE_ADDON, received 'build/Release/densenode.node'",
+    );
+  });
 });
 
 describe('the install hook', () => {

@@ -2,7 +2,7 @@
 // sizes, ranges, lengths against the shape, and which outputs may alias.
 import { invalidArgument, invalidType } from '../errors.js';
 import type { Backend } from './backend.js';
-import { Check, span, type View } from './validate.js';
+import { Check, noView, product, span, type View } from './validate.js';
 
 type Args<K extends keyof Backend> = Backend[K] extends (...args: infer P) => unknown ? P : never;
 type Checks = { [K in Exclude<keyof Backend, 'name' | 'info'>]: (...args: Args<K>) => void };
@@ -23,7 +23,7 @@ function allDisjoint(c: Check, outputs: View[], inputs: View[], inPlace: [View, 
 function lossArrays(c: Check, rows: unknown, cols: unknown, minCols: number) {
   const r = c.size('rows', rows);
   const k = c.size('cols', cols, minCols);
-  return { r, k, count: r * k };
+  return { r, k, count: product(r, k) };
 }
 
 // A loss against dense targets y (rows, cols, z, y, scale, probs, dz); dz may be z itself.
@@ -72,7 +72,7 @@ export const kernelChecks: Checks = {
     const a = c.floats('A', A, span(aRows, aCols, ldA));
     const b = c.floats('B', B, span(bRows, bCols, ldB));
     const out = c.floats('C', C, span(rows, cols, ldC));
-    let bias: View = { array: null, need: 0, name: 'bias' };
+    let bias: View = noView('bias');
     if (epilogue !== undefined) {
       if (typeof epilogue !== 'object' || epilogue === null) throw invalidType('gemm', 'epilogue', 'an object', epilogue);
       if (epilogue.bias !== undefined) bias = c.optionalFloats('bias', epilogue.bias, cols);
@@ -85,7 +85,7 @@ export const kernelChecks: Checks = {
     const c = new Check('batchNormForwardTrain');
     const n = c.size('batch', batch, 1);
     const f = c.size('features', features);
-    const xs = c.floats('x', x, n * f);
+    const xs = c.floats('x', x, product(n, f));
     const g = c.floats('gamma', gamma, f);
     const b = c.floats('beta', beta, f);
     c.scalarIn('epsilon', epsilon, 0, 1, true);
@@ -94,7 +94,7 @@ export const kernelChecks: Checks = {
     const rv = c.floats('runningVar', runningVar, f);
     const sm = c.floats('savedMean', savedMean, f);
     const si = c.floats('savedInvStd', savedInvStd, f);
-    const ys = c.floats('y', y, n * f);
+    const ys = c.floats('y', y, product(n, f));
     c.bool('relu', relu);
     allDisjoint(c, [rm, rv, sm, si, ys], [xs, g, b], [[ys, xs]]);
   },
@@ -103,11 +103,11 @@ export const kernelChecks: Checks = {
     const c = new Check('batchNormForwardInfer');
     const n = c.size('batch', batch);
     const f = c.size('features', features);
-    const xs = c.floats('x', x, n * f);
+    const xs = c.floats('x', x, product(n, f));
     const inputs = [xs, c.floats('gamma', gamma, f), c.floats('beta', beta, f)];
     inputs.push(c.floats('runningMean', runningMean, f), c.floats('runningVar', runningVar, f));
     c.scalarIn('epsilon', epsilon, 0, 1, true);
-    const ys = c.floats('y', y, n * f);
+    const ys = c.floats('y', y, product(n, f));
     c.bool('relu', relu);
     allDisjoint(c, [ys], inputs, [[ys, xs]]);
   },
@@ -116,10 +116,10 @@ export const kernelChecks: Checks = {
     const c = new Check('batchNormBackward');
     const n = c.size('batch', batch, 1);
     const f = c.size('features', features);
-    const inputs = [c.floats('x', x, n * f), c.optionalFloats('y', y, n * f)];
-    const dys = c.floats('dy', dy, n * f);
+    const inputs = [c.floats('x', x, product(n, f)), c.optionalFloats('y', y, product(n, f))];
+    const dys = c.floats('dy', dy, product(n, f));
     inputs.push(dys, c.floats('gamma', gamma, f), c.floats('savedMean', savedMean, f), c.floats('savedInvStd', savedInvStd, f));
-    const dxs = c.floats('dx', dx, n * f);
+    const dxs = c.floats('dx', dx, product(n, f));
     allDisjoint(c, [dxs, c.floats('dgamma', dgamma, f), c.floats('dbeta', dbeta, f)], inputs, [[dxs, dys]]);
   },
 

@@ -1,7 +1,9 @@
 // Finds and loads the native addon, or falls back to the JS kernels and says
 // why. DENSENODE_BACKEND=js|native forces one; forcing native when it cannot
-// load is an error, never a silent fallback.
+// load is an error, never a silent fallback. DENSENODE_ADDON=/abs/path.node
+// loads that file instead of searching (the sanitizer build: scripts/sanitize.mjs).
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeBinding } from '../../binding.js';
 import type { Backend } from './backend.js';
@@ -20,7 +22,12 @@ export interface Selection {
 
 const FIX = 'rebuild it with `npm rebuild densenode` (needs cmake >= 3.15 and a C++17 compiler)';
 
-function loadNative(): { binding: NativeBinding; file: string } {
+function loadNative(addon: string | undefined): { binding: NativeBinding; file: string } {
+  if (addon) {
+    // Absolute only: a relative path would silently depend on the working directory.
+    if (!isAbsolute(addon)) throw new Error(`expected an absolute path for DENSENODE_ADDON, received '${addon}'`);
+    return { binding: require(addon) as NativeBinding, file: addon };
+  }
   const gypBuild = require('node-gyp-build') as { resolve(dir: string): string };
   // node-gyp-build looks in build/Release first, then prebuilds/<platform>-<arch>/.
   const file = gypBuild.resolve(packageRoot);
@@ -32,7 +39,7 @@ function firstLine(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-/** Chooses the backend for this process (or worker) from DENSENODE_BACKEND and what loads. */
+/** Chooses the backend for this process (or worker) from DENSENODE_BACKEND, DENSENODE_ADDON and what loads. */
 export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   const requested = env.DENSENODE_BACKEND ?? '';
   if (requested === 'js') return { backend: jsBackend, reason: 'forced by DENSENODE_BACKEND=js' };
@@ -40,7 +47,7 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
     throw new Error(`densenode: expected 'js' or 'native' for DENSENODE_BACKEND, received '${requested}'`);
   }
   try {
-    const { binding, file } = loadNative();
+    const { binding, file } = loadNative(env.DENSENODE_ADDON);
     const how = requested === 'native' ? 'forced by DENSENODE_BACKEND=native' : 'loaded';
     return { backend: nativeBackend(binding), reason: `${how}: ${file}` };
   } catch (error) {

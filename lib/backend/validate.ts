@@ -3,29 +3,47 @@
 // checking here too gives the JS backend, which would silently read
 // `undefined` past an array's end, the same errors. Messages match
 // native/binding/args.cc: "<fn>: expected <what> for <name>, received <actual>".
-import { invalidArgument, invalidRange, invalidType } from '../errors.js';
+import { invalidArgument, invalidRange, invalidType, typedArrayName } from '../errors.js';
 
 const MAX_DIM = 2 ** 31 - 1;
 
-/** A checked array argument: the elements a call may touch, for the overlap checks. */
+/** A checked array argument: the bytes a call may touch, for the overlap checks. */
 export interface View {
-  array: ArrayBufferView | null;
+  /** The array's buffer, or null for an absent optional array. */
+  buffer: ArrayBufferLike | null;
+  byteOffset: number;
+  bytesPerElement: number;
   need: number;
   name: string;
 }
 
+/** The View of an absent optional array. */
+export function noView(name: string): View {
+  return { buffer: null, byteOffset: 0, bytesPerElement: 1, need: 0, name };
+}
+
+// %TypedArray%.prototype's own getters: a typed array's real length, buffer and offset, which a
+// subclass or an own property cannot fake (the native binding sees these too).
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+function intrinsicGetter<T>(key: string): (this: ArrayBufferView) => T {
+  return Object.getOwnPropertyDescriptor(typedArrayPrototype, key)?.get as (this: ArrayBufferView) => T;
+}
+const lengthOf = intrinsicGetter<number>('length');
+const bufferOf = intrinsicGetter<ArrayBufferLike>('buffer');
+const byteOffsetOf = intrinsicGetter<number>('byteOffset');
+
 // Node 20 has no ArrayBuffer.prototype.detached; a detached buffer refuses new views.
-function isDetached(array: ArrayBufferView): boolean {
-  if (array.buffer instanceof SharedArrayBuffer) return false;
+function isDetached(buffer: ArrayBufferLike): boolean {
   try {
-    new Uint8Array(array.buffer, 0, 0);
+    new Uint8Array(buffer, 0, 0);
     return false;
   } catch {
     return true;
   }
 }
 
-type TypedArrayClass = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Uint32ArrayConstructor;
+type TypedArrayName = 'Float32Array' | 'Int32Array' | 'Uint8Array' | 'Uint32Array';
+const BYTES: Record<TypedArrayName, number> = { Float32Array: 4, Int32Array: 4, Uint8Array: 1, Uint32Array: 4 };
 
 /** Reads one call's arguments, naming each in its errors. */
 export class Check {
@@ -76,57 +94,73 @@ export class Check {
     return value as T;
   }
 
-  floats(name: string, value: unknown, need: number): View {
-    return this.typed(name, value, need, Float32Array, 'a Float32Array', false);
+  floats(name: string, value: unknown, need: Count): View {
+    return this.typed(name, value, need, 'Float32Array', false);
   }
 
-  optionalFloats(name: string, value: unknown, need: number): View {
-    return this.typed(name, value, need, Float32Array, 'a Float32Array', true);
+  optionalFloats(name: string, value: unknown, need: Count): View {
+    return this.typed(name, value, need, 'Float32Array', true);
   }
 
-  int32s(name: string, value: unknown, need: number): View {
-    return this.typed(name, value, need, Int32Array, 'an Int32Array', false);
+  int32s(name: string, value: unknown, need: Count): View {
+    return this.typed(name, value, need, 'Int32Array', false);
   }
 
-  bytes(name: string, value: unknown, need: number): View {
-    return this.typed(name, value, need, Uint8Array, 'a Uint8Array', false);
+  bytes(name: string, value: unknown, need: Count): View {
+    return this.typed(name, value, need, 'Uint8Array', false);
   }
 
-  uint32s(name: string, value: unknown, need: number): View {
-    return this.typed(name, value, need, Uint32Array, 'a Uint32Array', false);
+  uint32s(name: string, value: unknown, need: Count): View {
+    return this.typed(name, value, need, 'Uint32Array', false);
   }
 
   /** An output must not overlap another array, except the very same one where the kernel allows it. */
   disjoint(out: View, other: View, sameOk = false): void {
-    const a = out.array;
-    const b = other.array;
-    if (a === null || b === null || out.need === 0 || other.need === 0 || a.buffer !== b.buffer) return;
-    const aStart = a.byteOffset;
-    const bStart = b.byteOffset;
-    const aEnd = aStart + out.need * bytesPer(a);
-    const bEnd = bStart + other.need * bytesPer(b);
+    if (out.buffer === null || out.buffer !== other.buffer || out.need === 0 || other.need === 0) return;
+    const aStart = out.byteOffset;
+    const bStart = other.byteOffset;
+    const aEnd = aStart + out.need * out.bytesPerElement;
+    const bEnd = bStart + other.need * other.bytesPerElement;
     if (aStart >= bEnd || bStart >= aEnd) return;
     if (sameOk && aStart === bStart) return;
     throw new RangeError(`${this.fn}: ${out.name} must not overlap ${other.name}${sameOk ? ' (it may be the very same array)' : ''}`);
   }
 
-  private typed(name: string, value: unknown, need: number, Type: TypedArrayClass, typeName: string, optional: boolean): View {
-    if (optional && value === null) return { array: null, need: 0, name };
+  // Typed arrays are recognised by their internal slots, as in the binding: any realm or subclass
+  // is accepted, a Proxy or an object inheriting from Float32Array.prototype is not, and the
+  // length is the real one whatever an own `length` property says.
+  private typed(name: string, value: unknown, need: Count, type: TypedArrayName, optional: boolean): View {
+    if (optional && value === null) return noView(name);
+    const typeName = `${type.startsWith('I') ? 'an' : 'a'} ${type}`;
     const expected = optional ? `${typeName} or null` : typeName;
-    if (!(value instanceof Type)) throw invalidType(this.fn, name, expected, value);
-    if (value.length < need) {
-      if (isDetached(value)) throw invalidArgument(TypeError, this.fn, name, expected, `${typeName} on a detached ArrayBuffer`);
-      throw invalidArgument(RangeError, this.fn, name, `${typeName} of at least ${need} elements`, `length ${value.length}`);
+    if (typedArrayName(value) !== type) throw invalidType(this.fn, name, expected, value);
+    const array = value as ArrayBufferView;
+    const length = lengthOf.call(array);
+    const buffer = bufferOf.call(array);
+    if (length < need) {
+      if (isDetached(buffer)) throw invalidArgument(TypeError, this.fn, name, expected, `${typeName} on a detached ArrayBuffer`);
+      throw invalidArgument(RangeError, this.fn, name, `${typeName} of at least ${need} elements`, `length ${length}`);
     }
-    return { array: value, need, name };
+    return { buffer, byteOffset: byteOffsetOf.call(array), bytesPerElement: BYTES[type], need: Number(need), name };
   }
 }
 
-function bytesPer(array: ArrayBufferView): number {
-  return (array as Float32Array).BYTES_PER_ELEMENT;
+/**
+ * An element count: a number while exact, a bigint past 2^53 (m = n = 2^31 - 1), so that the
+ * message states the same count as the binding's int64 arithmetic. Either way it exceeds any
+ * array once it is inexact as a number, so the length check never depends on rounding.
+ */
+export type Count = number | bigint;
+
+/** rows·cols, exactly. */
+export function product(rows: number, cols: number): Count {
+  const p = rows * cols;
+  return Number.isSafeInteger(p) ? p : BigInt(rows) * BigInt(cols);
 }
 
-/** Elements spanned by a rows×cols row-major view with leading dimension ld. */
-export function span(rows: number, cols: number, ld: number): number {
-  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+/** Elements spanned by a rows×cols row-major view with leading dimension ld, exactly. */
+export function span(rows: number, cols: number, ld: number): Count {
+  if (rows === 0 || cols === 0) return 0;
+  const s = (rows - 1) * ld + cols;
+  return Number.isSafeInteger(s) ? s : BigInt(rows - 1) * BigInt(ld) + BigInt(cols);
 }

@@ -48,6 +48,7 @@ std::string Describe(const Napi::Value& v) {
   if (v.IsTypedArray()) return TypedArrayName(v.As<Napi::TypedArray>().TypedArrayType());
   if (v.IsArray()) return "an Array";
   if (v.IsArrayBuffer()) return "an ArrayBuffer";
+  if (v.IsDataView()) return "a DataView";
   return "an object";
 }
 

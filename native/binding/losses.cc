@@ -1,5 +1,7 @@
 // Losses from logits: each returns the summed loss and optionally writes the
 // output activation (probs) and scale * dLoss/dz (native/elementwise.h).
+#include <vector>
+
 #include "binding/args.h"
 #include "elementwise.h"
 
@@ -48,10 +50,13 @@ Napi::Value SoftmaxCrossEntropyLabels(const Napi::CallbackInfo& info) {
   float scale = args.Scalar(4, "scale");
   auto probs = args.OptionalFloats(5, "probs", rows * cols);
   auto dz = args.OptionalFloats(6, "dz", rows * cols);
+  // The labels index z, so the kernel gets a checked copy: on a SharedArrayBuffer another thread
+  // could otherwise rewrite a label between the check and its use (found by the fuzz test).
+  std::vector<int32_t> checked(labels.data, labels.data + rows);
   for (int64_t i = 0; i < rows; ++i) {
-    if (labels.data[i] < 0 || labels.data[i] >= cols) {
+    if (checked[i] < 0 || checked[i] >= cols) {
       args.Range("labels", "class indices in [0, " + std::to_string(cols) + ")",
-                 "labels[" + std::to_string(i) + "] = " + std::to_string(labels.data[i]));
+                 "labels[" + std::to_string(i) + "] = " + std::to_string(checked[i]));
     }
   }
   args.Disjoint(dz, z, true);
@@ -59,7 +64,8 @@ Napi::Value SoftmaxCrossEntropyLabels(const Napi::CallbackInfo& info) {
   args.Disjoint(dz, probs);
   args.Disjoint(probs, z);
   args.Disjoint(probs, labels);
-  double loss = loss_softmax_ce_labels(rows, cols, z.data, labels.data, scale, probs.data, dz.data);
+  double loss =
+      loss_softmax_ce_labels(rows, cols, z.data, checked.data(), scale, probs.data, dz.data);
   return Napi::Number::New(info.Env(), loss);
 }
 

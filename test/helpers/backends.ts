@@ -8,9 +8,12 @@ import { selectBackend } from '../../lib/backend/select.js';
 
 export const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The addon file under test: DENSENODE_ADDON when set (the sanitizer build), else the local build. */
+export const addonFile = process.env.DENSENODE_ADDON || `${packageRoot}build/Release/densenode.node`;
+
 /** The native backend, loaded directly (the suite requires a built addon). */
-export const native: Backend = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
+export const native: Backend = selectBackend({ DENSENODE_BACKEND: 'native', DENSENODE_ADDON: addonFile }).backend;
 export const js: Backend = jsBackend;
 
 /** The raw addon, for tests of the binding's own argument checks. */
-export const binding = createRequire(import.meta.url)(`${packageRoot}build/Release/densenode.node`) as NativeBinding;
+export const binding = createRequire(import.meta.url)(addonFile) as NativeBinding;

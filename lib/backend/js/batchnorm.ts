@@ -24,6 +24,7 @@ export function batchNormForwardTrain(
   y: FloatArray,
   relu: boolean,
 ): void {
+  if (features === 0) return; // nothing to compute, however large the batch (as natively)
   const mean = scratch('bn.mean', features);
   const squares = scratch('bn.squares', features);
   mean.fill(0, 0, features);
@@ -64,6 +65,7 @@ export function batchNormForwardInfer(
   y: FloatArray,
   relu: boolean,
 ): void {
+  if (batch === 0 || features === 0) return; // nothing to compute (as natively)
   const invStd = scratch('bn.invStd', features);
   for (let j = 0; j < features; j++) invStd[j] = 1 / Math.sqrt((runningVar[j] as number) + epsilon);
   normalise(batch, features, x, gamma, beta, runningMean, invStd, y, relu);
@@ -107,6 +109,7 @@ export function batchNormBackward(
   dgamma: FloatArray,
   dbeta: FloatArray,
 ): void {
+  if (features === 0) return; // nothing to compute, however large the batch (as natively)
   const sumG = scratch('bn.sumG', features);
   const sumGXhat = scratch('bn.sumGXhat', features);
   sumG.fill(0, 0, features);

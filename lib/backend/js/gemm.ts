@@ -29,6 +29,9 @@ export function gemm(
   bias: FloatArray | null,
   relu: boolean,
 ): void {
+  // An empty C: nothing to do. The other dimension may be 2^31 − 1, and looping over it alone
+  // took 30 s (found by test/binding-fuzz.test.ts); the native gemm returns here too.
+  if (m === 0 || n === 0) return;
   scaleRows(m, n, beta, C, ldc);
   if (alpha !== 0 && k > 0) {
     const packedA = scratch('gemm.A', m * k);
