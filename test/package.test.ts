@@ -12,7 +12,7 @@ describe('the npm package', () => {
     const [pack] = JSON.parse(result.stdout) as { files: { path: string }[]; size: number; unpackedSize: number }[];
     const files = (pack?.files ?? []).map((f) => f.path);
     const allowed =
-      /^(dist\/|prebuilds\/|native\/|bin\/densenode\.cjs$|scripts\/(install|native-build)\.cjs$|CMakeLists\.txt$|binding\.d\.ts$|data\/|README\.md$|LICENSE$|package\.json$)/;
+      /^(dist\/|prebuilds\/|native\/|bin\/densenode\.cjs$|scripts\/(install|native-build)\.cjs$|CMakeLists\.txt$|binding\.d\.ts$|data\/|README\.md$|SECURITY\.md$|LICENSE$|package\.json$)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     for (const required of [
       'dist/index.js',
