@@ -1,5 +1,7 @@
 // The peers report: ratios, target checks, the markdown table and the SVG chart (vega-lite →
 // vega → SVG, as lib/cli/plot.ts renders its charts).
+
+import { renderSvg } from '../../dist/cli/plot.js';
 import { SYSTEMS, WORKLOADS } from './config.mjs';
 
 const BASE = 'native-all';
@@ -272,11 +274,5 @@ export async function chartSvg(run) {
     spacing: 28,
     resolve: { scale: { x: 'independent', color: 'shared' } },
   };
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return renderSvg(spec);
 }

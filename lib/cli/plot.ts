@@ -171,7 +171,8 @@ export async function confusionMatrixSvg(matrix: number[][], classes: string[]):
   return renderSvg(spec);
 }
 
-async function renderSvg(spec: TopLevelSpec): Promise<string> {
+/** Compiles a vega-lite spec and renders it to SVG (vega and vega-lite load on first use). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
