@@ -5,6 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { isObject } from '../io/json-read.js';
 import { loadPrepared, type OutputKind } from './dataset.js';
 import { DataError } from './errors.js';
 import { learningCurvesSvg } from './plot.js';
@@ -38,7 +39,6 @@ export async function readCompareConfig(file: string): Promise<{ base: Partial<R
     const e = error as NodeJS.ErrnoException;
     throw new DataError(`${file}: ${e.code === 'ENOENT' ? 'no such file' : `not valid JSON (${e.message})`}`);
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(json) || !Array.isArray(json.runs) || json.runs.length === 0) {
     throw new DataError(`${file}: expected { "runs": [{ "name": "…", "optimizer": "adam", … }, …] }`);
   }

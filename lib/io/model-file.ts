@@ -13,7 +13,8 @@ import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import type { History } from '../train.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { float32LE, producer } from './common.js';
-import { architecture, compileOptions, field, isObject, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
+import { isObject } from './json-read.js';
+import { architecture, compileOptions, field, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
 
 export const FORMAT = 'densenode-model';
 export const FORMAT_VERSION = 1;

@@ -7,6 +7,7 @@ import type { CompileOptions, Preprocessing, SequentialConfig } from '../model.j
 import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { cosineDecay, exponentialDecay, type Schedule, stepDecay } from '../optimizers/schedules.js';
+import { isObject } from './json-read.js';
 
 /** Widths and layer counts past these are not a model anyone trains on one machine: refuse before allocating. */
 export const MAX_WIDTH = 1 << 20;
@@ -22,10 +23,6 @@ export class ModelFileError extends Error {
 }
 
 type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Field `key` of `obj` as an object, or an error naming the path. */
 export function field(obj: Json, key: string, where: string, file: string): Json {
