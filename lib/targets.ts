@@ -73,6 +73,19 @@ export function gatherTargets(targets: Targets, order: Uint32Array, start: numbe
   }
 }
 
+/** Index of the largest of values[row·width .. row·width + width) (the first one on a tie). */
+export function argmaxRow(values: ArrayLike<number>, row: number, width: number): number {
+  const base = row * width;
+  let best = 0;
+  for (let j = 1; j < width; j++) if ((values[base + j] as number) > (values[base + best] as number)) best = j;
+  return best;
+}
+
+/** The class a row of outputs predicts: argmax for several outputs, p ≥ 0.5 for one sigmoid output. */
+export function predictedClass(probs: ArrayLike<number>, row: number, width: number): number {
+  return width === 1 ? ((probs[row] as number) >= 0.5 ? 1 : 0) : argmaxRow(probs, row, width);
+}
+
 /** Correct predictions among `batch` rows of probabilities: argmax for several classes, p ≥ 0.5 per output otherwise. */
 export function countCorrect(
   loss: LossName,
@@ -85,18 +98,8 @@ export function countCorrect(
   let correct = 0;
   if (targets.kind === 'labels' || (loss === 'crossEntropy' && width > 1)) {
     for (let i = 0; i < batch; i++) {
-      const row = i * width;
-      let best = 0;
-      for (let j = 1; j < width; j++) if ((probs[row + j] as number) > (probs[row + best] as number)) best = j;
-      let label: number;
-      if (targets.kind === 'labels') label = targets.data[offset + i] as number;
-      else {
-        const t = targets.data;
-        const trow = (offset + i) * width;
-        label = 0;
-        for (let j = 1; j < width; j++) if ((t[trow + j] as number) > (t[trow + label] as number)) label = j;
-      }
-      if (best === label) correct++;
+      const label = targets.kind === 'labels' ? (targets.data[offset + i] as number) : argmaxRow(targets.data, offset + i, width);
+      if (argmaxRow(probs, i, width) === label) correct++;
     }
     return { correct, total: batch };
   }

@@ -7,6 +7,7 @@ import { loadModel } from '../io/model-file.js';
 import { ModelFileError } from '../io/validate-manifest.js';
 import type { Model } from '../model.js';
 import { applyStandardization } from '../preprocess.js';
+import { predictedClass } from '../targets.js';
 import type { Matrix } from '../tensor.js';
 import { readCsv } from './csv.js';
 import { indexLabels, isIdx, readData } from './dataset.js';
@@ -122,7 +123,8 @@ export async function predictCommand(modelDir: string, data: string, flags: { la
         out.cols === 1
           ? [1 - (out.data[i] as number), out.data[i] as number]
           : Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols));
-      const best = probs.indexOf(Math.max(...probs));
+      // The same rule as accuracy and the confusion matrix (p ≥ 0.5 picks the second class).
+      const best = predictedClass(out.data, i, out.cols);
       lines.push([csvField(classes[best] as string), ...probs.map((p) => p.toPrecision(6))].join(','));
     }
   } else {

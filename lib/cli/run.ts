@@ -3,6 +3,7 @@
 import type { Model } from '../model.js';
 import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
+import { predictedClass } from '../targets.js';
 import { DivergenceError, earlyStopping, type History } from '../train.js';
 import type { OutputKind, PreparedData, Split } from './dataset.js';
 import { UsageError } from './errors.js';
@@ -149,11 +150,7 @@ export function confusionMatrix(model: Model, split: Split, classes: number): nu
   const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const out = model.predict(split.x);
   for (let i = 0; i < out.rows; i++) {
-    let predicted = 0;
-    if (out.cols === 1) predicted = (out.data[i] as number) >= 0.5 ? 1 : 0;
-    else
-      for (let k = 1; k < out.cols; k++)
-        if ((out.data[i * out.cols + k] as number) > (out.data[i * out.cols + predicted] as number)) predicted = k;
+    const predicted = predictedClass(out.data, i, out.cols);
     const row = matrix[split.y.y[i] as number] as number[];
     row[predicted] = (row[predicted] as number) + 1;
   }
