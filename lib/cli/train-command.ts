@@ -5,7 +5,6 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadPrepared, type OutputKind } from './dataset.js';
-import { UsageError } from './errors.js';
 import { confusionMatrixSvg, learningCurvesSvg } from './plot.js';
 import { percent, Reporter, reportMode } from './progress.js';
 import { reportHtml } from './report.js';
@@ -41,9 +40,6 @@ export function summary(result: RunResult) {
 }
 
 export async function trainCommand(data: string | undefined, flags: TrainFlags, command: string): Promise<number> {
-  if (flags.output !== undefined && !['sigmoid', 'softmax', 'linear'].includes(flags.output)) {
-    throw new UsageError(`--output must be sigmoid, softmax or linear, received '${flags.output}'`);
-  }
   const config = checkRunConfig(
     {
       name: 'model',
