@@ -1,8 +1,8 @@
 // fit(): epochs of shuffled mini-batches, each step forward → loss (+ L2) →
 // backward → one optimizer call, then a yield to the event loop so a server
-// keeps serving. Stops cleanly on an AbortSignal, early stopping, or
-// divergence (a non-finite loss or gradient: the update is skipped, so the
-// weights stay the last finite ones).
+// keeps serving. Stops cleanly on an AbortSignal or early stopping; on
+// divergence (a non-finite loss or gradient) the update is skipped, so the
+// weights stay the last finite ones, and fit rejects with a DivergenceError.
 
 import type { Targets } from './losses.js';
 import type { Model } from './model.js';
@@ -240,9 +240,7 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
  * Stops when `monitor` (default 'valLoss', or 'loss' without validation data) has not improved
  * by more than minDelta for `patience` epochs; restoreBest puts back the best epoch's weights.
  */
-export function earlyStopping(
-  options: { monitor?: keyof EpochLogs; patience?: number; minDelta?: number; restoreBest?: boolean } = {},
-): Callback {
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   const patience = options.patience ?? 0;
   const minDelta = options.minDelta ?? 0;
   let best = Number.POSITIVE_INFINITY;
