@@ -60,6 +60,26 @@ const pkg = createRequire(import.meta.url)('../../package.json') as { version: s
 /** "densenode <version>", for the files' producer fields. */
 export const producer = { name: 'densenode', version: pkg.version };
 
+/**
+ * Reads `count` little-endian float32 values from bytes at byteOffset, whatever the host's byte
+ * order; a NaN or ±Infinity is refused with the error `nonFinite` makes for its index and value.
+ */
+export function readFloat32LE(
+  bytes: Uint8Array,
+  byteOffset: number,
+  count: number,
+  nonFinite: (index: number, value: number) => Error,
+): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + byteOffset, 4 * count);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(4 * i, true);
+    if (!Number.isFinite(v)) throw nonFinite(i, v);
+    out[i] = v;
+  }
+  return out;
+}
+
 /** Writes float32 values little-endian, whatever the host's byte order. */
 export function float32LE(values: ArrayLike<number>, out: Uint8Array = new Uint8Array(4 * values.length), offset = 0): Uint8Array {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);

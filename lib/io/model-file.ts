@@ -12,7 +12,7 @@ import { Model as ModelClass } from '../model.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import type { History } from '../train.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
-import { float32LE, producer } from './common.js';
+import { float32LE, producer, readFloat32LE } from './common.js';
 import { isObject } from './json-read.js';
 import { architecture, compileOptions, field, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
 
@@ -190,12 +190,7 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
   if (createHash('sha256').update(bytes).digest('hex') !== weights.sha256) {
     throw new ModelFileError(binPath, 'checksum mismatch: the file is corrupted or does not belong to this model.json');
   }
-  const values = new Float32Array(floats);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < floats; i++) values[i] = view.getFloat32(4 * i, true);
-  for (let i = 0; i < floats; i++) {
-    if (!Number.isFinite(values[i])) throw new ModelFileError(binPath, `value ${i} is ${values[i]}`);
-  }
+  const values = readFloat32LE(bytes, 0, floats, (i, v) => new ModelFileError(binPath, `value ${i} is ${v}`));
 
   const model = new ModelClass(arch.config);
   const expectedLayout = canonical(tensorLayout(model));

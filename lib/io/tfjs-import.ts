@@ -9,6 +9,7 @@ import { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, t
 import type { LayerSpec } from '../layers/layer.js';
 import type { Model, Preprocessing } from '../model.js';
 import { sequential } from '../sequential.js';
+import { readFloat32LE } from './common.js';
 import { JsonReader } from './json-read.js';
 
 const maxJsonBytes = 64 * 1024 * 1024;
@@ -260,17 +261,10 @@ async function readGroup(group: Group, jsonPath: string): Promise<Uint8Array> {
 
 function decode(bytes: Uint8Array, e: Entry, name: string, group: Group): Float32Array {
   const count = e.shape.reduce((a, b) => a * b, 1);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + e.offset, 4 * count);
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    const v = view.getFloat32(4 * i, true);
-    if (!Number.isFinite(v)) {
-      const file = group.files.length === 1 ? group.files[0] : group.files.join(' + ');
-      throw new Error(`importTfjs: ${file}: weight '${name}' value ${i} is ${v}`);
-    }
-    out[i] = v;
-  }
-  return out;
+  return readFloat32LE(bytes, e.offset, count, (i, v) => {
+    const file = group.files.length === 1 ? group.files[0] : group.files.join(' + ');
+    return new Error(`importTfjs: ${file}: weight '${name}' value ${i} is ${v}`);
+  });
 }
 
 // What our exporter keeps of the preprocessing (classes, features, target); mean/std are already folded into the weights.
