@@ -37,6 +37,9 @@ export interface LayerKernels {
     savedInvStd: Float32Array,
     y: Float32Array,
     relu: boolean,
+    /** Inverted dropout fused after the ReLU: y = y·mask/keep (a 0/1 byte per element), or null. */
+    mask?: Uint8Array | null,
+    keep?: number,
   ): void;
   /** Inference forward with the running statistics. y may alias x. */
   batchNormForwardInfer(
@@ -51,7 +54,10 @@ export interface LayerKernels {
     y: Float32Array,
     relu: boolean,
   ): void;
-  /** dx, dγ, dβ of the training forward; y (post-ReLU output) masks dy when the ReLU was fused. dx may alias dy. */
+  /**
+   * dx, dγ, dβ of the training forward; dy is scaled by dyScale (default 1; 1/keep when dropout was
+   * fused) and masked by y > 0 when the ReLU was fused (y: the forward output). dx may alias dy.
+   */
   batchNormBackward(
     batch: number,
     features: number,
@@ -64,6 +70,7 @@ export interface LayerKernels {
     dx: Float32Array,
     dgamma: Float32Array,
     dbeta: Float32Array,
+    dyScale?: number,
   ): void;
 
   /** y = f(x) over count elements; y may alias x. slope is leaky ReLU's negative slope. */
@@ -110,14 +117,19 @@ export interface LayerKernels {
   meanSquaredError(rows: number, cols: number, z: Float32Array, y: Float32Array, scale: number, dz: Float32Array | null): number;
 
   /**
-   * mask[i] = 1 with probability keep, else 0, for i < count: one xoshiro128** draw per element
-   * from the 4-word state, which is advanced in place (the model's PRNG, lib/random.ts).
+   * mask[i] = 1 with probability keep, else 0, for i < count: a hash of i keyed by two xoshiro128**
+   * draws from the 4-word state, which is advanced in place (the model's PRNG, lib/random.ts).
    */
   dropoutMask(count: number, keep: number, state: Uint32Array, mask: Uint8Array): void;
   /** Inverted dropout y = x·mask/keep with a 0/1 byte mask; y may alias x. */
   dropoutApply(count: number, x: Float32Array, mask: Uint8Array, keep: number, y: Float32Array): void;
   /** out_j = beta·out_j + alpha·Σ_i x_ij over x: [rows, cols] with row stride ld (bias gradients). */
   columnSums(rows: number, cols: number, x: Float32Array, ld: number, alpha: number, beta: number, out: Float32Array): void;
+  /**
+   * dst[i, :] = src[indices[i], :] for i < count, rows of cols floats: a mini-batch gathered in
+   * shuffled order. An index ≥ rows is a RangeError naming it (dst is then partly written).
+   */
+  gatherRows(count: number, cols: number, rows: number, src: Float32Array, indices: Uint32Array, dst: Float32Array): void;
   /** y += a·x (the L2 term dW += (λ/m)·W). */
   axpy(count: number, a: number, x: Float32Array, y: Float32Array): void;
   /** Index of the first NaN or ±Infinity in x[0..count), or −1. */

@@ -13,6 +13,7 @@
 //   PEERS_FULL       systems to train fully on fmnist instead of extrapolating, e.g. tfjs-wasm (5 epochs: ~4-6 min more)
 //   PEERS_ROWS       cap on training and test rows, for smoke runs (marks the report as a smoke run)
 //   PEERS_TIMEOUT    seconds before a child is killed (default 1800)
+//   PEERS_SEEDS      extra seeds native (all threads) trains on fmnist for the accuracy spread (default 4, 0 = none)
 //   FASHION_MNIST_DIR  where the IDX files are (default /usr/share/datasets/fashion-mnist)
 //
 // `node bench/peers.mjs --update-readme [--force]` copies bench/results/peers.md into README.md

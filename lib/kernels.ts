@@ -23,10 +23,14 @@ function snapshotEpilogue(epilogue: unknown): unknown {
   return { bias, activation };
 }
 
+// Trailing parameters a call may leave out: gemm's epilogue, batch-norm's fused dropout.
+const OPTIONAL: Partial<Record<KernelName, number>> = { gemm: 1, batchNormForwardTrain: 2, batchNormBackward: 1 };
+
 function checked<K extends KernelName>(name: K): Kernels[K] {
   const check = kernelChecks[name] as (...args: unknown[]) => void;
-  // The check declares every parameter (gemm's last, the epilogue, is optional).
-  const counts = name === 'gemm' ? [check.length - 1, check.length] : [check.length];
+  // The check declares every parameter, the optional ones included.
+  const optional = OPTIONAL[name] ?? 0;
+  const counts = optional > 0 ? [check.length - optional, check.length] : [check.length];
   const run = (...args: unknown[]): unknown => {
     checkArity(name, args, counts);
     if (name === 'gemm' && args.length === check.length) args[args.length - 1] = snapshotEpilogue(args[args.length - 1]);
@@ -52,6 +56,7 @@ const names: KernelName[] = [
   'dropoutApply',
   'dropoutMask',
   'columnSums',
+  'gatherRows',
   'axpy',
   'findNonFinite',
   'sgdUpdate',
@@ -63,7 +68,7 @@ const names: KernelName[] = [
 /**
  * BLAS-style kernels on row-major Float32Arrays, writing into caller-owned outputs:
  * gemm (with a bias + ReLU epilogue), batch-norm, activations, softmax, losses from
- * logits, dropout, column sums, axpy, a non-finite scan and optimizer updates.
+ * logits, dropout, column sums, row gathers, axpy, a non-finite scan and optimizer updates.
  */
 export const kernels = Object.fromEntries(names.map((name) => [name, checked(name)])) as Kernels;
 

@@ -130,6 +130,19 @@ export class Model {
       this.layers.push(layer);
       width = layer.outputWidth;
     });
+    // Batch-norm, then ReLU, then dropout (not the last layer, which a fused loss may skip) run
+    // as one kernel: the same arithmetic, with fewer passes over the activations.
+    for (let i = 0; i + 2 < this.layers.length; i++) {
+      const [bn, act, next] = [this.layers[i], this.layers[i + 1], this.layers[i + 2]];
+      if (bn instanceof BatchNorm && act instanceof Activation && act.spec.activation === 'relu') {
+        bn.fusedRelu = true;
+        act.passThrough = true;
+        if (next instanceof Dropout && i + 3 < this.layers.length) {
+          bn.fusedDropout = next;
+          next.fused = true;
+        }
+      }
+    }
     const paramCount = this.layers.reduce((n, l) => n + l.paramCount, 0);
     const stateCount = this.layers.reduce((n, l) => n + l.stateCount, 0);
     const arenaAlloc = runtime.arenaAlloc ?? runtime.alloc;

@@ -1,7 +1,7 @@
 // The model's seeded PRNG (xoshiro128**): weight initialisation, shuffling and
 // dropout masks all draw from it, so a seed fixes a whole training run. Its
 // state is four 32-bit words, which checkpoints can save and restore.
-import { dropoutMask, rotl } from './backend/js/elementwise.js';
+import { dropoutMask, xoshiroNext } from './backend/js/elementwise.js';
 
 /** A seeded generator of uniform and normal floats, permutations and dropout masks. */
 export class Random {
@@ -22,18 +22,7 @@ export class Random {
 
   /** The next 32 random bits. */
   nextUint32(): number {
-    const s = this.s;
-    const s0 = s[0] as number;
-    const s1 = s[1] as number;
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    s[2] = (s[2] as number) ^ s0;
-    s[3] = (s[3] as number) ^ s1;
-    s[1] = s1 ^ (s[2] as number);
-    s[0] = s0 ^ (s[3] as number);
-    s[2] = (s[2] as number) ^ t;
-    s[3] = rotl(s[3] as number, 11);
-    return result;
+    return xoshiroNext(this.s);
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */

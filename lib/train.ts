@@ -164,10 +164,7 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const batch = Math.min(batchSize, data.rows - start);
-      for (let i = 0; i < batch; i++) {
-        const row = order[start + i] as number;
-        xBatch.set(data.data.subarray(row * data.cols, (row + 1) * data.cols), i * data.cols);
-      }
+      backend.gatherRows(batch, data.cols, data.rows, data.data, order.subarray(start, start + batch), xBatch);
       gatherTargets(targets, order, start, batch, yBatch);
       const result = model.lossAndGradients(xBatch, yBatch, batch);
       if (!Number.isFinite(result.lossSum) || backend.findNonFinite(model.grads.length, model.grads) >= 0) {

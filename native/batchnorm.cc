@@ -57,11 +57,11 @@ void set_isa_override(int isa) { g_isa_override.store(isa, std::memory_order_rel
 void batchnorm_forward_train(int64_t batch, int64_t features, const float* x, const float* gamma,
                              const float* beta, float epsilon, float momentum, float* running_mean,
                              float* running_var, float* saved_mean, float* saved_inv_std, float* y,
-                             bool relu) {
+                             bool relu, const uint8_t* mask, float keep) {
   if (batch <= 0 || features <= 0) return;
   const bn::ForwardArgs args{
-      batch,        features,    x,          gamma,         beta, epsilon, momentum,
-      running_mean, running_var, saved_mean, saved_inv_std, y,    relu};
+      batch,      features,      x, gamma, beta, epsilon,    momentum, running_mean, running_var,
+      saved_mean, saved_inv_std, y, relu,  mask, 1.0f / keep};
   const auto fn = bn::kernels().forward_train;
   bn::for_feature_blocks(batch, features, [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }
@@ -78,10 +78,11 @@ void batchnorm_forward_infer(int64_t batch, int64_t features, const float* x, co
 
 void batchnorm_backward(int64_t batch, int64_t features, const float* x, const float* y,
                         const float* dy, const float* gamma, const float* saved_mean,
-                        const float* saved_inv_std, float* dx, float* dgamma, float* dbeta) {
+                        const float* saved_inv_std, float* dx, float* dgamma, float* dbeta,
+                        float dy_scale) {
   if (batch <= 0 || features <= 0) return;
-  const bn::BackwardArgs args{batch,      features,      x,  y,      dy,   gamma,
-                              saved_mean, saved_inv_std, dx, dgamma, dbeta};
+  const bn::BackwardArgs args{batch,      features,      x,  y,      dy,    gamma,
+                              saved_mean, saved_inv_std, dx, dgamma, dbeta, dy_scale};
   const auto fn = bn::kernels().backward;
   bn::for_feature_blocks(batch, features, [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }

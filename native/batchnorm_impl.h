@@ -90,21 +90,36 @@ void block_stats(int64_t batch, int64_t ld, int64_t nb, const float* x, double* 
   for (int64_t j = 0; j < nb; ++j) var[j] = m2[j] * inv_batch;
 }
 
-// y = (x - mean) * scale + shift over a block, then the ReLU when asked.
-// Subtracting the mean first keeps precision when |mean| >> std. y may alias
-// x: each element is read before it is written.
-template <bool kRelu>
+// y = (x - mean) * scale + shift over a block, then the ReLU when asked, then
+// the dropout mask (mask * inv_keep) when given. Subtracting the mean first
+// keeps precision when |mean| >> std. y may alias x: each element is read
+// before it is written.
+template <bool kRelu, bool kMask>
 void normalize_block(int64_t batch, int64_t ld, int64_t nb, const float* x, const float* mean,
-                     const float* scale, const float* shift, float* y) {
+                     const float* scale, const float* shift, float* y, const uint8_t* mask,
+                     float inv_keep) {
   // One row at a time: with y possibly aliasing x, a 4-row version defeats
   // the vectoriser's alias checks, and there is no accumulator to save here.
   for (int64_t i = 0; i < batch; ++i) {
     const float* xr = x + i * ld;
     float* yr = y + i * ld;
+    const uint8_t* mr = kMask ? mask + i * ld : nullptr;
     for (int64_t j = 0; j < nb; ++j) {
       const float v = (xr[j] - mean[j]) * scale[j] + shift[j];
-      yr[j] = kRelu ? (v < 0.0f ? 0.0f : v) : v;
+      const float a = kRelu ? (v < 0.0f ? 0.0f : v) : v;
+      yr[j] = kMask ? a * static_cast<float>(mr[j]) * inv_keep : a;
     }
+  }
+}
+
+template <bool kRelu>
+void normalize_block(int64_t batch, int64_t ld, int64_t nb, const float* x, const float* mean,
+                     const float* scale, const float* shift, float* y, const uint8_t* mask,
+                     float inv_keep) {
+  if (mask) {
+    normalize_block<kRelu, true>(batch, ld, nb, x, mean, scale, shift, y, mask, inv_keep);
+  } else {
+    normalize_block<kRelu, false>(batch, ld, nb, x, mean, scale, shift, y, nullptr, 1.0f);
   }
 }
 
@@ -114,12 +129,13 @@ void normalize_block(int64_t batch, int64_t ld, int64_t nb, const float* x, cons
 // (y > 0) when kRelu.
 template <bool kRelu>
 void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const float* y,
-                   const float* dy, const float* mean, double* sum_g, double* sum_gx) {
+                   const float* dy, float s, const float* mean, double* sum_g, double* sum_gx) {
   float part_g[kMaxBlock], part_gx[kMaxBlock];
   for (int64_t j = 0; j < nb; ++j) sum_g[j] = sum_gx[j] = 0.0;
-  // dy loaded unconditionally before the select, so the select vectorises.
-  auto grad = [](const float* yr, const float* dyr, int64_t j) {
-    const float d = dyr[j];
+  // dy loaded unconditionally before the select, so the select vectorises;
+  // times s (1: exact, or the fused dropout's 1 / keep).
+  auto grad = [s](const float* yr, const float* dyr, int64_t j) {
+    const float d = dyr[j] * s;
     return kRelu ? (yr[j] > 0.0f ? d : 0.0f) : d;
   };
   for (int64_t i0 = 0; i0 < batch; i0 += kRowGroup) {
@@ -166,15 +182,15 @@ void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const 
 // dx may alias dy: each dy element is read before dx overwrites it.
 template <bool kRelu>
 void backward_dx(int64_t batch, int64_t ld, int64_t nb, const float* x, const float* y,
-                 const float* dy, const float* mean, const float* a, const float* b, const float* c,
-                 float* dx) {
+                 const float* dy, float s, const float* mean, const float* a, const float* b,
+                 const float* c, float* dx) {
   for (int64_t i = 0; i < batch; ++i) {
     const float* xr = x + i * ld;
     const float* dyr = dy + i * ld;
     const float* yr = kRelu ? y + i * ld : nullptr;
     float* dxr = dx + i * ld;
     for (int64_t j = 0; j < nb; ++j) {
-      const float d = dyr[j];
+      const float d = dyr[j] * s;
       const float g = kRelu ? (yr[j] > 0.0f ? d : 0.0f) : d;
       dxr[j] = a[j] * g - (b[j] + c[j] * (xr[j] - mean[j]));
     }
@@ -202,10 +218,13 @@ void forward_train_block(const ForwardArgs& p, int64_t f0, int64_t f1) {
     running_var[f] = momentum * running_var[f] + (1.0f - momentum) * static_cast<float>(var_d[j]);
     scale[j] = gamma[f] * inv_std;
   }
+  const uint8_t* mask = p.mask ? p.mask + f0 : nullptr;
   if (relu) {
-    normalize_block<true>(batch, features, nb, x + f0, mean, scale, beta + f0, y + f0);
+    normalize_block<true>(batch, features, nb, x + f0, mean, scale, beta + f0, y + f0, mask,
+                          p.inv_keep);
   } else {
-    normalize_block<false>(batch, features, nb, x + f0, mean, scale, beta + f0, y + f0);
+    normalize_block<false>(batch, features, nb, x + f0, mean, scale, beta + f0, y + f0, mask,
+                           p.inv_keep);
   }
 }
 
@@ -224,10 +243,11 @@ void forward_infer_block(const InferArgs& p, int64_t f0, int64_t f1) {
         static_cast<float>(gamma[f] / std::sqrt(static_cast<double>(running_var[f]) + epsilon));
   }
   if (relu) {
-    normalize_block<true>(batch, features, nb, x + f0, running_mean + f0, scale, beta + f0, y + f0);
+    normalize_block<true>(batch, features, nb, x + f0, running_mean + f0, scale, beta + f0, y + f0,
+                          nullptr, 1.0f);
   } else {
-    normalize_block<false>(batch, features, nb, x + f0, running_mean + f0, scale, beta + f0,
-                           y + f0);
+    normalize_block<false>(batch, features, nb, x + f0, running_mean + f0, scale, beta + f0, y + f0,
+                           nullptr, 1.0f);
   }
 }
 
@@ -240,10 +260,11 @@ void backward_block(const BackwardArgs& p, int64_t f0, int64_t f1) {
   double sum_g[kMaxBlock], sum_gx[kMaxBlock];
   float a[kMaxBlock], b[kMaxBlock], c[kMaxBlock];
   const float* mean = saved_mean + f0;
+  const float s = p.dy_scale;
   if (y) {
-    backward_sums<true>(batch, features, nb, x + f0, y + f0, dy + f0, mean, sum_g, sum_gx);
+    backward_sums<true>(batch, features, nb, x + f0, y + f0, dy + f0, s, mean, sum_g, sum_gx);
   } else {
-    backward_sums<false>(batch, features, nb, x + f0, nullptr, dy + f0, mean, sum_g, sum_gx);
+    backward_sums<false>(batch, features, nb, x + f0, nullptr, dy + f0, s, mean, sum_g, sum_gx);
   }
   const double n = static_cast<double>(batch);
   for (int64_t j = 0; j < nb; ++j) {
@@ -261,9 +282,9 @@ void backward_block(const BackwardArgs& p, int64_t f0, int64_t f1) {
     c[j] = static_cast<float>(k * dg * inv_std);
   }
   if (y) {
-    backward_dx<true>(batch, features, nb, x + f0, y + f0, dy + f0, mean, a, b, c, dx + f0);
+    backward_dx<true>(batch, features, nb, x + f0, y + f0, dy + f0, s, mean, a, b, c, dx + f0);
   } else {
-    backward_dx<false>(batch, features, nb, x + f0, nullptr, dy + f0, mean, a, b, c, dx + f0);
+    backward_dx<false>(batch, features, nb, x + f0, nullptr, dy + f0, s, mean, a, b, c, dx + f0);
   }
 }
 

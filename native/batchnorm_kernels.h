@@ -18,6 +18,8 @@ struct ForwardArgs {
   float epsilon, momentum;
   float *running_mean, *running_var, *saved_mean, *saved_inv_std, *y;
   bool relu;
+  const uint8_t *mask;  // fused dropout after the ReLU, or nullptr
+  float inv_keep;
 };
 
 struct InferArgs {
@@ -32,6 +34,7 @@ struct BackwardArgs {
   int64_t batch, features;
   const float *x, *y, *dy, *gamma, *saved_mean, *saved_inv_std;
   float *dx, *dgamma, *dbeta;
+  float dy_scale;
 };
 
 struct Kernels {

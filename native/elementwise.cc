@@ -5,11 +5,13 @@
 // only across independent outputs, so any thread count gives the same bits.
 #include "elementwise.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 
 #include "kernel_chunks.h"
+#include "stream_kernels.h"
 
 namespace densenode {
 namespace {
@@ -23,6 +25,20 @@ constexpr int64_t kParallelHeavy = 1 << 13;  // an expf/tanhf per element: ~8K e
 inline float sigmoid(float z) {
   const float e = std::exp(-std::fabs(z));
   return z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+// One step of xoshiro128** (Blackman & Vigna), as lib/random.ts.
+inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+inline uint32_t xoshiro_next(uint32_t s[4]) {
+  const uint32_t result = rotl32(s[1] * 5u, 7) * 9u;
+  const uint32_t t = s[1] << 9;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl32(s[3], 11);
+  return result;
 }
 
 }  // namespace
@@ -160,32 +176,28 @@ void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* d
 // x, y: [count]; mask: [count] of 0/1 bytes
 void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float keep, float* y) {
   const float inv_keep = 1.0f / keep;
-  detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
-    // The literal x * mask / keep: a dropped NaN stays NaN rather than being hidden.
-    for (int64_t i = b; i < e; ++i) y[i] = x[i] * static_cast<float>(mask[i]) * inv_keep;
-  });
+  const auto fn = stream::kernels().dropout_apply;
+  detail::for_chunks(count, kChunk, kParallelLight,
+                     [=](int64_t b, int64_t e) { fn(e - b, x + b, mask + b, inv_keep, y + b); });
 }
 
-// Sequential by nature (one generator); about 1 ns per element against 5 in JavaScript.
 void dropout_mask(int64_t count, double keep, uint32_t state[4], uint8_t* mask) {
-  const double threshold = keep * 4294967296.0;
-  uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-  auto rotl = [](uint32_t x, int k) { return (x << k) | (x >> (32 - k)); };
-  for (int64_t i = 0; i < count; ++i) {
-    const uint32_t result = rotl(s1 * 5u, 7) * 9u;
-    const uint32_t t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    mask[i] = static_cast<double>(result) < threshold ? 1 : 0;
-  }
-  state[0] = s0;
-  state[1] = s1;
-  state[2] = s2;
-  state[3] = s3;
+  const uint32_t k0 = xoshiro_next(state), k1 = xoshiro_next(state);
+  // h < keep * 2^32 over the integers h is h < ceil(keep * 2^32); from 2^32 on,
+  // every unit is kept.
+  const double bound = std::ceil(keep * 4294967296.0);
+  const bool keep_all = bound >= 4294967296.0;
+  const uint32_t threshold = keep_all ? 0 : static_cast<uint32_t>(bound);
+  const auto fn = stream::kernels().hashed_mask;
+  detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
+    if (keep_all) {
+      std::memset(mask + b, 1, static_cast<size_t>(e - b));
+      return;
+    }
+    // The high word of i is the same across a chunk (2^32 is a multiple of kChunk).
+    const uint32_t k = k1 ^ (static_cast<uint32_t>(static_cast<uint64_t>(b) >> 32) * 0x9e3779b9u);
+    fn(mask + b, static_cast<uint32_t>(b), static_cast<uint32_t>(e - b), k0, k, threshold);
+  });
 }
 
 // x: [rows, cols] with row stride ld; out: [cols]
@@ -221,11 +233,33 @@ void column_sums(int64_t rows, int64_t cols, const float* x, int64_t ld, float a
   });
 }
 
+// src: [rows, cols]; indices: [count]; dst: [count, cols]
+int64_t gather_rows(int64_t count, int64_t cols, int64_t rows, const float* src,
+                    const uint32_t* indices, float* dst) {
+  std::atomic<int64_t> bad{-1};
+  const int64_t per = cols > 0 ? std::max<int64_t>(1, kChunk / cols) : count;  // rows per chunk
+  const int64_t parallel_min = count * cols >= kParallelLight ? 0 : count + 1;
+  detail::for_chunks(count, per, parallel_min, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const uint32_t r = indices[i];
+      if (r >= rows) {
+        int64_t cur = bad.load(std::memory_order_relaxed);
+        while ((cur < 0 || i < cur) &&
+               !bad.compare_exchange_weak(cur, i, std::memory_order_relaxed)) {
+        }
+        return;
+      }
+      std::memcpy(dst + i * cols, src + static_cast<int64_t>(r) * cols, sizeof(float) * cols);
+    }
+  });
+  return bad.load();
+}
+
 // x, y: [count]
 void axpy(int64_t count, float a, const float* x, float* y) {
-  detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] += a * x[i];
-  });
+  const auto fn = stream::kernels().axpy;
+  detail::for_chunks(count, kChunk, kParallelLight,
+                     [=](int64_t b, int64_t e) { fn(e - b, a, x + b, y + b); });
 }
 
 // x: [count]
@@ -233,20 +267,13 @@ int64_t find_nonfinite(int64_t count, const float* x) {
   // Each chunk finds its own first hit; the answer is the minimum over chunks,
   // the same whichever thread scanned which chunk.
   std::atomic<int64_t> first{count};
+  const auto any = stream::kernels().any_nonfinite;
   detail::for_chunks(count, kChunk, kParallelLight, [&](int64_t b, int64_t e) {
     if (b >= first.load(std::memory_order_relaxed)) return;  // an earlier chunk already hit
     constexpr int64_t kStep = 1024;
     for (int64_t s = b; s < e; s += kStep) {
       const int64_t t = e - s < kStep ? e : s + kStep;
-      // Branch-free test of the exponent bits (all ones = Inf or NaN), so the
-      // common all-finite case vectorises; rescan only a block that hit.
-      uint32_t hit = 0;
-      for (int64_t i = s; i < t; ++i) {
-        uint32_t u;
-        std::memcpy(&u, x + i, sizeof u);
-        hit |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
-      }
-      if (!hit) continue;
+      if (!any(t - s, x + s)) continue;  // rescan only a block that hit
       for (int64_t i = s; i < t; ++i) {
         if (!std::isfinite(x[i])) {
           int64_t cur = first.load(std::memory_order_relaxed);

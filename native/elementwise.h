@@ -43,10 +43,20 @@ double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, floa
 // dy in the backward pass. y may alias x. 0 < keep <= 1.
 void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float keep, float* y);
 
-// mask[i] = 1 with probability keep (else 0) for i < count, drawing one xoshiro128** output per
-// element from state (advanced in place): the same sequence as lib/random.ts, so the native and
-// JS backends drop the same units. Keep is a double because the JS threshold keep * 2^32 is.
+// mask[i] = 1 with probability keep (else 0) for i < count. Counter-based:
+// two xoshiro128** outputs drawn from state (advanced in place by exactly two
+// steps) key a 32-bit hash of i, so elements are independent of each other and
+// of the thread that computes them. lib/backend/js/elementwise.ts computes the
+// same bits. keep is a double because the JS threshold keep * 2^32 is.
 void dropout_mask(int64_t count, double keep, uint32_t state[4], uint8_t* mask);
+
+// dst[i, :] = src[indices[i], :] for i < count, rows of cols floats (a
+// mini-batch gathered in shuffled order). Returns -1, or the position of an
+// index >= rows, which is never read from (dst is then partly written). Each
+// index is loaded once and checked before use: indices may be shared memory
+// that another thread rewrites during the call.
+int64_t gather_rows(int64_t count, int64_t cols, int64_t rows, const float* src,
+                    const uint32_t* indices, float* dst);
 
 // out_j = beta * out_j + alpha * Σ_i x_ij for x: [rows, cols] with row stride ld
 // (bias gradients). beta == 0 makes out write-only.

@@ -59,7 +59,7 @@ class Rng {
 
 // One parameter: its kind, its name, and for numbers in a range, the interval (as in args.cc).
 // size: a dimension; ld: a leading dimension; int: any other integer (a step, a thread count).
-type Kind = 'bool' | 'size' | 'ld' | 'int' | 'num' | 'kind' | 'f32' | 'f32?' | 'i32' | 'u8' | 'u32' | 'epilogue';
+type Kind = 'bool' | 'size' | 'ld' | 'int' | 'num' | 'kind' | 'f32' | 'f32?' | 'i32' | 'u8' | 'u8?' | 'u32' | 'epilogue';
 interface Param {
   kind: Kind;
   name: string;
@@ -136,15 +136,16 @@ function fillValues(r: Rng, view: Typed, elem: Elem, labelsBelow: number): void 
   for (let i = 0; i < view.length; i++) {
     if (elem === 'i32') view[i] = r.int(0, labelsBelow - 1);
     else if (elem === 'u8') view[i] = r.chance(0.9) ? r.int(0, 1) : r.int(0, 255);
-    // PRNG state words: now and then all zero, which the kernel must refuse.
-    else if (elem === 'u32') view[i] = r.chance(0.05) ? 0 : r.int(0, 0xffff) * 0x10000 + r.int(0, 0xffff);
+    // Row indices (labelsBelow rows), else PRNG state words: now and then all zero, which the kernel must refuse.
+    else if (elem === 'u32')
+      view[i] = labelsBelow > 0 ? r.int(0, labelsBelow - 1) : r.chance(0.05) ? 0 : r.int(0, 0xffff) * 0x10000 + r.int(0, 0xffff);
     else if (r.chance(0.02)) view[i] = r.pick([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e-40, 3e38, -3e38]);
     else view[i] = r.next() * 4 - 2;
   }
 }
 
 /** A fresh array of `length` elements in a random layout; guarded layouts register their guards. */
-function makeArray(r: Rng, elem: Elem, length: number, guards: Guard[], labelsBelow = 1): Typed {
+function makeArray(r: Rng, elem: Elem, length: number, guards: Guard[], labelsBelow = 0): Typed {
   const Ctor = CTOR[elem];
   const layout = r.int(0, 9);
   let view: Typed;
@@ -261,7 +262,7 @@ class Call {
     return this.value(v);
   }
 
-  private array(elem: Elem, need: number, labelsBelow = 1): this {
+  private array(elem: Elem, need: number, labelsBelow = 0): this {
     const p = this.param;
     const view = makeArray(this.r, elem, need, this.guards, labelsBelow);
     this.arrays.push({ index: this.args.length, elem, need, output: p.output, view });
@@ -285,8 +286,18 @@ class Call {
     return this.array('u8', need);
   }
 
+  /** An optional Uint8Array: null a third of the time. */
+  u8opt(need: number): this {
+    return this.r.chance(0.33) ? this.value(null) : this.u8(need);
+  }
+
   u32(need: number): this {
     return this.array('u32', need);
+  }
+
+  /** Row indices below `rows` (at least 1). */
+  u32indices(need: number, rows: number): this {
+    return this.array('u32', need, rows);
   }
 
   /** The very same array as an earlier argument (the in-place calls the contract allows). */
@@ -320,6 +331,9 @@ interface Spec {
   returns: 'undefined' | 'number' | 'object';
   valid: (c: Call) => void;
 }
+
+// Trailing parameters a call may leave out (batch-norm's fused dropout), on the binding and kernels.
+const OPTIONAL_TRAILING: Record<string, number> = { batchNormForwardTrain: 2, batchNormBackward: 1 };
 
 function spec(text: string, returns: Spec['returns'], valid: (c: Call) => void): Spec {
   return { params: params(text), returns, valid };
@@ -384,7 +398,7 @@ const bindingSpecs: Record<string, Spec> = {
   setThreads: spec('threads n', 'undefined', (c) => c.size(c.r.pick([1, 2, 2, 3, 4]))),
   info: spec('', 'object', () => {}),
   batchNormForwardTrain: spec(
-    'size1 batch, size features, f32 x, f32 gamma, f32 beta, num epsilon (0..1], num momentum [0..1], f32! runningMean, f32! runningVar, f32! savedMean, f32! savedInvStd, f32! y, bool relu',
+    'size1 batch, size features, f32 x, f32 gamma, f32 beta, num epsilon (0..1], num momentum [0..1], f32! runningMean, f32! runningVar, f32! savedMean, f32! savedInvStd, f32! y, bool relu, u8? mask, num keep (0..1]',
     'undefined',
     (c) => {
       const batch = Math.max(1, dim(c.r));
@@ -399,7 +413,10 @@ const bindingSpecs: Record<string, Spec> = {
         .f32(f)
         .f32(f)
         .f32(f);
-      inPlace(c, 'x', batch * f).auto();
+      inPlace(c, 'x', batch * f)
+        .auto()
+        .u8opt(batch * f)
+        .auto();
     },
   ),
   batchNormForwardInfer: spec(
@@ -420,7 +437,7 @@ const bindingSpecs: Record<string, Spec> = {
     },
   ),
   batchNormBackward: spec(
-    'size1 batch, size features, f32 x, f32? y, f32 dy, f32 gamma, f32 savedMean, f32 savedInvStd, f32! dx, f32! dgamma, f32! dbeta',
+    'size1 batch, size features, f32 x, f32? y, f32 dy, f32 gamma, f32 savedMean, f32 savedInvStd, f32! dx, f32! dgamma, f32! dbeta, num dyScale (0..1e6]',
     'undefined',
     (c) => {
       const batch = Math.max(1, dim(c.r));
@@ -435,7 +452,8 @@ const bindingSpecs: Record<string, Spec> = {
         .f32(f);
       inPlace(c, 'dy', batch * f)
         .f32(f)
-        .f32(f);
+        .f32(f)
+        .auto();
     },
   ),
   activationForward: spec('kind kind, size count, f32 x, f32! y, num slope [0..1)', 'undefined', (c) => {
@@ -509,6 +527,17 @@ const bindingSpecs: Record<string, Spec> = {
       .size(ld)
       .autos(2)
       .f32(cols);
+  }),
+  gatherRows: spec('size count, size cols, size rows, f32 src, u32 indices, f32! dst', 'undefined', (c) => {
+    const n = count(c.r);
+    const cols = dim(c.r);
+    const rows = n > 0 ? Math.max(1, dim(c.r)) : dim(c.r);
+    c.size(n)
+      .size(cols)
+      .size(rows)
+      .f32(rows * cols)
+      .u32indices(n, Math.max(1, rows))
+      .f32(n * cols);
   }),
   axpy: spec('size count, num a, f32 x, f32! y', 'undefined', (c) => {
     const n = count(c.r);
@@ -628,7 +657,7 @@ function badValue(r: Rng, p: Param, need: number): Bad {
   const wrongType = () => {
     let value = r.pick(WRONG_TYPES)();
     // null is a valid optional array, a Float32Array is valid where one is expected
-    if ((p.kind === 'f32?' || p.kind === 'epilogue') && (value === null || value === undefined)) value = 7;
+    if ((p.kind === 'f32?' || p.kind === 'u8?' || p.kind === 'epilogue') && (value === null || value === undefined)) value = 7;
     if (p.kind === 'kind' && typeof value === 'string') value = 7; // a string is the right type
     if ((p.kind === 'f32' || p.kind === 'f32?') && value instanceof Float32Array) value = new Float64Array(need);
     if (p.kind === 'epilogue' && typeof value === 'object' && value !== null) value = 'relu';
@@ -709,7 +738,7 @@ interface Bad {
 }
 
 function badArray(r: Rng, kind: Kind, need: number): Bad {
-  const elem: Elem = kind === 'i32' ? 'i32' : kind === 'u8' ? 'u8' : kind === 'u32' ? 'u32' : 'f32';
+  const elem: Elem = kind === 'i32' ? 'i32' : kind === 'u8' || kind === 'u8?' ? 'u8' : kind === 'u32' ? 'u32' : 'f32';
   const Ctor = CTOR[elem];
   const wrongElem: (new (length: number) => ArrayBufferView)[] = {
     f32: [Float64Array, Int32Array, Uint32Array, Uint8Array, Int16Array, BigInt64Array],
@@ -1035,7 +1064,7 @@ describe(`fuzz of the native boundary (seed ${SEED})`, () => {
     // gemm's public form takes an epilogue object, and info has no check: the rest must agree.
     const { gemm: _gemm, ...checks } = kernelChecks as unknown as Record<string, Fn>;
     const run = fuzz('binding', binding as unknown as Record<string, unknown>, bindingSpecs, MIN_CALLS.binding, {
-      arity: (_name, spec) => [spec.params.length],
+      arity: (name, spec) => [spec.params.length - (OPTIONAL_TRAILING[name] ?? 0), spec.params.length],
       differential: checks,
     });
     report('binding', run, performance.now() - t0);
@@ -1053,7 +1082,7 @@ describe(`fuzz of the native boundary (seed ${SEED})`, () => {
     const target: Record<string, unknown> = { ...kernels, setThreads };
     const specs = { ...kernelSpecs, setThreads: bindingSpecs.setThreads as Spec };
     const run = fuzz('kernels', target, specs, MIN_CALLS.kernels, {
-      arity: (name, spec) => (name === 'gemm' ? [13, 14] : [spec.params.length]),
+      arity: (name, spec) => (name === 'gemm' ? [13, 14] : [spec.params.length - (OPTIONAL_TRAILING[name] ?? 0), spec.params.length]),
     });
     report(`kernels on ${backendInfo().name}`, run, performance.now() - t0);
     totals.calls += run.total.calls;

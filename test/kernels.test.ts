@@ -1,7 +1,7 @@
 // Layer, loss and optimizer kernels on the active backend against float64
 // references written straight from the formulas.
 import { describe, expect, it } from 'vitest';
-import { kernels } from '../lib/index.js';
+import { backendInfo, kernels } from '../lib/index.js';
 import { Random } from '../lib/random.js';
 import { expectClose } from './helpers/compare.js';
 import { randomFloats } from './helpers/reference.js';
@@ -67,6 +67,55 @@ describe('batch-norm', () => {
       }
     });
   }
+
+  it('fused dropout (mask after the ReLU, dy scaled by 1/keep) equals batch-norm + ReLU then dropoutApply', () => {
+    const [batch, features, keep] = [37, 70, 0.7];
+    const count = batch * features;
+    const x = randomFloats(count, 11).map((v, i) => v * 2 + (i % 3));
+    const gamma = randomFloats(features, 12).map((v) => v + 1.2);
+    const beta = randomFloats(features, 13);
+    const dy = randomFloats(count, 14);
+    const mask = new Uint8Array(count);
+    kernels.dropoutMask(count, keep, new Uint32Array([3, 1, 4, 1]), mask);
+    const stats = () => Array.from({ length: 4 }, () => new Float32Array(features));
+    // Unfused: batch-norm + ReLU, then dropout; backward: dropout, then batch-norm with the ReLU mask.
+    const [rm1, rv1, sm1, si1] = stats();
+    const relu = new Float32Array(count);
+    kernels.batchNormForwardTrain(batch, features, x, gamma, beta, 1e-3, 0.9, rm1, rv1, sm1, si1, relu, true);
+    const dropped = new Float32Array(count);
+    kernels.dropoutApply(count, relu, mask, keep, dropped);
+    const dA = new Float32Array(count);
+    kernels.dropoutApply(count, dy, mask, keep, dA);
+    const [dx1, dg1, db1] = [new Float32Array(count), new Float32Array(features), new Float32Array(features)];
+    kernels.batchNormBackward(batch, features, x, relu, dA, gamma, sm1, si1, dx1, dg1, db1);
+    // Fused: one forward writing the dropped output, one backward masking by it.
+    const [rm2, rv2, sm2, si2] = stats();
+    const y = new Float32Array(count);
+    kernels.batchNormForwardTrain(batch, features, x, gamma, beta, 1e-3, 0.9, rm2, rv2, sm2, si2, y, true, mask, keep);
+    const [dx2, dg2, db2] = [new Float32Array(count), new Float32Array(features), new Float32Array(features)];
+    kernels.batchNormBackward(batch, features, x, y, dy, gamma, sm2, si2, dx2, dg2, db2, 1 / keep);
+    expectClose(y, dropped, 1e-6, 1e-7, 'fused forward');
+    expectClose(dx2, dx1, 1e-5, 1e-6, 'fused dx');
+    expectClose(dg2, dg1, 1e-5, 1e-6, 'fused dgamma');
+    expectClose(db2, db1, 1e-5, 1e-6, 'fused dbeta');
+    expect(y.some((v, i) => mask[i] === 0 && v !== 0)).toBe(false);
+    if (backendInfo().name === 'native') {
+      // The same operations in the same order: the same bits.
+      expect(y).toEqual(dropped);
+      expect(dx2).toEqual(dx1);
+    }
+    // The mask must cover the batch, keep must be in (0, 1], and both come together.
+    expect(() =>
+      kernels.batchNormForwardTrain(batch, features, x, gamma, beta, 1e-3, 0.9, rm2, rv2, sm2, si2, y, true, mask.subarray(1), keep),
+    ).toThrow(`batchNormForwardTrain: expected a Uint8Array of at least ${count} elements for mask, received length ${count - 1}`);
+    expect(() => kernels.batchNormForwardTrain(batch, features, x, gamma, beta, 1e-3, 0.9, rm2, rv2, sm2, si2, y, true, mask, 0)).toThrow(
+      'batchNormForwardTrain: expected a number in (0, 1] for keep, received 0',
+    );
+    const partial = [batch, features, x, gamma, beta, 1e-3, 0.9, rm2, rv2, sm2, si2, y, true, mask] as unknown[];
+    expect(() => (kernels.batchNormForwardTrain as (...a: unknown[]) => void)(...partial)).toThrow(
+      'batchNormForwardTrain: expected 13 or 15 arguments, received 14',
+    );
+  });
 
   it('inference forward uses the running statistics, in place too', () => {
     const [batch, features] = [9, 13];
@@ -234,7 +283,7 @@ describe('losses from logits', () => {
   });
 });
 
-describe('dropout, column sums, axpy, non-finite scan', () => {
+describe('dropout, column sums, row gathers, axpy, non-finite scan', () => {
   it('dropout masks keep each unit with probability keep, drawing from the model PRNG', () => {
     for (const keep of [0.2, 0.5, 0.8]) {
       const state = new Uint32Array([11, 22, 33, 44]);
@@ -297,6 +346,34 @@ describe('dropout, column sums, axpy, non-finite scan', () => {
     const want = Array.from(y, (v, i) => v + 0.01 * (x[i] as number));
     kernels.axpy(100_001, 0.01, x, y);
     expectClose(y, want, 1e-6, 1e-7, 'axpy');
+  });
+
+  it('gatherRows copies the indexed rows in order and refuses an index past the last row', () => {
+    for (const [count, cols, rows] of [
+      [1, 1, 1],
+      [7, 33, 10],
+      [128, 784, 1000], // above the parallel threshold
+      [5, 0, 3],
+      [0, 4, 0],
+    ] as const) {
+      const src = randomFloats(rows * cols, count + cols);
+      const r = new Random(count);
+      const indices = Uint32Array.from({ length: count }, () => r.below(rows));
+      const dst = new Float32Array(count * cols + 1).fill(-7);
+      kernels.gatherRows(count, cols, rows, src, indices, dst);
+      for (let i = 0; i < count; i++) {
+        const at = indices[i] as number;
+        expect(dst.subarray(i * cols, (i + 1) * cols)).toEqual(src.subarray(at * cols, (at + 1) * cols));
+      }
+      expect(dst[count * cols]).toBe(-7); // nothing past count rows
+    }
+    const src = new Float32Array(12);
+    expect(() => kernels.gatherRows(3, 4, 3, src, Uint32Array.from([0, 2, 3]), new Float32Array(12))).toThrow(
+      new RangeError('gatherRows: expected indices below 3 (the rows of src) for indices, received 3 at position 2'),
+    );
+    expect(() => kernels.gatherRows(3, 4, 4, src, Uint32Array.from([0, 1, 2]), new Float32Array(12))).toThrow(
+      new RangeError('gatherRows: expected a Float32Array of at least 16 elements for src, received length 12'),
+    );
   });
 
   it('findNonFinite reports the first NaN or Infinity, or -1', () => {

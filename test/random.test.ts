@@ -15,19 +15,44 @@ describe('Random', () => {
     expect(new Set(draws(new Random(0))).size).toBe(5);
   });
 
-  it('dropoutMask draws the same sequence as nextUint32 and keeps about `keep` of the units', () => {
+  it('dropoutMask keys a hash of the unit index with two draws, and its bits look independent', () => {
     const fast = new Random(7);
     const slow = new Random(7);
-    const mask = new Uint8Array(100_000);
-    fast.dropoutMask(mask, mask.length, 0.8);
-    const threshold = 0.8 * 2 ** 32;
-    for (let i = 0; i < mask.length; i++) {
-      if (mask[i] !== (slow.nextUint32() < threshold ? 1 : 0)) throw new Error(`mask differs at ${i}`);
+    const n = 100_000;
+    const mask = new Uint8Array(n);
+    fast.dropoutMask(mask, n, 0.8);
+    // The contract, written out with BigInt arithmetic (lowbias32 rounds keyed by two draws).
+    const k0 = BigInt(slow.nextUint32());
+    const k1 = BigInt(slow.nextUint32());
+    const M = 0xffffffffn;
+    const mix = (x: bigint) => {
+      let h = x ^ (x >> 16n);
+      h = (h * 0x21f0aaadn) & M;
+      h ^= h >> 15n;
+      h = (h * 0x735a2d97n) & M;
+      return h ^ (h >> 15n);
+    };
+    const threshold = BigInt(Math.ceil(0.8 * 2 ** 32));
+    for (let i = 0; i < 2000; i++) {
+      if (mask[i] !== (mix(mix(BigInt(i) ^ k0) ^ k1) < threshold ? 1 : 0)) throw new Error(`mask differs at ${i}`);
     }
     expect(fast.getState()).toEqual(slow.getState());
-    const kept = mask.reduce((n, v) => n + v, 0) / mask.length;
+    const kept = mask.reduce((a, v) => a + v, 0) / n;
     expect(kept).toBeGreaterThan(0.795);
     expect(kept).toBeLessThan(0.805);
+    // Neighbouring units, units a row (256) apart and the same unit in the next mask are
+    // uncorrelated: for independent Bernoulli(0.8) pairs P(both kept) = 0.64, standard error ~0.0015.
+    const next = new Uint8Array(n);
+    fast.dropoutMask(next, n, 0.8);
+    for (const [a, b, lag] of [
+      [mask, mask, 1],
+      [mask, mask, 256],
+      [mask, next, 0],
+    ] as const) {
+      let both = 0;
+      for (let i = 0; i + lag < n; i++) both += (a[i] as number) & (b[i + lag] as number);
+      expect(Math.abs(both / (n - lag) - 0.64)).toBeLessThan(0.008);
+    }
   });
 
   it('normal draws have mean 0 and variance 1; shuffle is a permutation; state round-trips', () => {

@@ -112,6 +112,7 @@ export function readKnobs() {
     warmup: positive('PEERS_WARMUP') ?? 2,
     rows: positive('PEERS_ROWS'),
     timeout: positive('PEERS_TIMEOUT') ?? 1800,
+    seeds: process.env.PEERS_SEEDS === '0' ? 0 : (positive('PEERS_SEEDS') ?? 4),
   };
 }
 
@@ -120,7 +121,10 @@ export function planFor(workload, system, knobs) {
   const w = WORKLOADS[workload];
   const planned = PLAN[workload][system];
   if (w.epochs !== null && (planned === 'full' || knobs.full.includes(system))) {
-    return { mode: 'full', epochs: knobs.epochs ?? w.epochs };
+    // Native on all threads also trains `seeds` more seeds (untimed): the spread that says whether
+    // an accuracy difference between two systems is more than run-to-run variation.
+    const seeds = system === 'native-all' && workload === 'fmnist' ? knobs.seeds : 0;
+    return { mode: 'full', epochs: knobs.epochs ?? w.epochs, seeds };
   }
   return { mode: 'batches', batches: knobs.batches ?? planned, warmup: knobs.warmup };
 }
@@ -138,6 +142,7 @@ export const PEERS_ENV = [
   'PEERS_BATCHES',
   'PEERS_WARMUP',
   'PEERS_ROWS',
+  'PEERS_SEEDS',
   'PEERS_TIMEOUT',
   'FASHION_MNIST_DIR',
 ];

@@ -7,6 +7,8 @@ import { ALL_THREADS } from './config.mjs';
 import { firstRows } from './data.mjs';
 import { BatchClock } from './timing.mjs';
 
+const SEED = 42;
+
 function layers(w) {
   const out = [];
   for (const units of w.hidden) {
@@ -21,7 +23,7 @@ function layers(w) {
 }
 
 export async function createDensenode(system, w, data) {
-  const config = { inputs: w.inputs, seed: 42, layers: layers(w) };
+  const config = { inputs: w.inputs, seed: SEED, layers: layers(w) };
   let model;
   let info;
   if (system === 'js') {
@@ -37,12 +39,14 @@ export async function createDensenode(system, w, data) {
     const after = dn.backendInfo();
     info = { backend: 'native', isa: after.isa, threads: after.threads };
   }
-  model.compile({
-    loss: w.outputs === 1 ? 'binaryCrossEntropy' : 'crossEntropy',
-    optimizer: dn.adam({ learningRate: w.learningRate }),
-    l2: w.l2,
-    metrics: ['accuracy'],
-  });
+  const compile = (m) =>
+    m.compile({
+      loss: w.outputs === 1 ? 'binaryCrossEntropy' : 'crossEntropy',
+      optimizer: dn.adam({ learningRate: w.learningRate }),
+      l2: w.l2,
+      metrics: ['accuracy'],
+    });
+  compile(model);
   return {
     info,
     notes: [],
@@ -59,6 +63,17 @@ export async function createDensenode(system, w, data) {
     },
     evaluate() {
       return model.evaluate(data.xTest, data.yTest).accuracy;
+    },
+    // Test accuracy of the same training with seeds 1..count (weights, shuffles, dropout masks).
+    async seedAccuracies(count, epochs) {
+      const out = [];
+      for (let seed = 1; seed <= count; seed++) {
+        const m = dn.sequential({ ...config, seed });
+        compile(m);
+        await m.fit(data.xTrain, data.yTrain, { epochs, batchSize: w.batchSize });
+        out.push(m.evaluate(data.xTest, data.yTest).accuracy);
+      }
+      return out;
     },
   };
 }

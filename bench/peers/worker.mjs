@@ -27,6 +27,7 @@ async function main() {
     result.epochSeconds = epochSeconds;
     result.secondsPerEpoch = steadyEpochSeconds(epochSeconds);
     result.testAccuracy = await runner.evaluate();
+    if (job.seeds > 0 && runner.seedAccuracies) result.seedAccuracies = await runner.seedAccuracies(job.seeds, job.epochs);
   } else {
     const { seconds, samples, warmupSamples, batchSeconds } = await runner.batches(job.warmup, job.batches);
     result.warmupSamples = warmupSamples;

@@ -81,7 +81,23 @@ export const kernelChecks: Checks = {
     allDisjoint(c, [out], [a, b, bias]);
   },
 
-  batchNormForwardTrain(batch, features, x, gamma, beta, epsilon, momentum, runningMean, runningVar, savedMean, savedInvStd, y, relu) {
+  batchNormForwardTrain(
+    batch,
+    features,
+    x,
+    gamma,
+    beta,
+    epsilon,
+    momentum,
+    runningMean,
+    runningVar,
+    savedMean,
+    savedInvStd,
+    y,
+    relu,
+    mask,
+    keep,
+  ) {
     const c = new Check('batchNormForwardTrain');
     const n = c.size('batch', batch, 1);
     const f = c.size('features', features);
@@ -96,7 +112,12 @@ export const kernelChecks: Checks = {
     const si = c.floats('savedInvStd', savedInvStd, f);
     const ys = c.floats('y', y, product(n, f));
     c.bool('relu', relu);
-    allDisjoint(c, [rm, rv, sm, si, ys], [xs, g, b], [[ys, xs]]);
+    // mask and keep are optional together (13 or 15 arguments, as in the binding).
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    const fused = arguments.length > 13;
+    const ms = fused ? c.optionalBytes('mask', mask, product(n, f)) : noView('mask');
+    if (fused) c.scalarIn('keep', keep, 0, 1, true);
+    allDisjoint(c, [rm, rv, sm, si, ys], [xs, g, b, ms], [[ys, xs]]);
   },
 
   batchNormForwardInfer(batch, features, x, gamma, beta, runningMean, runningVar, epsilon, y, relu) {
@@ -112,7 +133,7 @@ export const kernelChecks: Checks = {
     allDisjoint(c, [ys], inputs, [[ys, xs]]);
   },
 
-  batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta) {
+  batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta, dyScale) {
     const c = new Check('batchNormBackward');
     const n = c.size('batch', batch, 1);
     const f = c.size('features', features);
@@ -120,7 +141,11 @@ export const kernelChecks: Checks = {
     const dys = c.floats('dy', dy, product(n, f));
     inputs.push(dys, c.floats('gamma', gamma, f), c.floats('savedMean', savedMean, f), c.floats('savedInvStd', savedInvStd, f));
     const dxs = c.floats('dx', dx, product(n, f));
-    allDisjoint(c, [dxs, c.floats('dgamma', dgamma, f), c.floats('dbeta', dbeta, f)], inputs, [[dxs, dys]]);
+    const dgs = c.floats('dgamma', dgamma, f);
+    const dbs = c.floats('dbeta', dbeta, f);
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    if (arguments.length > 11) c.scalarIn('dyScale', dyScale, 0, 1e6, true);
+    allDisjoint(c, [dxs, dgs, dbs], inputs, [[dxs, dys]]);
   },
 
   activationForward(kind, count, x, y, slope) {
@@ -227,6 +252,23 @@ export const kernelChecks: Checks = {
     c.scalar('alpha', alpha);
     c.scalar('beta', beta);
     allDisjoint(c, [c.floats('out', out, k)], [xs]);
+  },
+
+  gatherRows(count, cols, rows, src, indices, dst) {
+    const c = new Check('gatherRows');
+    const n = c.size('count', count);
+    const k = c.size('cols', cols);
+    const r = c.size('rows', rows);
+    const ss = c.floats('src', src, product(r, k));
+    const is = c.uint32s('indices', indices, n);
+    allDisjoint(c, [c.floats('dst', dst, product(n, k))], [ss, is]);
+    // The kernels check each index again as they read it (indices may be shared memory).
+    const ix = indices as Uint32Array;
+    for (let i = 0; i < n; i++) {
+      const row = ix[i] as number;
+      if (row >= r)
+        throw invalidArgument(RangeError, 'gatherRows', 'indices', `indices below ${r} (the rows of src)`, `${row} at position ${i}`);
+    }
   },
 
   axpy(count, a, x, y) {

@@ -28,6 +28,7 @@ export function nativeBackend(binding: NativeBinding): Backend {
     dropoutApply: binding.dropoutApply,
     dropoutMask: binding.dropoutMask,
     columnSums: binding.columnSums,
+    gatherRows: binding.gatherRows,
     axpy: binding.axpy,
     findNonFinite: binding.findNonFinite,
     sgdUpdate: binding.sgdUpdate,

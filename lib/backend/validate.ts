@@ -110,6 +110,10 @@ export class Check {
     return this.typed(name, value, need, 'Uint8Array', false);
   }
 
+  optionalBytes(name: string, value: unknown, need: Count): View {
+    return this.typed(name, value, need, 'Uint8Array', true);
+  }
+
   uint32s(name: string, value: unknown, need: Count): View {
     return this.typed(name, value, need, 'Uint32Array', false);
   }

@@ -1,5 +1,6 @@
 // Batch normalisation: batch statistics in training (saving mean and 1/σ for
 // backward, updating the running statistics), running statistics in inference.
+import type { Dropout } from './dropout.js';
 import type { ArenaSlice, Layer, LayerContext, LayerSpec, Weight } from './layer.js';
 import { Workspace } from './layer.js';
 
@@ -54,12 +55,27 @@ export class BatchNorm implements Layer {
     this.runningVariance.fill(1);
   }
 
+  /**
+   * Set by the model when a ReLU follows: the kernels apply it (forward) and its mask (backward)
+   * while the data is in registers, and the ReLU layer passes through.
+   */
+  fusedRelu = false;
+  /** Set with fusedRelu when dropout follows the ReLU: its mask is applied here too. */
+  fusedDropout: Dropout | null = null;
+  private out: Float32Array | null = null;
+  /** 1/keep of the mask applied in the last training forward (1: none). */
+  private dyScale = 1;
+
   forward(input: Float32Array, batch: number, training: boolean): Float32Array {
     const out = this.output.get(batch);
+    this.out = out;
     const f = this.inputWidth;
     const backend = this.ctx.backend;
     if (training) {
       this.input = input;
+      const mask = this.fusedDropout?.drawMask(batch) ?? null;
+      const keep = mask === null ? 1 : (this.fusedDropout as Dropout).keep;
+      this.dyScale = 1 / keep;
       backend.batchNormForwardTrain(
         batch,
         f,
@@ -73,7 +89,9 @@ export class BatchNorm implements Layer {
         this.savedMean,
         this.savedInvStd,
         out,
-        false,
+        this.fusedRelu,
+        mask,
+        keep,
       );
     } else {
       backend.batchNormForwardInfer(
@@ -86,7 +104,7 @@ export class BatchNorm implements Layer {
         this.runningVariance,
         this.epsilon,
         out,
-        false,
+        this.fusedRelu,
       );
     }
     return out;
@@ -98,7 +116,7 @@ export class BatchNorm implements Layer {
       batch,
       this.inputWidth,
       this.input as Float32Array,
-      null,
+      this.fusedRelu ? this.out : null,
       dY,
       this.gamma,
       this.savedMean,
@@ -106,6 +124,7 @@ export class BatchNorm implements Layer {
       dX,
       this.gammaGrad,
       this.betaGrad,
+      this.dyScale,
     );
     return dX;
   }

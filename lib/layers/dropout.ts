@@ -27,18 +27,35 @@ export class Dropout implements Layer {
     this.inputGrad = new Workspace(inputWidth, ctx.alloc);
   }
 
+  /**
+   * Set by the model when batch-norm + ReLU come right before: batch-norm then draws this layer's
+   * mask (drawMask) and applies it in its own kernel, forward and backward, and this layer passes
+   * through. The masks and the arithmetic are the same as unfused.
+   */
+  fused = false;
+
   bind(): void {}
 
-  forward(input: Float32Array, batch: number, training: boolean): Float32Array {
-    this.active = training && this.spec.rate > 0;
-    if (!this.active) return input;
+  get keep(): number {
+    return 1 - this.spec.rate;
+  }
+
+  /** This step's mask for a training forward of `batch` rows, or null when dropout is off. */
+  drawMask(batch: number): Uint8Array | null {
+    if (this.spec.rate <= 0) return null;
     const count = batch * this.inputWidth;
     if (this.mask.length < count) this.mask = new Uint8Array(count);
-    const keep = 1 - this.spec.rate;
     if (this.fixedMask !== null) this.mask.set(this.fixedMask.subarray(0, count));
-    else this.ctx.backend.dropoutMask(count, keep, this.ctx.random.words, this.mask);
+    else this.ctx.backend.dropoutMask(count, this.keep, this.ctx.random.words, this.mask);
+    return this.mask;
+  }
+
+  forward(input: Float32Array, batch: number, training: boolean): Float32Array {
+    this.active = training && this.spec.rate > 0 && !this.fused;
+    if (!this.active) return input;
+    const mask = this.drawMask(batch) as Uint8Array;
     const out = this.output.get(batch);
-    this.ctx.backend.dropoutApply(count, input, this.mask, keep, out);
+    this.ctx.backend.dropoutApply(batch * this.inputWidth, input, mask, this.keep, out);
     return out;
   }
 

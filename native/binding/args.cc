@@ -60,6 +60,15 @@ Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count)
   }
 }
 
+Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count, size_t countWithOptional)
+    : info_(info), env_(info.Env()), fn_(fn) {
+  if (info.Length() != count && info.Length() != countWithOptional) {
+    throw Napi::TypeError::New(env_, std::string(fn) + ": expected " + std::to_string(count) +
+                                         " or " + std::to_string(countWithOptional) +
+                                         " arguments, received " + std::to_string(info.Length()));
+  }
+}
+
 void Args::Type(const char* name, const std::string& expected, const std::string& actual) const {
   throw Napi::TypeError::New(
       env_, std::string(fn_) + ": expected " + expected + " for " + name + ", received " + actual);
@@ -178,6 +187,12 @@ View<int32_t> Args::Int32s(size_t i, const char* name, int64_t need) const {
 View<uint8_t> Args::Bytes(size_t i, const char* name, int64_t need) const {
   return {static_cast<uint8_t*>(Typed(i, name, napi_uint8_array, "a Uint8Array", false, need)),
           need, name};
+}
+
+View<uint8_t> Args::OptionalBytes(size_t i, const char* name, int64_t need) const {
+  if (info_[i].IsNull()) return {nullptr, 0, name};
+  return {static_cast<uint8_t*>(Typed(i, name, napi_uint8_array, "a Uint8Array", true, need)), need,
+          name};
 }
 
 View<uint32_t> Args::Uint32s(size_t i, const char* name, int64_t need) const {

@@ -32,6 +32,10 @@ class Args {
  public:
   // Checks the argument count exactly: extra or missing arguments are errors.
   Args(const Napi::CallbackInfo& info, const char* fn, size_t count);
+  // The same with optional trailing arguments: `count` or `countWithOptional`.
+  Args(const Napi::CallbackInfo& info, const char* fn, size_t count, size_t countWithOptional);
+  // Whether argument i was passed.
+  bool Has(size_t i) const { return i < info_.Length(); }
 
   [[noreturn]] void Type(const char* name, const std::string& expected,
                          const std::string& actual) const;
@@ -59,6 +63,7 @@ class Args {
   View<float> OptionalFloats(size_t i, const char* name, int64_t need) const;
   View<int32_t> Int32s(size_t i, const char* name, int64_t need) const;
   View<uint8_t> Bytes(size_t i, const char* name, int64_t need) const;
+  View<uint8_t> OptionalBytes(size_t i, const char* name, int64_t need) const;
   View<uint32_t> Uint32s(size_t i, const char* name, int64_t need) const;
 
   // An output must not overlap an input or another output, except that it may

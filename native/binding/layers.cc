@@ -18,9 +18,9 @@ Activation ActivationArg(const Args& args, size_t i) {
 }
 
 // batchNormForwardTrain(batch, features, x, gamma, beta, epsilon, momentum,
-//   runningMean, runningVar, savedMean, savedInvStd, y, relu)
+//   runningMean, runningVar, savedMean, savedInvStd, y, relu[, mask, keep])
 Napi::Value BatchNormForwardTrain(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormForwardTrain", 13);
+  Args args(info, "batchNormForwardTrain", 13, 15);
   int64_t batch = args.Size(0, "batch", 1);
   int64_t features = args.Size(1, "features");
   int64_t count = batch * features;
@@ -35,16 +35,23 @@ Napi::Value BatchNormForwardTrain(const Napi::CallbackInfo& info) {
   auto savedInvStd = args.Floats(10, "savedInvStd", features);
   auto y = args.Floats(11, "y", count);
   bool relu = args.Bool(12, "relu");
+  View<uint8_t> mask{nullptr, 0, "mask"};
+  float keep = 1.0f;
+  if (args.Has(13)) {
+    mask = args.OptionalBytes(13, "mask", count);
+    keep = args.ScalarIn(14, "keep", 0, 1, true);
+  }
   args.Disjoint(y, x, true);
   for (const auto* out : {&runningMean, &runningVar, &savedMean, &savedInvStd, &y}) {
     for (const auto* other :
          {&x, &gamma, &beta, &runningMean, &runningVar, &savedMean, &savedInvStd, &y}) {
       if (out != other && !(out == &y && other == &x)) args.Disjoint(*out, *other);
     }
+    args.Disjoint(*out, mask);
   }
   batchnorm_forward_train(batch, features, x.data, gamma.data, beta.data, epsilon, momentum,
                           runningMean.data, runningVar.data, savedMean.data, savedInvStd.data,
-                          y.data, relu);
+                          y.data, relu, mask.data, keep);
   return info.Env().Undefined();
 }
 
@@ -72,9 +79,10 @@ Napi::Value BatchNormForwardInfer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta)
+// batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta
+//   [, dyScale])
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormBackward", 11);
+  Args args(info, "batchNormBackward", 11, 12);
   int64_t batch = args.Size(0, "batch", 1);
   int64_t features = args.Size(1, "features");
   int64_t count = batch * features;
@@ -87,6 +95,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   auto dx = args.Floats(8, "dx", count);
   auto dgamma = args.Floats(9, "dgamma", features);
   auto dbeta = args.Floats(10, "dbeta", features);
+  const float dyScale = args.Has(11) ? args.ScalarIn(11, "dyScale", 0, 1e6, true) : 1.0f;
   args.Disjoint(dx, dy, true);
   for (const auto* out : {&dx, &dgamma, &dbeta}) {
     for (const auto* other : {&x, &y, &gamma, &savedMean, &savedInvStd, &dx, &dgamma, &dbeta}) {
@@ -96,7 +105,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   args.Disjoint(dgamma, dy);
   args.Disjoint(dbeta, dy);
   batchnorm_backward(batch, features, x.data, y.data, dy.data, gamma.data, savedMean.data,
-                     savedInvStd.data, dx.data, dgamma.data, dbeta.data);
+                     savedInvStd.data, dx.data, dgamma.data, dbeta.data, dyScale);
   return info.Env().Undefined();
 }
 
@@ -211,6 +220,25 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gatherRows(count, cols, rows, src, indices, dst)
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Args args(info, "gatherRows", 6);
+  int64_t count = args.Size(0, "count");
+  int64_t cols = args.Size(1, "cols");
+  int64_t rows = args.Size(2, "rows");
+  auto src = args.Floats(3, "src", rows * cols);
+  auto indices = args.Uint32s(4, "indices", count);
+  auto dst = args.Floats(5, "dst", count * cols);
+  args.Disjoint(dst, src);
+  args.Disjoint(dst, indices);
+  const int64_t bad = gather_rows(count, cols, rows, src.data, indices.data, dst.data);
+  if (bad >= 0) {
+    args.Range("indices", "indices below " + std::to_string(rows) + " (the rows of src)",
+               std::to_string(indices.data[bad]) + " at position " + std::to_string(bad));
+  }
+  return info.Env().Undefined();
+}
+
 // findNonFinite(count, x) -> index of the first NaN/Inf, or -1
 Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
   Args args(info, "findNonFinite", 2);
@@ -232,6 +260,7 @@ void RegisterLayers(Napi::Env env, Napi::Object exports) {
   exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite));
 }

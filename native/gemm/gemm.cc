@@ -297,7 +297,11 @@ GridJob plan_grid(const Problem& g, const Kernel& K, int threads) {
     if (tn > 1 && cols * (tn - 1) >= g.n) continue;
     const double pack = double(g.a_in_place ? 0 : rows) + double(g.b_in_place ? 0 : cols);
     const double cost = double(rows) * double(cols) + 16.0 * pack;
-    if (best_cost < 0 || cost < best_cost) {
+    // On a tie, more row blocks: each thread's share of C is then one contiguous
+    // run of rows, like its share of an element-wise kernel over the same array
+    // (a weight gradient and the optimizer update that reads it next), so the
+    // data stays in that core's cache.
+    if (best_cost < 0 || cost <= best_cost) {
       best_cost = cost;
       best = GridJob{&g, &K, tm, tn, rows, cols};
     }

@@ -23,6 +23,8 @@ export function batchNormForwardTrain(
   savedInvStd: FloatArray,
   y: FloatArray,
   relu: boolean,
+  mask: Uint8Array | null = null,
+  keep = 1,
 ): void {
   if (features === 0) return; // nothing to compute, however large the batch (as natively)
   const mean = scratch('bn.mean', features);
@@ -49,7 +51,7 @@ export function batchNormForwardTrain(
     runningMean[j] = momentum * (runningMean[j] as number) + (1 - momentum) * (mean[j] as number);
     runningVar[j] = momentum * (runningVar[j] as number) + (1 - momentum) * variance;
   }
-  normalise(batch, features, x, gamma, beta, savedMean, savedInvStd, y, relu);
+  normalise(batch, features, x, gamma, beta, savedMean, savedInvStd, y, relu, mask, keep);
 }
 
 /** Inference-mode forward with the running statistics. y may alias x. */
@@ -71,7 +73,7 @@ export function batchNormForwardInfer(
   normalise(batch, features, x, gamma, beta, runningMean, invStd, y, relu);
 }
 
-// y = gamma·(x − mean)·invStd + beta, then ReLU if asked.
+// y = gamma·(x − mean)·invStd + beta, then ReLU if asked, then the dropout mask (as dropoutApply).
 function normalise(
   batch: number,
   features: number,
@@ -82,19 +84,24 @@ function normalise(
   invStd: FloatArray,
   y: FloatArray,
   relu: boolean,
+  mask: Uint8Array | null = null,
+  keep = 1,
 ): void {
+  const scale = 1 / keep;
   for (let i = 0; i < batch; i++) {
     const row = i * features;
     for (let j = 0; j < features; j++) {
       const v = (gamma[j] as number) * ((x[row + j] as number) - (mean[j] as number)) * (invStd[j] as number) + (beta[j] as number);
-      y[row + j] = relu && v < 0 ? 0 : v;
+      const a = relu && v < 0 ? 0 : v;
+      y[row + j] = mask === null ? a : mask[row + j] ? a * scale : 0;
     }
   }
 }
 
 /**
- * Backward of the training forward. With y (the forward output after the fused ReLU)
- * the incoming gradient is first masked by y > 0. dx may alias dy; dgamma, dbeta are overwritten.
+ * Backward of the training forward. The incoming gradient is scaled by dyScale (1 / keep when
+ * dropout was fused into the forward) and, with y (the forward output after the fused ReLU and
+ * dropout), masked by y > 0. dx may alias dy; dgamma, dbeta are overwritten.
  */
 export function batchNormBackward(
   batch: number,
@@ -108,6 +115,7 @@ export function batchNormBackward(
   dx: FloatArray,
   dgamma: FloatArray,
   dbeta: FloatArray,
+  dyScale = 1,
 ): void {
   if (features === 0) return; // nothing to compute, however large the batch (as natively)
   const sumG = scratch('bn.sumG', features);
@@ -117,7 +125,7 @@ export function batchNormBackward(
   for (let i = 0; i < batch; i++) {
     const row = i * features;
     for (let j = 0; j < features; j++) {
-      const g = y !== null && !((y[row + j] as number) > 0) ? 0 : (dy[row + j] as number);
+      const g = y !== null && !((y[row + j] as number) > 0) ? 0 : (dy[row + j] as number) * dyScale;
       sumG[j] += g;
       sumGXhat[j] += g * ((x[row + j] as number) - (savedMean[j] as number)) * (savedInvStd[j] as number);
     }
@@ -129,7 +137,7 @@ export function batchNormBackward(
   for (let i = 0; i < batch; i++) {
     const row = i * features;
     for (let j = 0; j < features; j++) {
-      const g = y !== null && !((y[row + j] as number) > 0) ? 0 : (dy[row + j] as number);
+      const g = y !== null && !((y[row + j] as number) > 0) ? 0 : (dy[row + j] as number) * dyScale;
       const invStd = savedInvStd[j] as number;
       const xhat = ((x[row + j] as number) - (savedMean[j] as number)) * invStd;
       dx[row + j] = (((gamma[j] as number) * invStd) / batch) * (batch * g - (sumG[j] as number) - xhat * (sumGXhat[j] as number));

@@ -1,4 +1,5 @@
 // Dropout, column sums, axpy and the non-finite scan, in the contract of native/elementwise.h.
+import { invalidArgument } from '../../errors.js';
 import type { FloatArray } from './gemm.js';
 
 /** y = x·mask/keep (inverted dropout); mask holds 0/1 bytes. y may alias x. */
@@ -7,32 +8,48 @@ export function dropoutApply(count: number, x: FloatArray, mask: Uint8Array, kee
   for (let i = 0; i < count; i++) y[i] = mask[i] ? (x[i] as number) * scale : 0;
 }
 
-/** mask[i] = 1 with probability keep for i < count: one xoshiro128** draw each from state, advanced in place. */
+/**
+ * mask[i] = 1 with probability keep for i < count. Counter-based, as native/elementwise.cc: two
+ * xoshiro128** outputs from state (advanced in place by two steps) key a hash of i, so every
+ * element is independent and the native kernel can fill the mask in parallel with the same bits.
+ */
 export function dropoutMask(count: number, keep: number, state: Uint32Array, mask: Uint8Array): void {
-  const threshold = keep * 4294967296;
-  // The generator of lib/random.ts with its state in locals: several times faster than a call per draw.
-  let s0 = state[0] as number;
-  let s1 = state[1] as number;
-  let s2 = state[2] as number;
-  let s3 = state[3] as number;
-  for (let i = 0; i < count; i++) {
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    s2 = (s2 ^ s0) >>> 0;
-    s3 = (s3 ^ s1) >>> 0;
-    s1 = (s1 ^ s2) >>> 0;
-    s0 = (s0 ^ s3) >>> 0;
-    s2 = (s2 ^ t) >>> 0;
-    s3 = rotl(s3, 11);
-    mask[i] = result < threshold ? 1 : 0;
+  const k0 = xoshiroNext(state);
+  const k1 = xoshiroNext(state);
+  // h < keep·2^32 over the integers h is h < ceil(keep·2^32); from 2^32 on, every unit is kept.
+  const threshold = Math.ceil(keep * 4294967296);
+  // The high word of the counter i keys each run of 2^32 elements.
+  for (let start = 0, high = 0; start < count; start += 4294967296, high++) {
+    const k = k1 ^ Math.imul(high, 0x9e3779b9);
+    const end = Math.min(count, start + 4294967296);
+    for (let i = start; i < end; i++) mask[i] = mix32(mix32((i >>> 0) ^ k0) ^ k) < threshold ? 1 : 0;
   }
-  state[0] = s0;
-  state[1] = s1;
-  state[2] = s2;
-  state[3] = s3;
 }
 
-export function rotl(x: number, k: number): number {
+/** One xoshiro128** step on state (advanced in place), returning its 32-bit output. */
+export function xoshiroNext(s: Uint32Array): number {
+  const s0 = s[0] as number;
+  const s1 = s[1] as number;
+  const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+  const t = (s1 << 9) >>> 0;
+  s[2] = (s[2] as number) ^ s0;
+  s[3] = (s[3] as number) ^ s1;
+  s[1] = s1 ^ (s[2] as number);
+  s[0] = s0 ^ (s[3] as number);
+  s[2] = (s[2] as number) ^ t;
+  s[3] = rotl(s[3] as number, 11);
+  return result;
+}
+
+/** A 32-bit bijection with full avalanche (the "lowbias32" constants of Wellons' hash-prospector). */
+export function mix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x21f0aaad);
+  h = Math.imul(h ^ (h >>> 15), 0x735a2d97);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
@@ -44,6 +61,18 @@ export function columnSums(rows: number, cols: number, x: FloatArray, ld: number
     let sum = 0;
     for (let i = 0; i < rows; i++) sum += x[i * ld + j] as number;
     out[j] = (out[j] as number) + alpha * sum;
+  }
+}
+
+/** dst[i, :] = src[indices[i], :] for i < count (rows of cols floats); an index ≥ rows is a RangeError. */
+export function gatherRows(count: number, cols: number, rows: number, src: FloatArray, indices: Uint32Array, dst: FloatArray): void {
+  for (let i = 0; i < count; i++) {
+    const r = indices[i] as number;
+    if (r >= rows) {
+      throw invalidArgument(RangeError, 'gatherRows', 'indices', `indices below ${rows} (the rows of src)`, `${r} at position ${i}`);
+    }
+    // cols = 0 copies nothing (and dst may then be a detached, empty array).
+    if (cols > 0) dst.set(src.subarray(r * cols, (r + 1) * cols), i * cols);
   }
 }
 

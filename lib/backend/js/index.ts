@@ -2,7 +2,7 @@
 import type { Backend } from '../backend.js';
 import { activationBackward, activationForward, softmaxBackward, softmaxForward } from './activations.js';
 import { batchNormBackward, batchNormForwardInfer, batchNormForwardTrain } from './batchnorm.js';
-import { axpy, columnSums, dropoutApply, dropoutMask, findNonFinite } from './elementwise.js';
+import { axpy, columnSums, dropoutApply, dropoutMask, findNonFinite, gatherRows } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy, softmaxCrossEntropyLabels } from './losses.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
@@ -29,6 +29,7 @@ export const jsBackend: Backend = {
   dropoutApply,
   dropoutMask,
   columnSums,
+  gatherRows,
   axpy,
   findNonFinite,
   sgdUpdate,

@@ -2,6 +2,11 @@
 // native/optimizers.h. weightDecay is decoupled (AdamW): p −= lr·(update + wd·p).
 import type { FloatArray } from './gemm.js';
 
+/** Smallest normal float32. */
+const FLT_MIN = 2 ** -126;
+/** A decaying moment below FLT_MIN is stored as 0, as native does (see native/optimizers.cc). */
+const flushTiny = (x: number): number => (Math.abs(x) < FLT_MIN ? 0 : x);
+
 /** p −= lr·(g + wd·p). */
 export function sgdUpdate(count: number, params: FloatArray, grads: FloatArray, lr: number, weightDecay: number): void {
   for (let i = 0; i < count; i++) {
@@ -21,7 +26,7 @@ export function momentumUpdate(
   weightDecay: number,
 ): void {
   for (let i = 0; i < count; i++) {
-    const v = beta1 * (velocity[i] as number) + (1 - beta1) * (grads[i] as number);
+    const v = flushTiny(beta1 * (velocity[i] as number) + (1 - beta1) * (grads[i] as number));
     velocity[i] = v;
     const p = params[i] as number;
     params[i] = p - lr * (v + weightDecay * p);
@@ -41,7 +46,7 @@ export function rmspropUpdate(
 ): void {
   for (let i = 0; i < count; i++) {
     const g = grads[i] as number;
-    const s = beta2 * (square[i] as number) + (1 - beta2) * g * g;
+    const s = flushTiny(beta2 * (square[i] as number) + (1 - beta2) * g * g);
     square[i] = s;
     const p = params[i] as number;
     params[i] = p - lr * (g / (Math.sqrt(s) + epsilon) + weightDecay * p);
@@ -66,8 +71,8 @@ export function adamUpdate(
   const correction2 = 1 - beta2 ** step;
   for (let i = 0; i < count; i++) {
     const g = grads[i] as number;
-    const mi = beta1 * (m[i] as number) + (1 - beta1) * g;
-    const vi = beta2 * (v[i] as number) + (1 - beta2) * g * g;
+    const mi = flushTiny(beta1 * (m[i] as number) + (1 - beta1) * g);
+    const vi = flushTiny(beta2 * (v[i] as number) + (1 - beta2) * g * g);
     m[i] = mi;
     v[i] = vi;
     const p = params[i] as number;

@@ -1,0 +1,54 @@
+#pragma once
+// Internal interface between the element-wise entry points (optimizers.cc,
+// elementwise.cc: argument handling, chunking over the pool) and their inner
+// loops (stream_kernels_impl.h), compiled once per ISA. The baseline x86-64
+// build has no 32-bit vector multiply and 4-lane sqrt/div, which left Adam
+// compute-bound at 42 GB/s and the dropout hash at 1.3 ns/element; the
+// AVX-512 copies run at 120 GB/s and 0.16 ns (docs/decisions.md). Every copy
+// gives bitwise identical results: the integer hash is exact, and the float
+// loops are the same IEEE operations in the same order (-ffp-contract=off).
+#include <cstdint>
+
+namespace densenode {
+namespace stream {
+
+struct Kernels {
+  // The optimizer updates of optimizers.h over n elements.
+  void (*sgd)(int64_t n, float* p, const float* g, float lr, float wd);
+  void (*momentum)(int64_t n, float* p, const float* g, float* v, float lr, float beta1, float wd);
+  void (*rmsprop)(int64_t n, float* p, const float* g, float* s, float lr, float beta2,
+                  float epsilon, float wd);
+  void (*adam)(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
+               float beta2, float epsilon, float inv_bc1, float inv_bc2, float wd);
+  // out[i] = mix32(mix32((base + i) ^ k0) ^ k) < threshold, i < n.
+  void (*hashed_mask)(uint8_t* out, uint32_t base, uint32_t n, uint32_t k0, uint32_t k,
+                      uint32_t threshold);
+  // y[i] = x[i] * mask[i] * inv_keep
+  void (*dropout_apply)(int64_t n, const float* x, const uint8_t* mask, float inv_keep, float* y);
+  // y[i] += a * x[i]
+  void (*axpy)(int64_t n, float a, const float* x, float* y);
+  // Whether any of x[0..n) is Inf or NaN.
+  bool (*any_nonfinite)(int64_t n, const float* x);
+};
+
+// The copy for cpu_selected_isa() (or the test override).
+const Kernels& kernels();
+
+// For tests only: -1 = follow cpu_selected_isa() (the default); 0/1/2 =
+// portable/avx2/avx512, lowered to cpu_selected_isa() if that is below.
+void set_isa_override(int isa);
+
+namespace portable {
+extern const Kernels kKernels;
+}
+#if defined(__x86_64__) || defined(_M_X64)
+namespace avx2 {
+extern const Kernels kKernels;
+}
+namespace avx512 {
+extern const Kernels kKernels;
+}
+#endif
+
+}  // namespace stream
+}  // namespace densenode

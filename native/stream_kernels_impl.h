@@ -1,0 +1,122 @@
+// The inner loops of stream_kernels.h, compiled once per ISA: the including
+// file defines STREAM_NS (the namespace of this copy) and builds with its own
+// ISA flags. No guard: each TU includes it exactly once.
+//
+// Each loop reads everything it needs for element i before it stores
+// anything: the arenas are page-aligned, so p[i], m[i] and v[i] share their
+// low 12 address bits, and a load issued after a store to the same 4 KiB
+// offset waits on a false dependency. They are free functions, not lambdas:
+// a byte store (the mask) may alias a lambda's captures, which keeps a loop
+// scalar.
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "stream_kernels.h"
+
+#if !defined(STREAM_NS)
+#error "define STREAM_NS before including stream_kernels_impl.h"
+#endif
+
+namespace densenode {
+namespace stream {
+namespace STREAM_NS {
+namespace {
+
+// Moments that decay geometrically (a weight whose gradient stays 0, like a
+// background pixel's) sink into the subnormal range and stick there: 0.9 times
+// the smallest subnormal rounds back to itself. Subnormal arithmetic takes a
+// microcode assist on x86 (Adam measured 2.3x slower), so a moment below
+// FLT_MIN is stored as 0. lib/backend/js/optimizers.ts does the same.
+inline float flush_tiny(float x) { return std::fabs(x) < FLT_MIN ? 0.0f : x; }
+
+void sgd(int64_t n, float* p, const float* g, float lr, float wd) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float pi = p[i];
+    p[i] = pi - lr * (g[i] + wd * pi);
+  }
+}
+
+void momentum(int64_t n, float* p, const float* g, float* v, float lr, float beta1, float wd) {
+  const float one_minus_b1 = 1.0f - beta1;
+  for (int64_t i = 0; i < n; ++i) {
+    const float pi = p[i];
+    const float vi = flush_tiny(beta1 * v[i] + one_minus_b1 * g[i]);
+    v[i] = vi;
+    p[i] = pi - lr * (vi + wd * pi);
+  }
+}
+
+void rmsprop(int64_t n, float* p, const float* g, float* s, float lr, float beta2, float epsilon,
+             float wd) {
+  const float one_minus_b2 = 1.0f - beta2;
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = g[i], pi = p[i];
+    const float si = flush_tiny(beta2 * s[i] + one_minus_b2 * gi * gi);
+    s[i] = si;
+    p[i] = pi - lr * (gi / (std::sqrt(si) + epsilon) + wd * pi);
+  }
+}
+
+void adam(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
+          float beta2, float epsilon, float inv_bc1, float inv_bc2, float wd) {
+  const float one_minus_b1 = 1.0f - beta1;
+  const float one_minus_b2 = 1.0f - beta2;
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = g[i], pi = p[i];
+    const float mi = flush_tiny(beta1 * m[i] + one_minus_b1 * gi);
+    const float vi = flush_tiny(beta2 * v[i] + one_minus_b2 * gi * gi);
+    const float mhat = mi * inv_bc1;
+    const float vhat = vi * inv_bc2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - lr * (mhat / (std::sqrt(vhat) + epsilon) + wd * pi);
+  }
+}
+
+// A 32-bit bijection with full avalanche: xorshift-multiply rounds with the
+// constants of Chris Wellons' hash-prospector search ("lowbias32").
+inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x21f0aaadu;
+  x ^= x >> 15;
+  x *= 0x735a2d97u;
+  x ^= x >> 15;
+  return x;
+}
+
+void hashed_mask(uint8_t* out, uint32_t base, uint32_t n, uint32_t k0, uint32_t k,
+                 uint32_t threshold) {
+  for (uint32_t i = 0; i < n; ++i) out[i] = mix32(mix32((base + i) ^ k0) ^ k) < threshold ? 1 : 0;
+}
+
+void dropout_apply(int64_t n, const float* x, const uint8_t* mask, float inv_keep, float* y) {
+  // The literal x * mask / keep: a dropped NaN stays NaN rather than being hidden.
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * static_cast<float>(mask[i]) * inv_keep;
+}
+
+void axpy(int64_t n, float a, const float* x, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// Branch-free test of the exponent bits (all ones = Inf or NaN), so the
+// all-finite case, the common one, vectorises.
+bool any_nonfinite(int64_t n, const float* x) {
+  uint32_t hit = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, x + i, sizeof u);
+    hit |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+  }
+  return hit != 0;
+}
+
+}  // namespace
+
+extern const Kernels kKernels = {&sgd,         &momentum,      &rmsprop, &adam,
+                                 &hashed_mask, &dropout_apply, &axpy,    &any_nonfinite};
+
+}  // namespace STREAM_NS
+}  // namespace stream
+}  // namespace densenode
