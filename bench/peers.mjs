@@ -10,9 +10,10 @@
 //   PEERS_EPOCHS     epochs of every trained (not extrapolated) row (default: fmnist 5, cancer 200)
 //   PEERS_BATCHES    batches timed for every extrapolated row (default per row, see bench/peers/config.mjs)
 //   PEERS_WARMUP     untimed batches before those (default 2; brain.js always warms up on 32 samples)
-//   PEERS_FULL       systems to train fully on fmnist instead of extrapolating, e.g. tfjs-wasm (5 epochs: ~4-6 min more)
+//   PEERS_FULL       systems to train fully on fmnist instead of extrapolating, e.g. tfjs-cpu (5 epochs: ~15 min more)
 //   PEERS_ROWS       cap on training and test rows, for smoke runs (marks the report as a smoke run)
 //   PEERS_TIMEOUT    seconds before a child is killed (default 1800)
+//   PEERS_REPEAT     runs of each densenode native row, spread over the benchmark; the median counts (default 3)
 //   PEERS_SEEDS      extra seeds native (all threads) trains on fmnist for the accuracy spread (default 4, 0 = none)
 //   FASHION_MNIST_DIR  where the IDX files are (default /usr/share/datasets/fashion-mnist)
 //
@@ -122,6 +123,49 @@ function printTable(rows, workload) {
   }
 }
 
+/**
+ * Every workload × system once, in order, plus PEERS_REPEAT − 1 more runs of each densenode native
+ * row spread evenly over the list: a native row takes seconds, a peer's minutes, and on a shared
+ * VM the machine's speed drifts over minutes, so one short run would sample a single moment.
+ */
+function schedule(workloads, knobs) {
+  const jobs = [];
+  for (const workload of workloads) {
+    for (const system of knobs.systems) jobs.push({ workload, system, rows: knobs.rows, ...planFor(workload, system, knobs) });
+  }
+  const natives = jobs.filter((j) => j.system.startsWith('native'));
+  const out = [...jobs];
+  for (let k = knobs.repeat - 1; k >= 1; k--) {
+    // The k-th extra pass goes k/(repeat − 1) of the way through the list: with 3 runs, the middle and the end.
+    const at = Math.round((jobs.length * k) / (knobs.repeat - 1));
+    const anchor = jobs[Math.min(at, jobs.length - 1)];
+    const index = at >= jobs.length ? out.length : out.indexOf(anchor);
+    out.splice(index, 0, ...natives.map((j) => ({ ...j, seeds: 0, repeat: k })));
+  }
+  return out;
+}
+
+/** Folds the repeated runs of a row into its first one: the median seconds per epoch, every run listed. */
+function mergeRepeats(rows) {
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i];
+    if (!row.repeat) continue;
+    rows.splice(i, 1);
+    const first = rows.find((r) => r.workload === row.workload && r.system === row.system && !r.repeat);
+    if (!first || first.error || row.error) continue;
+    first.runSeconds ??= [first.secondsPerEpoch];
+    first.runSeconds.push(row.secondsPerEpoch);
+    first.peakRssMiB = Math.max(first.peakRssMiB, row.peakRssMiB);
+  }
+  for (const row of rows) {
+    if (!row.runSeconds) continue;
+    const sorted = [...row.runSeconds].sort((a, b) => a - b);
+    row.firstRunSeconds = row.secondsPerEpoch;
+    row.secondsPerEpoch = sorted[(sorted.length - 1) >> 1];
+    row.samplesPerSecond = row.trainRows / row.secondsPerEpoch;
+  }
+}
+
 async function main() {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing; run `npm run build` first');
   const knobs = readKnobs();
@@ -153,13 +197,16 @@ async function main() {
   console.log(`peers: ${meta.command} on ${meta.cpu} (${meta.cores} threads), load average ${meta.loadStart.toFixed(2)}`);
   const rows = [];
   const started = performance.now();
-  for (const workload of workloads) {
-    for (const system of knobs.systems) {
-      const job = { workload, system, rows: knobs.rows, ...planFor(workload, system, knobs) };
-      const plan = job.mode === 'full' ? `${job.epochs} epochs` : `${job.batches} batch(es) after ${job.warmup} warm-up, extrapolated`;
+  for (const job of schedule(workloads, knobs)) {
+    const { workload, system } = job;
+    {
+      const plan =
+        (job.mode === 'full' ? `${job.epochs} epochs` : `${job.batches} batch(es) after ${job.warmup} warm-up, extrapolated`) +
+        (job.repeat ? ` (run ${job.repeat + 1})` : '');
       process.stdout.write(`  ${workload.padEnd(10)} ${SYSTEMS[system].label.padEnd(34)} ${plan.padEnd(44)} `);
       const t0 = performance.now();
       const row = await runChild(job, knobs.timeout);
+      if (job.repeat) row.repeat = job.repeat;
       const wall = ((performance.now() - t0) / 1e3).toFixed(1);
       if (row.error) {
         console.log(`FAILED after ${wall} s\n${row.error}\n${row.output ?? ''}`);
@@ -172,6 +219,7 @@ async function main() {
   }
   meta.loadEnd = loadavg()[0];
   meta.totalSeconds = (performance.now() - started) / 1e3;
+  mergeRepeats(rows);
   addRatios(rows);
   const targets = workloads.includes('fmnist') ? checkTargets(rows) : [];
   const run = { meta, rows, targets };

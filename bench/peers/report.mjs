@@ -99,6 +99,13 @@ function accuracyCell(row) {
 }
 
 function measuredCell(row) {
+  const runs = row.runSeconds
+    ? `; median of ${row.runSeconds.length} runs spread over the benchmark (${row.runSeconds.map(seconds).join(', ')})`
+    : '';
+  return measuredHow(row) + runs;
+}
+
+function measuredHow(row) {
   const plural = (n, word, many = `${word}s`) => `${count(n)} ${n === 1 ? word : many}`;
   if (row.mode === 'full') {
     const steady = row.epochs > 2 ? `, median of epochs 2–${row.epochs}` : row.epochs === 2 ? ', epoch 2' : '';
@@ -141,6 +148,11 @@ export function markdown(run) {
       'the time of a fixed number of batches after warm-up, scaled to the training set (**extrapolated**, no test accuracy). ' +
       `samples/s = training rows ÷ seconds per epoch. Peak RSS: maxRSS of a child process that ran only that row, data loading included. ` +
       `× ${base} = seconds per epoch ÷ those of densenode native on all ${meta.cores} threads (higher is slower).`,
+  );
+  out.push(
+    "- Repeats: a densenode native row takes seconds where a peer's takes minutes, and this shared VM's speed drifts over " +
+      'minutes, so each native row runs several times spread over the benchmark (`PEERS_REPEAT`, 3 by default: at the start, ' +
+      'in the middle, at the end) and the median run counts; every run is listed.',
   );
   out.push(
     '- Test accuracy: after the epochs shown, every system from seed 42 where it has one. On fmnist, densenode native on all ' +
