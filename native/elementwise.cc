@@ -249,7 +249,9 @@ int64_t gather_rows(int64_t count, int64_t cols, int64_t rows, const float* src,
         }
         return;
       }
-      std::memcpy(dst + i * cols, src + static_cast<int64_t>(r) * cols, sizeof(float) * cols);
+      // cols == 0: nothing to copy, and src/dst may be null (empty arrays).
+      if (cols > 0)
+        std::memcpy(dst + i * cols, src + static_cast<int64_t>(r) * cols, sizeof(float) * cols);
     }
   });
   return bad.load();
