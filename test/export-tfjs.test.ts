@@ -69,6 +69,11 @@ describe('exportTfjs: TensorFlow.js loads the export and predicts the same', () 
     expectWithin(tfjsPredict(loaded, x), model.predict(x).data, 1e-5, 'tfjs');
     const imported = await dn.importTfjs(dir);
     expect(imported.predict(x).data).toEqual(model.predict(x).data);
+    // Re-exported with fewer shards into the same directory: the old shards go, other files stay.
+    writeFileSync(join(dir, 'notes.bin'), 'kept');
+    await model.exportTfjs(dir);
+    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json', 'notes.bin']);
+    expect((await dn.importTfjs(dir)).predict(x).data).toEqual(model.predict(x).data);
   });
 
   it('rejects a non-positive shard size', async () => {

@@ -16,7 +16,7 @@
 // (momentum 0.99, epsilon 1e-3), so running statistics carry over unchanged;
 // test/export-tfjs.test.ts checks one training step against tfjs. PyTorch
 // differs (unbiased running variance, momentum weighting the new batch).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerSpec } from '../layers/layer.js';
 import { Model } from '../model.js';
@@ -43,7 +43,10 @@ interface NamedWeight {
 
 const defaultShardBytes = 4 * 1024 * 1024;
 
-/** Writes `dir`/model.json and `dir`/group1-shard*of*.bin; the weight files first, model.json last, each atomically. */
+/**
+ * Writes `dir`/model.json and `dir`/group1-shard*of*.bin; the weight files first, model.json last, each atomically.
+ * Shards of an earlier export into the same directory that the new model.json does not list are removed.
+ */
 export async function exportTfjs(model: Model, dir: string, options: TfjsExportOptions = {}): Promise<void> {
   if (!(model instanceof Model)) throw new TypeError('exportTfjs: expected a densenode Model for model');
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`exportTfjs: expected a directory path for dir, received ${String(dir)}`);
@@ -78,6 +81,10 @@ export async function exportTfjs(model: Model, dir: string, options: TfjsExportO
     ...(Object.keys(metadata).length > 0 ? { userDefinedMetadata: metadata } : {}),
   };
   await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+  const current = new Set(paths);
+  for (const name of await readdir(dir)) {
+    if (/^group\d+-shard\d+of\d+\.bin$/.test(name) && !current.has(name)) await rm(join(dir, name), { force: true });
+  }
 }
 
 // One Keras layer per densenode layer, named like Keras (dense_1, batch_normalization_1, …).
