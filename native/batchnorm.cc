@@ -5,8 +5,6 @@
 // copy gives bitwise identical results (see batchnorm_impl.h).
 #include "batchnorm.h"
 
-#include <atomic>
-
 #include "batchnorm_kernels.h"
 #include "cpu.h"
 #include "kernel_chunks.h"
@@ -18,17 +16,14 @@ namespace densenode {
 namespace bn {
 namespace {
 
-std::atomic<int> g_isa_override{-1};
-
 const Kernels& kernels() {
-  int isa = static_cast<int>(cpu_selected_isa());
-  const int forced = g_isa_override.load(std::memory_order_relaxed);
-  if (forced >= 0 && forced < isa) isa = forced;
+  switch (kernel_isa()) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (isa == static_cast<int>(Isa::Avx512)) return avx512::kKernels;
-  if (isa == static_cast<int>(Isa::Avx2)) return avx2::kKernels;
+    case Isa::Avx512: return avx512::kKernels;
+    case Isa::Avx2: return avx2::kKernels;
 #endif
-  return portable::kKernels;
+    default: return portable::kKernels;
+  }
 }
 
 // Spread over the pool from 64K elements (256 KB of x): below that a kernel
@@ -49,8 +44,6 @@ void for_feature_blocks(int64_t batch, int64_t features, const Body& body) {
 }
 
 }  // namespace
-
-void set_isa_override(int isa) { g_isa_override.store(isa, std::memory_order_relaxed); }
 
 }  // namespace bn
 

@@ -57,9 +57,5 @@ extern const Kernels kKernels;
 }
 #endif
 
-// For tests only: -1 = follow cpu_selected_isa() (the default); 0/1/2 =
-// portable/avx2/avx512, lowered to cpu_selected_isa() if that is below.
-void set_isa_override(int isa);
-
 }  // namespace bn
 }  // namespace densenode

@@ -1,5 +1,6 @@
 #include "cpu.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -100,5 +101,19 @@ const char* cpu_isa_name(Isa isa) {
 }
 
 const char* cpu_best_isa() { return cpu_isa_name(cpu_selected_isa()); }
+
+namespace {
+std::atomic<int> g_kernel_isa_override{-1};
+}  // namespace
+
+void set_kernel_isa_override(int isa) {
+  g_kernel_isa_override.store(isa, std::memory_order_relaxed);
+}
+
+Isa kernel_isa() {
+  const Isa best = cpu_selected_isa();
+  const int forced = g_kernel_isa_override.load(std::memory_order_relaxed);
+  return forced >= 0 && forced < static_cast<int>(best) ? static_cast<Isa>(forced) : best;
+}
 
 }  // namespace densenode

@@ -31,12 +31,8 @@ struct Kernels {
   bool (*any_nonfinite)(int64_t n, const float* x);
 };
 
-// The copy for cpu_selected_isa() (or the test override).
+// The copy for kernel_isa() (cpu.h).
 const Kernels& kernels();
-
-// For tests only: -1 = follow cpu_selected_isa() (the default); 0/1/2 =
-// portable/avx2/avx512, lowered to cpu_selected_isa() if that is below.
-void set_isa_override(int isa);
 
 namespace portable {
 extern const Kernels kKernels;

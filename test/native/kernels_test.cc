@@ -768,10 +768,10 @@ static void test_isa_identity() {
   const int top = static_cast<int>(cpu_selected_isa());
   const int64_t shapes[][2] = {{1, 7}, {5, 33}, {128, 257}, {1000, 300}, {37, 1030}};
   for (const auto& sh : shapes) {
-    bn::set_isa_override(0);
+    set_kernel_isa_override(0);
     const std::vector<fvec> ref = run_batchnorm(sh[0], sh[1]);
     for (int isa = 1; isa <= top; ++isa) {
-      bn::set_isa_override(isa);
+      set_kernel_isa_override(isa);
       const std::vector<fvec> got = run_batchnorm(sh[0], sh[1]);
       bool same = true;
       for (size_t k = 0; k < ref.size(); ++k)
@@ -780,13 +780,13 @@ static void test_isa_identity() {
                       cpu_isa_name(static_cast<Isa>(isa)) + " " + shape(sh[0], sh[1]));
     }
   }
-  bn::set_isa_override(-1);
+  set_kernel_isa_override(-1);
 
   // The stream kernels (optimizers, dropout, axpy): same bits on every ISA,
   // including the tails (n not a multiple of any vector width).
   for (int64_t n : {int64_t(1), int64_t(37), int64_t(100003)}) {
     auto run = [n](int isa) {
-      stream::set_isa_override(isa);
+      set_kernel_isa_override(isa);
       std::mt19937 r(7);
       std::normal_distribution<float> nd(0.0f, 1.0f);
       fvec p(n), g(n), m(n), v(n), s(n), vel(n), y(n), z(n);
@@ -826,7 +826,7 @@ static void test_isa_identity() {
                       cpu_isa_name(static_cast<Isa>(isa)) + " n=" + std::to_string(n));
     }
   }
-  stream::set_isa_override(-1);
+  set_kernel_isa_override(-1);
 }
 
 int main() {
