@@ -160,7 +160,6 @@ function mergeRepeats(rows) {
   for (const row of rows) {
     if (!row.runSeconds) continue;
     const sorted = [...row.runSeconds].sort((a, b) => a - b);
-    row.firstRunSeconds = row.secondsPerEpoch;
     row.secondsPerEpoch = sorted[(sorted.length - 1) >> 1];
     row.samplesPerSecond = row.trainRows / row.secondsPerEpoch;
   }

@@ -151,8 +151,8 @@ if (REPORT.test(vitestOutput.text)) problems.push('a sanitizer report in the vit
 console.log(`vitest: ${vitestSummary} in ${seconds(t)}`);
 
 // 4. Every log file, whichever process wrote it: a report, or the trace of a clean leak check.
-// vitest can exit while its last fork is still in its exit-time leak check (0.3-0.6 s, more on a
-// busy machine), so wait up to 60 s for one finished check per fork before reading the logs.
+// Should vitest exit before its last fork has finished its exit-time leak check (0.3-0.6 s, more
+// on a busy machine), wait up to 60 s for one finished check per fork before reading the logs.
 const finishedChecks = () =>
   readdirSync(reports).filter((name) => readFileSync(join(reports, name), 'utf8').includes('Suppressions used:')).length;
 for (let waited = 0; finishedChecks() < vitestFiles.length && waited < 60_000; waited += 250) {

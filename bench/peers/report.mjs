@@ -80,7 +80,7 @@ function percent(a) {
 const count = (n) => Math.round(n).toLocaleString('en-US');
 
 /** Mean and sample standard deviation of a row's test accuracy over its seeds (42 and the extra ones), or null. */
-export function seedSpread(row) {
+function seedSpread(row) {
   if (!row.seedAccuracies?.length || row.testAccuracy === null) return null;
   const xs = [row.testAccuracy, ...row.seedAccuracies];
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;

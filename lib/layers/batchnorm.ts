@@ -63,8 +63,6 @@ export class BatchNorm implements Layer {
   /** Set with fusedRelu when dropout follows the ReLU: its mask is applied here too. */
   fusedDropout: Dropout | null = null;
   private out: Float32Array | null = null;
-  /** 1/keep of the mask applied in the last training forward (1: none). */
-  private dyScale = 1;
 
   forward(input: Float32Array, batch: number, training: boolean): Float32Array {
     const out = this.output.get(batch);
@@ -75,7 +73,6 @@ export class BatchNorm implements Layer {
       this.input = input;
       const mask = this.fusedDropout?.drawMask(batch) ?? null;
       const keep = mask === null ? 1 : (this.fusedDropout as Dropout).keep;
-      this.dyScale = 1 / keep;
       backend.batchNormForwardTrain(
         batch,
         f,
@@ -124,7 +121,8 @@ export class BatchNorm implements Layer {
       dX,
       this.gammaGrad,
       this.betaGrad,
-      this.dyScale,
+      // The fused dropout's 1/keep (1 at rate 0, when no mask was applied either).
+      1 / (this.fusedDropout?.keep ?? 1),
     );
     return dX;
   }
