@@ -52,3 +52,14 @@ export function invalidType(fn: string, name: string, expected: string, actual: 
 export function invalidRange(fn: string, name: string, expected: string, actual: unknown): RangeError {
   return invalidArgument(RangeError, fn, name, expected, describe(actual));
 }
+
+/** Rejects keys of an options object that `allowed` does not name (a misspelt option is no silent default). */
+export function checkOptionKeys(fn: string, name: string, options: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const close = allowed.find((a) => a.toLowerCase().startsWith(key.toLowerCase().slice(0, 3)));
+    throw new TypeError(
+      `${fn}: unknown option '${key}' in ${name}${close !== undefined ? ` (did you mean '${close}'?)` : ''}; options: ${allowed.join(', ')}`,
+    );
+  }
+}

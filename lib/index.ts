@@ -11,7 +11,7 @@ export { backendInfo, kernels, setThreads } from './kernels.js';
 export type { LayerSpec } from './layers/index.js';
 export { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from './layers/index.js';
 export type { LossName } from './losses.js';
-export type { CompileOptions, Evaluation, Model, Preprocessing, SequentialConfig } from './model.js';
+export type { CompileOptions, Evaluation, Model, SequentialConfig } from './model.js';
 export type { OptimizerOptions, OptimizerSpec, Schedule } from './optimizers/index.js';
 export { adam, adamw, cosineDecay, exponentialDecay, momentum, rmsprop, sgd, stepDecay } from './optimizers/index.js';
 export { type MlpOptions, mlp, sequential } from './sequential.js';

@@ -3,6 +3,8 @@
 // evaluate, and Keras-ordered weights. Training loops live in train.ts.
 import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
+import { inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics, targetScale } from './data/model-records.js';
+import type { Preprocessing, TableRecord } from './data/spec.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { Activation } from './layers/activation.js';
@@ -53,28 +55,16 @@ export interface SharedArenas {
   state: Float32Array;
 }
 
-/**
- * How raw data becomes the model's input and its output becomes labels; saved with the model and
- * applied by the CLI's evaluate and predict (the Model API itself takes prepared matrices).
- */
-export interface Preprocessing {
-  /** Feature (column) names, in input order. */
-  features?: string[];
-  /** The label column's name. */
-  target?: string;
-  /** Per-feature standardisation (x − mean) / std, fitted on the training split. */
-  mean?: number[];
-  std?: number[];
-  /** Class names by index (string labels mapped to classes). */
-  classes?: string[];
-}
-
 /** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
 export interface Evaluation {
   loss: number;
   dataLoss: number;
   l2Loss: number;
   accuracy?: number;
+  /** Regression (mean squared error) only: 1 − SSE/SST, mean absolute and root-mean-square error. */
+  r2?: number;
+  mae?: number;
+  rmse?: number;
 }
 
 export interface Compiled {
@@ -298,8 +288,15 @@ export class Model {
     return { lossSum, probs };
   }
 
-  /** The outputs for x (batch by batch, inference mode: running batch-norm statistics, no dropout). */
-  predict(x: MatrixLike, options: { batchSize?: number } = {}): Matrix {
+  /**
+   * The outputs for x (batch by batch, inference mode: running batch-norm statistics, no dropout). x is
+   * the model's input (a Matrix or rows of numbers), or raw records (objects keyed by column name, as a
+   * JSON body or CSV row carries them), which go through `preprocessing` first; for records a regression
+   * answers in the target's own units.
+   */
+  predict(x: MatrixLike | readonly TableRecord[], options: { batchSize?: number } = {}): Matrix {
+    if (isRecords(x))
+      return inTargetUnits(this.preprocessing, this.predict(recordsInput(this.preprocessing, x, this.inputs, 'predict').x, options));
     const m = toMatrix(x, 'x', this.inputs);
     checkFinite(m, 'x', this.backend.findNonFinite);
     const out = new Float32Array(m.rows * this.outputWidth);
@@ -309,12 +306,37 @@ export class Model {
     return { rows: m.rows, cols: this.outputWidth, data: out };
   }
 
-  /** Cost (data loss + (λ/2n)·Σ‖W‖² over the n samples given) and accuracy, in inference mode. */
-  evaluate(x: MatrixLike, y: LabelsLike, options: { batchSize?: number } = {}): Evaluation {
+  /** The predicted class name of each row or record (preprocessing.classes, else '0', '1', …). */
+  predictClasses(x: MatrixLike | readonly TableRecord[], options: { batchSize?: number } = {}): string[] {
+    return predictedNames(this.preprocessing, this.predict(x, options));
+  }
+
+  /**
+   * Cost (data loss + (λ/2n)·Σ‖W‖² over the n samples given) and accuracy, in inference mode; a regression
+   * adds r2, mae and rmse. Records (see predict) carry their labels in the target column, and their mae and
+   * rmse are in the target's units.
+   */
+  evaluate(records: readonly TableRecord[], options?: { batchSize?: number }): Evaluation;
+  evaluate(x: MatrixLike, y: LabelsLike, options?: { batchSize?: number }): Evaluation;
+  evaluate(
+    x: MatrixLike | readonly TableRecord[],
+    y?: LabelsLike | { batchSize?: number },
+    options: { batchSize?: number } = {},
+  ): Evaluation {
     const { loss, fused, metrics } = this.requireCompiled('evaluate');
+    if (isRecords(x)) {
+      const input = recordsInput(this.preprocessing, x, this.inputs, 'evaluate');
+      if (input.y === null) throw new TypeError(`evaluate: the records lack the target column '${this.preprocessing?.target ?? '?'}'`);
+      const result = this.evaluate(input.x, input.y, (y ?? {}) as { batchSize?: number });
+      const scale = targetScale(this.preprocessing);
+      if (result.mae !== undefined && result.rmse !== undefined)
+        Object.assign(result, { mae: result.mae * scale, rmse: result.rmse * scale });
+      return result;
+    }
+    if (y === undefined) throw new TypeError('evaluate: expected labels for y (or records that carry the target)');
     const m = toMatrix(x, 'x', this.inputs);
     checkFinite(m, 'x', this.backend.findNonFinite);
-    const targets = toTargets(y, m.rows, loss, this.outputWidth, this.backend.findNonFinite);
+    const targets = toTargets(y as LabelsLike, m.rows, loss, this.outputWidth, this.backend.findNonFinite);
     let lossSum = 0;
     let correct = 0;
     let total = 0;
@@ -333,6 +355,7 @@ export class Model {
     const l2Loss = this.l2Penalty(m.rows);
     const result: Evaluation = { loss: dataLoss + l2Loss, dataLoss, l2Loss };
     if (metrics.length > 0) result.accuracy = correct / Math.max(1, total);
+    if (loss === 'meanSquaredError') Object.assign(result, regressionMetrics(this.predict(m, options).data, targets.data));
     return result;
   }
 

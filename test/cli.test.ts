@@ -243,8 +243,9 @@ describe('errors are one line with the documented exit code', () => {
   };
 
   it.each([
-    ['a missing cell', 'a,b,y\n1,2,0\n3,,1\n', /bad\.csv: line 3, column 2 \('b'\): expected a number, found a missing value/],
-    ['a non-numeric cell', 'a,b,y\n1,2,0\n3,x7,1\n', /bad\.csv: line 3, column 2 \('b'\): expected a number, found 'x7'/],
+    ['only empty columns', 'a,b,y\n,,0\n,?,1\n', /bad\.csv: no usable feature column \(a: dropped \(entirely missing\); b: dropped/],
+    ['mixed decimal marks', 'a,b,y\n1,"1,5",0\n3,2.5,1\n', /bad\.csv: column 'b': mixes decimal commas \('1,5'\) and points \('2\.5'\)/],
+    ['a repeated column name', 'a,a,y\n1,2,0\n3,4,1\n', /bad\.csv: line 1: the header names the column 'a' twice/],
     ['a ragged row', 'a,b,y\n1,2,0\n3,4\n', /bad\.csv: .*(column|record)/i],
     ['no data rows', 'a,b,y\n', /bad\.csv: a header but no data rows/],
     ['one class only', 'a,y\n1,0\n2,0\n', /has one value only/],
@@ -300,7 +301,7 @@ describe('errors are one line with the documented exit code', () => {
     );
     const run = cli(['evaluate', join(work, 'default'), data]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/labels\.csv: line 2: unknown label 'unsure' \(the model knows benign, malignant\)/);
+    expect(run.stderr).toMatch(/labels\.csv: line 2: unknown class 'unsure' in 'diagnosis' \(the model knows benign, malignant\)/);
   });
 });
 

@@ -8,6 +8,4 @@ export class UsageError extends Error {
 }
 
 /** A data or model file that cannot be used: exit code 1, one line naming the file. */
-export class DataError extends Error {
-  override name = 'DataError';
-}
+export { DataError } from '../data/data-error.js';

@@ -2,15 +2,18 @@
 // saved model, read DATA with the model's own preprocessing (its feature
 // columns by name, its standardisation, its class names), then score or
 // predict. Predictions go out as CSV: the class and one probability per class.
+import { cellText, naLookup } from '../data/cells.js';
+import { classNames, classProbabilities, inTargetUnits, predictedNames, recordsInput, targetScale } from '../data/model-records.js';
+import { type CsvTable, readCsvTable } from '../data/read-csv.js';
+import { DEFAULT_NA, inputColumns, type TableRecord, type TargetSpec } from '../data/spec.js';
+import { encodeTable, encodeTarget } from '../data/tabular.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-file.js';
 import { ModelFileError } from '../io/validate-manifest.js';
 import type { Model } from '../model.js';
 import { applyStandardization } from '../preprocess.js';
-import { predictedClass } from '../targets.js';
 import type { Matrix } from '../tensor.js';
-import { readCsv } from './csv.js';
-import { indexLabels, isIdx, readData } from './dataset.js';
+import { isIdx, readIdxData } from './dataset.js';
 import { DataError } from './errors.js';
 import { percent } from './progress.js';
 import { confusionMatrix } from './run.js';
@@ -26,54 +29,75 @@ export async function openModel(dir: string): Promise<Model> {
 
 const isClassifier = (model: Model) => model.compiled !== null && model.compiled.loss !== 'meanSquaredError';
 
-function classNames(model: Model): string[] {
-  const classes = model.preprocessing?.classes;
-  if (classes !== undefined) return classes;
-  return Array.from({ length: model.outputWidth === 1 ? 2 : model.outputWidth }, (_, i) => String(i));
-}
-
 interface ModelInput {
   x: Matrix;
   labels: Int32Array | Float32Array | null;
+  /** Rows left out because their label was missing (evaluate only). */
+  droppedRows: number;
 }
 
-/** DATA as this model's input: the same columns, standardisation and class indices it was trained with. */
+/** The columns a model reads from a CSV: its spec's inputs, or its saved feature names. */
+function neededColumns(model: Model, table: CsvTable): string[] {
+  const pre = model.preprocessing;
+  if (pre?.tabular !== undefined) return inputColumns(pre.tabular).map((c) => c.name);
+  return pre?.features ?? table.columns.filter((c) => c !== pre?.target);
+}
+
+/** DATA as this model's input: its columns by name (any order; extra ones ignored), its preprocessing, its class indices. */
 async function readForModel(model: Model, data: string, options: { labels?: string; needLabels: boolean }): Promise<ModelInput> {
   const pre = model.preprocessing;
-  let x: Matrix;
-  let labels: Int32Array | Float32Array | null = null;
   if (data === 'fashion-mnist' || isIdx(data)) {
-    const raw = await readData(data, options.labels !== undefined ? { labels: options.labels } : {});
+    const raw = await readIdxData(data, options.labels !== undefined ? { labels: options.labels } : {});
     // Fashion-MNIST's own test set is what evaluate means by it.
-    const pair = raw.test ?? { x: raw.x, labels: raw.labels as Int32Array };
-    x = pair.x;
-    labels = isClassifier(model) ? pair.labels : Float32Array.from(pair.labels);
-  } else {
-    const target = pre?.target;
-    const features = pre?.features;
-    const table = await readCsv(data, {
-      ...(target !== undefined ? { target } : {}),
-      ...(features !== undefined ? { features } : {}),
-      // Without saved feature names, a predict file may hold just the features.
-      requireTarget: options.needLabels,
-    });
-    x = table.x;
-    if (table.labels !== null && options.needLabels) {
-      labels = isClassifier(model)
-        ? indexLabels(table.labels, classNames(model), data, table.lines)
-        : Float32Array.from(table.labels, (s, i) => {
-            const v = Number(s);
-            if (s.trim() === '' || !Number.isFinite(v))
-              throw new DataError(`${data}: line ${table.lines[i]}: the target '${s}' is not a number`);
-            return v;
-          });
-    }
+    const pair = raw.test ?? { x: raw.x, labels: raw.labels };
+    if (pre?.mean !== undefined && pre.std !== undefined) applyStandardization(pair.x, { mean: pre.mean, std: pre.std });
+    if (pair.x.cols !== model.inputs) throw new DataError(`${data}: ${pair.x.cols} pixels per image; the model takes ${model.inputs}`);
+    return { x: pair.x, labels: isClassifier(model) ? pair.labels : Float32Array.from(pair.labels), droppedRows: 0 };
   }
-  if (x.cols !== model.inputs) throw new DataError(`${data}: ${x.cols} feature columns; the model takes ${model.inputs}`);
-  if (pre?.mean !== undefined && pre.std !== undefined) applyStandardization(x, { mean: pre.mean, std: pre.std });
-  if (options.needLabels && labels === null) throw new DataError(`${data}: no label column to evaluate against`);
-  return { x, labels };
+  const table = await readCsvTable(data);
+  const needed = neededColumns(model, table);
+  const absent = needed.filter((c) => !table.columns.includes(c));
+  if (absent.length > 0)
+    throw new DataError(
+      `${data}: the model needs the column${absent.length > 1 ? 's' : ''} ${absent.map((c) => `'${c}'`).join(', ')}, which the header lacks`,
+    );
+  const target = pre?.target;
+  const extra = table.columns.filter((c) => !needed.includes(c) && c !== target && !isDroppedColumn(pre, c));
+  if (extra.length > 0)
+    console.error(
+      `densenode: ignoring ${extra.length > 1 ? 'columns' : 'column'} ${extra.map((c) => `'${c}'`).join(', ')}, which the model does not use`,
+    );
+  const hasTarget = target !== undefined && table.columns.includes(target);
+  if (options.needLabels && !hasTarget)
+    throw new DataError(`${data}: no label column${target !== undefined ? ` '${target}'` : ''} to evaluate against`);
+  const na = naLookup(pre?.tabular?.na ?? DEFAULT_NA);
+  const where = (i: number) => `${data}: line ${table.lines[i]}`;
+  // evaluate leaves out rows without a label; predict answers every row.
+  const rows = table.records.flatMap((r, i) => (!options.needLabels || cellText(r[target as string], na) !== null ? [i] : []));
+  const records = rows.map((i) => table.records[i] as TableRecord);
+  const at = (k: number) => where(rows[k] as number);
+  const x =
+    pre?.tabular !== undefined
+      ? encodeTable({ ...pre.tabular, target: null }, records, at).x
+      : recordsInput({ ...pre, features: needed }, records, model.inputs, 'predict', at).x;
+  let labels: Int32Array | Float32Array | null = null;
+  if (options.needLabels) {
+    const spec: TargetSpec =
+      pre?.tabular?.target ??
+      (isClassifier(model)
+        ? { name: target as string, kind: 'classes', classes: classNames(pre, model.outputWidth) }
+        : { name: target as string, kind: 'values', mean: 0, std: 1 });
+    labels = encodeTarget(
+      spec,
+      records.map((r) => r[target as string]),
+      na,
+      at,
+    );
+  }
+  return { x, labels, droppedRows: table.records.length - rows.length };
 }
+
+const isDroppedColumn = (pre: Model['preprocessing'], name: string) => pre?.tabular?.columns.some((c) => c.name === name) ?? false;
 
 export async function evaluateCommand(modelDir: string, data: string, flags: { labels?: string; json: boolean }): Promise<number> {
   const model = await openModel(modelDir);
@@ -82,15 +106,23 @@ export async function evaluateCommand(modelDir: string, data: string, flags: { l
   const input = await readForModel(model, data, { ...(flags.labels !== undefined ? { labels: flags.labels } : {}), needLabels: true });
   const labels = input.labels as Int32Array | Float32Array;
   const result = model.evaluate(input.x, labels);
-  const classes = isClassifier(model) ? classNames(model) : null;
+  // mae and rmse in the target's units (r2 does not depend on them).
+  const scale = targetScale(model.preprocessing);
+  if (result.mae !== undefined && result.rmse !== undefined) Object.assign(result, { mae: result.mae * scale, rmse: result.rmse * scale });
+  const classes = isClassifier(model) ? classNames(model.preprocessing, model.outputWidth) : null;
   const confusion =
     classes !== null ? confusionMatrix(model, { x: input.x, y: { kind: 'classes', y: labels as Int32Array } }, classes.length) : null;
+  const dropped = input.droppedRows > 0 ? { droppedRows: input.droppedRows } : {};
   if (flags.json) {
-    console.log(JSON.stringify({ rows: input.x.rows, ...result, ...(confusion !== null ? { classes, confusion } : {}) }));
+    console.log(JSON.stringify({ rows: input.x.rows, ...dropped, ...result, ...(confusion !== null ? { classes, confusion } : {}) }));
     return 0;
   }
-  console.log(`${data}: ${input.x.rows} rows`);
-  console.log(`loss ${result.loss.toFixed(4)}${result.accuracy !== undefined ? `  accuracy ${percent(result.accuracy)}` : ''}`);
+  console.log(`${data}: ${input.x.rows} rows${input.droppedRows > 0 ? ` (${input.droppedRows} without a label left out)` : ''}`);
+  const figures =
+    result.r2 !== undefined
+      ? `  r2 ${result.r2.toFixed(4)}  mae ${(result.mae as number).toPrecision(5)}  rmse ${(result.rmse as number).toPrecision(5)}`
+      : '';
+  console.log(`loss ${result.loss.toFixed(4)}${result.accuracy !== undefined ? `  accuracy ${percent(result.accuracy)}` : ''}${figures}`);
   if (confusion !== null && classes !== null && classes.length <= 12) console.log(confusionTable(confusion, classes));
   return 0;
 }
@@ -113,19 +145,15 @@ const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""'
 export async function predictCommand(modelDir: string, data: string, flags: { labels?: string; out?: string }): Promise<number> {
   const model = await openModel(modelDir);
   const input = await readForModel(model, data, { ...(flags.labels !== undefined ? { labels: flags.labels } : {}), needLabels: false });
-  const out = model.predict(input.x);
+  const out = inTargetUnits(model.preprocessing, model.predict(input.x));
   const lines: string[] = [];
   if (isClassifier(model)) {
-    const classes = classNames(model);
+    const classes = classNames(model.preprocessing, model.outputWidth);
     lines.push(['predicted', ...classes.map((c) => `p(${c})`)].map(csvField).join(','));
+    // The same rule as accuracy and the confusion matrix (p ≥ 0.5 picks the second class).
+    const names = predictedNames(model.preprocessing, out);
     for (let i = 0; i < out.rows; i++) {
-      const probs =
-        out.cols === 1
-          ? [1 - (out.data[i] as number), out.data[i] as number]
-          : Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols));
-      // The same rule as accuracy and the confusion matrix (p ≥ 0.5 picks the second class).
-      const best = predictedClass(out.data, i, out.cols);
-      lines.push([csvField(classes[best] as string), ...probs.map((p) => p.toPrecision(6))].join(','));
+      lines.push([csvField(names[i] as string), ...classProbabilities(out, i).map((p) => p.toPrecision(6))].join(','));
     }
   } else {
     lines.push(out.cols === 1 ? 'prediction' : Array.from({ length: out.cols }, (_, k) => `prediction_${k}`).join(','));

@@ -78,13 +78,7 @@ export function buildModel(config: RunConfig, data: PreparedData): Model {
     optimizer,
     seed: config.seed,
   });
-  model.preprocessing = {
-    features: data.features,
-    target: data.target,
-    mean: Array.from(data.mean),
-    std: Array.from(data.std),
-    ...(data.classes !== null ? { classes: data.classes } : {}),
-  };
+  model.preprocessing = data.preprocessing;
   return model;
 }
 

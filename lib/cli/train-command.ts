@@ -59,6 +59,11 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
   const reporter = new Reporter(reportMode(flags));
   const prepared = await loadPrepared(data, flags);
   const classes = prepared.classes;
+  // Plain numeric columns in one line; every other decision on its own.
+  const plain = prepared.notices.filter((n) => n.message === 'numeric').length;
+  if (plain > 0) reporter.say(`  ${plain} numeric column${plain > 1 ? 's' : ''}, standardised`);
+  for (const notice of prepared.notices) if (notice.message !== 'numeric') reporter.say(`  ${notice.column}: ${notice.message}`);
+  if (prepared.droppedRows > 0) reporter.say(`  ${prepared.target}: ${prepared.droppedRows} rows without a label left out`);
   reporter.say(
     `${prepared.name}: ${prepared.train.x.rows} train, ${prepared.validation?.x.rows ?? 0} validation, ${prepared.test?.x.rows ?? 0} test rows; ` +
       `${prepared.features.length} features; ${classes !== null ? `${classes.length} classes (${prepared.output})` : 'regression (linear)'}`,

@@ -1,7 +1,8 @@
 // What both exporters share: the model's standardisation (checked once), the
 // metadata carried into the exported file, and the producer string.
 import { createRequire } from 'node:module';
-import type { Model, Preprocessing } from '../model.js';
+import type { Preprocessing } from '../data/spec.js';
+import type { Model } from '../model.js';
 
 /** Per-feature (x − mean) / std, in float64 so folding it into weights rounds once. */
 export interface Standardisation {

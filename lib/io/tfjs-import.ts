@@ -5,9 +5,10 @@
 // measured on disk before a single byte is allocated for them.
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import type { Preprocessing } from '../data/spec.js';
 import { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
 import type { LayerSpec } from '../layers/layer.js';
-import type { Model, Preprocessing } from '../model.js';
+import type { Model } from '../model.js';
 import { sequential } from '../sequential.js';
 import { readFloat32LE } from './common.js';
 import { JsonReader } from './json-read.js';

@@ -2,8 +2,11 @@
 // the public constructors (dense(), adam(), …), so a file can only describe
 // what code could have built, and every size is bounded before anything is
 // allocated from it.
+
+import { readTabularSpec } from '../data/read-spec.js';
+import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
 import { batchNorm, dense, dropout, type LayerSpec, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
-import type { CompileOptions, Preprocessing, SequentialConfig } from '../model.js';
+import type { CompileOptions, SequentialConfig } from '../model.js';
 import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { cosineDecay, exponentialDecay, type Schedule, stepDecay } from '../optimizers/schedules.js';
@@ -205,6 +208,16 @@ export function preprocessing(value: unknown, file: string, inputs: number, outp
     if (classes.length !== expected)
       throw new ModelFileError(file, `preprocessing.classes has ${classes.length} names for ${expected} classes`);
     result.classes = classes;
+  }
+  if (value.tabular !== undefined) {
+    const tabular = rebuild('preprocessing.tabular', file, () => readTabularSpec(value.tabular, 'spec', 'preprocessing.tabular'));
+    if (tabular.features.length !== inputs)
+      throw new ModelFileError(file, `preprocessing.tabular makes ${tabular.features.length} features, the model has ${inputs} inputs`);
+    const classes = tabular.target?.kind === 'classes' ? tabular.target.classes : undefined;
+    if (classes !== undefined && (outputs === 1 ? 2 : outputs) !== classes.length)
+      throw new ModelFileError(file, `preprocessing.tabular has ${classes.length} classes for ${outputs === 1 ? 2 : outputs}`);
+    if (result.mean !== undefined) throw new ModelFileError(file, 'preprocessing has both a tabular spec and mean/std');
+    Object.assign(result, tabularPreprocessing(tabular));
   }
   return result;
 }

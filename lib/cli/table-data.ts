@@ -1,0 +1,114 @@
+// A CSV as training data: records read, rows without a label dropped, the
+// rest shuffled by the seed into train/validation/test, then the column spec
+// fitted on the training split only and every split encoded with it.
+import { cellText, naLookup } from '../data/cells.js';
+import { type CsvTable, readCsvTable } from '../data/read-csv.js';
+import { DEFAULT_NA, tabularPreprocessing } from '../data/spec.js';
+import { encodeTable, fitTarget, type TabularOptions, tabular } from '../data/tabular.js';
+import { Random } from '../random.js';
+import type { Encoded, OutputKind, PreparedData, Split } from './dataset.js';
+import { DataError, UsageError } from './errors.js';
+
+/** The column-typing flags of train and compare. */
+export interface ColumnFlags {
+  categorical?: string[];
+  numeric?: string[];
+  dates?: string[];
+  ignore?: string[];
+  na?: string[];
+  minCount?: number;
+}
+
+/** The target column: a header name, a 0-based index, or the last column. */
+export function targetColumn(table: CsvTable, target: string | undefined): string {
+  if (target === undefined) return table.columns[table.columns.length - 1] as string;
+  if (table.columns.includes(target)) return target;
+  if (/^\d+$/.test(target) && Number(target) < table.columns.length) return table.columns[Number(target)] as string;
+  throw new DataError(`${table.file}: no column '${target}' (columns: ${table.columns.join(', ')})`);
+}
+
+function toSplit(encoded: { x: Split['x']; y: Int32Array | Float32Array | null }): Split {
+  const y: Encoded = encoded.y instanceof Int32Array ? { kind: 'classes', y: encoded.y } : { kind: 'values', y: encoded.y as Float32Array };
+  return { x: encoded.x, y };
+}
+
+/** Reads a CSV and prepares it for training with `flags`. */
+export async function prepareCsv(
+  file: string,
+  name: string,
+  flags: ColumnFlags & { target?: string; output?: OutputKind; validation: number; test: number; seed: number },
+): Promise<PreparedData> {
+  const table = await readCsvTable(file);
+  if (table.columns.length < 2) throw new DataError(`${file}: one column only; a table needs features and a label column`);
+  const target = targetColumn(table, flags.target);
+  const na = naLookup(flags.na ?? DEFAULT_NA);
+  const where = (i: number) => `${file}: line ${table.lines[i]}`;
+  const labelled: number[] = [];
+  table.records.forEach((r, i) => {
+    if (cellText(r[target], na) !== null) labelled.push(i);
+  });
+  const droppedRows = table.records.length - labelled.length;
+  if (labelled.length === 0) throw new DataError(`${file}: the label column '${target}' is empty in every row`);
+  const task = flags.output === undefined ? undefined : flags.output === 'linear' ? 'regression' : 'classification';
+  // Class names come from every labelled row, so a class that lands only in the test split is still known.
+  const targetSpec = fitTarget(
+    target,
+    labelled.map((i) => (table.records[i] as Record<string, string>)[target]),
+    na,
+    task,
+    (k) => where(labelled[k] as number),
+  );
+  const output: OutputKind =
+    targetSpec.kind === 'values' ? 'linear' : (flags.output ?? (targetSpec.classes.length === 2 ? 'sigmoid' : 'softmax'));
+  if (output === 'sigmoid' && targetSpec.kind === 'classes' && targetSpec.classes.length !== 2)
+    throw new UsageError(`--output sigmoid needs 2 classes, the label column '${target}' has ${targetSpec.classes.length}`);
+
+  const order = Uint32Array.from(labelled);
+  new Random(flags.seed).shuffle(order);
+  const n = order.length;
+  const testCount = Math.round(n * flags.test);
+  const validationCount = Math.round(n * flags.validation);
+  const trainCount = n - testCount - validationCount;
+  if (trainCount < 1) throw new UsageError(`--validation ${flags.validation} and --test ${flags.test} leave no training rows out of ${n}`);
+  const rowsOf = (from: number, to: number) => Array.from(order.subarray(from, to));
+  const pick = (rows: number[]) => rows.map((i) => table.records[i] as Record<string, string>);
+  const trainRows = rowsOf(0, trainCount);
+  const options: TabularOptions = {
+    target,
+    columns: table.columns,
+    where: (k) => where(trainRows[k] as number),
+    ...(targetSpec.kind === 'classes' ? { classes: targetSpec.classes } : { task: 'regression' as const }),
+    ...(flags.categorical !== undefined ? { categorical: flags.categorical } : {}),
+    ...(flags.numeric !== undefined ? { numeric: flags.numeric } : {}),
+    ...(flags.dates !== undefined ? { dates: flags.dates } : {}),
+    ...(flags.ignore !== undefined ? { ignore: flags.ignore } : {}),
+    ...(flags.na !== undefined ? { na: flags.na } : {}),
+    ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
+  };
+  let fitted: ReturnType<typeof tabular>;
+  try {
+    fitted = tabular(pick(trainRows), options);
+  } catch (error) {
+    // The spec's own messages name the column; say which file.
+    if (error instanceof DataError && !error.message.startsWith(file))
+      throw new DataError(`${file}: ${error.message.replace(/^tabular: /, '')}`);
+    throw error;
+  }
+  const encodeRows = (rows: number[]) =>
+    rows.length === 0 ? null : toSplit(encodeTable(fitted.spec, pick(rows), (k) => where(rows[k] as number)));
+  const spec = fitted.spec;
+  return {
+    name,
+    features: spec.features,
+    target,
+    output,
+    classes: targetSpec.kind === 'classes' ? targetSpec.classes : null,
+    train: toSplit(fitted),
+    validation: encodeRows(rowsOf(trainCount, trainCount + validationCount)),
+    test: encodeRows(rowsOf(trainCount + validationCount, n)),
+    preprocessing: tabularPreprocessing(spec),
+    notices: fitted.notices,
+    droppedRows,
+    rawColumns: spec.columns.length,
+  };
+}
