@@ -1,5 +1,21 @@
 // densenode's public surface.
 export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backend.js';
+export { DataError } from './data/data-error.js';
+export { type ReadCsvOptions, readCsv } from './data/read-csv.js';
+export type {
+  CategoricalColumn,
+  Cell,
+  ColumnSpec,
+  DateColumn,
+  DroppedColumn,
+  NumericColumn,
+  Preprocessing,
+  TableRecord,
+  TabularSpec,
+  TargetSpec,
+} from './data/spec.js';
+export { DEFAULT_NA, tabularPreprocessing } from './data/spec.js';
+export { type ColumnNotice, type EncodedTable, encodeTable, type TabularData, type TabularOptions, tabular } from './data/tabular.js';
 export { breastCancer, type Dataset } from './datasets.js';
 export { type GradCheckResult, gradCheck } from './gradcheck.js';
 export { loadIdxImages, loadIdxLabels } from './io/idx.js';
