@@ -34,16 +34,30 @@ function widths(value: string): number[] {
 
 const fraction = number((n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
 
-// Options train and compare share: where the data comes from and how it is split.
-function dataOptions(command: Command): Command {
+const names = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+// --na '?,NA' lists tokens; an empty cell is always missing anyway.
+const tokens = (value: string) => value.split(',').map((s) => s.trim());
+
+// Options train and compare share: where the data comes from, how its columns are read and how it is split.
+function dataOptions(command: Command, defaults: { epochs: number } = { epochs: 50 }): Command {
   return command
     .option('--target <column>', 'label column, by name or 0-based index (default: the last column)')
     .option('--labels <file>', 'IDX labels file for IDX images (default: found by name)')
+    .option('--categorical <columns>', 'read these columns as categories (e.g. integer codes)', names)
+    .option('--numeric <columns>', 'read these columns as numbers', names)
+    .option('--dates <columns>', 'read these columns as dates', names)
+    .option('--ignore <columns>', 'leave these columns out (IDs, leaks)', names)
+    .option('--na <tokens>', "cell texts that mean missing (default: '?,NA,N/A,NaN,null,None'; an empty cell always is)", tokens)
+    .option('--min-count <n>', 'levels seen in fewer training rows join (other) (default: rows/200, 2..10)', integer(1))
     .addOption(
       new Option('--output <activation>', 'output layer (default: inferred from the labels)').choices(['sigmoid', 'softmax', 'linear']),
     )
     .option('--layers <widths>', 'hidden layer widths', widths, [64, 32])
-    .option('--epochs <n>', 'epochs', integer(1), 50)
+    .option('--epochs <n>', 'epochs (at most, with --patience)', integer(1), defaults.epochs)
     .option('--batch-size <n>', 'rows per step', integer(1), 32)
     .option('--seed <n>', 'seed for initialisation, shuffling, dropout and the split', integer(0), 1)
     .option('--validation <fraction>', 'validation split', fraction, 0.2)
@@ -73,6 +87,7 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       .command('train')
       .description('train a model on DATA (a CSV file, IDX images, or fashion-mnist; default: the built-in breast-cancer data)')
       .argument('[data]', 'CSV file, IDX images file, or fashion-mnist'),
+    { epochs: 200 },
   )
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'momentum', 'rmsprop', 'adam', 'adamw']).default('adam'))
     .option(
@@ -84,11 +99,16 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       '--l2 <lambda>',
       'L2 penalty λ',
       number((n) => n >= 0, 'a number >= 0'),
-      0,
+      0.3,
     )
     .option('--dropout <rate>', 'dropout after each hidden layer', fraction, 0)
     .option('--batch-norm', 'batch-norm after each hidden dense layer', false)
-    .option('--patience <epochs>', 'stop when validation loss has not improved for this many epochs (0: off)', integer(0), 0)
+    .option(
+      '--patience <epochs>',
+      'stop when validation loss has not improved for this many epochs, keeping the best weights (0: off)',
+      integer(0),
+      10,
+    )
     .option('--out <dir>', 'where to write the model, history.json, learning-curve.svg and report.html', 'densenode-model')
     .action(async (data: string | undefined, flags) => {
       useThreads(flags);

@@ -10,9 +10,10 @@ import { percent, Reporter, reportMode } from './progress.js';
 import { reportHtml } from './report.js';
 import { checkRunConfig, confusionMatrix, type OptimizerName, type RunResult, runTraining } from './run.js';
 import { interruptible } from './signals.js';
+import type { ColumnFlags } from './table-data.js';
 import { lossChart } from './terminal-chart.js';
 
-export interface TrainFlags {
+export interface TrainFlags extends ColumnFlags {
   target?: string;
   labels?: string;
   layers: number[];

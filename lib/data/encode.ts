@@ -23,7 +23,8 @@ function numericEncoder(c: Extract<ColumnSpec, { kind: 'numeric' }>, na: Set<str
     if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY || (Number.isFinite(value) && outsideFloat32(value)))
       throw new DataError(`${where()}, column '${c.name}': ${value} does not fit a float32`);
     const missing = Number.isNaN(value);
-    out[offset] = ((missing ? c.median : value) - c.mean) / c.std;
+    const x = missing ? c.median : c.log ? Math.log1p(Math.max(value, 0)) : value;
+    out[offset] = Math.max(-c.clip, Math.min(c.clip, (x - c.mean) / c.std));
     if (c.indicator) out[offset + 1] = missing ? 1 : 0;
   };
 }

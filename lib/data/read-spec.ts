@@ -33,6 +33,8 @@ function column(r: JsonReader): ColumnSpec {
         median: r.at('median').number(-BIG, BIG),
         mean: r.at('mean').number(-BIG, BIG),
         std: r.at('std').number(Number.MIN_VALUE, BIG),
+        log: r.at('log').boolean(false),
+        clip: r.at('clip').number(Number.MIN_VALUE, BIG, BIG),
         indicator: r.at('indicator').boolean(false),
         decimalComma: r.at('decimalComma').boolean(false),
         extraMissing: r.at('extraMissing').isMissing ? [] : r.at('extraMissing').strings(),

@@ -14,9 +14,9 @@ export type Cell = string | number | boolean | Date | null | undefined;
 export type TableRecord = Readonly<Record<string, Cell>>;
 
 /**
- * A numeric column: missing cells take the training median, then (x − mean)/std; with `indicator`
- * a 0/1 feature `<name>_missing` follows (the training split had missing cells).
- * Features: `<name>` [, `<name>_missing`].
+ * A numeric column: missing cells take the training median; with `log`, x becomes log(1 + max(x, 0));
+ * then z = (x − mean)/std, clipped to ±`clip`; with `indicator` a 0/1 feature `<name>_missing`
+ * follows (the training split had missing cells). Features: `<name>` [, `<name>_missing`].
  */
 export interface NumericColumn {
   name: string;
@@ -24,6 +24,10 @@ export interface NumericColumn {
   median: number;
   mean: number;
   std: number;
+  /** log1p before scaling: a skewed non-negative column (sizes, amounts, counts). */
+  log: boolean;
+  /** The bound of |z|: a ReLU network extrapolates linearly, so a value far outside the training range is held at it. */
+  clip: number;
   indicator: boolean;
   /** Cells read with a decimal comma ('1,5' is 1.5). */
   decimalComma: boolean;
