@@ -64,7 +64,9 @@ describe('densenode train', () => {
     expect(accuracy).toBeGreaterThan(93);
     expect(run.stdout).toMatch(/breast-cancer \(built-in\): 341 train, 114 validation, 114 test rows; 30 features; 2 classes \(sigmoid\)/);
     const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
-    expect(history.history.epochs).toHaveLength(50);
+    // Early stopping on the validation loss is the default: fewer than the 200 epochs allowed, the best weights kept.
+    expect(history.history.epochs.length).toBeLessThan(200);
+    expect(history.history.stopReason).toBe('earlyStopping');
     expect(history.metrics.map((m: { split: string }) => m.split)).toEqual(['train', 'validation', 'test']);
     const svg = readFileSync(join(out, 'learning-curve.svg'), 'utf8');
     expect(XMLValidator.validate(svg)).toBe(true);
