@@ -2,12 +2,15 @@
 // Trains a series of configurations on the same split (by default plain
 // gradient descent, momentum, RMSprop, Adam, then Adam with L2, dropout,
 // batch-norm and all three), prints a table and overlays every learning curve.
+// With --folds or --seeds the series runs on several splits instead
+// (compare-resampled.ts), because one small test split cannot tell runs apart.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { isObject } from '../io/json-read.js';
+import { compareResampled } from './compare-resampled.js';
 import { loadPrepared, type OutputKind } from './dataset.js';
-import { DataError } from './errors.js';
+import { DataError, UsageError } from './errors.js';
 import { learningCurvesSvg } from './plot.js';
 import { fixed, percent, Reporter, reportMode } from './progress.js';
 import { checkRunConfig, type RunConfig, type RunResult, runTraining } from './run.js';
@@ -75,6 +78,10 @@ export interface CompareFlags {
   out: string;
   json: boolean;
   quiet: boolean;
+  /** K-fold cross-validation instead of one split (K >= 2). */
+  folds?: number;
+  /** Repeat every run over N seeded splits instead of one (N >= 2). */
+  seeds?: number;
 }
 
 function table(results: RunResult[]): string {
@@ -126,6 +133,8 @@ export async function compareCommand(data: string | undefined, flags: CompareFla
   );
   // One line per run (its last epoch): the table is the point.
   const reporter = new Reporter(reportMode(flags), 1);
+  if (flags.folds !== undefined && flags.seeds !== undefined) throw new UsageError('--folds and --seeds cannot be combined: pick one');
+  if (flags.folds !== undefined || flags.seeds !== undefined) return compareResampled(data, flags, configs, reporter, command);
   const prepared = await loadPrepared(data, flags);
   reporter.say(
     `${prepared.name}: ${configs.length} runs, ${prepared.train.x.rows} train / ${prepared.validation?.x.rows ?? 0} validation / ${prepared.test?.x.rows ?? 0} test rows`,

@@ -150,6 +150,12 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
   )
     .option('--config <file>', 'JSON: { "base": {…}, "runs": [{ "name", "optimizer", "lr", "l2", "dropout", "batchNorm", … }] }')
     .option('--out <dir>', 'where to write compare.svg and compare.json', 'densenode-compare')
+    .addOption(
+      new Option('--folds <k>', 'k-fold cross-validation: each run tests on every fold in turn (CSV data; --test is unused)')
+        .argParser(integer(2))
+        .conflicts('seeds'),
+    )
+    .option('--seeds <n>', 'repeat each run over n seeded splits and initialisations (--seed, --seed + 1, …)', integer(2))
     .action(async (data: string | undefined, flags) => {
       useThreads(flags);
       const { compareCommand } = await import('./compare-command.js');
