@@ -142,6 +142,9 @@ describe('column typing', () => {
     const capped = dn.tabular(many, { target: 'y', minCount: 2 });
     expect((column(capped, 'c') as dn.CategoricalColumn).levels).toHaveLength(100);
     expect(notice(capped, 'c')).toMatch(/capped at 100 levels/);
+    // Rare values with gaps keep present-or-missing (a cabin number): (other) against (missing).
+    const cabins = Array.from({ length: 100 }, (_, i) => ({ cabin: i % 3 ? '' : `B${i}`, n: String(i % 7), y: String(i % 2) }));
+    expect(column(dn.tabular(cabins, { target: 'y' }), 'cabin')).toEqual({ name: 'cabin', kind: 'categorical', levels: [], missing: true });
     const distinct = Array.from({ length: 1000 }, (_, i) => ({ c: `L${i}`, n: String(i % 7), y: String(i % 2) }));
     expect(column(dn.tabular(distinct, { target: 'y' }), 'c')).toMatchObject({ kind: 'dropped', reason: 'id' });
   });

@@ -162,7 +162,8 @@ function fitCategorical(name: string, texts: (string | null)[], options: ColumnF
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const frequent = ranked.filter(([, n]) => n >= options.minCount);
   const kept = frequent.slice(0, options.maxLevels);
-  if (kept.length === 0 && !declared)
+  // With no level kept, whether a cell is present (a cabin number, a second phone) may still tell something.
+  if (kept.length === 0 && !declared && missing === 0)
     return dropped(name, 'id', `every one of its ${counts.size} values is rarer than ${options.minCount} rows`);
   const merged = ranked.length - kept.length;
   const mergedRows = ranked.slice(kept.length).reduce((sum, [, n]) => sum + n, 0);
