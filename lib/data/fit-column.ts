@@ -153,7 +153,8 @@ function fitCategorical(name: string, texts: (string | null)[], options: ColumnF
   const present = texts.length - missing;
   if (!declared && counts.size === 1 && missing === 0)
     return dropped(name, 'constant', `constant: every row is '${[...counts.keys()][0]}'`);
-  if (!declared && present >= ID_MIN_ROWS && counts.size >= ID_DISTINCT * present) {
+  // An ID has a value in (nearly) every row; a mostly empty column of distinct values keeps its presence.
+  if (!declared && present >= ID_MIN_ROWS && counts.size >= ID_DISTINCT * present && missing <= 0.1 * texts.length) {
     const spaced = texts.filter((t) => t !== null && /\s/.test(t)).length;
     return spaced > present / 2
       ? dropped(name, 'text', `free text: ${counts.size} distinct values in ${present} rows`)
