@@ -134,4 +134,19 @@ describe('densenode on a raw table', () => {
     const evaluated = JSON.parse(cli(['evaluate', join(work, 'gaps'), path, '--json']).stdout);
     expect(evaluated).toMatchObject({ rows: 199, droppedRows: 1 });
   });
+
+  it('reads JSON records (.json arrays, .jsonl lines) like a CSV, and names a nested value', async () => {
+    const records = await dn.readCsv(join(work, 'train.csv'));
+    const typed = records.map((r) => ({ ...r, age: r.age === '' ? null : Number(r.age), spend: Number(r.spend) }));
+    const json = file('train.json', JSON.stringify(typed));
+    const lines = file('train.jsonl', typed.map((r) => JSON.stringify(r)).join('\n'));
+    const dir = join(work, 'from-json');
+    expect(cli(['train', json, '--target', 'churn', '--out', dir, '--quiet']).code).toBe(0);
+    const csvFigures = JSON.parse(cli(['evaluate', dir, join(work, 'train.csv'), '--json']).stdout);
+    const jsonFigures = JSON.parse(cli(['evaluate', dir, lines, '--json']).stdout);
+    expect(jsonFigures.loss).toBeCloseTo(csvFigures.loss, 6);
+    const bad = cli(['evaluate', dir, file('nested.jsonl', '{"age": 3, "churn": "no"}\n{"age": {"v": 1}, "churn": "no"}\n')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/nested\.jsonl: line 2, column 'age': a nested value/);
+  });
 });

@@ -4,7 +4,8 @@
 // predict. Predictions go out as CSV: the class and one probability per class.
 import { cellText, naLookup } from '../data/cells.js';
 import { classNames, classProbabilities, inTargetUnits, predictedNames, recordsInput, targetScale } from '../data/model-records.js';
-import { type CsvTable, readCsvTable } from '../data/read-csv.js';
+import type { CsvTable } from '../data/read-csv.js';
+import { readTable } from '../data/read-json.js';
 import { DEFAULT_NA, inputColumns, type TableRecord, type TargetSpec } from '../data/spec.js';
 import { encodeTable, encodeTarget } from '../data/tabular.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -54,7 +55,7 @@ async function readForModel(model: Model, data: string, options: { labels?: stri
     if (pair.x.cols !== model.inputs) throw new DataError(`${data}: ${pair.x.cols} pixels per image; the model takes ${model.inputs}`);
     return { x: pair.x, labels: isClassifier(model) ? pair.labels : Float32Array.from(pair.labels), droppedRows: 0 };
   }
-  const table = await readCsvTable(data);
+  const table = await readTable(data);
   const needed = neededColumns(model, table);
   const absent = needed.filter((c) => !table.columns.includes(c));
   if (absent.length > 0)
@@ -71,7 +72,7 @@ async function readForModel(model: Model, data: string, options: { labels?: stri
   if (options.needLabels && !hasTarget)
     throw new DataError(`${data}: no label column${target !== undefined ? ` '${target}'` : ''} to evaluate against`);
   const na = naLookup(pre?.tabular?.na ?? DEFAULT_NA);
-  const where = (i: number) => `${data}: line ${table.lines[i]}`;
+  const where = (i: number) => `${data}: ${table.unit ?? 'line'} ${table.lines[i]}`;
   // evaluate leaves out rows without a label; predict answers every row.
   const rows = table.records.flatMap((r, i) => (!options.needLabels || cellText(r[target as string], na) !== null ? [i] : []));
   const records = rows.map((i) => table.records[i] as TableRecord);

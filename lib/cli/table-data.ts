@@ -2,7 +2,8 @@
 // rest shuffled by the seed into train/validation/test, then the column spec
 // fitted on the training split only and every split encoded with it.
 import { cellText, naLookup } from '../data/cells.js';
-import { type CsvTable, readCsvTable } from '../data/read-csv.js';
+import type { CsvTable } from '../data/read-csv.js';
+import { readTable } from '../data/read-json.js';
 import { DEFAULT_NA, tabularPreprocessing } from '../data/spec.js';
 import { encodeTable, encodeTarget, fitTarget, type TabularOptions, tabular } from '../data/tabular.js';
 import { Random } from '../random.js';
@@ -58,11 +59,11 @@ export async function readCsvRows(
   name: string,
   flags: CsvFlags,
 ): Promise<{ labelled: LabelledRows; prepare: (split: RowSplit) => PreparedData }> {
-  const table = await readCsvTable(file);
+  const table = await readTable(file);
   if (table.columns.length < 2) throw new DataError(`${file}: one column only; a table needs features and a label column`);
   const target = targetColumn(table, flags.target);
   const na = naLookup(flags.na ?? DEFAULT_NA);
-  const where = (i: number) => `${file}: line ${table.lines[i]}`;
+  const where = (i: number) => `${file}: ${table.unit ?? 'line'} ${table.lines[i]}`;
   const labelled: number[] = [];
   table.records.forEach((r, i) => {
     if (cellText(r[target], na) !== null) labelled.push(i);

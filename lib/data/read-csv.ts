@@ -22,6 +22,8 @@ export interface CsvTable {
   columns: string[];
   records: TableRecord[];
   lines: Uint32Array;
+  /** What `lines` counts: file lines (CSV, JSON lines) or records (a JSON array). */
+  unit?: 'line' | 'record';
 }
 
 // One record may not exceed this (a file with no line breaks is not parsed into one huge row).
