@@ -7,44 +7,15 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Preprocessing } from '../data/spec.js';
-import type { ColumnNotice } from '../data/tabular.js';
 import { loadIdxImages, loadIdxLabels } from '../io/idx.js';
 import { applyStandardization, fitStandardization } from '../preprocess.js';
 import { Random } from '../random.js';
 import type { Matrix } from '../tensor.js';
 import { DataError, UsageError } from './errors.js';
+import type { Encoded, OutputKind, PreparedData, Split } from './prepared.js';
 import { type ColumnFlags, prepareCsv } from './table-data.js';
 
-export type OutputKind = 'sigmoid' | 'softmax' | 'linear';
-
-/** Labels as the model takes them: class indices, or values for regression. */
-export type Encoded = { kind: 'classes'; y: Int32Array } | { kind: 'values'; y: Float32Array };
-
-export interface Split {
-  x: Matrix;
-  y: Encoded;
-}
-
-export interface PreparedData {
-  name: string;
-  /** The model's input names (after one-hot and the other encodings). */
-  features: string[];
-  target: string;
-  output: OutputKind;
-  /** Class names by index (classification only). */
-  classes: string[] | null;
-  train: Split;
-  validation: Split | null;
-  test: Split | null;
-  /** Saved with the model: the column spec (CSV) or the pixel standardisation (IDX). */
-  preprocessing: Preprocessing;
-  /** What typing decided about each column (CSV only). */
-  notices: ColumnNotice[];
-  /** Rows dropped because their label was missing. */
-  droppedRows: number;
-  /** Columns of the raw table besides the label. */
-  rawColumns: number;
-}
+export type { Encoded, OutputKind, PreparedData, Split } from './prepared.js';
 
 export const BUILTIN = fileURLToPath(new URL('../../data/breast_cancer.csv', import.meta.url));
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';

@@ -7,8 +7,8 @@ import { readTable } from '../data/read-json.js';
 import { DEFAULT_NA, tabularPreprocessing } from '../data/spec.js';
 import { encodeTable, encodeTarget, fitTarget, type TabularOptions, tabular } from '../data/tabular.js';
 import { Random } from '../random.js';
-import type { Encoded, OutputKind, PreparedData, Split } from './dataset.js';
 import { DataError, UsageError } from './errors.js';
+import type { Encoded, OutputKind, PreparedData, Split } from './prepared.js';
 
 /** The column-typing flags of train and compare. */
 export interface ColumnFlags {
