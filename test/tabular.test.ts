@@ -292,6 +292,12 @@ describe('a model on raw records', () => {
     const model = await trained();
     expect(() => model.predict([{ x: 'abc' }])).toThrow(/records\[0\], column 'x': expected a number, found 'abc'/);
     expect(() => model.predict([{ x: 1 }, null as unknown as dn.TableRecord])).toThrow(TypeError);
+    expect(() => model.predict([{ colour: { nested: 1 } as unknown as string }])).toThrow(
+      /records\[0\], column 'colour': a cell holds an object/,
+    );
+    expect(() => dn.tabular([{ a: Symbol('s') as unknown as string, y: '1' }], { target: 'y' })).toThrow(
+      /row 0, column 'a': a cell holds a symbol/,
+    );
     const bare = dn.mlp([2, 1]);
     expect(() => bare.predict([{ a: 1, b: 2 }])).toThrow(/records need model\.preprocessing/);
     expect(() => dn.tabular(train, { target: 'y', categoricals: ['x'] } as unknown as dn.TabularOptions)).toThrow(

@@ -1,5 +1,6 @@
 // Reading one raw cell: missing or not, as a number, a level or a date. The
 // rules live here once, for fitting the spec and for applying it.
+import { describe } from '../errors.js';
 import type { Cell, DateFormat } from './spec.js';
 
 // Number('') is 0 and Number(' 1 ') is 1: only plain numerals count.
@@ -18,7 +19,7 @@ export function cellText(cell: Cell, na: Set<string>): string | null {
   if (typeof cell === 'number') return Number.isNaN(cell) ? null : String(cell);
   if (typeof cell === 'boolean') return cell ? 'true' : 'false';
   if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? null : cell.toISOString();
-  if (typeof cell !== 'string') return String(cell);
+  if (typeof cell !== 'string') throw new TypeError(`a cell holds ${describe(cell)}; cells are strings, numbers, booleans, Dates or null`);
   const text = cell.trim();
   return na.has(text.toLowerCase()) ? null : text;
 }

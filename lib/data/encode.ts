@@ -87,7 +87,12 @@ export function recordEncoder(spec: TabularSpec): RecordEncoder {
     encode(record, out, row, where) {
       let offset = row * width;
       for (const p of parts) {
-        p.encode(Object.hasOwn(record, p.name) ? record[p.name] : undefined, out, offset, where);
+        try {
+          p.encode(Object.hasOwn(record, p.name) ? record[p.name] : undefined, out, offset, where);
+        } catch (error) {
+          if (error instanceof TypeError) throw new TypeError(`${where()}, column '${p.name}': ${error.message}`);
+          throw error;
+        }
         offset += p.width;
       }
     },

@@ -14,6 +14,8 @@ export interface ColumnFitOptions {
   minCount: number;
   /** At most this many levels are kept (the most frequent). */
   maxLevels: number;
+  /** Names the i-th cell's row in errors. */
+  where: (i: number) => string;
 }
 
 export interface FittedColumn {
@@ -226,7 +228,13 @@ function fitDate(name: string, texts: (string | null)[], cells: Cell[], format: 
 export function fitColumn(name: string, cells: Cell[], options: ColumnFitOptions): FittedColumn {
   const { override } = options;
   if (override === 'ignore') return dropped(name, 'ignored', 'ignored as asked');
-  const texts = cells.map((cell) => cellText(cell, options.na));
+  const texts = cells.map((cell, i) => {
+    try {
+      return cellText(cell, options.na);
+    } catch (error) {
+      throw error instanceof TypeError ? new TypeError(`${options.where(i)}, column '${name}': ${error.message}`) : error;
+    }
+  });
   const present = texts.filter((t): t is string => t !== null);
   if (present.length === 0) return dropped(name, 'empty', 'entirely missing');
   if (override === 'categorical') return fitCategorical(name, texts, options, true);

@@ -207,7 +207,13 @@ export function tabular(records: readonly TableRecord[], options: TabularOptions
   const specs: ColumnSpec[] = columns
     .filter((name) => name !== target)
     .map((name) => {
-      const fitted = fitColumn(name, column(name), { na: naSet, override: kinds.get(name), minCount, maxLevels });
+      const fitted = fitColumn(name, column(name), {
+        na: naSet,
+        override: kinds.get(name),
+        minCount,
+        maxLevels,
+        where: (k) => where(kept[k] as number),
+      });
       notices.push({ column: name, message: fitted.notice });
       return fitted.spec;
     });
