@@ -8,11 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs', train: 'train.mjs', peers: 'peers.mjs' };
+const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs', train: 'train.mjs', tabular: 'tabular-prep.mjs', peers: 'peers.mjs' };
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const wanted = args.filter((a) => !a.startsWith('--'));
-const names = wanted.length > 0 ? wanted : ['gemm', 'kernels', 'train'];
+const names = wanted.length > 0 ? wanted : ['gemm', 'kernels', 'train', 'tabular'];
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
   process.exit(1);

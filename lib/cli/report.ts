@@ -1,7 +1,20 @@
 // The HTML training report: one self-contained file (inline CSS and SVG, no
 // script, no external resource) that can be mailed, archived or opened offline.
 // Void elements are self-closed so the file is also well-formed XML, which the tests check.
+import { type ColumnSpec, columnFeatures, type DropReason, type TabularSpec } from '../data/spec.js';
+import type { ColumnNotice } from '../data/tabular.js';
+import type { Matrix } from '../tensor.js';
 import type { History } from '../train.js';
+
+/** The raw table of a CSV run: the spec fitted on the training split, what fitting said, and that split encoded. */
+export interface ReportData {
+  spec: TabularSpec;
+  notices: readonly ColumnNotice[];
+  /** The encoded training split: a column's missing indicator (or its (missing) level) sums to its missing count there. */
+  train: Matrix;
+  /** Rows left out before the split because their label was missing. */
+  droppedRows: number;
+}
 
 export interface ReportInput {
   title: string;
@@ -16,6 +29,8 @@ export interface ReportInput {
   /** From confusionMatrixSvg(): trusted markup, inlined as is. */
   confusionSvg?: string;
   modelSummary?: string;
+  /** The columns and what became of them (CSV data only). */
+  data?: ReportData;
   /** An ISO 8601 date. */
   createdAt: string;
 }
@@ -77,6 +92,7 @@ export function reportHtml(input: ReportInput): string {
         )
       : '',
     input.confusion === undefined ? '' : section('Per-class metrics', classTable(input.confusion.matrix, input.confusion.classes)),
+    input.data === undefined ? '' : section('Data', dataSection(input.data)),
     section('Options', optionsTable(input.options)),
     input.modelSummary === undefined ? '' : section('Model', `<pre>${escapeHtml(input.modelSummary)}</pre>`),
   ];
@@ -152,6 +168,88 @@ function classTable(matrix: number[][], classes: string[]): string {
     `<tr class="total"><th scope="row">Macro average</th>${cells(macroAverage(metrics))}<td class="num">${support.toLocaleString('en-US')}</td></tr>`,
   );
   return table(head, rows);
+}
+
+// Past this many, a categorical column's levels are counted rather than listed.
+const LEVELS_SHOWN = 20;
+const DROP_REASONS: Record<DropReason, string> = {
+  id: 'ID-like',
+  text: 'free text',
+  constant: 'constant',
+  empty: 'entirely missing',
+  ignored: 'ignored (--ignore)',
+};
+
+function columnSum(x: Matrix, col: number): number {
+  let sum = 0;
+  for (let r = 0; r < x.rows; r++) sum += x.data[r * x.cols + col] as number;
+  return sum;
+}
+
+function columnType(c: ColumnSpec): string {
+  if (c.kind === 'date') return `date (${c.format})`;
+  if (c.kind === 'dropped') return `dropped: ${DROP_REASONS[c.reason] ?? c.reason}`;
+  return c.kind;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const clipText = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
+
+function levelList(levels: readonly string[]): string {
+  const shown = levels
+    .slice(0, LEVELS_SHOWN)
+    .map((level) => `<code class="level" title="${escapeHtml(level)}">${escapeHtml(clipText(level))}</code>`)
+    .join(' ');
+  const more = levels.length - LEVELS_SHOWN;
+  return more > 0 ? `${shown} <span class="more">… ${count(more)} more</span>` : shown;
+}
+
+function dataSection(data: ReportData): string {
+  const { spec, train } = data;
+  const notices = new Map(data.notices.map((n) => [n.column, n.message]));
+  const widths = spec.columns.map((c) => columnFeatures(c).length);
+  // Counts are read off the encoded rows only when they line up with the spec's features.
+  const aligned = widths.reduce((a, b) => a + b, 0) === train.cols;
+  const kinds = new Map<string, number>();
+  let offset = 0;
+  const rows = spec.columns.map((c, i) => {
+    const width = widths[i] as number;
+    const start = offset;
+    offset += width;
+    kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
+    let missing: number | null = null;
+    if (c.kind === 'dropped') missing = c.reason === 'empty' ? train.rows : c.reason === 'constant' ? 0 : null;
+    else if (aligned) missing = (c.kind === 'categorical' ? c.missing : c.indicator) ? columnSum(train, start + width - 1) : 0;
+    const share = missing !== null && missing > 0 && train.rows > 0 ? ` (${formatPercent(missing / train.rows)})` : '';
+    let levels = '';
+    if (c.kind === 'categorical') {
+      const other = aligned ? columnSum(train, start + c.levels.length) : 0;
+      levels = `${levelList(c.levels)}${other > 0 ? ` <span class="more">(other): ${count(other)} rows</span>` : ''}`;
+    }
+    return (
+      `<tr${c.kind === 'dropped' ? ' class="dropped"' : ''}><th scope="row"><code>${escapeHtml(c.name)}</code></th>` +
+      `<td>${escapeHtml(columnType(c))}</td><td class="num">${missing === null ? '—' : `${count(missing)}${share}`}</td>` +
+      `<td class="num">${width}</td><td>${levels}</td><td class="notes">${escapeHtml(notices.get(c.name) ?? '')}</td></tr>`
+    );
+  });
+  const head =
+    '<tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col" class="num">Missing (train)</th>' +
+    '<th scope="col" class="num">Features</th><th scope="col">Levels kept</th><th scope="col">Notes</th></tr>';
+  const tally = ['numeric', 'categorical', 'date', 'dropped']
+    .filter((k) => kinds.has(k))
+    .map((k) => `${kinds.get(k)} ${k}`)
+    .join(', ');
+  const target = spec.target;
+  const label =
+    target === null
+      ? ''
+      : `<p>Label <code>${escapeHtml(target.name)}</code>: ${
+          target.kind === 'classes' ? `${target.classes.length} classes, ${levelList(target.classes)}` : 'numeric (regression)'
+        }; ${data.droppedRows > 0 ? `${count(data.droppedRows)} rows without a label left out` : 'no rows without a label'}.</p>`;
+  return (
+    `<p>${spec.columns.length} columns besides the label (${tally}) make ${spec.features.length} features, ` +
+    `fitted on ${count(train.rows)} training rows.</p>${label}${table(head, rows, undefined, 'data')}`
+  );
 }
 
 function optionsTable(options: Record<string, unknown>): string {
@@ -263,6 +361,10 @@ figure{margin:8px 0}
 figure svg{display:block;max-width:100%;height:auto}
 pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:12px 14px;overflow-x:auto;line-height:1.45}
 .empty{color:var(--muted)}
+code.level{display:inline-block;margin:0 2px 4px 0;padding:0 5px;background:var(--soft);border:1px solid var(--line);border-radius:4px;font-size:12px}
+.more{color:var(--muted);font-size:13px;white-space:nowrap}
+table.data td.notes{color:var(--muted);font-size:13px;min-width:200px}
+table.data tr.dropped th code{text-decoration:line-through;color:var(--muted)}
 footer{margin-top:40px;padding-top:12px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
 @media (max-width:700px){main{margin:0;border:0;border-radius:0;padding:20px}}
 @media print{body{background:#fff}main{border:0;margin:0;max-width:none}}

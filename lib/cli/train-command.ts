@@ -107,6 +107,16 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
       curvesSvg,
       ...(confusionSvg !== undefined ? { confusionSvg } : {}),
       modelSummary: model.summary(),
+      ...(prepared.preprocessing.tabular !== undefined
+        ? {
+            data: {
+              spec: prepared.preprocessing.tabular,
+              notices: prepared.notices,
+              train: prepared.train.x,
+              droppedRows: prepared.droppedRows,
+            },
+          }
+        : {}),
       createdAt: new Date().toISOString(),
     }),
   );
