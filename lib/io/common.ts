@@ -1,7 +1,9 @@
 // What both exporters share: the model's standardisation (checked once), the
-// metadata carried into the exported file, and the producer string.
+// metadata carried into the exported file, where a target's scale can be
+// folded, and the producer string.
 import { createRequire } from 'node:module';
 import type { Preprocessing } from '../data/spec.js';
+import type { LayerSpec } from '../layers/layer.js';
 import type { Model } from '../model.js';
 
 /** Per-feature (x − mean) / std, in float64 so folding it into weights rounds once. */
@@ -54,6 +56,13 @@ export function exportedMetadata(model: Model, fn: string): ExportedMetadata {
     out.target = p.target;
   }
   return out;
+}
+
+/** The last dense layer when only linear activations and dropout follow it (which commute with an affine map), else -1. */
+export function foldableDense(layers: readonly LayerSpec[]): number {
+  const last = layers.map((l) => l.type).lastIndexOf('dense');
+  const identity = (l: LayerSpec) => l.type === 'dropout' || (l.type === 'activation' && l.activation === 'linear');
+  return last >= 0 && layers.slice(last + 1).every(identity) ? last : -1;
 }
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };

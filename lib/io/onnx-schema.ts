@@ -19,6 +19,7 @@ export const onnxSchema: INamespace = {
             s: field(4, 'bytes'),
             floats: field(7, 'float', 'repeated'),
             ints: field(8, 'int64', 'repeated'),
+            strings: field(9, 'bytes', 'repeated'),
             type: field(20, 'AttributeType'),
           },
           nested: {
@@ -77,7 +78,7 @@ export const onnxSchema: INamespace = {
             doc_string: field(12, 'string'),
           },
           nested: {
-            DataType: { values: { UNDEFINED: 0, FLOAT: 1 } },
+            DataType: { values: { UNDEFINED: 0, FLOAT: 1, INT64: 7, STRING: 8, BOOL: 9, DOUBLE: 11 } },
           },
         },
         TensorShapeProto: {

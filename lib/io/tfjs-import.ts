@@ -2,15 +2,19 @@
 // from Keras) into an uncompiled densenode Model. Nothing is trusted: the JSON
 // is only read through checked accessors (never evaluated), every weight's
 // shape is checked against the layer that needs it, and the weight files are
-// measured on disk before a single byte is allocated for them.
+// measured on disk before a single byte is allocated for them. A column spec
+// in userDefinedMetadata.preprocessing is validated like a saved model's, and
+// a regression's folded target scale is taken back out of the last Dense
+// layer (see tfjs.ts), so predict(records) scales the outputs exactly once.
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { Preprocessing } from '../data/spec.js';
+import { readTabularSpec } from '../data/read-spec.js';
+import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
 import { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
 import type { LayerSpec } from '../layers/layer.js';
 import type { Model } from '../model.js';
 import { sequential } from '../sequential.js';
-import { readFloat32LE } from './common.js';
+import { foldableDense, readFloat32LE } from './common.js';
 import { JsonReader } from './json-read.js';
 
 const maxJsonBytes = 64 * 1024 * 1024;
@@ -22,8 +26,11 @@ type Needed = { layer: string; name: string; shape: number[] } | { fill: number;
 
 interface Plan {
   inputs: number;
+  outputs: number;
   layers: LayerSpec[];
   weights: Needed[];
+  /** Each densenode layer's Keras name. */
+  names: string[];
 }
 
 interface Entry {
@@ -57,15 +64,17 @@ export async function importTfjs(dir: string): Promise<Model> {
   checkAgainstPlan(plan, entries, where);
   const data = await Promise.all(groups.map((g) => readGroup(g, jsonPath)));
 
+  const meta = root.at('userDefinedMetadata');
+  const tabular = meta.isMissing || meta.at('preprocessing').isMissing ? null : readTabular(meta, plan, where);
   const model = sequential({ inputs: plan.inputs, seed: 0, layers: plan.layers });
-  model.setWeights(
-    plan.weights.map((w) => {
-      if ('fill' in w) return new Float32Array(w.length).fill(w.fill);
-      const e = entries.get(w.name) as Entry;
-      return decode(data[e.group] as Uint8Array, e, w.name, groups[e.group] as Group);
-    }),
-  );
-  model.preprocessing = readMetadata(root.at('userDefinedMetadata'));
+  const values = plan.weights.map((w) => {
+    if ('fill' in w) return new Float32Array(w.length).fill(w.fill);
+    const e = entries.get(w.name) as Entry;
+    return decode(data[e.group] as Uint8Array, e, w.name, groups[e.group] as Group);
+  });
+  if (tabular?.folded) unfoldTarget(plan, values, tabular.preprocessing, where);
+  model.setWeights(values);
+  model.preprocessing = tabular?.preprocessing ?? readMetadata(meta);
   return model;
 }
 
@@ -88,7 +97,7 @@ function planLayers(topology: JsonReader, where: string): Plan {
   if (cls !== 'Sequential') throw new Error(`${where}: only Sequential models can be imported, this model is a ${cls}`);
   const config = top.at('config');
   const list = Array.isArray(config.value) ? config.items() : config.at('layers').items();
-  const plan: Plan = { inputs: 0, layers: [], weights: [] };
+  const plan: Plan = { inputs: 0, outputs: 0, layers: [], weights: [], names: [] };
   let width = 0;
   list.forEach((entry, index) => {
     const layerClass = entry.at('class_name').string();
@@ -106,6 +115,7 @@ function planLayers(topology: JsonReader, where: string): Plan {
     }
     if (width === 0) throw new Error(`${where}: the first layer ('${name}') declares no batch_input_shape, so the input width is unknown`);
     const need = (weight: string, shape: number[]) => plan.weights.push({ layer: name, name: `${name}/${weight}`, shape });
+    const before = plan.layers.length;
     switch (layerClass) {
       case 'InputLayer':
         if (index !== 0) throw new Error(`${where}: InputLayer '${name}' must be the first layer`);
@@ -152,8 +162,10 @@ function planLayers(topology: JsonReader, where: string): Plan {
           `${where}: layer ${index} ('${name}') is a ${layerClass}, which densenode cannot import (it supports ${supported})`,
         );
     }
+    while (plan.names.length < plan.layers.length) plan.names.push(plan.names.length === before ? name : `${name} (activation)`);
   });
   if (plan.layers.length === 0) throw new Error(`${where}: the model has no layers to import`);
+  plan.outputs = width;
   return plan;
 }
 
@@ -266,6 +278,37 @@ function decode(bytes: Uint8Array, e: Entry, name: string, group: Group): Float3
     const file = group.files.length === 1 ? group.files[0] : group.files.join(' + ');
     return new Error(`importTfjs: ${file}: weight '${name}' value ${i} is ${v}`);
   });
+}
+
+/** The column spec of a tabular export, checked against the layers, and whether the target's scale is folded into them. */
+function readTabular(meta: JsonReader, plan: Plan, where: string): { preprocessing: Preprocessing; folded: boolean } {
+  const path = 'userDefinedMetadata.preprocessing';
+  const spec = readTabularSpec(meta.at('preprocessing').value, where, path);
+  if (spec.features.length !== plan.inputs)
+    throw new Error(`${where}: ${path} makes ${spec.features.length} features, the model takes ${plan.inputs} inputs`);
+  const classes = spec.target?.kind === 'classes' ? spec.target.classes.length : null;
+  if (classes !== null && classes !== (plan.outputs === 1 ? 2 : plan.outputs))
+    throw new Error(`${where}: ${path} has ${classes} classes, the model has ${plan.outputs} outputs`);
+  const flag = meta.at('outputsInTargetUnits');
+  const folded = flag.boolean(false);
+  if (folded && spec.target?.kind !== 'values') throw flag.fail(`false or absent (${path} has no regression target)`);
+  return { preprocessing: tabularPreprocessing(spec), folded };
+}
+
+// Back from the target's units to the standardised outputs the spec trained on: W/std and (b − mean)/std in the last Dense.
+function unfoldTarget(plan: Plan, values: Float32Array[], pre: Preprocessing, where: string): void {
+  const target = pre.tabular?.target;
+  if (target?.kind !== 'values') return;
+  const layer = foldableDense(plan.layers);
+  const name = plan.names[layer];
+  const at = (weight: string) => plan.weights.findIndex((w) => 'name' in w && w.name === `${name}/${weight}`);
+  const [kernel, bias] = [at('kernel'), at('bias')];
+  if (layer < 0 || bias < 0)
+    throw new Error(
+      `${where}: outputsInTargetUnits is true, but the model does not end in a Dense layer with a bias followed only by linear activations or dropout, where the target's scale is folded`,
+    );
+  values[kernel] = Float32Array.from(values[kernel] as Float32Array, (w) => w / target.std);
+  values[bias] = Float32Array.from(values[bias] as Float32Array, (b) => (b - target.mean) / target.std);
 }
 
 // What our exporter keeps of the preprocessing (classes, features, target); mean/std are already folded into the weights.

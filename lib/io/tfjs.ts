@@ -16,12 +16,26 @@
 // (momentum 0.99, epsilon 1e-3), so running statistics carry over unchanged;
 // test/export-tfjs.test.ts checks one training step against tfjs. PyTorch
 // differs (unbiased running variance, momentum weighting the new batch).
+//
+// A model with a column spec (preprocessing.tabular) exports with the spec's
+// encoded features as its input: Layers models cannot impute or one-hot
+// strings, so a client encodes records with the spec, which model.json
+// carries as userDefinedMetadata.preprocessing (densenode's encodeTable reads
+// it as is). A regression spec standardised the target for training; when
+// the last Dense layer is followed only by linear activations and dropout,
+// out · std + mean is folded into it (W·std, b·std + mean) so the TF.js model
+// answers in the target's units, and userDefinedMetadata.outputsInTargetUnits
+// says whether that happened (false: the client applies std and mean).
+// importTfjs undoes the fold, so the imported model is the trained one again:
+// standardised outputs, which predict(records) scales once, and fit on
+// encoded records trains on the standardised target as before.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readTabularSpec } from '../data/read-spec.js';
 import type { LayerSpec } from '../layers/layer.js';
 import { Model } from '../model.js';
 import { writeFileAtomic } from './atomic.js';
-import { exportedMetadata, float32LE, producer, type Standardisation, standardisation } from './common.js';
+import { exportedMetadata, float32LE, foldableDense, producer, type Standardisation, standardisation } from './common.js';
 
 export { importTfjs } from './tfjs-import.js';
 
@@ -54,8 +68,9 @@ export async function exportTfjs(model: Model, dir: string, options: TfjsExportO
   if (!(Number.isInteger(shardBytes) && shardBytes >= 1)) {
     throw new RangeError(`exportTfjs: expected an integer >= 1 for shardBytes, received ${shardBytes}`);
   }
-  const metadata = exportedMetadata(model, 'exportTfjs');
-  const { layers, weights } = toKeras(model, standardisation(model, 'exportTfjs'));
+  const metadata: Record<string, unknown> = exportedMetadata(model, 'exportTfjs');
+  const target = tabularMetadata(model, metadata);
+  const { layers, weights } = toKeras(model, standardisation(model, 'exportTfjs'), target);
 
   const total = weights.reduce((n, w) => n + 4 * w.values.length, 0);
   const bytes = new Uint8Array(total);
@@ -87,8 +102,35 @@ export async function exportTfjs(model: Model, dir: string, options: TfjsExportO
   }
 }
 
+/** A regression target's scale and the dense layer (index into model.layers) it is folded into. */
+interface TargetFold {
+  layer: number;
+  mean: number;
+  std: number;
+}
+
+/** Adds the spec (and whether outputs are in the target's units) to `metadata`; returns the fold to make, if any. */
+function tabularMetadata(model: Model, metadata: Record<string, unknown>): TargetFold | null {
+  const p = model.preprocessing;
+  if (p?.tabular === undefined) return null;
+  if (p.mean !== undefined || p.std !== undefined)
+    throw new Error('exportTfjs: model.preprocessing has both a column spec (tabular) and mean/std; the spec alone is the transform');
+  const spec = readTabularSpec(p.tabular, 'exportTfjs', 'preprocessing.tabular');
+  if (spec.features.length !== model.inputs)
+    throw new RangeError(`exportTfjs: preprocessing.tabular makes ${spec.features.length} features, the model has ${model.inputs} inputs`);
+  metadata.preprocessing = spec;
+  if (spec.target?.kind !== 'values') return null;
+  const layer = foldableDense(model.layers.map((l) => l.spec));
+  metadata.outputsInTargetUnits = layer >= 0;
+  return layer >= 0 ? { layer, mean: spec.target.mean, std: spec.target.std } : null;
+}
+
 // One Keras layer per densenode layer, named like Keras (dense_1, batch_normalization_1, …).
-function toKeras(model: Model, standardise: Standardisation | null): { layers: KerasLayer[]; weights: NamedWeight[] } {
+function toKeras(
+  model: Model,
+  standardise: Standardisation | null,
+  target: TargetFold | null,
+): { layers: KerasLayer[]; weights: NamedWeight[] } {
   const counts = new Map<string, number>();
   const nameFor = (prefix: string): string => {
     const n = (counts.get(prefix) ?? 0) + 1;
@@ -113,6 +155,19 @@ function toKeras(model: Model, standardise: Standardisation | null): { layers: K
       own = [
         { name: `${name}/kernel`, shape: [layer.inputWidth, layer.outputWidth], values: folded.kernel },
         { name: `${name}/bias`, shape: [layer.outputWidth], values: folded.bias },
+      ];
+      config.use_bias = true;
+    }
+    if (index === target?.layer) {
+      // In float64 like fold(), rounded to float32 once when written; a layer without bias gains one for the mean.
+      const [kernel, bias] = own;
+      own = [
+        { ...(kernel as NamedWeight), values: Float64Array.from(kernel?.values as ArrayLike<number>, (w) => w * target.std) },
+        {
+          name: `${name}/bias`,
+          shape: [layer.outputWidth],
+          values: Float64Array.from(bias?.values ?? new Float32Array(layer.outputWidth), (b) => b * target.std + target.mean),
+        },
       ];
       config.use_bias = true;
     }
