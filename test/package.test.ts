@@ -30,8 +30,8 @@ describe('the npm package', () => {
       expect(files).toContain(required);
     }
     expect(files.some((f) => /^(test|bench|build)\//.test(f))).toBe(false);
-    // Without prebuilds the package is ~0.5 MB unpacked; each prebuild adds ~0.6 MB.
+    // Without prebuilds the package is ~1.2 MB unpacked (dist with its source maps, the data, the README); each prebuild adds ~0.6 MB.
     const prebuilds = files.filter((f) => f.startsWith('prebuilds/')).length;
-    expect(pack?.unpackedSize ?? 0).toBeLessThan(1_000_000 + prebuilds * 800_000);
+    expect(pack?.unpackedSize ?? 0).toBeLessThan(1_600_000 + prebuilds * 800_000);
   });
 });
