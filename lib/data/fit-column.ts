@@ -48,12 +48,15 @@ function dropped(name: string, reason: DropReason, why: string): FittedColumn {
 
 /** Median of finite values (float64). */
 function median(values: Float64Array): number {
-  const sorted = values.slice().sort();
+  return medianOfSorted(values.slice().sort());
+}
+
+function medianOfSorted(sorted: Float64Array): number {
   const n = sorted.length;
   return n % 2 === 1 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
 }
 
-/** Whether values are all ≥ 0, not a two-value code, and skewed to the right past SKEW_FOR_LOG. */
+/** Whether values are all ≥ 0 and skewed to the right past SKEW_FOR_LOG. */
 function isSkewedNonNegative(values: Float64Array): boolean {
   if (values.length < 20) return false;
   let lo = Number.POSITIVE_INFINITY;
@@ -72,7 +75,7 @@ function isSkewedNonNegative(values: Float64Array): boolean {
   }
   m2 /= values.length;
   m3 /= values.length;
-  return m2 > 0 && m3 / m2 ** 1.5 > SKEW_FOR_LOG && new Set(values).size > 2;
+  return m2 > 0 && m3 / m2 ** 1.5 > SKEW_FOR_LOG;
 }
 
 /** Mean and population standard deviation of `values` with missing ones (NaN) replaced by `fill`. */
@@ -109,7 +112,10 @@ function fitNumeric(
     values[i] = v;
   });
   const present = values.filter((v) => !Number.isNaN(v));
-  const distinct = new Set(present).size;
+  // One sort gives the median and the distinct count (a Set of a million doubles costs more).
+  const sorted = present.slice().sort();
+  let distinct = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   if (distinct === 1 && missing === 0 && !declared) return dropped(name, 'constant', `constant: every row is ${present[0]}`);
   if (!declared && present.length >= ID_MIN_ROWS && distinct === present.length && present.every(Number.isInteger)) {
     let lo = Number.POSITIVE_INFINITY;
@@ -117,9 +123,11 @@ function fitNumeric(
     for (const v of present) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     if (ID_NAME.test(name) || hi - lo + 1 === present.length) return dropped(name, 'id', 'ID-like: distinct integers in every row');
   }
-  const log = isSkewedNonNegative(present);
+  const log = distinct > 2 && isSkewedNonNegative(present);
   const scaled = log ? values.map((v) => (Number.isNaN(v) ? v : Math.log1p(v))) : values;
-  const med = median(log ? present.map(Math.log1p) : present);
+  // log1p is monotone: the median of the logs is the log of the median.
+  const middle = medianOfSorted(sorted);
+  const med = log ? Math.log1p(middle) : middle;
   const { mean, std } = moments(scaled, med);
   const spec: NumericColumn = {
     name,
@@ -247,13 +255,20 @@ export function fitColumn(name: string, cells: Cell[], options: ColumnFitOptions
   let dotted = 0;
   let commas = 0;
   const strays = new Map<string, number>();
-  texts.forEach((text, i) => {
-    if (text === null) return;
+  let strayRows = 0;
+  const strayLimit = STRAY_FRACTION * present.length;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i] as string | null;
+    if (text === null) continue;
     if (typeof cells[i] === 'number' || isNumeral(text)) dotted += text.includes('.') ? 1 : 0;
     else if (isCommaNumeral(text)) commas++;
-    else strays.set(text, (strays.get(text) ?? 0) + 1);
-  });
-  const strayRows = [...strays.values()].reduce((a, b) => a + b, 0);
+    else {
+      strays.set(text, (strays.get(text) ?? 0) + 1);
+      strayRows++;
+      // Past the limits it is no numeric column: stop counting (a string column would fill the map).
+      if (override !== 'numeric' && (strays.size > STRAY_DISTINCT || strayRows > strayLimit)) break;
+    }
+  }
   if (
     override === 'numeric' ||
     strayRows === 0 ||
