@@ -12,6 +12,7 @@ import { inputColumns } from '../lib/data/spec.js';
 import * as dn from '../lib/index.js';
 import { onnxModelType } from '../lib/io/onnx.js';
 import { categoryKeys } from '../lib/io/onnx-tabular.js';
+import { expectWithin } from './helpers/compare.js';
 import { scratchDir } from './helpers/interop.js';
 
 const root = scratchDir('onnx-tabular');
@@ -119,12 +120,6 @@ async function runGraph(file: string, spec: dn.TabularSpec, records: readonly Re
   } finally {
     await session.release();
   }
-}
-
-function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  const worst = Array.from(want).reduce((m, w, i) => Math.max(m, Math.abs((got[i] as number) - w)), 0);
-  expect(worst, label).toBeLessThanOrEqual(tolerance);
 }
 
 /** A model whose output is its input: the graph's output is then the encoding itself. */

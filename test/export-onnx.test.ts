@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
 import { onnxModelType } from '../lib/io/onnx.js';
 import { packageRoot } from './helpers/backends.js';
+import { expectWithin } from './helpers/compare.js';
 import { type Case, scratchDir, standardisedModel, statisticsMoved, trainedCases } from './helpers/interop.js';
 
 const root = scratchDir('onnx');
@@ -28,12 +29,6 @@ async function run(file: string, x: dn.Matrix): Promise<Float32Array> {
   } finally {
     await session.release();
   }
-}
-
-function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  const worst = Array.from(want).reduce((m, w, i) => Math.max(m, Math.abs((got[i] as number) - w)), 0);
-  expect(worst, label).toBeLessThanOrEqual(tolerance);
 }
 
 interface Decoded {

@@ -4,12 +4,13 @@
 // its scale could be folded; importTfjs reads the spec back and undoes the
 // fold, so the imported model predicts records with the scale applied once.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
+import { expectWithin } from './helpers/compare.js';
 import { scratchDir } from './helpers/interop.js';
+import { loadWithTfjs, tfjsPredict } from './helpers/tfjs-load.js';
 
 const root = scratchDir('tfjs-tabular');
 let dirCount = 0;
@@ -19,21 +20,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function loadWithTfjs(dir: string): Promise<tf.LayersModel> {
-  const fetchFunc = async (path: string | URL | Request) => new Response(await readFile(String(path)));
-  return tf.loadLayersModel(tf.io.http(join(dir, 'model.json'), { fetchFunc }));
-}
-
-function tfjsPredict(model: tf.LayersModel, x: dn.Matrix): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor2d(x.data, [x.rows, x.cols])) as tf.Tensor).dataSync() as Float32Array);
-}
-
-function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  const worst = Array.from(want).reduce((m, w, i) => Math.max(m, Math.abs((got[i] as number) - w)), 0);
-  expect(worst, label).toBeLessThanOrEqual(tolerance);
-}
 
 /** Records with missing numbers, a rare level and missing cells, a date; targets for three tasks. */
 function records(rows: number, seed: number): Record<string, dn.Cell>[] {

@@ -3,12 +3,13 @@
 // model.json and its shards) and must predict what we predict; models made and
 // trained by TensorFlow.js import and fine-tune; broken files fail clearly.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
+import { expectWithin } from './helpers/compare.js';
 import { type Case, inputs, scratchDir, standardisedModel, statisticsMoved, trainedCases } from './helpers/interop.js';
+import { loadWithTfjs, tfjsPredict } from './helpers/tfjs-load.js';
 
 const root = scratchDir('tfjs');
 let dirCount = 0;
@@ -20,22 +21,6 @@ beforeAll(async () => {
   cases = await trainedCases();
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** tf.loadLayersModel through TF.js' HTTP handler, its fetch answered from disk. */
-function loadWithTfjs(dir: string): Promise<tf.LayersModel> {
-  const fetchFunc = async (path: string | URL | Request) => new Response(await readFile(String(path)));
-  return tf.loadLayersModel(tf.io.http(join(dir, 'model.json'), { fetchFunc }));
-}
-
-function tfjsPredict(model: tf.LayersModel, x: dn.Matrix): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor2d(x.data, [x.rows, x.cols])) as tf.Tensor).dataSync() as Float32Array);
-}
-
-function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  const worst = Array.from(want).reduce((m, w, i) => Math.max(m, Math.abs((got[i] as number) - w)), 0);
-  expect(worst, label).toBeLessThanOrEqual(tolerance);
-}
 
 describe('exportTfjs: TensorFlow.js loads the export and predicts the same', () => {
   it('training moved the batch-norm running statistics away from (0, 1)', () => {

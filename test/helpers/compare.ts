@@ -12,3 +12,10 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel
     }
   }
 }
+
+/** The largest absolute difference is at most `tolerance` (and the lengths agree). */
+export function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
+  expect(got.length, label).toBe(want.length);
+  const worst = Array.from(want).reduce((m, w, i) => Math.max(m, Math.abs((got[i] as number) - w)), 0);
+  expect(worst, label).toBeLessThanOrEqual(tolerance);
+}
