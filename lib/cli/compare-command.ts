@@ -15,7 +15,7 @@ import { learningCurvesSvg } from './plot.js';
 import { fixed, percent, Reporter, reportMode } from './progress.js';
 import { checkRunConfig, type RunConfig, type RunResult, runTraining } from './run.js';
 import { interruptible } from './signals.js';
-import { sparkline } from './terminal-chart.js';
+import { sparkline, textTable } from './terminal-chart.js';
 
 type RunOverrides = Partial<Omit<RunConfig, 'name'>> & { name: string };
 
@@ -103,13 +103,7 @@ function table(results: RunResult[]): string {
     sparkline(r.history.history.loss ?? []),
   ]);
   const header = ['run', 'lr', 'l2', 'dropout', 'bn', 'train loss/acc', 'val loss/acc', 'test loss/acc', 'epochs', 'seconds', 'loss curve'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) =>
-    r
-      .map((v, c) => v.padEnd(widths[c] as number))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }
 
 export async function compareCommand(data: string | undefined, flags: CompareFlags, command: string): Promise<number> {

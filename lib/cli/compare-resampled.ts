@@ -16,7 +16,7 @@ import { percent, type Reporter } from './progress.js';
 import { type RunConfig, type RunResult, runTraining, type SplitMetrics } from './run.js';
 import { interruptible } from './signals.js';
 import { readCsvRows } from './table-data.js';
-import { sparkline } from './terminal-chart.js';
+import { sparkline, textTable } from './terminal-chart.js';
 
 /** Significance level of the paired test: p at or above it is "within noise of the best". */
 export const ALPHA = 0.05;
@@ -175,13 +175,7 @@ function table(runs: RunSummary[], best: RunSummary | null, regression: boolean,
   });
   const metric = regression ? 'test r2' : 'test acc';
   const header = ['run', 'lr', 'l2', 'dropout', 'bn', `${metric} mean ± std`, 'min..max', 'vs best', 'epochs', 'seconds', `${mode} 1 loss`];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) =>
-    r
-      .map((v, c) => v.padEnd(widths[c] as number))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }
 
 /** Trains every run on every split, then writes compare.svg (the first split's curves) and compare.json. */

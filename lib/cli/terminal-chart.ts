@@ -88,3 +88,14 @@ function formatNumber(v: number): string {
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
   return Number(v.toPrecision(4)).toString();
 }
+
+/** Rows under a header, each column padded to its widest cell, with a rule of dashes between. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
+  const line = (r: string[]) =>
+    r
+      .map((v, c) => v.padEnd(widths[c] as number))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
