@@ -1,5 +1,5 @@
 // Charts for the terminal: the loss plot printed at the end of `densenode train`
-// and the one-line sparklines of `densenode compare`.
+// and the one-line sparklines and text tables of `densenode compare`.
 import asciichart from 'asciichart';
 
 const BARS = '▁▂▃▄▅▆▇█';
