@@ -2,7 +2,7 @@
 // cells, dates and an ID column, and the promise that a server gets the same
 // answers from the library: model.predict(records) equals `densenode predict`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,8 @@ describe('densenode on a raw table', () => {
     expect(run.stdout).toMatch(/signup: date \(ymd\)/);
     expect(run.stdout).toMatch(/age: numeric; \d+ missing → median/);
     expect(Number(/test accuracy: ([\d.]+)%/.exec(run.stdout)?.[1])).toBeGreaterThan(85);
+    const record = JSON.parse(readFileSync(join(model, 'history.json'), 'utf8'));
+    expect(record.data.columns).toContainEqual({ column: 'customer_id', message: expect.stringMatching(/^dropped \(ID-like/) });
   });
 
   it('evaluate --json prints accuracy, predict writes what model.predict(records) gives', async () => {

@@ -89,7 +89,15 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
   const record = {
     command,
     options,
-    data: { name: prepared.name, features: prepared.features, target: prepared.target, classes },
+    data: {
+      name: prepared.name,
+      features: prepared.features,
+      target: prepared.target,
+      classes,
+      // What typing decided about each column, as printed.
+      columns: prepared.notices,
+      droppedRows: prepared.droppedRows,
+    },
     ...summary(result),
     history,
   };
