@@ -53,11 +53,49 @@ export function invalidRange(fn: string, name: string, expected: string, actual:
   return invalidArgument(RangeError, fn, name, expected, describe(actual));
 }
 
+// Keras and PyTorch spellings of our options, for the "did you mean".
+const ALIASES: Record<string, string> = {
+  lr: 'learningRate',
+  learning_rate: 'learningRate',
+  batch_size: 'batchSize',
+  validation_data: 'validationData',
+};
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** The allowed key a misspelt one most likely meant, if any is close. */
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  const alias = ALIASES[key];
+  if (alias !== undefined && allowed.includes(alias)) return alias;
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 4)) + 1;
+  for (const a of allowed) {
+    const d = editDistance(lower, a.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [a, d];
+  }
+  return best ?? allowed.find((a) => lower.length >= 3 && a.toLowerCase().startsWith(lower.slice(0, 3)));
+}
+
 /** Rejects keys of an options object that `allowed` does not name (a misspelt option is no silent default). */
 export function checkOptionKeys(fn: string, name: string, options: object, allowed: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
-    const close = allowed.find((a) => a.toLowerCase().startsWith(key.toLowerCase().slice(0, 3)));
+    const close = closest(key, allowed);
     throw new TypeError(
       `${fn}: unknown option '${key}' in ${name}${close !== undefined ? ` (did you mean '${close}'?)` : ''}; options: ${allowed.join(', ')}`,
     );

@@ -5,6 +5,7 @@ import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
 import { inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics, targetScale } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
+import { checkOptionKeys, invalidType } from './errors.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { Activation } from './layers/activation.js';
@@ -14,7 +15,7 @@ import { Dropout } from './layers/dropout.js';
 import type { Layer, LayerContext, LayerSpec } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
 import { type LossName, lossAndGradient, sumOfSquares, type Targets } from './losses.js';
-import { adam } from './optimizers/index.js';
+import { OPTIMIZERS } from './optimizers/index.js';
 import { Optimizer, type OptimizerSpec } from './optimizers/optimizer.js';
 import { Random } from './random.js';
 import { countCorrect, type LabelsLike, toTargets } from './targets.js';
@@ -34,8 +35,8 @@ export interface SequentialConfig {
 /** How the model learns. */
 export interface CompileOptions {
   loss: LossName;
-  /** Default: adam(). */
-  optimizer?: OptimizerSpec;
+  /** An optimizer (dn.adam({ … })) or its name for its defaults ('adam'); default: adam(). */
+  optimizer?: OptimizerSpec | keyof typeof OPTIMIZERS;
   /** λ of the L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels (default 0). */
   l2?: number;
   metrics?: 'accuracy'[];
@@ -172,6 +173,8 @@ export class Model {
   /** Sets the loss, optimizer, L2 strength and metrics. */
   compile(options: CompileOptions): this {
     this.notTraining('compile');
+    if (options === null || typeof options !== 'object') throw invalidType('compile', 'options', 'an object', options);
+    checkOptionKeys('compile', 'options', options, ['loss', 'optimizer', 'l2', 'metrics']);
     const { loss } = options;
     const last = this.layers[this.layers.length - 1] as Layer;
     const activation = last.spec.type === 'activation' ? last.spec.activation : 'linear';
@@ -190,7 +193,7 @@ export class Model {
     if (metrics.some((m) => m !== 'accuracy'))
       throw new RangeError(`compile: the only metric is 'accuracy', received ${JSON.stringify(metrics)}`);
     if (metrics.length > 0 && loss === 'meanSquaredError') throw new RangeError('compile: accuracy needs a classification loss');
-    const optimizer = new Optimizer(options.optimizer ?? adam(), this.params.length, this.runtime.arenaAlloc ?? this.runtime.alloc);
+    const optimizer = new Optimizer(optimizerSpec(options.optimizer), this.params.length, this.runtime.arenaAlloc ?? this.runtime.alloc);
     this.compiled = { loss, optimizer, l2, metrics, fused: loss !== 'meanSquaredError' };
     return this;
   }
@@ -448,4 +451,17 @@ function buildLayer(spec: LayerSpec, width: number, ctx: LayerContext, specs: La
     default:
       throw new TypeError(`sequential: unknown layer ${JSON.stringify(spec)}`);
   }
+}
+
+// An optimizer from compile(): a spec from dn.adam() & co., or a name for its defaults.
+function optimizerSpec(value: CompileOptions['optimizer']): OptimizerSpec {
+  if (value === undefined) return OPTIMIZERS.adam();
+  if (typeof value === 'string') {
+    if (!Object.hasOwn(OPTIMIZERS, value))
+      throw new RangeError(`compile: expected one of ${Object.keys(OPTIMIZERS).join(', ')} for optimizer, received '${value}'`);
+    return OPTIMIZERS[value]();
+  }
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(OPTIMIZERS, (value as { name?: unknown }).name as string))
+    throw invalidType('compile', 'optimizer', "an optimizer (dn.adam({ learningRate })) or its name ('adam')", value);
+  return value;
 }

@@ -1,13 +1,17 @@
 // The two ways to make a model: sequential() from layers, and mlp(), the
 // seed's shorthand (ReLU hidden layers, sigmoid output by default).
-import { batchNorm, dense, dropout, type LayerSpec, linear, relu, sigmoid, softmax } from './layers/index.js';
+import { checkOptionKeys, invalidType } from './errors.js';
+import { batchNorm, dense, dropout, expandLayers, type LayerSpec, linear, relu, sigmoid, softmax } from './layers/index.js';
 import type { LossName } from './losses.js';
-import { Model, type SequentialConfig } from './model.js';
-import type { OptimizerSpec } from './optimizers/optimizer.js';
+import { type CompileOptions, Model, type SequentialConfig } from './model.js';
 
 /** A model from a list of layers: `sequential({ inputs, seed, layers: [dense(64), relu(), …] })`. */
 export function sequential(config: SequentialConfig): Model {
-  return new Model(config);
+  if (config === null || typeof config !== 'object') throw invalidType('sequential', 'config', 'an object', config);
+  checkOptionKeys('sequential', 'config', config, ['inputs', 'seed', 'layers']);
+  if (!Array.isArray(config.layers))
+    throw invalidType('sequential', 'layers', 'an array of layers (dn.dense(8), dn.relu(), …)', config.layers);
+  return new Model({ ...config, layers: expandLayers(config.layers) });
 }
 
 export interface MlpOptions {
@@ -16,7 +20,7 @@ export interface MlpOptions {
   /** Dropout rate after every hidden activation (0: none). */
   dropout?: number;
   l2?: number;
-  optimizer?: OptimizerSpec;
+  optimizer?: CompileOptions['optimizer'];
   seed?: number;
   /** The output activation: sigmoid (default), softmax or linear; it picks the loss. */
   output?: 'sigmoid' | 'softmax' | 'linear';
@@ -34,6 +38,8 @@ const lossFor: Record<NonNullable<MlpOptions['output']>, LossName> = {
  * loss (binary cross-entropy, cross-entropy, mean squared error) and accuracy for classifiers.
  */
 export function mlp(sizes: number[], options: MlpOptions = {}): Model {
+  if (options === null || typeof options !== 'object') throw invalidType('mlp', 'options', 'an object', options);
+  checkOptionKeys('mlp', 'options', options, ['batchNorm', 'dropout', 'l2', 'optimizer', 'seed', 'output']);
   if (!Array.isArray(sizes) || sizes.length < 2)
     throw new RangeError(`mlp: expected [inputs, …, outputs] with at least 2 sizes, received ${JSON.stringify(sizes)}`);
   const output = options.output ?? 'sigmoid';

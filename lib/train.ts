@@ -4,6 +4,7 @@
 // divergence (a non-finite loss or gradient) the update is skipped, so the
 // weights stay the last finite ones, and fit rejects with a DivergenceError.
 
+import { checkOptionKeys, invalidRange, invalidType } from './errors.js';
 import type { Targets } from './losses.js';
 import type { Model } from './model.js';
 import { countCorrect, gatherTargets, type LabelsLike, toTargets } from './targets.js';
@@ -59,7 +60,8 @@ export class DivergenceError extends Error {
 export interface Callback {
   /** How to rebuild this callback inside a training worker (built-in callbacks only). */
   spec?: { kind: 'earlyStopping'; options: EarlyStoppingOptions };
-  onTrainBegin?(model: Model): void;
+  /** Before the first epoch: what the run will log, so a callback can refuse a key it will never see. */
+  onTrainBegin?(model: Model, run: { validation: boolean; accuracy: boolean }): void;
   onEpochEnd?(epoch: number, logs: EpochLogs, model: Model): 'stop' | undefined;
   onTrainEnd?(model: Model): void;
 }
@@ -96,7 +98,8 @@ export interface FitOptions {
 }
 
 export interface EarlyStoppingOptions {
-  monitor?: keyof EpochLogs;
+  /** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', … */
+  monitor?: keyof EpochLogs | 'val_loss' | 'val_accuracy' | 'val_acc' | 'acc';
   patience?: number;
   minDelta?: number;
   restoreBest?: boolean;
@@ -109,9 +112,57 @@ function positiveInteger(name: string, value: number): number {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'dropRemainder',
+  'validationData',
+  'signal',
+  'onEpochEnd',
+  'onBatchEnd',
+  'callbacks',
+  'worker',
+  'initialEpoch',
+  'checkpoint',
+  'resumeFrom',
+];
+const MONITORS = ['loss', 'dataLoss', 'l2Loss', 'accuracy', 'valLoss', 'valAccuracy'] as const;
+// Keras' spellings of the same logs.
+const KERAS_MONITORS: Record<string, (typeof MONITORS)[number]> = {
+  val_loss: 'valLoss',
+  val_accuracy: 'valAccuracy',
+  val_acc: 'valAccuracy',
+  acc: 'accuracy',
+};
+
+function earlyStoppingOptions(given: EarlyStoppingOptions): EarlyStoppingOptions {
+  const fn = 'earlyStopping';
+  if (given === null || typeof given !== 'object') throw invalidType(fn, 'options', 'an object', given);
+  checkOptionKeys(fn, 'options', given, ['monitor', 'patience', 'minDelta', 'restoreBest']);
+  const out: EarlyStoppingOptions = { ...given };
+  if (given.monitor !== undefined) {
+    const monitor = KERAS_MONITORS[given.monitor as string] ?? given.monitor;
+    if (!(MONITORS as readonly string[]).includes(monitor as string))
+      throw new RangeError(
+        `${fn}: expected one of ${MONITORS.join(', ')} (or Keras' val_loss, val_accuracy) for monitor, received ${JSON.stringify(given.monitor)}`,
+      );
+    out.monitor = monitor as keyof EpochLogs;
+  }
+  if (given.patience !== undefined && !(Number.isInteger(given.patience) && given.patience >= 0))
+    throw invalidRange(fn, 'patience', 'an integer >= 0', given.patience);
+  if (given.minDelta !== undefined && !(typeof given.minDelta === 'number' && Number.isFinite(given.minDelta) && given.minDelta >= 0))
+    throw invalidRange(fn, 'minDelta', 'a number >= 0', given.minDelta);
+  if (given.restoreBest !== undefined && typeof given.restoreBest !== 'boolean')
+    throw invalidType(fn, 'restoreBest', 'true or false', given.restoreBest);
+  return out;
+}
+
 /** Trains `model` on x, y; see FitOptions. */
 export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
   const compiled = model.requireCompiled('fit');
+  if (options === null || typeof options !== 'object') throw invalidType('fit', 'options', 'an object', options);
+  checkOptionKeys('fit', 'options', options, FIT_KEYS);
   const backend = model.backend;
   const data = toMatrix(x, 'x', model.inputs);
   checkFinite(data, 'x', backend.findNonFinite);
@@ -145,7 +196,9 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
       : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
   const steps = options.dropRemainder ? Math.floor(data.rows / batchSize) : Math.ceil(data.rows / batchSize);
 
-  for (const c of callbacks) c.onTrainBegin?.(model);
+  if (!Array.isArray(callbacks)) throw invalidType('fit', 'callbacks', 'an array of callbacks (earlyStopping(…))', callbacks);
+  for (const c of callbacks)
+    c.onTrainBegin?.(model, { validation: validation !== undefined, accuracy: compiled.metrics.includes('accuracy') });
   if (options.signal?.aborted) history.stopReason = 'aborted';
   // Weights at the start of the epoch: the fallback if an update overflowed them (see below).
   const epochStart = { params: new Float32Array(model.params.length), state: new Float32Array(model.state.length) };
@@ -237,7 +290,8 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
  * Stops when `monitor` (default 'valLoss', or 'loss' without validation data) has not improved
  * by more than minDelta for `patience` epochs; restoreBest puts back the best epoch's weights.
  */
-export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
+export function earlyStopping(given: EarlyStoppingOptions = {}): Callback {
+  const options = earlyStoppingOptions(given);
   const patience = options.patience ?? 0;
   const minDelta = options.minDelta ?? 0;
   let best = Number.POSITIVE_INFINITY;
@@ -245,13 +299,18 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   let snapshot: { params: Float32Array; state: Float32Array } | null = null;
   return {
     spec: { kind: 'earlyStopping', options },
-    onTrainBegin() {
+    onTrainBegin(_model, run) {
+      const monitor = options.monitor;
+      if (monitor !== undefined && monitor.startsWith('val') && !run.validation)
+        throw new RangeError(`earlyStopping: monitor '${monitor}' needs fit({ validationData }); without it, monitor 'loss'`);
+      if (monitor !== undefined && /accuracy/i.test(monitor) && !run.accuracy)
+        throw new RangeError(`earlyStopping: monitor '${monitor}' needs compile({ metrics: ['accuracy'] })`);
       best = Number.POSITIVE_INFINITY;
       wait = 0;
       snapshot = null;
     },
     onEpochEnd(_epoch, logs, model) {
-      const key = options.monitor ?? (logs.valLoss !== undefined ? 'valLoss' : 'loss');
+      const key = (options.monitor as keyof EpochLogs | undefined) ?? (logs.valLoss !== undefined ? 'valLoss' : 'loss');
       const raw = logs[key];
       if (typeof raw !== 'number') throw new RangeError(`earlyStopping: the logs have no '${String(key)}'`);
       // Accuracies improve upwards, losses downwards.

@@ -1,7 +1,7 @@
 // One training run as the CLI does it (train, and each row of compare): build
 // the mlp from flags, fit with progress and Ctrl-C, then measure every split.
 import type { Model } from '../model.js';
-import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
+import { OPTIMIZERS } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
 import { predictedClass } from '../targets.js';
 import { DivergenceError, earlyStopping, type History } from '../train.js';
@@ -9,7 +9,7 @@ import type { OutputKind, PreparedData, Split } from './dataset.js';
 import { UsageError } from './errors.js';
 import type { Reporter } from './progress.js';
 
-export const OPTIMIZERS = { sgd, momentum, rmsprop, adam, adamw };
+export { OPTIMIZERS };
 export type OptimizerName = keyof typeof OPTIMIZERS;
 
 /** What defines one run: the network, the optimizer and the training schedule. */

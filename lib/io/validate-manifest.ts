@@ -152,7 +152,7 @@ function optimizerSpec(value: unknown, file: string): OptimizerSpec {
 }
 
 /** compile() options as saved, or null for a model saved before compile(). */
-export function compileOptions(value: unknown, file: string): Required<CompileOptions> | null {
+export function compileOptions(value: unknown, file: string): (Required<CompileOptions> & { optimizer: OptimizerSpec }) | null {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new ModelFileError(file, 'compile must be an object or null');
   const loss = value.loss;

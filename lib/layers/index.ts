@@ -1,21 +1,46 @@
 // The layer constructors of the public API: plain specs the model builds.
+import { checkOptionKeys, invalidType } from '../errors.js';
 import type { LayerSpec } from './layer.js';
 
 function checkUnits(fn: string, name: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${fn}: expected an integer >= 1 for ${name}, received ${value}`);
 }
 
-/** A fully-connected layer of `units` outputs: Z = X·W + b, W [in, units]. */
-export function dense(units: number, options: { init?: 'he' | 'glorot'; useBias?: boolean } = {}): LayerSpec {
+/** An activation by name, as dense(units, { activation }) takes it. */
+export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softmax';
+const ACTIVATIONS: ActivationName[] = ['linear', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'softmax'];
+
+/**
+ * A fully-connected layer of `units` outputs: Z = X·W + b, W [in, units]. With `activation` (as in
+ * Keras) the model gets the dense layer followed by that activation layer.
+ */
+export function dense(units: number, options: { init?: 'he' | 'glorot'; useBias?: boolean; activation?: ActivationName } = {}): LayerSpec {
   checkUnits('dense', 'units', units);
+  if (options === null || typeof options !== 'object') throw invalidType('dense', 'options', 'an object', options);
+  checkOptionKeys('dense', 'options', options, ['init', 'useBias', 'activation']);
   if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot') {
     throw new RangeError(`dense: expected 'he' or 'glorot' for init, received '${options.init}'`);
   }
+  if (options.useBias !== undefined && typeof options.useBias !== 'boolean')
+    throw invalidType('dense', 'useBias', 'true or false', options.useBias);
+  if (options.activation !== undefined && !ACTIVATIONS.includes(options.activation))
+    throw new RangeError(`dense: expected one of ${ACTIVATIONS.join(', ')} for activation, received ${JSON.stringify(options.activation)}`);
   return { type: 'dense', units, ...options };
+}
+
+/** Layers as the model builds them: a dense layer's `activation` becomes a layer of its own. */
+export function expandLayers(layers: LayerSpec[]): LayerSpec[] {
+  return layers.flatMap((spec) => {
+    if (spec.type !== 'dense' || spec.activation === undefined) return [spec];
+    const { activation, ...rest } = spec;
+    return [rest, { type: 'activation', activation } as LayerSpec];
+  });
 }
 
 /** Batch normalisation (Keras names and defaults: epsilon 1e-3, momentum 0.99). */
 export function batchNorm(options: { epsilon?: number; momentum?: number } = {}): LayerSpec {
+  if (options === null || typeof options !== 'object') throw invalidType('batchNorm', 'options', 'an object', options);
+  checkOptionKeys('batchNorm', 'options', options, ['epsilon', 'momentum']);
   const epsilon = options.epsilon ?? 1e-3;
   const momentum = options.momentum ?? 0.99;
   if (!(epsilon > 0 && epsilon <= 1)) throw new RangeError(`batchNorm: expected a number in (0, 1] for epsilon, received ${epsilon}`);

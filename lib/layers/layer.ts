@@ -6,7 +6,13 @@ import type { Random } from '../random.js';
 
 /** A layer as the user declares it (`dn.dense(64)`): plain data, saved with the model. */
 export type LayerSpec =
-  | { type: 'dense'; units: number; init?: 'he' | 'glorot'; useBias?: boolean }
+  | {
+      type: 'dense';
+      units: number;
+      init?: 'he' | 'glorot';
+      useBias?: boolean;
+      activation?: 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softmax';
+    }
   | { type: 'batchNorm'; epsilon?: number; momentum?: number }
   | { type: 'dropout'; rate: number }
   | { type: 'activation'; activation: 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softmax'; alpha?: number };

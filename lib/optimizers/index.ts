@@ -1,4 +1,5 @@
 // The optimizers a user picks in compile(): sgd, momentum, rmsprop, adam, adamw.
+import { checkOptionKeys, invalidType } from '../errors.js';
 import type { OptimizerSpec } from './optimizer.js';
 import type { Schedule } from './schedules.js';
 
@@ -10,16 +11,29 @@ export interface OptimizerOptions {
   weightDecay?: number;
 }
 
+// The options each optimizer reads (a misspelt one, e.g. lr, is an error rather than ignored).
+const KEYS: Record<OptimizerSpec['name'], string[]> = {
+  sgd: ['learningRate', 'weightDecay'],
+  momentum: ['learningRate', 'weightDecay', 'beta1'],
+  rmsprop: ['learningRate', 'weightDecay', 'beta2', 'epsilon'],
+  adam: ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon'],
+  adamw: ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon'],
+};
+
 function make(
   name: OptimizerSpec['name'],
   defaults: Omit<OptimizerSpec, 'name' | 'weightDecay'>,
   options: Partial<OptimizerSpec>,
 ): OptimizerSpec {
+  if (options === null || typeof options !== 'object') throw invalidType(name, 'options', 'an object', options);
+  checkOptionKeys(name, 'options', options, KEYS[name]);
   const spec: OptimizerSpec = { name, ...defaults, weightDecay: 0 };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (spec as unknown as Record<string, unknown>)[key] = value;
   const lr = spec.learningRate;
   if (typeof lr === 'number' && !(Number.isFinite(lr) && lr >= 0))
     throw new RangeError(`${name}: expected a learning rate >= 0, received ${lr}`);
+  if (typeof lr !== 'number' && (lr === null || typeof lr !== 'object' || !['step', 'exponential', 'cosine'].includes(lr.kind)))
+    throw invalidType(name, 'learningRate', 'a number or a schedule (stepDecay, exponentialDecay, cosineDecay)', lr);
   for (const key of ['beta1', 'beta2'] as const) {
     if (!(spec[key] >= 0 && spec[key] < 1)) throw new RangeError(`${name}: expected a number in [0, 1) for ${key}, received ${spec[key]}`);
   }
@@ -56,3 +70,6 @@ export function adamw(options: OptimizerOptions & { beta1?: number; beta2?: numb
 export type { OptimizerSpec } from './optimizer.js';
 export type { Schedule } from './schedules.js';
 export { cosineDecay, exponentialDecay, stepDecay } from './schedules.js';
+
+/** The optimizers by name, for compile({ optimizer: 'adam' }) and the CLI. */
+export const OPTIMIZERS = { sgd, momentum, rmsprop, adam, adamw } as const;

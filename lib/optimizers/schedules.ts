@@ -1,5 +1,6 @@
 // Learning-rate schedules: plain data (saved with the model) evaluated per
 // optimizer step. Steps count from 0.
+import { checkOptionKeys, invalidRange, invalidType } from '../errors.js';
 
 /** A learning rate that changes with the optimizer step. */
 export type Schedule =
@@ -9,32 +10,57 @@ export type Schedule =
 
 /** initial·factor^⌊step/dropEvery⌋ (factor 0.5 by default). */
 export function stepDecay(options: { initial: number; dropEvery: number; factor?: number }): Schedule {
+  checked('stepDecay', options, ['initial', 'dropEvery', 'factor']);
   return {
     kind: 'step',
-    initial: options.initial,
+    initial: nonNegative('stepDecay', 'initial', options.initial),
     dropEvery: positive('stepDecay', 'dropEvery', options.dropEvery),
-    factor: options.factor ?? 0.5,
+    factor: fraction('stepDecay', 'factor', options.factor ?? 0.5),
   };
 }
 
 /** initial·decayRate^(step/decaySteps), as Keras' ExponentialDecay. */
 export function exponentialDecay(options: { initial: number; decaySteps: number; decayRate: number }): Schedule {
+  checked('exponentialDecay', options, ['initial', 'decaySteps', 'decayRate']);
   return {
     kind: 'exponential',
-    initial: options.initial,
+    initial: nonNegative('exponentialDecay', 'initial', options.initial),
     decaySteps: positive('exponentialDecay', 'decaySteps', options.decaySteps),
-    decayRate: options.decayRate,
+    decayRate: fraction('exponentialDecay', 'decayRate', options.decayRate),
   };
 }
 
 /** Cosine from initial down to alpha·initial over decaySteps, then flat, as Keras' CosineDecay. */
 export function cosineDecay(options: { initial: number; decaySteps: number; alpha?: number }): Schedule {
+  checked('cosineDecay', options, ['initial', 'decaySteps', 'alpha']);
   return {
     kind: 'cosine',
-    initial: options.initial,
+    initial: nonNegative('cosineDecay', 'initial', options.initial),
     decaySteps: positive('cosineDecay', 'decaySteps', options.decaySteps),
-    alpha: options.alpha ?? 0,
+    alpha: floorFraction(options.alpha ?? 0),
   };
+}
+
+function checked(fn: string, options: unknown, keys: string[]): void {
+  if (options === null || typeof options !== 'object') throw invalidType(fn, 'options', 'an object', options);
+  checkOptionKeys(fn, 'options', options, keys);
+}
+
+function nonNegative(fn: string, name: string, value: number): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw invalidRange(fn, name, 'a number >= 0', value);
+  return value;
+}
+
+// A decay factor: 0 would zero the rate, above 1 it grows.
+function fraction(fn: string, name: string, value: number): number {
+  if (!(typeof value === 'number' && value > 0 && value <= 1)) throw invalidRange(fn, name, 'a number in (0, 1]', value);
+  return value;
+}
+
+// The floor of a cosine decay, as a fraction of the initial rate.
+function floorFraction(value: number): number {
+  if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw invalidRange('cosineDecay', 'alpha', 'a number in [0, 1]', value);
+  return value;
 }
 
 function positive(fn: string, name: string, value: number): number {
