@@ -20,6 +20,11 @@ export function toTargets(
   findNonFinite: (count: number, x: Float32Array) => number,
   name = 'y',
 ): Targets {
+  if (Array.isArray(y) && typeof y[0] === 'string') {
+    throw new TypeError(
+      `${name}: the labels are strings ('${String(y[0]).slice(0, 20)}'); give class indices 0..k−1, or let dn.tabular(records, { target }) map them`,
+    );
+  }
   if (isFlat(y)) {
     if (y.length !== rows) throw new RangeError(`${name}: expected ${rows} labels (one per row of x), received ${y.length}`);
     if (loss === 'crossEntropy') {

@@ -95,6 +95,13 @@ describe('options are checked at the call', () => {
     expect(() => dn.adam({ learningRate: 'fast' as unknown as number })).toThrow(/adam: expected a number or a schedule/);
   });
 
+  it('string labels say how to map them', async () => {
+    const model = dn.mlp([2, 1]);
+    await expect(model.fit(x, ['a', 'b', 'a', 'b'] as unknown as number[])).rejects.toThrow(
+      /y: the labels are strings \('a'\); give class indices .*dn\.tabular/,
+    );
+  });
+
   it('Model is a runtime export', () => {
     expect(dn.mlp([2, 1])).toBeInstanceOf(dn.Model);
   });
