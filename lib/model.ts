@@ -10,13 +10,16 @@ import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { Activation } from './layers/activation.js';
 import { BatchNorm } from './layers/batchnorm.js';
+import { buildLayer } from './layers/build.js';
 import { Dense } from './layers/dense.js';
 import { Dropout } from './layers/dropout.js';
-import type { Layer, LayerContext, LayerSpec } from './layers/layer.js';
+import type { Layer, LayerContext } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
-import { type LossName, lossAndGradient, sumOfSquares, type Targets } from './losses.js';
-import { OPTIMIZERS } from './optimizers/index.js';
-import { Optimizer, type OptimizerSpec } from './optimizers/optimizer.js';
+import { summaryTable } from './layers/summary.js';
+import { lossAndGradient, sumOfSquares, type Targets } from './losses.js';
+import type { Compiled, CompileOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
+import { optimizerSpec } from './optimizers/index.js';
+import { Optimizer } from './optimizers/optimizer.js';
 import { Random } from './random.js';
 import { countCorrect, type LabelsLike, toTargets } from './targets.js';
 import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
@@ -24,58 +27,7 @@ import type { FitOptions, History } from './train.js';
 import { trainModel } from './train.js';
 import { trainInWorker } from './worker-fit.js';
 
-/** The architecture: input width, seed and layers. */
-export interface SequentialConfig {
-  inputs: number;
-  /** Seeds initialisation, shuffling and dropout (default 0). */
-  seed?: number;
-  layers: LayerSpec[];
-}
-
-/** How the model learns. */
-export interface CompileOptions {
-  loss: LossName;
-  /** An optimizer (dn.adam({ … })) or its name for its defaults ('adam'); default: adam(). */
-  optimizer?: OptimizerSpec | keyof typeof OPTIMIZERS;
-  /** λ of the L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels (default 0). */
-  l2?: number;
-  metrics?: 'accuracy'[];
-}
-
-/** Where a model computes: the backend and how arrays are made (float64 for gradient checks). */
-export interface Runtime {
-  backend: Backend;
-  alloc: (length: number) => Float32Array;
-  /** For the parameter, state and optimizer arenas (default: alloc). */
-  arenaAlloc?: (length: number) => Float32Array;
-}
-
-/** Arenas a model adopts instead of allocating and initialising its own (a training worker's view). */
-export interface SharedArenas {
-  params: Float32Array;
-  state: Float32Array;
-}
-
-/** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
-export interface Evaluation {
-  loss: number;
-  dataLoss: number;
-  l2Loss: number;
-  accuracy?: number;
-  /** Regression (mean squared error) only: 1 − SSE/SST, mean absolute and root-mean-square error. */
-  r2?: number;
-  mae?: number;
-  rmse?: number;
-}
-
-export interface Compiled {
-  loss: LossName;
-  optimizer: Optimizer;
-  l2: number;
-  metrics: 'accuracy'[];
-  /** Whether the last layer (sigmoid/softmax) is fused into the loss, which then takes logits. */
-  fused: boolean;
-}
+export type { Compiled, CompileOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
 
 // Parameter arenas live in shared memory, so fit({ worker: true }) can train them in place.
 const defaultRuntime = (): Runtime => ({
@@ -411,57 +363,8 @@ export class Model {
 
   /** A table of layers, output shapes and parameter counts (also printed with print: true). */
   summary(options: { print?: boolean } = {}): string {
-    const rows = this.layers.map((l, i) => {
-      const spec = l.spec;
-      const name = spec.type === 'activation' ? spec.activation : spec.type;
-      const detail = spec.type === 'dropout' ? ` (${spec.rate})` : '';
-      return [`${i} ${name}${detail}`, `[batch, ${l.outputWidth}]`, String(l.paramCount + l.stateCount)];
-    });
-    const header = ['layer', 'output shape', 'params'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-    const line = (r: string[]) => r.map((v, c) => (c === 2 ? v.padStart(widths[c] as number) : v.padEnd(widths[c] as number))).join('  ');
-    const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
-    const text = [
-      `input [batch, ${this.inputs}]`,
-      line(header),
-      rule,
-      ...rows.map(line),
-      rule,
-      `trainable: ${this.params.length}, non-trainable: ${this.state.length}`,
-    ].join('\n');
+    const text = summaryTable(this.inputs, this.layers, this.params.length, this.state.length);
     if (options.print) console.log(text);
     return text;
   }
-}
-
-// Dense layers followed (past batch-norm and dropout) by a ReLU start with He initialisation.
-function buildLayer(spec: LayerSpec, width: number, ctx: LayerContext, specs: LayerSpec[], index: number): Layer {
-  switch (spec.type) {
-    case 'dense': {
-      const next = specs.slice(index + 1).find((s) => s.type === 'activation' || s.type === 'dense');
-      const reluNext = next?.type === 'activation' && (next.activation === 'relu' || next.activation === 'leakyRelu');
-      return new Dense(spec, width, ctx, reluNext ? 'he' : 'glorot');
-    }
-    case 'batchNorm':
-      return new BatchNorm(spec, width, ctx);
-    case 'dropout':
-      return new Dropout(spec, width, ctx);
-    case 'activation':
-      return new Activation(spec, width, ctx);
-    default:
-      throw new TypeError(`sequential: unknown layer ${JSON.stringify(spec)}`);
-  }
-}
-
-// An optimizer from compile(): a spec from dn.adam() & co., or a name for its defaults.
-function optimizerSpec(value: CompileOptions['optimizer']): OptimizerSpec {
-  if (value === undefined) return OPTIMIZERS.adam();
-  if (typeof value === 'string') {
-    if (!Object.hasOwn(OPTIMIZERS, value))
-      throw new RangeError(`compile: expected one of ${Object.keys(OPTIMIZERS).join(', ')} for optimizer, received '${value}'`);
-    return OPTIMIZERS[value]();
-  }
-  if (value === null || typeof value !== 'object' || !Object.hasOwn(OPTIMIZERS, (value as { name?: unknown }).name as string))
-    throw invalidType('compile', 'optimizer', "an optimizer (dn.adam({ learningRate })) or its name ('adam')", value);
-  return value;
 }

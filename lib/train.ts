@@ -301,7 +301,7 @@ export function earlyStopping(given: EarlyStoppingOptions = {}): Callback {
     spec: { kind: 'earlyStopping', options },
     onTrainBegin(_model, run) {
       const monitor = options.monitor;
-      if (monitor !== undefined && monitor.startsWith('val') && !run.validation)
+      if (monitor?.startsWith('val') && !run.validation)
         throw new RangeError(`earlyStopping: monitor '${monitor}' needs fit({ validationData }); without it, monitor 'loss'`);
       if (monitor !== undefined && /accuracy/i.test(monitor) && !run.accuracy)
         throw new RangeError(`earlyStopping: monitor '${monitor}' needs compile({ metrics: ['accuracy'] })`);

@@ -73,3 +73,16 @@ export { cosineDecay, exponentialDecay, stepDecay } from './schedules.js';
 
 /** The optimizers by name, for compile({ optimizer: 'adam' }) and the CLI. */
 export const OPTIMIZERS = { sgd, momentum, rmsprop, adam, adamw } as const;
+
+// An optimizer from compile(): a spec from dn.adam() & co., or a name for its defaults.
+export function optimizerSpec(value: OptimizerSpec | keyof typeof OPTIMIZERS | undefined): OptimizerSpec {
+  if (value === undefined) return OPTIMIZERS.adam();
+  if (typeof value === 'string') {
+    if (!Object.hasOwn(OPTIMIZERS, value))
+      throw new RangeError(`compile: expected one of ${Object.keys(OPTIMIZERS).join(', ')} for optimizer, received '${value}'`);
+    return OPTIMIZERS[value]();
+  }
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(OPTIMIZERS, (value as { name?: unknown }).name as string))
+    throw invalidType('compile', 'optimizer', "an optimizer (dn.adam({ learningRate })) or its name ('adam')", value);
+  return value;
+}

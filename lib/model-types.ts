@@ -1,0 +1,60 @@
+// The model's plain types, in a leaf that io/, train.ts and the CLI can import
+// without importing the Model class.
+import type { Backend } from './backend/backend.js';
+import type { LayerSpec } from './layers/layer.js';
+import type { LossName } from './losses.js';
+import type { OPTIMIZERS } from './optimizers/index.js';
+import type { Optimizer, OptimizerSpec } from './optimizers/optimizer.js';
+
+/** The architecture: input width, seed and layers. */
+export interface SequentialConfig {
+  inputs: number;
+  /** Seeds initialisation, shuffling and dropout (default 0). */
+  seed?: number;
+  layers: LayerSpec[];
+}
+
+/** How the model learns. */
+export interface CompileOptions {
+  loss: LossName;
+  /** An optimizer (dn.adam({ … })) or its name for its defaults ('adam'); default: adam(). */
+  optimizer?: OptimizerSpec | keyof typeof OPTIMIZERS;
+  /** λ of the L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels (default 0). */
+  l2?: number;
+  metrics?: 'accuracy'[];
+}
+
+/** Where a model computes: the backend and how arrays are made (float64 for gradient checks). */
+export interface Runtime {
+  backend: Backend;
+  alloc: (length: number) => Float32Array;
+  /** For the parameter, state and optimizer arenas (default: alloc). */
+  arenaAlloc?: (length: number) => Float32Array;
+}
+
+/** Arenas a model adopts instead of allocating and initialising its own (a training worker's view). */
+export interface SharedArenas {
+  params: Float32Array;
+  state: Float32Array;
+}
+
+/** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
+export interface Evaluation {
+  loss: number;
+  dataLoss: number;
+  l2Loss: number;
+  accuracy?: number;
+  /** Regression (mean squared error) only: 1 − SSE/SST, mean absolute and root-mean-square error. */
+  r2?: number;
+  mae?: number;
+  rmse?: number;
+}
+
+export interface Compiled {
+  loss: LossName;
+  optimizer: Optimizer;
+  l2: number;
+  metrics: 'accuracy'[];
+  /** Whether the last layer (sigmoid/softmax) is fused into the loss, which then takes logits. */
+  fused: boolean;
+}
