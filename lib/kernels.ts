@@ -4,14 +4,14 @@
 import type { Backend, BackendInfo, GemmEpilogue } from './backend/backend.js';
 import { kernelChecks } from './backend/kernel-checks.js';
 import { activeSelection } from './backend/select.js';
+import { checkedSignatures, type KernelName, kernelNames } from './backend/signatures.js';
 
 /** Every kernel of the Backend contract (see lib/backend/backend.ts for each one's math and shapes). */
 export type Kernels = Omit<Backend, 'name' | 'info' | 'setThreads'>;
-type KernelName = keyof Kernels;
 
 // Extra or missing arguments are a TypeError on both backends, as in the binding (which would
 // otherwise reject them on the native backend only).
-function checkArity(name: string, args: unknown[], counts: number[]): void {
+function checkArity(name: string, args: unknown[], counts: readonly number[]): void {
   if (counts.includes(args.length)) return;
   throw new TypeError(`${name}: expected ${counts.join(' or ')} arguments, received ${args.length}`);
 }
@@ -23,54 +23,26 @@ function snapshotEpilogue(epilogue: unknown): unknown {
   return { bias, activation };
 }
 
-// Trailing parameters a call may leave out: gemm's epilogue, batch-norm's fused dropout.
-const OPTIONAL: Partial<Record<KernelName, number>> = { gemm: 1, batchNormForwardTrain: 2, batchNormBackward: 1 };
-
 function checked<K extends KernelName>(name: K): Kernels[K] {
   const check = kernelChecks[name] as (...args: unknown[]) => void;
-  // The check declares every parameter, the optional ones included.
-  const optional = OPTIONAL[name] ?? 0;
-  const counts = optional > 0 ? [check.length - optional, check.length] : [check.length];
+  const { arity, params } = checkedSignatures[name];
   const run = (...args: unknown[]): unknown => {
-    checkArity(name, args, counts);
-    if (name === 'gemm' && args.length === check.length) args[args.length - 1] = snapshotEpilogue(args[args.length - 1]);
+    checkArity(name, args, arity);
+    if (name === 'gemm' && args.length === params.length) args[args.length - 1] = snapshotEpilogue(args[args.length - 1]);
     check(...args);
     return (activeSelection().backend[name] as (...a: unknown[]) => unknown)(...args);
   };
   return run as Kernels[K];
 }
 
-const names: KernelName[] = [
-  'gemm',
-  'batchNormForwardTrain',
-  'batchNormForwardInfer',
-  'batchNormBackward',
-  'activationForward',
-  'activationBackward',
-  'softmaxForward',
-  'softmaxBackward',
-  'sigmoidCrossEntropy',
-  'softmaxCrossEntropyLabels',
-  'softmaxCrossEntropy',
-  'meanSquaredError',
-  'dropoutApply',
-  'dropoutMask',
-  'columnSums',
-  'gatherRows',
-  'axpy',
-  'findNonFinite',
-  'sgdUpdate',
-  'momentumUpdate',
-  'rmspropUpdate',
-  'adamUpdate',
-];
-
 /**
  * BLAS-style kernels on row-major Float32Arrays, writing into caller-owned outputs:
  * gemm (with a bias + ReLU epilogue), batch-norm, activations, softmax, losses from
  * logits, dropout, column sums, row gathers, axpy, a non-finite scan and optimizer updates.
  */
-export const kernels = Object.fromEntries(names.map((name) => [name, checked(name)])) as Kernels;
+// kernelNames is the signature table's keys, which the type system holds to exactly the Backend's
+// kernels, so this object has every kernel and nothing else.
+export const kernels = Object.fromEntries(kernelNames.map((name) => [name, checked(name)])) as Kernels;
 
 /** Which backend runs the kernels, its GEMM micro-kernel, its thread count and why it was chosen. */
 export function backendInfo(): BackendInfo {
@@ -80,7 +52,7 @@ export function backendInfo(): BackendInfo {
 
 /** Sets the native thread pool's size (1..256); the JS backend always runs on one thread. */
 export const setThreads: (n: number) => void = (...args: unknown[]) => {
-  checkArity('setThreads', args, [1]);
+  checkArity('setThreads', args, checkedSignatures.setThreads.arity);
   const n = args[0] as number;
   kernelChecks.setThreads(n);
   activeSelection().backend.setThreads(n);

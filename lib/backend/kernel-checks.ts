@@ -1,13 +1,14 @@
 // One check per kernel, mirroring native/binding/*.cc argument for argument:
-// sizes, ranges, lengths against the shape, and which outputs may alias.
+// sizes, ranges, lengths against the shape, and which outputs may alias. The
+// sizes' and numbers' ranges come from the signature table (signatures.ts).
 import { invalidArgument, invalidType } from '../errors.js';
 import type { Backend } from './backend.js';
+import { ACTIVATIONS, type CheckedName } from './signatures.js';
 import { Check, noView, product, span, type View } from './validate.js';
 
 type Args<K extends keyof Backend> = Backend[K] extends (...args: infer P) => unknown ? P : never;
-type Checks = { [K in Exclude<keyof Backend, 'name' | 'info'>]: (...args: Args<K>) => void };
-
-const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'tanh', 'sigmoid'] as const;
+/** One argument check per kernel and setThreads, with the signature of the call it checks. */
+export type Checks = { [K in CheckedName]: (...args: Args<K>) => void };
 
 // Every pair of outputs and inputs must be disjoint, except the allowed in-place pairs.
 function allDisjoint(c: Check, outputs: View[], inputs: View[], inPlace: [View, View][] = []): void {
@@ -20,17 +21,16 @@ function allDisjoint(c: Check, outputs: View[], inputs: View[], inPlace: [View, 
   }
 }
 
-function lossArrays(c: Check, rows: unknown, cols: unknown, minCols: number) {
-  const r = c.size('rows', rows);
-  const k = c.size('cols', cols, minCols);
+function lossArrays(c: Check, rows: unknown, cols: unknown) {
+  const r = c.dim('rows', rows);
+  const k = c.dim('cols', cols);
   return { r, k, count: product(r, k) };
 }
 
 // A loss against dense targets y (rows, cols, z, y, scale, probs, dz); dz may be z itself.
 // The twin of LossWithDenseTargets in native/binding/losses.cc.
 function checkLossWithDenseTargets(
-  fn: string,
-  minCols: number,
+  fn: 'sigmoidCrossEntropy' | 'softmaxCrossEntropy',
   rows: unknown,
   cols: unknown,
   z: unknown,
@@ -40,10 +40,10 @@ function checkLossWithDenseTargets(
   dz: unknown,
 ): void {
   const c = new Check(fn);
-  const { count } = lossArrays(c, rows, cols, minCols);
+  const { count } = lossArrays(c, rows, cols);
   const zs = c.floats('z', z, count);
   const ys = c.floats('y', y, count);
-  c.scalar('scale', scale);
+  c.num('scale', scale);
   const ps = c.optionalFloats('probs', probs, count);
   const dzs = c.optionalFloats('dz', dz, count);
   allDisjoint(c, [ps, dzs], [zs, ys], [[dzs, zs]]);
@@ -52,22 +52,22 @@ function checkLossWithDenseTargets(
 /** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
 export const kernelChecks: Checks = {
   setThreads(n) {
-    new Check('setThreads').size('n', n, 1, 256);
+    new Check('setThreads').dim('n', n);
   },
 
   gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue) {
     const c = new Check('gemm');
     c.bool('transA', transA);
     c.bool('transB', transB);
-    const rows = c.size('m', m);
-    const cols = c.size('n', n);
-    const depth = c.size('k', k);
-    c.scalar('alpha', alpha);
+    const rows = c.dim('m', m);
+    const cols = c.dim('n', n);
+    const depth = c.dim('k', k);
+    c.num('alpha', alpha);
     const [aRows, aCols] = transA ? [depth, rows] : [rows, depth];
     const [bRows, bCols] = transB ? [cols, depth] : [depth, cols];
     const ldA = c.leading('lda', lda, aCols, transA ? 'm' : 'k');
     const ldB = c.leading('ldb', ldb, bCols, transB ? 'k' : 'n');
-    c.scalar('beta', beta);
+    c.num('beta', beta);
     const ldC = c.leading('ldc', ldc, cols, 'n');
     const a = c.floats('A', A, span(aRows, aCols, ldA));
     const b = c.floats('B', B, span(bRows, bCols, ldB));
@@ -99,13 +99,13 @@ export const kernelChecks: Checks = {
     keep,
   ) {
     const c = new Check('batchNormForwardTrain');
-    const n = c.size('batch', batch, 1);
-    const f = c.size('features', features);
+    const n = c.dim('batch', batch);
+    const f = c.dim('features', features);
     const xs = c.floats('x', x, product(n, f));
     const g = c.floats('gamma', gamma, f);
     const b = c.floats('beta', beta, f);
-    c.scalarIn('epsilon', epsilon, 0, 1, true);
-    c.scalarIn('momentum', momentum, 0, 1);
+    c.num('epsilon', epsilon);
+    c.num('momentum', momentum);
     const rm = c.floats('runningMean', runningMean, f);
     const rv = c.floats('runningVar', runningVar, f);
     const sm = c.floats('savedMean', savedMean, f);
@@ -116,18 +116,18 @@ export const kernelChecks: Checks = {
     // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
     const fused = arguments.length > 13;
     const ms = fused ? c.optionalBytes('mask', mask, product(n, f)) : noView('mask');
-    if (fused) c.scalarIn('keep', keep, 0, 1, true);
+    if (fused) c.num('keep', keep);
     allDisjoint(c, [rm, rv, sm, si, ys], [xs, g, b, ms], [[ys, xs]]);
   },
 
   batchNormForwardInfer(batch, features, x, gamma, beta, runningMean, runningVar, epsilon, y, relu) {
     const c = new Check('batchNormForwardInfer');
-    const n = c.size('batch', batch);
-    const f = c.size('features', features);
+    const n = c.dim('batch', batch);
+    const f = c.dim('features', features);
     const xs = c.floats('x', x, product(n, f));
     const inputs = [xs, c.floats('gamma', gamma, f), c.floats('beta', beta, f)];
     inputs.push(c.floats('runningMean', runningMean, f), c.floats('runningVar', runningVar, f));
-    c.scalarIn('epsilon', epsilon, 0, 1, true);
+    c.num('epsilon', epsilon);
     const ys = c.floats('y', y, product(n, f));
     c.bool('relu', relu);
     allDisjoint(c, [ys], inputs, [[ys, xs]]);
@@ -135,8 +135,8 @@ export const kernelChecks: Checks = {
 
   batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta, dyScale) {
     const c = new Check('batchNormBackward');
-    const n = c.size('batch', batch, 1);
-    const f = c.size('features', features);
+    const n = c.dim('batch', batch);
+    const f = c.dim('features', features);
     const inputs = [c.floats('x', x, product(n, f)), c.optionalFloats('y', y, product(n, f))];
     const dys = c.floats('dy', dy, product(n, f));
     inputs.push(dys, c.floats('gamma', gamma, f), c.floats('savedMean', savedMean, f), c.floats('savedInvStd', savedInvStd, f));
@@ -144,34 +144,34 @@ export const kernelChecks: Checks = {
     const dgs = c.floats('dgamma', dgamma, f);
     const dbs = c.floats('dbeta', dbeta, f);
     // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    if (arguments.length > 11) c.scalarIn('dyScale', dyScale, 0, 1e6, true);
+    if (arguments.length > 11) c.num('dyScale', dyScale);
     allDisjoint(c, [dxs, dgs, dbs], inputs, [[dxs, dys]]);
   },
 
   activationForward(kind, count, x, y, slope) {
     const c = new Check('activationForward');
     c.oneOf('kind', kind, ACTIVATIONS);
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const xs = c.floats('x', x, n);
     const ys = c.floats('y', y, n);
-    c.scalarIn('slope', slope, 0, 1, false, true);
+    c.num('slope', slope);
     allDisjoint(c, [ys], [xs], [[ys, xs]]);
   },
 
   activationBackward(kind, count, y, dy, dx, slope) {
     const c = new Check('activationBackward');
     c.oneOf('kind', kind, ACTIVATIONS);
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const ys = c.floats('y', y, n);
     const dys = c.floats('dy', dy, n);
     const dxs = c.floats('dx', dx, n);
-    c.scalarIn('slope', slope, 0, 1, false, true);
+    c.num('slope', slope);
     allDisjoint(c, [dxs], [ys, dys], [[dxs, dys]]);
   },
 
   softmaxForward(rows, cols, x, y) {
     const c = new Check('softmaxForward');
-    const { count } = lossArrays(c, rows, cols, 1);
+    const { count } = lossArrays(c, rows, cols);
     const xs = c.floats('x', x, count);
     const ys = c.floats('y', y, count);
     allDisjoint(c, [ys], [xs], [[ys, xs]]);
@@ -179,7 +179,7 @@ export const kernelChecks: Checks = {
 
   softmaxBackward(rows, cols, y, dy, dx) {
     const c = new Check('softmaxBackward');
-    const { count } = lossArrays(c, rows, cols, 1);
+    const { count } = lossArrays(c, rows, cols);
     const ys = c.floats('y', y, count);
     const dys = c.floats('dy', dy, count);
     const dxs = c.floats('dx', dx, count);
@@ -187,15 +187,15 @@ export const kernelChecks: Checks = {
   },
 
   sigmoidCrossEntropy(rows, cols, z, y, scale, probs, dz) {
-    checkLossWithDenseTargets('sigmoidCrossEntropy', 0, rows, cols, z, y, scale, probs, dz);
+    checkLossWithDenseTargets('sigmoidCrossEntropy', rows, cols, z, y, scale, probs, dz);
   },
 
   softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz) {
     const c = new Check('softmaxCrossEntropyLabels');
-    const { r, k, count } = lossArrays(c, rows, cols, 1);
+    const { r, k, count } = lossArrays(c, rows, cols);
     const zs = c.floats('z', z, count);
     const ls = c.int32s('labels', labels, r);
-    c.scalar('scale', scale);
+    c.num('scale', scale);
     const ps = c.optionalFloats('probs', probs, count);
     const dzs = c.optionalFloats('dz', dz, count);
     for (let i = 0; i < r; i++) {
@@ -207,33 +207,33 @@ export const kernelChecks: Checks = {
   },
 
   softmaxCrossEntropy(rows, cols, z, y, scale, probs, dz) {
-    checkLossWithDenseTargets('softmaxCrossEntropy', 1, rows, cols, z, y, scale, probs, dz);
+    checkLossWithDenseTargets('softmaxCrossEntropy', rows, cols, z, y, scale, probs, dz);
   },
 
   meanSquaredError(rows, cols, z, y, scale, dz) {
     const c = new Check('meanSquaredError');
-    const { count } = lossArrays(c, rows, cols, 0);
+    const { count } = lossArrays(c, rows, cols);
     const zs = c.floats('z', z, count);
     const ys = c.floats('y', y, count);
-    c.scalar('scale', scale);
+    c.num('scale', scale);
     const dzs = c.optionalFloats('dz', dz, count);
     allDisjoint(c, [dzs], [zs, ys], [[dzs, zs]]);
   },
 
   dropoutApply(count, x, mask, keep, y) {
     const c = new Check('dropoutApply');
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const xs = c.floats('x', x, n);
     const ms = c.bytes('mask', mask, n);
-    c.scalarIn('keep', keep, 0, 1, true);
+    c.num('keep', keep);
     const ys = c.floats('y', y, n);
     allDisjoint(c, [ys], [xs, ms], [[ys, xs]]);
   },
 
   dropoutMask(count, keep, state, mask) {
     const c = new Check('dropoutMask');
-    const n = c.size('count', count);
-    c.scalarIn('keep', keep, 0, 1, true);
+    const n = c.dim('count', count);
+    c.num('keep', keep);
     const ss = c.uint32s('state', state, 4);
     const ms = c.bytes('mask', mask, n);
     allDisjoint(c, [ms], [ss], []);
@@ -245,20 +245,20 @@ export const kernelChecks: Checks = {
 
   columnSums(rows, cols, x, ld, alpha, beta, out) {
     const c = new Check('columnSums');
-    const r = c.size('rows', rows);
-    const k = c.size('cols', cols);
+    const r = c.dim('rows', rows);
+    const k = c.dim('cols', cols);
     const l = c.leading('ld', ld, k, 'cols');
     const xs = c.floats('x', x, span(r, k, l));
-    c.scalar('alpha', alpha);
-    c.scalar('beta', beta);
+    c.num('alpha', alpha);
+    c.num('beta', beta);
     allDisjoint(c, [c.floats('out', out, k)], [xs]);
   },
 
   gatherRows(count, cols, rows, src, indices, dst) {
     const c = new Check('gatherRows');
-    const n = c.size('count', count);
-    const k = c.size('cols', cols);
-    const r = c.size('rows', rows);
+    const n = c.dim('count', count);
+    const k = c.dim('cols', cols);
+    const r = c.dim('rows', rows);
     const ss = c.floats('src', src, product(r, k));
     const is = c.uint32s('indices', indices, n);
     allDisjoint(c, [c.floats('dst', dst, product(n, k))], [ss, is]);
@@ -273,57 +273,57 @@ export const kernelChecks: Checks = {
 
   axpy(count, a, x, y) {
     const c = new Check('axpy');
-    const n = c.size('count', count);
-    c.scalar('a', a);
+    const n = c.dim('count', count);
+    c.num('a', a);
     const xs = c.floats('x', x, n);
     allDisjoint(c, [c.floats('y', y, n)], [xs]);
   },
 
   findNonFinite(count, x) {
     const c = new Check('findNonFinite');
-    c.floats('x', x, c.size('count', count));
+    c.floats('x', x, c.dim('count', count));
   },
 
   sgdUpdate(count, params, grads, lr, weightDecay) {
     const c = new Check('sgdUpdate');
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n)];
-    c.scalarIn('lr', lr, 0, 1e6);
-    c.scalarIn('weightDecay', weightDecay, 0, 1e6);
+    c.num('lr', lr);
+    c.num('weightDecay', weightDecay);
     allDisjoint(c, arrays, []);
   },
 
   momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay) {
     const c = new Check('momentumUpdate');
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('velocity', velocity, n)];
-    c.scalarIn('lr', lr, 0, 1e6);
-    c.scalarIn('beta1', beta1, 0, 1, false, true);
-    c.scalarIn('weightDecay', weightDecay, 0, 1e6);
+    c.num('lr', lr);
+    c.num('beta1', beta1);
+    c.num('weightDecay', weightDecay);
     allDisjoint(c, arrays, []);
   },
 
   rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay) {
     const c = new Check('rmspropUpdate');
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('square', square, n)];
-    c.scalarIn('lr', lr, 0, 1e6);
-    c.scalarIn('beta2', beta2, 0, 1, false, true);
-    c.scalarIn('epsilon', epsilon, 0, 1, true);
-    c.scalarIn('weightDecay', weightDecay, 0, 1e6);
+    c.num('lr', lr);
+    c.num('beta2', beta2);
+    c.num('epsilon', epsilon);
+    c.num('weightDecay', weightDecay);
     allDisjoint(c, arrays, []);
   },
 
   adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay) {
     const c = new Check('adamUpdate');
-    const n = c.size('count', count);
+    const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('m', m, n), c.floats('v', v, n)];
-    c.scalarIn('lr', lr, 0, 1e6);
-    c.scalarIn('beta1', beta1, 0, 1, false, true);
-    c.scalarIn('beta2', beta2, 0, 1, false, true);
-    c.scalarIn('epsilon', epsilon, 0, 1, true);
-    c.size('step', step, 1);
-    c.scalarIn('weightDecay', weightDecay, 0, 1e6);
+    c.num('lr', lr);
+    c.num('beta1', beta1);
+    c.num('beta2', beta2);
+    c.num('epsilon', epsilon);
+    c.dim('step', step);
+    c.num('weightDecay', weightDecay);
     allDisjoint(c, arrays, []);
   },
 };

@@ -4,6 +4,7 @@
 // `undefined` past an array's end, the same errors. Messages match
 // native/binding/args.cc: "<fn>: expected <what> for <name>, received <actual>".
 import { invalidArgument, invalidRange, invalidType, typedArrayName } from '../errors.js';
+import { type CheckedName, checkedSignatures, type Param } from './signatures.js';
 
 const MAX_DIM = 2 ** 31 - 1;
 
@@ -47,7 +48,30 @@ const BYTES: Record<TypedArrayName, number> = { Float32Array: 4, Int32Array: 4, 
 
 /** Reads one call's arguments, naming each in its errors. */
 export class Check {
-  constructor(readonly fn: string) {}
+  private readonly params: readonly Param[];
+  constructor(readonly fn: CheckedName) {
+    this.params = checkedSignatures[fn].params;
+  }
+
+  // The ranges live in the signature table (signatures.ts), so the fuzz tests what is checked.
+  private rule(name: string): Param {
+    const p = this.params.find((q) => q.name === name);
+    if (!p) throw new Error(`${this.fn}: no parameter ${name} in the signature table`);
+    return p;
+  }
+
+  /** A size or integer parameter, in the table's [min, max]. */
+  dim(name: string, value: unknown): number {
+    const { min, max } = this.rule(name);
+    return this.size(name, value, min, max);
+  }
+
+  /** A number parameter: finite, or in the table's interval. */
+  num(name: string, value: unknown): number {
+    const { lo, hi, loOpen, hiOpen } = this.rule(name);
+    if (lo === Number.NEGATIVE_INFINITY && hi === Number.POSITIVE_INFINITY) return this.scalar(name, value);
+    return this.scalarIn(name, value, lo, hi, loOpen, hiOpen);
+  }
 
   bool(name: string, value: unknown): boolean {
     if (typeof value !== 'boolean') throw invalidType(this.fn, name, 'a boolean', value);
