@@ -1,8 +1,9 @@
-// Batch normalisation entry points: argument checks, the split of the
-// features into blocks (pool work items) and the choice of ISA. The loops
+// Batch normalisation entry points: argument checks and the split of the
+// features into blocks (pool work items). The loops
 // themselves are in batchnorm_impl.h, compiled here for the baseline ISA and
-// again in batchnorm_avx2.cc / batchnorm_avx512.cc with wider vectors; every
-// copy gives bitwise identical results (see batchnorm_impl.h).
+// again in batchnorm_avx2.cc / batchnorm_avx512.cc with wider vectors, chosen
+// in native/cpu.cc; every copy gives bitwise identical results (see
+// batchnorm_impl.h).
 #include "batchnorm.h"
 
 #include "batchnorm_kernels.h"
@@ -15,16 +16,6 @@
 namespace densenode {
 namespace bn {
 namespace {
-
-const Kernels& kernels() {
-  switch (kernel_isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::Avx512: return avx512::kKernels;
-    case Isa::Avx2: return avx2::kKernels;
-#endif
-    default: return portable::kKernels;
-  }
-}
 
 // Spread over the pool from 64K elements (256 KB of x): below that a kernel
 // takes a few us, comparable to waking the second thread.
@@ -55,7 +46,7 @@ void batchnorm_forward_train(int64_t batch, int64_t features, const float* x, co
   const bn::ForwardArgs args{
       batch,      features,      x, gamma, beta, epsilon,    momentum, running_mean, running_var,
       saved_mean, saved_inv_std, y, relu,  mask, 1.0f / keep};
-  const auto fn = bn::kernels().forward_train;
+  const auto fn = isa_kernels().batchnorm->forward_train;
   bn::for_feature_blocks(batch, features, [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }
 
@@ -65,7 +56,7 @@ void batchnorm_forward_infer(int64_t batch, int64_t features, const float* x, co
   if (batch <= 0 || features <= 0) return;
   const bn::InferArgs args{batch,        features,    x,       gamma, beta,
                            running_mean, running_var, epsilon, y,     relu};
-  const auto fn = bn::kernels().forward_infer;
+  const auto fn = isa_kernels().batchnorm->forward_infer;
   bn::for_feature_blocks(batch, features, [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }
 
@@ -76,7 +67,7 @@ void batchnorm_backward(int64_t batch, int64_t features, const float* x, const f
   if (batch <= 0 || features <= 0) return;
   const bn::BackwardArgs args{batch,      features,      x,  y,      dy,    gamma,
                               saved_mean, saved_inv_std, dx, dgamma, dbeta, dy_scale};
-  const auto fn = bn::kernels().backward;
+  const auto fn = isa_kernels().batchnorm->backward;
   bn::for_feature_blocks(batch, features, [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }
 

@@ -1,6 +1,4 @@
 // The batch-norm kernels built for AVX2 (+FMA, which -ffp-contract=off keeps
-// from changing results): -mavx2 -mfma. Nothing on non-x86 targets.
-#if defined(__x86_64__) || defined(_M_X64)
+// from changing results): -mavx2 -mfma. Built on x86-64 only.
 #define BN_NS avx2
 #include "batchnorm_impl.h"
-#endif

@@ -1,6 +1,6 @@
 #pragma once
 // Internal interface between the batch-norm entry points (batchnorm.cc, which
-// splits the features into blocks and picks an ISA) and the per-ISA kernels
+// splits the features into blocks) and the per-ISA kernels
 // (batchnorm_impl.h, compiled once per ISA). Each kernel handles the feature
 // columns [f0, f1) of one call; its results never depend on the block bounds,
 // on the ISA or on the thread that runs it.
@@ -44,18 +44,17 @@ struct Kernels {
 };
 
 // One table per ISA, each from its own copy of batchnorm_impl.h (built in
-// batchnorm.cc, batchnorm_avx2.cc and batchnorm_avx512.cc).
+// batchnorm.cc, batchnorm_avx2.cc and batchnorm_avx512.cc, the last two on
+// x86-64 only); the one that runs is isa_kernels().batchnorm (cpu.h).
 namespace portable {
 extern const Kernels kKernels;
 }
-#if defined(__x86_64__) || defined(_M_X64)
 namespace avx2 {
 extern const Kernels kKernels;
 }
 namespace avx512 {
 extern const Kernels kKernels;
 }
-#endif
 
 }  // namespace bn
 }  // namespace densenode

@@ -4,7 +4,13 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__x86_64__) || defined(_M_X64)
+// CMakeLists.txt defines DENSENODE_X86_KERNELS where it builds the *avx2* /
+// *avx512* files; this is the one test of it, so detection and the table can
+// never offer an ISA whose kernels are not linked in.
+#if defined(DENSENODE_X86_KERNELS)
+#if !defined(__x86_64__) && !defined(_M_X64)
+#error "DENSENODE_X86_KERNELS on a non-x86-64 target"
+#endif
 #if defined(_MSC_VER)
 #include <immintrin.h>
 #include <intrin.h>
@@ -16,7 +22,7 @@
 namespace densenode {
 namespace {
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(DENSENODE_X86_KERNELS)
 // XCR0 tells which register states the OS saves on context switch; a CPU flag
 // alone is not enough (a kernel without AVX-512 support would corrupt zmm).
 unsigned long long read_xcr0() {
@@ -114,6 +120,43 @@ Isa kernel_isa() {
   const Isa best = cpu_selected_isa();
   const int forced = g_kernel_isa_override.load(std::memory_order_relaxed);
   return forced >= 0 && forced < static_cast<int>(best) ? static_cast<Isa>(forced) : best;
+}
+
+namespace {
+
+// constexpr: constant-initialised, so a kernel called during another
+// translation unit's static initialisation still finds its row filled in.
+constexpr KernelTable kPortable{Isa::Portable,
+                                {kernel_portable, nullptr, nullptr, kBlockPortable, narrow_portable,
+                                 kNarrowPortable, gather_cols_portable, 1},
+                                &bn::portable::kKernels,
+                                &stream::portable::kKernels};
+
+#if defined(DENSENODE_X86_KERNELS)
+// gather_cols_avx2 transposes whole 8-float blocks only.
+constexpr KernelTable kAvx2{
+    Isa::Avx2,
+    {kernel_avx2, nullptr, nullptr, kBlockAvx2, narrow_avx2, kNarrowAvx2, gather_cols_avx2, 8},
+    &bn::avx2::kKernels,
+    &stream::avx2::kKernels};
+
+constexpr KernelTable kAvx512{Isa::Avx512,
+                              {kernel_avx512, kernel_avx512_n16, kernel_avx512_edge, kBlockAvx512,
+                               narrow_avx512, kNarrowAvx512, gather_cols_avx512, 1},
+                              &bn::avx512::kKernels,
+                              &stream::avx512::kKernels};
+#endif
+
+}  // namespace
+
+const KernelTable& isa_kernels() {
+  switch (kernel_isa()) {
+#if defined(DENSENODE_X86_KERNELS)
+    case Isa::Avx512: return kAvx512;
+    case Isa::Avx2: return kAvx2;
+#endif
+    default: return kPortable;
+  }
 }
 
 }  // namespace densenode

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu.h"
 #include "kernel_chunks.h"
 #include "stream_kernels.h"
 
@@ -176,7 +177,7 @@ void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* d
 // x, y: [count]; mask: [count] of 0/1 bytes
 void dropout_apply(int64_t count, const float* x, const uint8_t* mask, float keep, float* y) {
   const float inv_keep = 1.0f / keep;
-  const auto fn = stream::kernels().dropout_apply;
+  const auto fn = isa_kernels().stream->dropout_apply;
   detail::for_chunks(count, kChunk, kParallelLight,
                      [=](int64_t b, int64_t e) { fn(e - b, x + b, mask + b, inv_keep, y + b); });
 }
@@ -188,7 +189,7 @@ void dropout_mask(int64_t count, double keep, uint32_t state[4], uint8_t* mask) 
   const double bound = std::ceil(keep * 4294967296.0);
   const bool keep_all = bound >= 4294967296.0;
   const uint32_t threshold = keep_all ? 0 : static_cast<uint32_t>(bound);
-  const auto fn = stream::kernels().hashed_mask;
+  const auto fn = isa_kernels().stream->hashed_mask;
   detail::for_chunks(count, kChunk, kParallelLight, [=](int64_t b, int64_t e) {
     if (keep_all) {
       std::memset(mask + b, 1, static_cast<size_t>(e - b));
@@ -259,7 +260,7 @@ int64_t gather_rows(int64_t count, int64_t cols, int64_t rows, const float* src,
 
 // x, y: [count]
 void axpy(int64_t count, float a, const float* x, float* y) {
-  const auto fn = stream::kernels().axpy;
+  const auto fn = isa_kernels().stream->axpy;
   detail::for_chunks(count, kChunk, kParallelLight,
                      [=](int64_t b, int64_t e) { fn(e - b, a, x + b, y + b); });
 }
@@ -269,7 +270,7 @@ int64_t find_nonfinite(int64_t count, const float* x) {
   // Each chunk finds its own first hit; the answer is the minimum over chunks,
   // the same whichever thread scanned which chunk.
   std::atomic<int64_t> first{count};
-  const auto any = stream::kernels().any_nonfinite;
+  const auto any = isa_kernels().stream->any_nonfinite;
   detail::for_chunks(count, kChunk, kParallelLight, [&](int64_t b, int64_t e) {
     if (b >= first.load(std::memory_order_relaxed)) return;  // an earlier chunk already hit
     constexpr int64_t kStep = 1024;

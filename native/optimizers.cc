@@ -10,6 +10,7 @@
 
 #include <cmath>
 
+#include "cpu.h"
 #include "kernel_chunks.h"
 #include "stream_kernels.h"
 
@@ -27,7 +28,7 @@ constexpr int64_t kParallelMin = 65536;
 
 // params, grads: [count]
 void sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay) {
-  const auto fn = stream::kernels().sgd;
+  const auto fn = isa_kernels().stream->sgd;
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
     fn(end - begin, params + begin, grads + begin, lr, weight_decay);
   });
@@ -36,7 +37,7 @@ void sgd_update(int64_t count, float* params, const float* grads, float lr, floa
 // params, grads, velocity: [count]
 void momentum_update(int64_t count, float* params, const float* grads, float* velocity, float lr,
                      float beta1, float weight_decay) {
-  const auto fn = stream::kernels().momentum;
+  const auto fn = isa_kernels().stream->momentum;
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
     fn(end - begin, params + begin, grads + begin, velocity + begin, lr, beta1, weight_decay);
   });
@@ -45,7 +46,7 @@ void momentum_update(int64_t count, float* params, const float* grads, float* ve
 // params, grads, square: [count]
 void rmsprop_update(int64_t count, float* params, const float* grads, float* square, float lr,
                     float beta2, float epsilon, float weight_decay) {
-  const auto fn = stream::kernels().rmsprop;
+  const auto fn = isa_kernels().stream->rmsprop;
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
     fn(end - begin, params + begin, grads + begin, square + begin, lr, beta2, epsilon,
        weight_decay);
@@ -60,7 +61,7 @@ void adam_update(int64_t count, float* params, const float* grads, float* m, flo
   const double s = static_cast<double>(step < 1 ? 1 : step);  // step >= 1 by contract; guard 1/0
   const float inv_bc1 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(beta1), s)));
   const float inv_bc2 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(beta2), s)));
-  const auto fn = stream::kernels().adam;
+  const auto fn = isa_kernels().stream->adam;
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
     fn(end - begin, params + begin, grads + begin, m + begin, v + begin, lr, beta1, beta2, epsilon,
        inv_bc1, inv_bc2, weight_decay);

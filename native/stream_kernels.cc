@@ -1,23 +1,4 @@
-// The baseline copy of the stream kernels and the choice between the copies.
-#include "stream_kernels.h"
-
-#include "cpu.h"
-
+// The baseline copy of the stream kernels; the ISA copies are in
+// stream_kernels_avx2.cc / stream_kernels_avx512.cc, chosen in native/cpu.cc.
 #define STREAM_NS portable
 #include "stream_kernels_impl.h"
-
-namespace densenode {
-namespace stream {
-
-const Kernels& kernels() {
-  switch (kernel_isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::Avx512: return avx512::kKernels;
-    case Isa::Avx2: return avx2::kKernels;
-#endif
-    default: return portable::kKernels;
-  }
-}
-
-}  // namespace stream
-}  // namespace densenode

@@ -31,20 +31,18 @@ struct Kernels {
   bool (*any_nonfinite)(int64_t n, const float* x);
 };
 
-// The copy for kernel_isa() (cpu.h).
-const Kernels& kernels();
-
+// One table per ISA, each from its own copy of stream_kernels_impl.h; the
+// one that runs is isa_kernels().stream (cpu.h). The x86 ones exist on x86-64
+// only.
 namespace portable {
 extern const Kernels kKernels;
 }
-#if defined(__x86_64__) || defined(_M_X64)
 namespace avx2 {
 extern const Kernels kKernels;
 }
 namespace avx512 {
 extern const Kernels kKernels;
 }
-#endif
 
 }  // namespace stream
 }  // namespace densenode

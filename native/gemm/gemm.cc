@@ -1,5 +1,6 @@
 // BLIS-style driver: five loops around a register-tile micro-kernel, edge
-// tiles, epilogue placement, small-matrix path, threading and ISA dispatch.
+// tiles, epilogue placement, small-matrix path and threading. The kernels
+// and block sizes come from the ISA's row of the kernel table (native/cpu.h).
 #include "gemm.h"
 
 #include <algorithm>
@@ -35,42 +36,6 @@ int64_t small_mnk() {
 // wins (1024^3: 152 packed vs ~97 in place).
 constexpr int64_t kInPlaceMNK = int64_t(1) << 27;
 
-struct Kernel {
-  MicroKernel fn;
-  MicroKernel half;  // same MR, NR/2 columns (for narrow edges), or nullptr
-  EdgeKernel edge;   // exact mr x nr edge tiles, or nullptr (staging buffer)
-  Blocking bk;
-  const char* name;
-};
-
-const Kernel& selected_kernel() {
-  static const Kernel k = [] {
-    switch (cpu_selected_isa()) {
-      case Isa::Avx512:
-        return Kernel{kernel_avx512, kernel_avx512_n16, kernel_avx512_edge, kBlockAvx512, "avx512"};
-      case Isa::Avx2: return Kernel{kernel_avx2, nullptr, nullptr, kBlockAvx2, "avx2"};
-      default: return Kernel{kernel_portable, nullptr, nullptr, kBlockPortable, "portable"};
-    }
-  }();
-  return k;
-}
-
-struct Narrow {
-  NarrowKernel fn;
-  NarrowBlocking bk;
-};
-
-const Narrow& selected_narrow() {
-  static const Narrow k = [] {
-    switch (cpu_selected_isa()) {
-      case Isa::Avx512: return Narrow{narrow_avx512, kNarrowAvx512};
-      case Isa::Avx2: return Narrow{narrow_avx2, kNarrowAvx2};
-      default: return Narrow{narrow_portable, kNarrowPortable};
-    }
-  }();
-  return k;
-}
-
 struct Problem {
   bool ta, tb;
   int64_t m, n, k;
@@ -101,7 +66,7 @@ inline const float* b_at(const Problem& g, int64_t p, int64_t j) {
 // One mr x nr tile (mr <= MR, nr <= NR) of C at c. A partial tile goes through
 // a local MR x NR buffer so the kernel never touches C outside the matrix.
 // Narrow edges (nr <= NR/2) use the half-width kernel where there is one.
-inline void run_tile(const Kernel& K, int64_t kc, const float* a, ALayout al, const float* b,
+inline void run_tile(const GemmKernels& K, int64_t kc, const float* a, ALayout al, const float* b,
                      int64_t b_step, float* c, int64_t ldc, int mr, int nr, const Epilogue& ep) {
   const int MR = K.bk.mr;
   int NR = K.bk.nr;
@@ -147,7 +112,8 @@ inline int64_t tile_rows(int64_t rest, int64_t MR, bool any_start) {
 // The five loops over C[i0:i1, j0:j1]. Every C element sees the same KC blocks
 // in the same order whatever the sub-range, so results do not depend on how
 // the caller splits C over threads.
-void gemm_range(const Problem& g, const Kernel& K, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+void gemm_range(const Problem& g, const GemmKernels& K, int64_t i0, int64_t i1, int64_t j0,
+                int64_t j1) {
   const int64_t MR = K.bk.mr, NR = K.bk.nr, MC = K.bk.mc, KC = K.bk.kc, NC = K.bk.nc;
   const int64_t mcap = std::min(MC, (i1 - i0 + MR - 1) / MR * MR);
   const int64_t ncap = std::min(NC, (j1 - j0 + NR - 1) / NR * NR);
@@ -169,9 +135,9 @@ void gemm_range(const Problem& g, const Kernel& K, int64_t i0, int64_t i1, int64
       // bias + relu only on the last, while the tile is still in registers.
       const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
       if (!g.b_in_place && !b_lazy)
-        pack_b(g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
+        pack_b(K, g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
       else if (g.b_in_place && nfull < nc)  // only the ragged last sliver needs padding
-        pack_b(false, b_at(g, pc, jc + nfull), g.ldb, kc, nc - nfull, int(NR), bufB);
+        pack_b(K, false, b_at(g, pc, jc + nfull), g.ldb, kc, nc - nfull, int(NR), bufB);
 
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic);
@@ -179,14 +145,14 @@ void gemm_range(const Problem& g, const Kernel& K, int64_t i0, int64_t i1, int64
         const bool a_exact = g.a_in_place && K.edge;
         const int64_t mfull = a_exact ? mc : mc / MR * MR;
         if (!g.a_in_place)
-          pack_a(g.ta, a_at(g, ic, pc), g.lda, mc, kc, int(MR), bufA);
+          pack_a(K, g.ta, a_at(g, ic, pc), g.lda, mc, kc, int(MR), bufA);
         else if (mfull < mc)
-          pack_a(g.ta, a_at(g, ic + mfull, pc), g.lda, mc - mfull, kc, int(MR), bufA);
+          pack_a(K, g.ta, a_at(g, ic + mfull, pc), g.lda, mc - mfull, kc, int(MR), bufA);
 
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = int(std::min(NR, nc - jr));
           const bool b_direct = g.b_in_place && jr < nfull;
-          if (b_lazy) pack_b(g.tb, b_at(g, pc, jc + jr), g.ldb, kc, nr, int(NR), bufB);
+          if (b_lazy) pack_b(K, g.tb, b_at(g, pc, jc + jr), g.ldb, kc, nr, int(NR), bufB);
           const float* b =
               b_direct ? b_at(g, pc, jc + jr) : bufB + (g.b_in_place || b_lazy ? 0 : jr * kc);
           const int64_t b_step = b_direct ? g.ldb : NR;
@@ -216,8 +182,8 @@ constexpr int kItemsPerThread = 4;
 // of MR rows, A contiguous along m (transposed A read in place, else packed
 // per panel), B read in place unless transposed (then packed: kc x 16, a few
 // KiB). The K blocking is fixed, so any row split gives identical results.
-void narrow_range(const Problem& g, const Narrow& N, int64_t i0, int64_t i1) {
-  const int64_t MR = N.bk.mr, KC = N.bk.kc;
+void narrow_range(const Problem& g, const GemmKernels& N, int64_t i0, int64_t i1) {
+  const int64_t MR = N.narrow_bk.mr, KC = N.narrow_bk.kc;
   const int64_t kcap = std::min(KC, g.k);
   float* bufA = pack_buffer(0, MR * kcap);
   float* bufB = g.tb ? pack_buffer(1, kNarrowMaxN * kcap) : nullptr;
@@ -225,22 +191,22 @@ void narrow_range(const Problem& g, const Narrow& N, int64_t i0, int64_t i1) {
     const int64_t kc = std::min(KC, g.k - pc);
     const bool last = pc + kc == g.k;
     const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
-    if (g.tb) pack_b(true, b_at(g, pc, 0), g.ldb, kc, g.n, kNarrowMaxN, bufB);
+    if (g.tb) pack_b(N, true, b_at(g, pc, 0), g.ldb, kc, g.n, kNarrowMaxN, bufB);
     const float* b = g.tb ? bufB : b_at(g, pc, 0);
     const int64_t b_rs = g.tb ? kNarrowMaxN : g.ldb;
     for (int64_t ir = i0; ir < i1; ir += MR) {
       const int mr = int(std::min(MR, i1 - ir));
       const bool direct = g.ta && mr == MR;  // a ragged panel is packed (zero-padded)
-      if (!direct) pack_a(g.ta, a_at(g, ir, pc), g.lda, mr, kc, int(MR), bufA);
-      N.fn(kc, direct ? a_at(g, ir, pc) : bufA, direct ? g.lda : MR, b, b_rs, mr, int(g.n),
-           g.C + ir * g.ldc, g.ldc, ep);
+      if (!direct) pack_a(N, g.ta, a_at(g, ir, pc), g.lda, mr, kc, int(MR), bufA);
+      N.narrow(kc, direct ? a_at(g, ir, pc) : bufA, direct ? g.lda : MR, b, b_rs, mr, int(g.n),
+               g.C + ir * g.ldc, g.ldc, ep);
     }
   }
 }
 
 struct NarrowJob {
   const Problem* g;
-  const Narrow* N;
+  const GemmKernels* N;
   int64_t rows;  // per item, a multiple of the panel height
 };
 
@@ -267,7 +233,7 @@ void scale_only(const Problem& g) {
 // columns at NR multiples, so only the matrix edge has partial tiles.
 struct GridJob {
   const Problem* g;
-  const Kernel* K;
+  const GemmKernels* K;
   int64_t tm, tn, rows, cols;  // grid shape and block size
 };
 
@@ -285,7 +251,7 @@ inline int64_t round_up(int64_t x, int64_t q) { return (x + q - 1) / q * q; }
 // Picks the grid for `threads` workers that minimises per-thread cost: its
 // share of FMAs plus the operand packing every block repeats (a packed
 // element costs roughly as much as 16 FMA lanes).
-GridJob plan_grid(const Problem& g, const Kernel& K, int threads) {
+GridJob plan_grid(const Problem& g, const GemmKernels& K, int threads) {
   const int64_t MR = K.bk.mr, NR = K.bk.nr;
   GridJob best{&g, &K, 1, 1, g.m, g.n};
   double best_cost = -1;
@@ -325,19 +291,19 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   // must be transposed into panels, only while the main kernel would waste
   // lanes enough to pay for that (at 13..16 columns it is as fast or faster).
   if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked)) {
-    const Narrow& N = selected_narrow();
-    const int64_t panels = (m + N.bk.mr - 1) / N.bk.mr;
+    const GemmKernels& N = isa_kernels().gemm;
+    const int64_t panels = (m + N.narrow_bk.mr - 1) / N.narrow_bk.mr;
     const int threads = small ? 1 : pool_threads();
     // A few panels per item: idle threads pick up the rest dynamically.
     const int64_t per = std::max<int64_t>(1, panels / (kItemsPerThread * int64_t(threads)));
-    NarrowJob job{&g, &N, per * N.bk.mr};
+    NarrowJob job{&g, &N, per * N.narrow_bk.mr};
     if (threads == 1 || panels == 1)
       narrow_item(&job, 0, 1 + (m - 1) / job.rows);
     else
       pool_parallel_for(1 + (m - 1) / job.rows, narrow_item, &job);
     return;
   }
-  const Kernel& K = selected_kernel();
+  const GemmKernels& K = isa_kernels().gemm;
   const bool in_place = m * n * k <= kInPlaceMNK;
   g.a_in_place = in_place;
   g.b_in_place = in_place && !transB;
@@ -354,6 +320,6 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
 }
 
-const char* gemm_isa() { return selected_kernel().name; }
+const char* gemm_isa() { return cpu_isa_name(isa_kernels().isa); }
 
 }  // namespace densenode

@@ -1,10 +1,8 @@
-// AVX2+FMA micro-kernel, 6 x 16. Built with -mavx2 -mfma; a stub on non-x86.
-#include "kernels.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
+// AVX2+FMA micro-kernel, 6 x 16. Built with -mavx2 -mfma, on x86-64 only.
 #include <immintrin.h>
 
 #include "blocking.h"
+#include "kernels.h"
 
 namespace densenode {
 
@@ -69,15 +67,3 @@ void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 }
 
 }  // namespace densenode
-
-#else  // not x86: never selected by the dispatcher
-
-#include <cstdlib>
-namespace densenode {
-void kernel_avx2(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
-                 const Epilogue&) {
-  std::abort();
-}
-}  // namespace densenode
-
-#endif

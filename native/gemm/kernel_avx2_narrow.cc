@@ -1,10 +1,7 @@
 // AVX2 narrow-n kernel (C panels of 16 rows x up to 6 columns per pass,
 // vectorised along m) and the transposing pack; both rest on an 8x8 register
-// transpose. Built with the kernel_avx2.cc flags: -mavx2 -mfma. Stubs on
-// non-x86 (never selected there).
-#include "kernels.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
+// transpose. Built with the kernel_avx2.cc flags: -mavx2 -mfma.
+// Built on x86-64 only.
 #include <immintrin.h>
 
 #include <array>
@@ -12,6 +9,7 @@
 #include <utility>
 
 #include "blocking.h"
+#include "kernels.h"
 
 namespace densenode {
 
@@ -149,16 +147,3 @@ void gather_cols_avx2(const float* src, int64_t lds, int64_t kc, int64_t len, in
 }
 
 }  // namespace densenode
-
-#else  // not x86: never selected by the dispatcher
-
-#include <cstdlib>
-namespace densenode {
-void narrow_avx2(int64_t, const float*, int64_t, const float*, int64_t, int, int, float*, int64_t,
-                 const Epilogue&) {
-  std::abort();
-}
-void gather_cols_avx2(const float*, int64_t, int64_t, int64_t, int, float*) { std::abort(); }
-}  // namespace densenode
-
-#endif

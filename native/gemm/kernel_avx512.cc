@@ -1,10 +1,7 @@
 // AVX-512 micro-kernels: 14 x 32 (main), 14 x 16 (narrow edge slivers) and
 // exact-size edge tiles.
-// Built with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -mavx2; stubs
-// on non-x86 (never selected there).
-#include "kernels.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
+// Built with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -mavx2.
+// Built on x86-64 only.
 #include <immintrin.h>
 
 #include <array>
@@ -12,6 +9,7 @@
 #include <utility>
 
 #include "blocking.h"
+#include "kernels.h"
 
 namespace densenode {
 
@@ -129,23 +127,3 @@ void kernel_avx512_edge(int64_t kc, const float* a, ALayout al, const float* b, 
 }
 
 }  // namespace densenode
-
-#else  // not x86: never selected by the dispatcher
-
-#include <cstdlib>
-namespace densenode {
-void kernel_avx512(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
-                   const Epilogue&) {
-  std::abort();
-}
-void kernel_avx512_n16(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
-                       const Epilogue&) {
-  std::abort();
-}
-void kernel_avx512_edge(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
-                        const Epilogue&, int, int) {
-  std::abort();
-}
-}  // namespace densenode
-
-#endif

@@ -1,10 +1,8 @@
 // AVX-512 narrow-n kernel (C panels of 32 rows x n <= 16 columns, vectorised
 // along m) and the transposing pack; both rest on a 16x16 register transpose.
 // Built with the kernel_avx512.cc flags: -mavx512f -mavx512vl -mavx512bw
-// -mavx512dq -mfma -mavx2. Stubs on non-x86 (never selected there).
-#include "kernels.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
+// -mavx512dq -mfma -mavx2.
+// Built on x86-64 only.
 #include <immintrin.h>
 
 #include <array>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "blocking.h"
+#include "kernels.h"
 
 namespace densenode {
 
@@ -168,16 +167,3 @@ void gather_cols_avx512(const float* src, int64_t lds, int64_t kc, int64_t len, 
 }
 
 }  // namespace densenode
-
-#else  // not x86: never selected by the dispatcher
-
-#include <cstdlib>
-namespace densenode {
-void narrow_avx512(int64_t, const float*, int64_t, const float*, int64_t, int, int, float*, int64_t,
-                   const Epilogue&) {
-  std::abort();
-}
-void gather_cols_avx512(const float*, int64_t, int64_t, int64_t, int, float*) { std::abort(); }
-}  // namespace densenode
-
-#endif

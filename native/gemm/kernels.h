@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 
+#include "blocking.h"
+
 namespace densenode {
 
 // What the micro-kernel does with its MR x NR accumulator after the K loop:
@@ -27,8 +29,8 @@ struct ALayout {
 using MicroKernel = void (*)(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                              float* c, int64_t ldc, const Epilogue& ep);
 
-// Each in its own TU with its own flags. The x86 ones are stubs elsewhere and
-// are never selected there.
+// Each in its own TU with its own flags. The x86 ones are built on x86-64 only
+// (CMakeLists.txt), and only native/cpu.cc refers to them.
 void kernel_avx512(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
                    int64_t ldc, const Epilogue& ep);
 void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
@@ -72,5 +74,21 @@ void gather_cols_avx512(const float* src, int64_t lds, int64_t kc, int64_t len, 
                         float* dst);
 void gather_cols_avx2(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
                       float* dst);
+void gather_cols_portable(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                          float* dst);
+
+// One ISA's GEMM pieces, a row of the kernel table in native/cpu.h.
+struct GemmKernels {
+  MicroKernel fn;
+  MicroKernel half;  // same MR, NR/2 columns (for narrow edges), or nullptr
+  EdgeKernel edge;   // exact mr x nr edge tiles, or nullptr (staging buffer)
+  Blocking bk;
+  NarrowKernel narrow;
+  NarrowBlocking narrow_bk;
+  GatherCols gather;
+  // gather takes only widths that are a multiple of this; the others go
+  // through gather_cols_portable.
+  int gather_width;
+};
 
 }  // namespace densenode

@@ -4,7 +4,6 @@
 #include <cstring>
 #include <new>
 
-#include "../cpu.h"
 #include "kernels.h"
 
 namespace densenode {
@@ -24,10 +23,21 @@ inline void copy_rows(const float* src, int64_t lds, int64_t rows, int64_t len, 
   }
 }
 
+// The register-transposing versions where the ISA has one.
+inline void gather(const GemmKernels& K, const float* src, int64_t lds, int64_t kc, int64_t len,
+                   int width, float* dst) {
+  if (width % K.gather_width == 0)
+    K.gather(src, lds, kc, len, width, dst);
+  else
+    gather_cols_portable(src, lds, kc, len, width, dst);
+}
+
+}  // namespace
+
 // dst[p*width + i] = src[i*lds + p] for i < len, p < kc; zero for i >= len.
 // The transposing case: walk a few source rows in parallel, each sequentially.
-inline void gather_cols(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
-                        float* dst) {
+void gather_cols_portable(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                          float* dst) {
   if (len < width) {
     for (int64_t p = 0; p < kc; ++p)
       std::memset(dst + p * width + len, 0, (width - len) * sizeof(float));
@@ -53,39 +63,27 @@ inline void gather_cols(const float* src, int64_t lds, int64_t kc, int64_t len, 
   }
 }
 
-// The register-transposing versions where the ISA has one (avx2 only for
-// widths that are whole ymm); decided once, like the micro-kernel.
-inline void gather(const float* src, int64_t lds, int64_t kc, int64_t len, int width, float* dst) {
-  static const Isa isa = cpu_selected_isa();
-  if (isa == Isa::Avx512)
-    gather_cols_avx512(src, lds, kc, len, width, dst);
-  else if (isa == Isa::Avx2 && width % 8 == 0)
-    gather_cols_avx2(src, lds, kc, len, width, dst);
-  else
-    gather_cols(src, lds, kc, len, width, dst);
-}
-
-}  // namespace
-
 // A block at A (mc x kc of op(A)) -> mr-row slivers, k-major.
-void pack_a(bool transA, const float* A, int64_t lda, int64_t mc, int64_t kc, int mr, float* dst) {
+void pack_a(const GemmKernels& K, bool transA, const float* A, int64_t lda, int64_t mc, int64_t kc,
+            int mr, float* dst) {
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
     const int64_t len = mc - i0 < mr ? mc - i0 : mr;
     float* d = dst + i0 * kc;  // sliver s starts at s*mr*kc
     if (transA)
       copy_rows(A + i0, lda, kc, len, mr, d);  // row p of storage is column p of op(A)
     else
-      gather(A + i0 * lda, lda, kc, len, mr, d);
+      gather(K, A + i0 * lda, lda, kc, len, mr, d);
   }
 }
 
 // B panel at B (kc x nc of op(B)) -> nr-column slivers, k-major.
-void pack_b(bool transB, const float* B, int64_t ldb, int64_t kc, int64_t nc, int nr, float* dst) {
+void pack_b(const GemmKernels& K, bool transB, const float* B, int64_t ldb, int64_t kc, int64_t nc,
+            int nr, float* dst) {
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
     const int64_t len = nc - j0 < nr ? nc - j0 : nr;
     float* d = dst + j0 * kc;
     if (transB)
-      gather(B + j0 * ldb, ldb, kc, len, nr, d);
+      gather(K, B + j0 * ldb, ldb, kc, len, nr, d);
     else
       copy_rows(B + j0, ldb, kc, len, nr, d);
   }
