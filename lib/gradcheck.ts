@@ -44,7 +44,7 @@ export function gradCheck(model: Model, x: MatrixLike, y: LabelsLike, options: {
       layer.fixedMask = mask;
     }
   }
-  const end = compiled.fused ? twin.layers.length - 1 : twin.layers.length;
+  const end = twin.logitsEnd();
   const cost = (): number => {
     const z = twin.forward(input, batch, true, end);
     const data = lossAndGradient(jsBackend, compiled.loss, batch, twin.outputWidth, z, targets, 0, null, null) / batch;

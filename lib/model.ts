@@ -150,6 +150,14 @@ export class Model {
     return this;
   }
 
+  /**
+   * Where the forward pass stops before the loss: a fused sigmoid/softmax output is left to the loss
+   * kernel, which takes the logits; otherwise the whole network runs.
+   */
+  logitsEnd(): number {
+    return this.requireCompiled('fit').fused ? this.layers.length - 1 : this.layers.length;
+  }
+
   /** The compiled settings, or an error saying compile() comes first. */
   requireCompiled(fn: string): Compiled {
     if (this.compiled === null) throw new Error(`${fn}: call model.compile({ loss, optimizer }) first`);
@@ -228,8 +236,7 @@ export class Model {
    */
   lossAndGradients(x: Float32Array, targets: Targets, batch: number): { lossSum: number; probs: Float32Array } {
     const { loss, fused, l2 } = this.requireCompiled('fit');
-    // A fused sigmoid/softmax output is left to the loss kernel, which takes the logits.
-    const end = fused ? this.layers.length - 1 : this.layers.length;
+    const end = this.logitsEnd();
     const z = this.forward(x, batch, true, end);
     const dz = this.outputGradient.get(batch);
     const probs = fused ? this.probs.get(batch) : z;
@@ -296,7 +303,7 @@ export class Model {
     let correct = 0;
     let total = 0;
     this.inChunks(m, options.batchSize, (start, batch, rows) => {
-      const end = fused ? this.layers.length - 1 : this.layers.length;
+      const end = this.logitsEnd();
       const z = this.forward(rows, batch, false, end);
       const probs = fused ? this.probs.get(batch) : z;
       lossSum += lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, start, fused ? probs : null, null);
