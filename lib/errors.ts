@@ -91,8 +91,12 @@ function closest(key: string, allowed: readonly string[]): string | undefined {
   return best ?? allowed.find((a) => lower.length >= 3 && a.toLowerCase().startsWith(lower.slice(0, 3)));
 }
 
-/** Rejects keys of an options object that `allowed` does not name (a misspelt option is no silent default). */
-export function checkOptionKeys(fn: string, name: string, options: object, allowed: readonly string[]): void {
+/**
+ * Checks that `options` is an object and rejects keys that `allowed` does not name (a misspelt option
+ * is no silent default).
+ */
+export function checkOptionKeys(fn: string, name: string, options: unknown, allowed: readonly string[]): asserts options is object {
+  if (options === null || typeof options !== 'object') throw invalidType(fn, name, 'an object', options);
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
     const close = closest(key, allowed);

@@ -5,7 +5,7 @@ import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
 import { inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics, targetScale } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys, invalidType } from './errors.js';
+import { checkOptionKeys } from './errors.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { Activation } from './layers/activation.js';
@@ -125,7 +125,6 @@ export class Model {
   /** Sets the loss, optimizer, L2 strength and metrics. */
   compile(options: CompileOptions): this {
     this.notTraining('compile');
-    if (options === null || typeof options !== 'object') throw invalidType('compile', 'options', 'an object', options);
     checkOptionKeys('compile', 'options', options, ['loss', 'optimizer', 'l2', 'metrics']);
     const { loss } = options;
     const last = this.layers[this.layers.length - 1] as Layer;

@@ -7,7 +7,6 @@ import { type CompileOptions, Model, type SequentialConfig } from './model.js';
 
 /** A model from a list of layers: `sequential({ inputs, seed, layers: [dense(64), relu(), …] })`. */
 export function sequential(config: SequentialConfig): Model {
-  if (config === null || typeof config !== 'object') throw invalidType('sequential', 'config', 'an object', config);
   checkOptionKeys('sequential', 'config', config, ['inputs', 'seed', 'layers']);
   if (!Array.isArray(config.layers))
     throw invalidType('sequential', 'layers', 'an array of layers (dn.dense(8), dn.relu(), …)', config.layers);
@@ -38,7 +37,6 @@ const lossFor: Record<NonNullable<MlpOptions['output']>, LossName> = {
  * loss (binary cross-entropy, cross-entropy, mean squared error) and accuracy for classifiers.
  */
 export function mlp(sizes: number[], options: MlpOptions = {}): Model {
-  if (options === null || typeof options !== 'object') throw invalidType('mlp', 'options', 'an object', options);
   checkOptionKeys('mlp', 'options', options, ['batchNorm', 'dropout', 'l2', 'optimizer', 'seed', 'output']);
   if (!Array.isArray(sizes) || sizes.length < 2)
     throw new RangeError(`mlp: expected [inputs, …, outputs] with at least 2 sizes, received ${JSON.stringify(sizes)}`);

@@ -138,7 +138,6 @@ const KERAS_MONITORS: Record<string, (typeof MONITORS)[number]> = {
 
 function earlyStoppingOptions(given: EarlyStoppingOptions): EarlyStoppingOptions {
   const fn = 'earlyStopping';
-  if (given === null || typeof given !== 'object') throw invalidType(fn, 'options', 'an object', given);
   checkOptionKeys(fn, 'options', given, ['monitor', 'patience', 'minDelta', 'restoreBest']);
   const out: EarlyStoppingOptions = { ...given };
   if (given.monitor !== undefined) {
@@ -161,7 +160,6 @@ function earlyStoppingOptions(given: EarlyStoppingOptions): EarlyStoppingOptions
 /** Trains `model` on x, y; see FitOptions. */
 export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
   const compiled = model.requireCompiled('fit');
-  if (options === null || typeof options !== 'object') throw invalidType('fit', 'options', 'an object', options);
   checkOptionKeys('fit', 'options', options, FIT_KEYS);
   const backend = model.backend;
   const data = toMatrix(x, 'x', model.inputs);

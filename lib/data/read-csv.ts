@@ -65,7 +65,6 @@ function fileError(file: string, error: unknown): Error {
 export async function readCsvTable(file: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
   const fn = 'readCsv';
   if (typeof file !== 'string' || file === '') throw invalidType(fn, 'file', 'a file path', file);
-  if (options === null || typeof options !== 'object') throw invalidType(fn, 'options', 'an object', options);
   checkOptionKeys(fn, 'options', options, ['delimiter', 'maxRows']);
   const { maxRows } = options;
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw invalidType(fn, 'maxRows', 'an integer >= 0', maxRows);

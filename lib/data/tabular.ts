@@ -172,7 +172,6 @@ function positiveInteger(value: unknown, fn: string, name: string): number | und
 export function tabular(records: readonly TableRecord[], options: TabularOptions = {}): TabularData {
   const fn = 'tabular';
   checkRecords(records, fn);
-  if (options === null || typeof options !== 'object') throw invalidType(fn, 'options', 'an object', options);
   checkOptionKeys(fn, 'options', options, OPTION_KEYS);
   if (records.length === 0) throw new DataError(`${fn}: no records to fit on`);
   const na = options.na === undefined ? DEFAULT_NA : stringList(options.na, fn, 'na');

@@ -16,7 +16,6 @@ const ACTIVATIONS: ActivationName[] = ['linear', 'relu', 'leakyRelu', 'tanh', 's
  */
 export function dense(units: number, options: { init?: 'he' | 'glorot'; useBias?: boolean; activation?: ActivationName } = {}): LayerSpec {
   checkUnits('dense', 'units', units);
-  if (options === null || typeof options !== 'object') throw invalidType('dense', 'options', 'an object', options);
   checkOptionKeys('dense', 'options', options, ['init', 'useBias', 'activation']);
   if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot') {
     throw new RangeError(`dense: expected 'he' or 'glorot' for init, received '${options.init}'`);
@@ -39,7 +38,6 @@ export function expandLayers(layers: LayerSpec[]): LayerSpec[] {
 
 /** Batch normalisation (Keras names and defaults: epsilon 1e-3, momentum 0.99). */
 export function batchNorm(options: { epsilon?: number; momentum?: number } = {}): LayerSpec {
-  if (options === null || typeof options !== 'object') throw invalidType('batchNorm', 'options', 'an object', options);
   checkOptionKeys('batchNorm', 'options', options, ['epsilon', 'momentum']);
   const epsilon = options.epsilon ?? 1e-3;
   const momentum = options.momentum ?? 0.99;

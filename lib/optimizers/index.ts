@@ -25,7 +25,6 @@ function make(
   defaults: Omit<OptimizerSpec, 'name' | 'weightDecay'>,
   options: Partial<OptimizerSpec>,
 ): OptimizerSpec {
-  if (options === null || typeof options !== 'object') throw invalidType(name, 'options', 'an object', options);
   checkOptionKeys(name, 'options', options, KEYS[name]);
   const spec: OptimizerSpec = { name, ...defaults, weightDecay: 0 };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (spec as unknown as Record<string, unknown>)[key] = value;

@@ -1,6 +1,6 @@
 // Learning-rate schedules: plain data (saved with the model) evaluated per
 // optimizer step. Steps count from 0.
-import { checkOptionKeys, invalidRange, invalidType } from '../errors.js';
+import { checkOptionKeys, invalidRange } from '../errors.js';
 
 /** A learning rate that changes with the optimizer step. */
 export type Schedule =
@@ -10,7 +10,7 @@ export type Schedule =
 
 /** initial·factor^⌊step/dropEvery⌋ (factor 0.5 by default). */
 export function stepDecay(options: { initial: number; dropEvery: number; factor?: number }): Schedule {
-  checked('stepDecay', options, ['initial', 'dropEvery', 'factor']);
+  checkOptionKeys('stepDecay', 'options', options, ['initial', 'dropEvery', 'factor']);
   return {
     kind: 'step',
     initial: nonNegative('stepDecay', 'initial', options.initial),
@@ -21,7 +21,7 @@ export function stepDecay(options: { initial: number; dropEvery: number; factor?
 
 /** initial·decayRate^(step/decaySteps), as Keras' ExponentialDecay. */
 export function exponentialDecay(options: { initial: number; decaySteps: number; decayRate: number }): Schedule {
-  checked('exponentialDecay', options, ['initial', 'decaySteps', 'decayRate']);
+  checkOptionKeys('exponentialDecay', 'options', options, ['initial', 'decaySteps', 'decayRate']);
   return {
     kind: 'exponential',
     initial: nonNegative('exponentialDecay', 'initial', options.initial),
@@ -32,18 +32,13 @@ export function exponentialDecay(options: { initial: number; decaySteps: number;
 
 /** Cosine from initial down to alpha·initial over decaySteps, then flat, as Keras' CosineDecay. */
 export function cosineDecay(options: { initial: number; decaySteps: number; alpha?: number }): Schedule {
-  checked('cosineDecay', options, ['initial', 'decaySteps', 'alpha']);
+  checkOptionKeys('cosineDecay', 'options', options, ['initial', 'decaySteps', 'alpha']);
   return {
     kind: 'cosine',
     initial: nonNegative('cosineDecay', 'initial', options.initial),
     decaySteps: positive('cosineDecay', 'decaySteps', options.decaySteps),
     alpha: floorFraction(options.alpha ?? 0),
   };
-}
-
-function checked(fn: string, options: unknown, keys: string[]): void {
-  if (options === null || typeof options !== 'object') throw invalidType(fn, 'options', 'an object', options);
-  checkOptionKeys(fn, 'options', options, keys);
 }
 
 function nonNegative(fn: string, name: string, value: number): number {
