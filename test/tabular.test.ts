@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { calendar, daysSinceEpoch } from '../lib/data/cells.js';
+import { calendar, daysSinceEpoch, naLookup } from '../lib/data/cells.js';
+import { encodeTarget } from '../lib/data/tabular.js';
 import * as dn from '../lib/index.js';
 import { Random } from '../lib/random.js';
 
@@ -202,6 +203,15 @@ describe('the target', () => {
         { target: 'y' },
       ),
     ).toThrow(/no usable feature column \(a: dropped \(entirely missing\)\)/);
+  });
+
+  it('maps labels to classes as written first, then by value', () => {
+    const na = naLookup(dn.DEFAULT_NA);
+    // A saved model's class names as an older version wrote them, and numerals by value.
+    const labels = encodeTarget({ name: 'y', kind: 'classes', classes: ['False', 'True'] }, ['True', 'False'], na, String);
+    expect(Array.from(labels)).toEqual([1, 0]);
+    const numbers = encodeTarget({ name: 'y', kind: 'classes', classes: ['0', '1'] }, ['1.0', 0, '0'], na, String);
+    expect(Array.from(numbers)).toEqual([1, 0, 0]);
   });
 
   it('standardises a regression target and answers in its units', async () => {

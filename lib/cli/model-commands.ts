@@ -2,12 +2,12 @@
 // saved model, read DATA with the model's own preprocessing (its feature
 // columns by name, its standardisation, its class names), then score or
 // predict. Predictions go out as CSV: the class and one probability per class.
-import { cellText, naLookup } from '../data/cells.js';
+import { naLookup } from '../data/cells.js';
 import { classNames, classProbabilities, inTargetUnits, predictedNames, recordsInput, targetScale } from '../data/model-records.js';
 import type { CsvTable } from '../data/read-csv.js';
 import { readTable } from '../data/read-json.js';
 import { DEFAULT_NA, inputColumns, type TableRecord, type TargetSpec } from '../data/spec.js';
-import { encodeTable, encodeTarget } from '../data/tabular.js';
+import { encodeTable, encodeTarget, labelledRows } from '../data/tabular.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-file.js';
 import { ModelFileError } from '../io/validate-manifest.js';
@@ -74,7 +74,7 @@ async function readForModel(model: Model, data: string, options: { labels?: stri
   const na = naLookup(pre?.tabular?.na ?? DEFAULT_NA);
   const where = (i: number) => `${data}: ${table.unit ?? 'line'} ${table.lines[i]}`;
   // evaluate leaves out rows without a label; predict answers every row.
-  const rows = table.records.flatMap((r, i) => (!options.needLabels || cellText(r[target as string], na) !== null ? [i] : []));
+  const rows = options.needLabels ? labelledRows(table.records, target as string, na) : Array.from(table.records.keys());
   const records = rows.map((i) => table.records[i] as TableRecord);
   const at = (k: number) => where(rows[k] as number);
   const x =

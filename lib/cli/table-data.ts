@@ -1,11 +1,11 @@
 // A CSV as training data: records read, rows without a label dropped, the
 // rest shuffled by the seed into train/validation/test, then the column spec
 // fitted on the training split only and every split encoded with it.
-import { cellText, naLookup } from '../data/cells.js';
+import { naLookup } from '../data/cells.js';
 import type { CsvTable } from '../data/read-csv.js';
 import { readTable } from '../data/read-json.js';
 import { DEFAULT_NA, tabularPreprocessing } from '../data/spec.js';
-import { encodeTable, encodeTarget, fitTarget, type TabularOptions, tabular } from '../data/tabular.js';
+import { encodeTable, encodeTarget, fitTarget, labelledRows, type TabularOptions, tabular } from '../data/tabular.js';
 import { Random } from '../random.js';
 import { DataError, UsageError } from './errors.js';
 import type { Encoded, OutputKind, PreparedData, Split } from './prepared.js';
@@ -64,10 +64,7 @@ export async function readCsvRows(
   const target = targetColumn(table, flags.target);
   const na = naLookup(flags.na ?? DEFAULT_NA);
   const where = (i: number) => `${file}: ${table.unit ?? 'line'} ${table.lines[i]}`;
-  const labelled: number[] = [];
-  table.records.forEach((r, i) => {
-    if (cellText(r[target], na) !== null) labelled.push(i);
-  });
+  const labelled = labelledRows(table.records, target, na);
   const droppedRows = table.records.length - labelled.length;
   if (labelled.length === 0) throw new DataError(`${file}: the label column '${target}' is empty in every row`);
   const task = flags.output === undefined ? undefined : flags.output === 'linear' ? 'regression' : 'classification';

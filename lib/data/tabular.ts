@@ -117,7 +117,8 @@ export function fitTarget(
 ): TargetSpec {
   const texts = cells.map((c) => cellText(c, na) as string);
   const numeric = texts.every(isNumeral);
-  const keys = texts.map((t) => (numeric ? String(Number(t)) : levelKey(t)));
+  // levelKey reads numerals by value: '1.0' and '1' are one class.
+  const keys = texts.map(levelKey);
   const distinct = [...new Set(keys)];
   const fewIntegers = numeric && distinct.length <= MAX_INFERRED_CLASSES && distinct.every((s) => Number.isInteger(Number(s)));
   const classify = task === undefined ? !numeric || fewIntegers : task === 'classification';
@@ -195,10 +196,7 @@ export function tabular(records: readonly TableRecord[], options: TabularOptions
   if (target !== undefined && kinds.has(target))
     throw new RangeError(`${fn}: the target '${target}' cannot also be in ${kinds.get(target)}`);
   // Rows without a target are dropped and counted, never guessed.
-  const kept: number[] = [];
-  records.forEach((r, i) => {
-    if (target === undefined || cellText(r[target], naSet) !== null) kept.push(i);
-  });
+  const kept = target === undefined ? Array.from(records.keys()) : labelledRows(records, target, naSet);
   if (kept.length === 0) throw new DataError(`${fn}: the target '${target}' is missing in every row`);
   const column = (name: string) => kept.map((i) => (records[i] as TableRecord)[name]);
 
@@ -236,6 +234,15 @@ export function tabular(records: readonly TableRecord[], options: TabularOptions
   return { spec, notices, ...encoded, encode: (more) => encodeTable(spec, more) };
 }
 
+/** The indices of the records whose `target` cell is present (not missing by `na`). */
+export function labelledRows(records: readonly TableRecord[], target: string, na: Set<string>): number[] {
+  const rows: number[] = [];
+  records.forEach((r, i) => {
+    if (cellText(r[target], na) !== null) rows.push(i);
+  });
+  return rows;
+}
+
 /** Encodes records with a fitted spec: rows whose target is missing are dropped (when the spec has a target and the records carry it). */
 export function encodeTable(
   spec: TabularSpec,
@@ -246,10 +253,7 @@ export function encodeTable(
   const naSet = naLookup(spec.na);
   const target = spec.target;
   const hasTarget = target !== null && records.some((r) => Object.hasOwn(r, target.name));
-  const rows: number[] = [];
-  records.forEach((r, i) => {
-    if (!hasTarget || cellText(r[(target as TargetSpec).name], naSet) !== null) rows.push(i);
-  });
+  const rows = hasTarget ? labelledRows(records, target.name, naSet) : Array.from(records.keys());
   const encoder = recordEncoder(spec);
   const data = new Float32Array(rows.length * encoder.width);
   rows.forEach((i, k) => {
@@ -284,7 +288,8 @@ export function encodeTarget(target: TargetSpec, cells: Cell[], na: Set<string>,
   const index = new Map(target.classes.map((c, i) => [c, i]));
   return Int32Array.from(cells, (cell, k) => {
     const text = cellText(cell, na) as string;
-    const i = index.get(levelKey(text)) ?? (isNumeral(text) ? index.get(String(Number(text))) : undefined);
+    // As written first: a saved model's class names may predate levelKey ('True').
+    const i = index.get(text) ?? index.get(levelKey(text));
     if (i === undefined)
       throw new DataError(`${where(k)}: unknown class '${text}' in '${target.name}' (the model knows ${target.classes.join(', ')})`);
     return i;
