@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { checkOptionKeys, invalidType } from '../errors.js';
-import { DataError } from './data-error.js';
+import { DataError, fileError } from './data-error.js';
 import type { TableRecord } from './spec.js';
 
 export interface ReadCsvOptions {
@@ -51,14 +51,11 @@ async function sniffDelimiter(file: string): Promise<string> {
   }
 }
 
-function fileError(file: string, error: unknown): Error {
-  if (error instanceof DataError) return error;
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return new DataError(`${file}: no such file`);
-  if (e.code === 'EISDIR') return new DataError(`${file}: is a directory, expected a CSV file`);
-  if (e.code === 'EACCES') return new DataError(`${file}: permission denied`);
-  if (typeof e.code === 'string' && e.code.startsWith('CSV_')) return new DataError(`${file}: ${e.message}`);
-  return error as Error;
+// csv-parse's own errors (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH, …) say what and where.
+function csvError(file: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && code.startsWith('CSV_')) return new DataError(`${file}: ${(error as Error).message}`);
+  return fileError(file, error, 'CSV');
 }
 
 /** Reads a CSV file with its header's column order and the file line of every record. */
@@ -77,7 +74,7 @@ export async function readCsvTable(file: string, options: ReadCsvOptions = {}): 
   try {
     delimiter = options.delimiter ?? (await sniffDelimiter(file));
   } catch (error) {
-    throw fileError(file, error);
+    throw csvError(file, error);
   }
   const input = createReadStream(file);
   const parser = input.pipe(
@@ -113,7 +110,7 @@ export async function readCsvTable(file: string, options: ReadCsvOptions = {}): 
       lines.push(info.lines);
     }
   } catch (error) {
-    throw fileError(file, error);
+    throw csvError(file, error);
   } finally {
     input.destroy();
   }

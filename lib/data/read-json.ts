@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { DataError } from './data-error.js';
+import { DataError, fileError } from './data-error.js';
 import { type CsvTable, readCsvTable } from './read-csv.js';
 import type { Cell, TableRecord } from './spec.js';
 import { recordColumns } from './tabular.js';
@@ -28,13 +28,9 @@ function checkRecord(value: unknown, file: string, where: string): TableRecord {
   return value as Readonly<Record<string, Cell>>;
 }
 
-function fileError(file: string, error: unknown): Error {
-  if (error instanceof DataError) return error;
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return new DataError(`${file}: no such file`);
-  if (e.code === 'EISDIR') return new DataError(`${file}: is a directory, expected a JSON file`);
+function jsonError(file: string, error: unknown): Error {
   if (error instanceof SyntaxError) return new DataError(`${file}: not valid JSON (${error.message})`);
-  return error as Error;
+  return fileError(file, error, 'JSON');
 }
 
 /** Reads JSON records with their column order (first appearance) and, for .jsonl, each one's line. */
@@ -70,7 +66,7 @@ export async function readJsonTable(file: string): Promise<CsvTable & { unit: 'l
       }
     }
   } catch (error) {
-    throw fileError(file, error);
+    throw jsonError(file, error);
   }
   if (records.length === 0) throw new DataError(`${file}: no records`);
   return {
