@@ -3,7 +3,7 @@
 // evaluate, and Keras-ordered weights. Training loops live in train.ts.
 import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
-import { inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics, targetScale } from './data/model-records.js';
+import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
 import { checkOptionKeys } from './errors.js';
 import type { OnnxExportOptions } from './io/onnx.js';
@@ -289,10 +289,7 @@ export class Model {
       const input = recordsInput(this.preprocessing, x, this.inputs, 'evaluate');
       if (input.y === null) throw new TypeError(`evaluate: the records lack the target column '${this.preprocessing?.target ?? '?'}'`);
       const result = this.evaluate(input.x, input.y, (y ?? {}) as { batchSize?: number });
-      const scale = targetScale(this.preprocessing);
-      if (result.mae !== undefined && result.rmse !== undefined)
-        Object.assign(result, { mae: result.mae * scale, rmse: result.rmse * scale });
-      return result;
+      return errorsInTargetUnits(this.preprocessing, result);
     }
     if (y === undefined) throw new TypeError('evaluate: expected labels for y (or records that carry the target)');
     const m = toMatrix(x, 'x', this.inputs);

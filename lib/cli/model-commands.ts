@@ -3,7 +3,7 @@
 // columns by name, its standardisation, its class names), then score or
 // predict. Predictions go out as CSV: the class and one probability per class.
 import { naLookup } from '../data/cells.js';
-import { classNames, classProbabilities, inTargetUnits, predictedNames, recordsInput, targetScale } from '../data/model-records.js';
+import { classNames, classProbabilities, errorsInTargetUnits, inTargetUnits, predictedNames, recordsInput } from '../data/model-records.js';
 import type { CsvTable } from '../data/read-csv.js';
 import { readTable } from '../data/read-json.js';
 import { DEFAULT_NA, inputColumns, type TableRecord, type TargetSpec } from '../data/spec.js';
@@ -107,9 +107,7 @@ export async function evaluateCommand(modelDir: string, data: string, flags: { l
   const input = await readForModel(model, data, { ...(flags.labels !== undefined ? { labels: flags.labels } : {}), needLabels: true });
   const labels = input.labels as Int32Array | Float32Array;
   const result = model.evaluate(input.x, labels);
-  // mae and rmse in the target's units (r2 does not depend on them).
-  const scale = targetScale(model.preprocessing);
-  if (result.mae !== undefined && result.rmse !== undefined) Object.assign(result, { mae: result.mae * scale, rmse: result.rmse * scale });
+  errorsInTargetUnits(model.preprocessing, result);
   const classes = isClassifier(model) ? classNames(model.preprocessing, model.outputWidth) : null;
   const confusion =
     classes !== null ? confusionMatrix(model, { x: input.x, y: { kind: 'classes', y: labels as Int32Array } }, classes.length) : null;

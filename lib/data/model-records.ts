@@ -58,10 +58,14 @@ export function inTargetUnits(pre: Preprocessing | null, out: Matrix): Matrix {
   return out;
 }
 
-/** The factor from the model's output units to the target's (1 unless the spec standardised the target). */
-export function targetScale(pre: Preprocessing | null): number {
+/** An evaluation's mae and rmse in the target's units (its spec standardised the target; r2 does not depend on units), in place. */
+export function errorsInTargetUnits<E extends { mae?: number; rmse?: number }>(pre: Preprocessing | null, evaluation: E): E {
   const target = pre?.tabular?.target;
-  return target?.kind === 'values' ? target.std : 1;
+  if (target?.kind === 'values' && evaluation.mae !== undefined && evaluation.rmse !== undefined) {
+    evaluation.mae *= target.std;
+    evaluation.rmse *= target.std;
+  }
+  return evaluation;
 }
 
 /** Class names by output index: the saved ones, else '0', '1', …. */
