@@ -4,7 +4,12 @@
 import { createRequire } from 'node:module';
 import type { Preprocessing } from '../data/spec.js';
 import type { LayerSpec } from '../layers/layer.js';
-import type { Model } from '../model.js';
+
+/** What the exporters read of a model here: its input width and preprocessing (no Model import, so no circle). */
+export interface ExportedModel {
+  inputs: number;
+  preprocessing: Preprocessing | null;
+}
 
 /** Per-feature (x − mean) / std, in float64 so folding it into weights rounds once. */
 export interface Standardisation {
@@ -13,7 +18,7 @@ export interface Standardisation {
 }
 
 /** The model's standardisation, or null without one; `fn` names the caller in errors. */
-export function standardisation(model: Model, fn: string): Standardisation | null {
+export function standardisation(model: ExportedModel, fn: string): Standardisation | null {
   const p = model.preprocessing;
   if (p === null || (p.mean === undefined && p.std === undefined)) return null;
   if (p.mean === undefined || p.std === undefined) {
@@ -37,7 +42,7 @@ export function standardisation(model: Model, fn: string): Standardisation | nul
 /** What an exported file keeps of the preprocessing besides the folded standardisation. */
 export type ExportedMetadata = Pick<Preprocessing, 'features' | 'target' | 'classes'>;
 
-export function exportedMetadata(model: Model, fn: string): ExportedMetadata {
+export function exportedMetadata(model: ExportedModel, fn: string): ExportedMetadata {
   const p = model.preprocessing;
   const out: ExportedMetadata = {};
   if (p === null) return out;
