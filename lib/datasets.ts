@@ -2,6 +2,7 @@
 // CC BY 4.0, see data/README.md), split and standardised for training.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { invalidRange } from './errors.js';
 import { applyStandardization, fitStandardization } from './preprocess.js';
 import { Random } from './random.js';
 import type { Matrix } from './tensor.js';
@@ -25,8 +26,7 @@ const file = fileURLToPath(new URL('../data/breast_cancer.csv', import.meta.url)
 /** The breast-cancer data: label 1 = malignant; shuffled by `seed`, `testFraction` held out (default 0.2, seed 7). */
 export function breastCancer(options: { testFraction?: number; seed?: number } = {}): Dataset {
   const testFraction = options.testFraction ?? 0.2;
-  if (!(testFraction > 0 && testFraction < 1))
-    throw new RangeError(`breastCancer: expected a number in (0, 1) for testFraction, received ${testFraction}`);
+  if (!(testFraction > 0 && testFraction < 1)) throw invalidRange('breastCancer', 'testFraction', 'a number in (0, 1)', testFraction);
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
   const featureNames = (header as string).split(',').slice(0, -1);
   const cols = featureNames.length;

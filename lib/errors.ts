@@ -53,6 +53,29 @@ export function invalidRange(fn: string, name: string, expected: string, actual:
   return invalidArgument(RangeError, fn, name, expected, describe(actual));
 }
 
+/** Choices as the messages list them, as native/binding/args.cc does: "'a', 'b' or 'c'". */
+export function choiceList(choices: readonly string[]): string {
+  const quoted = choices.map(quote);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? 'nothing');
+}
+
+// A string value as a message shows it: in single quotes like the choices, with control
+// characters escaped so that one line stays one line.
+function quote(value: string): string {
+  return `'${JSON.stringify(value).slice(1, -1).replaceAll('\\"', '"')}'`;
+}
+
+/**
+ * A RangeError for a value that is none of `choices`: it lists them and, for a near miss, names
+ * the one probably meant ("received 'rleu' (did you mean 'relu'?)").
+ */
+export function oneOf(fn: string, name: string, choices: readonly string[], value: unknown): RangeError {
+  if (typeof value !== 'string') return invalidRange(fn, name, choiceList(choices), value);
+  const close = value === '' ? undefined : closest(value, choices);
+  const hint = close !== undefined ? ` (did you mean '${close}'?)` : '';
+  return invalidArgument(RangeError, fn, name, choiceList(choices), `${quote(value)}${hint}`);
+}
+
 // Keras and PyTorch spellings of our options, for the "did you mean".
 const ALIASES: Record<string, string> = {
   lr: 'learningRate',

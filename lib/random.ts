@@ -2,6 +2,7 @@
 // dropout masks all draw from it, so a seed fixes a whole training run. Its
 // state is four 32-bit words, which checkpoints can save and restore.
 import { dropoutMask, xoshiroNext } from './backend/js/elementwise.js';
+import { invalidArgument } from './errors.js';
 
 /** A seeded generator of uniform and normal floats, permutations and dropout masks. */
 export class Random {
@@ -68,7 +69,10 @@ export class Random {
   }
 
   setState(state: readonly number[]): void {
-    if (state.length !== 4 || state.every((w) => w === 0)) throw new RangeError('Random.setState: expected four 32-bit words, not all 0');
+    if (state.length !== 4 || state.every((w) => w === 0)) {
+      const received = state.length !== 4 ? `${state.length} words` : 'all 0';
+      throw invalidArgument(RangeError, 'Random.setState', 'state', 'four 32-bit words, not all 0', received);
+    }
     this.s.set(state.map((w) => w >>> 0));
   }
 }

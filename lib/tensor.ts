@@ -1,6 +1,6 @@
 // Matrix: the one data type of the public API. Row-major float32, one sample
 // per row. Inputs are checked here once, so errors name the row and column.
-import { invalidArgument, invalidType } from './errors.js';
+import { invalidArgument, invalidRange, invalidType } from './errors.js';
 
 /** A row-major rows×cols matrix of float32 values (one sample per row). */
 export interface Matrix {
@@ -67,7 +67,7 @@ export function toMatrix(value: unknown, name: string, expectedCols?: number): M
     throw invalidType(name, name, 'a Matrix or an array of rows', value);
   }
   if (expectedCols !== undefined && m.cols !== expectedCols) {
-    throw new RangeError(`${name}: expected ${expectedCols} columns, received ${m.cols}`);
+    throw invalidRange(name, name, `${expectedCols} columns`, m.cols);
   }
   return m;
 }

@@ -29,7 +29,7 @@ describe('options are checked at the call', () => {
   it('checks layers, mlp and sequential options', () => {
     expect(() => dn.dense(4, { unit: 3 } as unknown as { init?: 'he' })).toThrow(/dense: unknown option 'unit'/);
     expect(() => dn.dense(4, { activation: 'rleu' } as unknown as { activation: 'relu' })).toThrow(
-      /dense: expected one of .*relu.* for activation, received "rleu"/,
+      /dense: expected 'linear', .*'relu'.* or 'softmax' for activation, received 'rleu' \(did you mean 'relu'\?\)/,
     );
     expect(() => dn.batchNorm({ eps: 1e-3 } as unknown as { epsilon: number })).toThrow(
       /batchNorm: unknown option 'eps' .*did you mean 'epsilon'/,
@@ -59,7 +59,7 @@ describe('options are checked at the call', () => {
     model.compile({ loss: 'binaryCrossEntropy', optimizer: 'rmsprop' });
     expect(model.compiled?.optimizer.spec).toEqual(dn.rmsprop());
     expect(() => model.compile({ loss: 'binaryCrossEntropy', optimizer: 'adamm' as 'adam' })).toThrow(
-      /compile: expected one of sgd, momentum, rmsprop, adam, adamw for optimizer, received 'adamm'/,
+      /compile: expected 'sgd', 'momentum', 'rmsprop', 'adam' or 'adamw' for optimizer, received 'adamm' \(did you mean 'adam'\?\)/,
     );
     expect(() => model.compile({ loss: 'binaryCrossEntropy', optimizer: {} as dn.OptimizerSpec })).toThrow(TypeError);
     expect(dn.mlp([2, 1], { optimizer: 'sgd' }).compiled?.optimizer.spec.name).toBe('sgd');

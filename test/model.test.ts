@@ -209,7 +209,7 @@ describe('fit on bad input: a clear error or defined behaviour, weights stay usa
         [0, 1],
       ),
     ).rejects.toThrow('x: row 1 has 2 values, expected 3 like row 0');
-    await expect(net.fit([[1, 2]], [0])).rejects.toThrow('x: expected 3 columns, received 2');
+    await expect(net.fit([[1, 2]], [0])).rejects.toThrow('x: expected 3 columns for x, received 2');
     await expect(
       net.fit(
         x,

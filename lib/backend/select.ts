@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeBinding } from '../../binding.js';
+import { oneOf } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native.js';
@@ -43,9 +44,7 @@ function firstLine(error: unknown): string {
 export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   const requested = env.DENSENODE_BACKEND ?? '';
   if (requested === 'js') return { backend: jsBackend, reason: 'forced by DENSENODE_BACKEND=js' };
-  if (requested !== '' && requested !== 'native') {
-    throw new Error(`densenode: expected 'js' or 'native' for DENSENODE_BACKEND, received '${requested}'`);
-  }
+  if (requested !== '' && requested !== 'native') throw oneOf('densenode', 'DENSENODE_BACKEND', ['js', 'native'], requested);
   try {
     const { binding, file } = loadNative(env.DENSENODE_ADDON);
     const how = requested === 'native' ? 'forced by DENSENODE_BACKEND=native' : 'loaded';

@@ -3,7 +3,7 @@
 // checking here too gives the JS backend, which would silently read
 // `undefined` past an array's end, the same errors. Messages match
 // native/binding/args.cc: "<fn>: expected <what> for <name>, received <actual>".
-import { invalidArgument, invalidRange, invalidType, typedArrayName } from '../errors.js';
+import { choiceList, invalidArgument, invalidRange, invalidType, typedArrayName } from '../errors.js';
 import { type CheckedName, checkedSignatures, type Param } from './signatures.js';
 
 const MAX_DIM = 2 ** 31 - 1;
@@ -110,11 +110,10 @@ export class Check {
   }
 
   oneOf<T extends string>(name: string, value: unknown, options: readonly T[]): T {
-    const expected = options.map((o) => `'${o}'`).join(', ');
     if (typeof value !== 'string') throw invalidType(this.fn, name, 'a string', value);
-    if (!(options as readonly string[]).includes(value)) {
-      throw invalidArgument(RangeError, this.fn, name, expected.replace(/, ([^,]*)$/, ' or $1'), `'${value}'`);
-    }
+    // Not errors.oneOf: the binding's message has no "did you mean", and the two must match.
+    if (!(options as readonly string[]).includes(value))
+      throw invalidArgument(RangeError, this.fn, name, choiceList(options), `'${value}'`);
     return value as T;
   }
 

@@ -2,6 +2,7 @@
 // vega-lite. vega and vega-lite (~25 MB, ~0.35 s to load) are imported inside
 // the functions, so importing this module — or densenode — costs nothing.
 import type { Config, TopLevelSpec } from 'vega-lite';
+import { invalidArgument } from '../errors.js';
 import type { History } from '../train.js';
 
 export interface CurveRun {
@@ -113,8 +114,13 @@ export async function learningCurvesSvg(runs: CurveRun[], options: { title?: str
 /** A confusion-matrix heatmap: rows true classes, columns predicted, counts in the cells, shaded by share of the true class. */
 export async function confusionMatrixSvg(matrix: number[][], classes: string[]): Promise<string> {
   const n = classes.length;
-  if (n === 0 || matrix.length !== n || matrix.some((row) => row.length !== n))
-    throw new RangeError(`confusionMatrixSvg: expected a ${n}×${n} matrix for ${n} classes, received ${matrix.length} rows`);
+  if (n === 0) throw invalidArgument(RangeError, 'confusionMatrixSvg', 'classes', 'one or more class names', 'none');
+  const bad = matrix.find((row) => row.length !== n);
+  if (matrix.length !== n || bad !== undefined) {
+    // Name what is off: the row count, or the first row of the wrong length.
+    const received = bad === undefined || matrix.length !== n ? `${matrix.length} rows` : `a row of ${bad.length}`;
+    throw invalidArgument(RangeError, 'confusionMatrixSvg', 'matrix', `a ${n}×${n} matrix (${n} classes)`, received);
+  }
   if (new Set(classes).size !== n) throw new RangeError('confusionMatrixSvg: class names must be unique');
   const cells = matrix.flatMap((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);

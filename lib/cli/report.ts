@@ -3,6 +3,7 @@
 // Void elements are self-closed so the file is also well-formed XML, which the tests check.
 import { type ColumnSpec, columnFeatures, type DropReason, type TabularSpec } from '../data/spec.js';
 import type { ColumnNotice } from '../data/tabular.js';
+import { invalidArgument } from '../errors.js';
 import type { Matrix } from '../tensor.js';
 import type { History } from '../train.js';
 
@@ -50,7 +51,8 @@ export interface ClassMetrics {
 export function classMetrics(matrix: number[][]): ClassMetrics[] {
   const n = matrix.length;
   const bad = matrix.find((row) => row.length !== n);
-  if (bad !== undefined) throw new RangeError(`classMetrics: expected a square matrix, received ${n} rows and a row of ${bad.length}`);
+  if (bad !== undefined)
+    throw invalidArgument(RangeError, 'classMetrics', 'matrix', 'a square matrix', `${n} rows and a row of ${bad.length}`);
   return matrix.map((row, k) => {
     const tp = row[k] as number;
     const support = row.reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 // A saved column spec read back from untrusted JSON: every field typed and
 // bounded, the feature names recomputed from the columns and compared, so a
 // file can only hold a spec that fitting could have made.
+import { choiceList } from '../errors.js';
 import { JsonReader } from '../io/json-read.js';
 import {
   type ColumnSpec,
@@ -18,7 +19,7 @@ const DATE_FORMATS: DateFormat[] = ['ymd', 'dmy', 'mdy'];
 
 function oneOf<T extends string>(r: JsonReader, choices: readonly T[]): T {
   const v = r.string();
-  if (!(choices as readonly string[]).includes(v)) throw r.fail(`one of ${choices.join(', ')}`);
+  if (!(choices as readonly string[]).includes(v)) throw r.fail(choiceList(choices));
   return v as T;
 }
 

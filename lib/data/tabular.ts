@@ -1,7 +1,7 @@
 // The public tabular API: fit a column spec on training records (typing,
 // imputation, levels, scaling, the target's classes or scale) and encode any
 // records with it into the model's matrices.
-import { checkOptionKeys, invalidType } from '../errors.js';
+import { checkOptionKeys, invalidArgument, invalidType, oneOf } from '../errors.js';
 import type { Matrix } from '../tensor.js';
 import { cellText, isNumeral, levelKey, naLookup } from './cells.js';
 import { DataError } from './data-error.js';
@@ -178,7 +178,7 @@ export function tabular(records: readonly TableRecord[], options: TabularOptions
   const na = options.na === undefined ? DEFAULT_NA : stringList(options.na, fn, 'na');
   const naSet = naLookup(na);
   if (options.task !== undefined && options.task !== 'classification' && options.task !== 'regression')
-    throw new RangeError(`${fn}: expected 'classification' or 'regression' for task, received ${JSON.stringify(options.task)}`);
+    throw oneOf(fn, 'task', ['classification', 'regression'], options.task);
   const minCount = positiveInteger(options.minCount, fn, 'minCount') ?? Math.min(10, Math.max(2, Math.ceil(records.length / 200)));
   const maxLevels = positiveInteger(options.maxLevels, fn, 'maxLevels') ?? 100;
   const where = options.where ?? ((i: number) => `row ${i}`);
@@ -220,8 +220,11 @@ export function tabular(records: readonly TableRecord[], options: TabularOptions
   let targetSpec: TargetSpec | null = null;
   if (target !== undefined && options.classes !== undefined) {
     const classes = stringList(options.classes, fn, 'classes');
-    if (classes.length < 2 || new Set(classes).size !== classes.length)
-      throw new RangeError(`${fn}: expected two or more distinct names for classes`);
+    const twice = classes.find((c, i) => classes.indexOf(c) !== i);
+    if (classes.length < 2 || twice !== undefined) {
+      const received = twice !== undefined ? `'${twice}' twice` : `${classes.length} name${classes.length === 1 ? '' : 's'}`;
+      throw invalidArgument(RangeError, fn, 'classes', 'two or more distinct names', received);
+    }
     if (options.task === 'regression') throw new RangeError(`${fn}: classes and task 'regression' contradict each other`);
     targetSpec = { name: target, kind: 'classes', classes: [...classes] };
   } else if (target !== undefined) {

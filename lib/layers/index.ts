@@ -1,9 +1,9 @@
 // The layer constructors of the public API: plain specs the model builds.
-import { checkOptionKeys, invalidType } from '../errors.js';
+import { checkOptionKeys, invalidRange, invalidType, oneOf } from '../errors.js';
 import type { LayerSpec } from './layer.js';
 
 function checkUnits(fn: string, name: string, value: number): void {
-  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${fn}: expected an integer >= 1 for ${name}, received ${value}`);
+  if (!(Number.isInteger(value) && value >= 1)) throw invalidRange(fn, name, 'an integer >= 1', value);
 }
 
 /** An activation by name, as dense(units, { activation }) takes it. */
@@ -17,13 +17,12 @@ const ACTIVATIONS: ActivationName[] = ['linear', 'relu', 'leakyRelu', 'tanh', 's
 export function dense(units: number, options: { init?: 'he' | 'glorot'; useBias?: boolean; activation?: ActivationName } = {}): LayerSpec {
   checkUnits('dense', 'units', units);
   checkOptionKeys('dense', 'options', options, ['init', 'useBias', 'activation']);
-  if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot') {
-    throw new RangeError(`dense: expected 'he' or 'glorot' for init, received '${options.init}'`);
-  }
+  if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot')
+    throw oneOf('dense', 'init', ['he', 'glorot'], options.init);
   if (options.useBias !== undefined && typeof options.useBias !== 'boolean')
     throw invalidType('dense', 'useBias', 'true or false', options.useBias);
   if (options.activation !== undefined && !ACTIVATIONS.includes(options.activation))
-    throw new RangeError(`dense: expected one of ${ACTIVATIONS.join(', ')} for activation, received ${JSON.stringify(options.activation)}`);
+    throw oneOf('dense', 'activation', ACTIVATIONS, options.activation);
   return { type: 'dense', units, ...options };
 }
 
@@ -41,14 +40,14 @@ export function batchNorm(options: { epsilon?: number; momentum?: number } = {})
   checkOptionKeys('batchNorm', 'options', options, ['epsilon', 'momentum']);
   const epsilon = options.epsilon ?? 1e-3;
   const momentum = options.momentum ?? 0.99;
-  if (!(epsilon > 0 && epsilon <= 1)) throw new RangeError(`batchNorm: expected a number in (0, 1] for epsilon, received ${epsilon}`);
-  if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`batchNorm: expected a number in [0, 1] for momentum, received ${momentum}`);
+  if (!(epsilon > 0 && epsilon <= 1)) throw invalidRange('batchNorm', 'epsilon', 'a number in (0, 1]', epsilon);
+  if (!(momentum >= 0 && momentum <= 1)) throw invalidRange('batchNorm', 'momentum', 'a number in [0, 1]', momentum);
   return { type: 'batchNorm', epsilon, momentum };
 }
 
 /** Inverted dropout of a fraction `rate` of the units, in training only. */
 export function dropout(rate: number): LayerSpec {
-  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: expected a number in [0, 1) for rate, received ${rate}`);
+  if (!(rate >= 0 && rate < 1)) throw invalidRange('dropout', 'rate', 'a number in [0, 1)', rate);
   return { type: 'dropout', rate };
 }
 
@@ -56,7 +55,7 @@ export function dropout(rate: number): LayerSpec {
 export const relu = (): LayerSpec => ({ type: 'activation', activation: 'relu' });
 /** x for x > 0, alpha·x otherwise (alpha 0.01 by default). */
 export function leakyRelu(alpha = 0.01): LayerSpec {
-  if (!(alpha >= 0 && alpha < 1)) throw new RangeError(`leakyRelu: expected a number in [0, 1) for alpha, received ${alpha}`);
+  if (!(alpha >= 0 && alpha < 1)) throw invalidRange('leakyRelu', 'alpha', 'a number in [0, 1)', alpha);
   return { type: 'activation', activation: 'leakyRelu', alpha };
 }
 /** tanh(x). */

@@ -1,5 +1,5 @@
 // The optimizers a user picks in compile(): sgd, momentum, rmsprop, adam, adamw.
-import { checkOptionKeys, invalidType } from '../errors.js';
+import { checkOptionKeys, invalidRange, invalidType, oneOf } from '../errors.js';
 import type { OptimizerSpec } from './optimizer.js';
 import type { Schedule } from './schedules.js';
 
@@ -29,15 +29,14 @@ function make(
   const spec: OptimizerSpec = { name, ...defaults, weightDecay: 0 };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (spec as unknown as Record<string, unknown>)[key] = value;
   const lr = spec.learningRate;
-  if (typeof lr === 'number' && !(Number.isFinite(lr) && lr >= 0))
-    throw new RangeError(`${name}: expected a learning rate >= 0, received ${lr}`);
+  if (typeof lr === 'number' && !(Number.isFinite(lr) && lr >= 0)) throw invalidRange(name, 'learningRate', 'a finite number >= 0', lr);
   if (typeof lr !== 'number' && (lr === null || typeof lr !== 'object' || !['step', 'exponential', 'cosine'].includes(lr.kind)))
     throw invalidType(name, 'learningRate', 'a number or a schedule (stepDecay, exponentialDecay, cosineDecay)', lr);
   for (const key of ['beta1', 'beta2'] as const) {
-    if (!(spec[key] >= 0 && spec[key] < 1)) throw new RangeError(`${name}: expected a number in [0, 1) for ${key}, received ${spec[key]}`);
+    if (!(spec[key] >= 0 && spec[key] < 1)) throw invalidRange(name, key, 'a number in [0, 1)', spec[key]);
   }
-  if (!(spec.epsilon > 0)) throw new RangeError(`${name}: expected a number > 0 for epsilon, received ${spec.epsilon}`);
-  if (!(spec.weightDecay >= 0)) throw new RangeError(`${name}: expected a number >= 0 for weightDecay, received ${spec.weightDecay}`);
+  if (!(spec.epsilon > 0)) throw invalidRange(name, 'epsilon', 'a number > 0', spec.epsilon);
+  if (!(spec.weightDecay >= 0)) throw invalidRange(name, 'weightDecay', 'a number >= 0', spec.weightDecay);
   return spec;
 }
 
@@ -77,8 +76,7 @@ export const OPTIMIZERS = { sgd, momentum, rmsprop, adam, adamw } as const;
 export function optimizerSpec(value: OptimizerSpec | keyof typeof OPTIMIZERS | undefined): OptimizerSpec {
   if (value === undefined) return OPTIMIZERS.adam();
   if (typeof value === 'string') {
-    if (!Object.hasOwn(OPTIMIZERS, value))
-      throw new RangeError(`compile: expected one of ${Object.keys(OPTIMIZERS).join(', ')} for optimizer, received '${value}'`);
+    if (!Object.hasOwn(OPTIMIZERS, value)) throw oneOf('compile', 'optimizer', Object.keys(OPTIMIZERS), value);
     return OPTIMIZERS[value]();
   }
   if (value === null || typeof value !== 'object' || !Object.hasOwn(OPTIMIZERS, (value as { name?: unknown }).name as string))

@@ -59,7 +59,7 @@ function floorFraction(value: number): number {
 }
 
 function positive(fn: string, name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${fn}: expected a positive number for ${name}, received ${value}`);
+  if (!(Number.isFinite(value) && value > 0)) throw invalidRange(fn, name, 'a positive number', value);
   return value;
 }
 
