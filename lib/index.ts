@@ -17,20 +17,30 @@ export type {
 export { DEFAULT_NA, tabularPreprocessing } from './data/spec.js';
 export { type ColumnNotice, type EncodedTable, encodeTable, type TabularData, type TabularOptions, tabular } from './data/tabular.js';
 export { breastCancer, type Dataset } from './datasets.js';
+export {
+  type BatchLogs,
+  type Callback,
+  DivergenceError,
+  type EarlyStoppingOptions,
+  type EpochLogs,
+  type FitOptions,
+  type History,
+} from './fit-types.js';
 export { type GradCheckResult, gradCheck } from './gradcheck.js';
 export { loadIdxImages, loadIdxLabels } from './io/idx.js';
-export { loadModel as load } from './io/model-file.js';
 export type { OnnxExportOptions } from './io/onnx.js';
-export { importTfjs, type TfjsExportOptions } from './io/tfjs.js';
+export type { TfjsExportOptions } from './io/tfjs.js';
 export type { Kernels } from './kernels.js';
 export { backendInfo, kernels, setThreads } from './kernels.js';
 export type { LayerSpec } from './layers/index.js';
 export { type ActivationName, batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from './layers/index.js';
 export type { LossName } from './losses.js';
-export { type CompileOptions, type Evaluation, Model, type SequentialConfig } from './model.js';
+export { Model } from './model.js';
+export { importTfjs, load } from './model-factory.js';
+export type { CallbackModel, CompileOptions, Evaluation, SequentialConfig } from './model-types.js';
 export type { OptimizerOptions, OptimizerSpec, Schedule } from './optimizers/index.js';
 export { adam, adamw, cosineDecay, exponentialDecay, momentum, rmsprop, sgd, stepDecay } from './optimizers/index.js';
 export { type MlpOptions, mlp, sequential } from './sequential.js';
 export type { LabelsLike } from './targets.js';
 export { type Matrix, type MatrixLike, matrix } from './tensor.js';
-export { type BatchLogs, type Callback, DivergenceError, type EpochLogs, earlyStopping, type FitOptions, type History } from './train.js';
+export { earlyStopping } from './train.js';

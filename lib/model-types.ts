@@ -1,10 +1,14 @@
 // The model's plain types, in a leaf that io/, train.ts and the CLI can import
 // without importing the Model class.
 import type { Backend } from './backend/backend.js';
-import type { LayerSpec } from './layers/layer.js';
-import type { LossName } from './losses.js';
+import type { Preprocessing } from './data/spec.js';
+import type { Layer, LayerSpec } from './layers/layer.js';
+import type { LossName, Targets } from './losses.js';
 import type { OPTIMIZERS } from './optimizers/index.js';
 import type { Optimizer, OptimizerSpec } from './optimizers/optimizer.js';
+import type { Random } from './random.js';
+import type { LabelsLike } from './targets.js';
+import type { Matrix, MatrixLike } from './tensor.js';
 
 /** The architecture: input width, seed and layers. */
 export interface SequentialConfig {
@@ -57,4 +61,41 @@ export interface Compiled {
   metrics: 'accuracy'[];
   /** Whether the last layer (sigmoid/softmax) is fused into the loss, which then takes logits. */
   fused: boolean;
+}
+
+/** What a callback sees of the model it is training (the Model class has all of it). */
+export interface CallbackModel {
+  readonly inputs: number;
+  readonly outputWidth: number;
+  /** Copies of every weight in Keras order (see Model.getWeights). */
+  getWeights(): Float32Array[];
+  /** Loads weights in getWeights() order; allowed inside callbacks, between steps. */
+  setWeights(weights: ArrayLike<number>[]): void;
+  predict(x: MatrixLike): Matrix;
+  evaluate(x: MatrixLike, y: LabelsLike): Evaluation;
+}
+
+/**
+ * What io/ reads off a model to save or export it: plain fields, so io never imports the Model
+ * class (the class satisfies this structurally; its internal members leave the published types).
+ */
+export interface ModelData {
+  readonly config: SequentialConfig;
+  readonly inputs: number;
+  readonly outputWidth: number;
+  readonly layers: readonly Layer[];
+  readonly params: Float32Array;
+  readonly state: Float32Array;
+  readonly random: Random;
+  readonly compiled: Compiled | null;
+  preprocessing: Preprocessing | null;
+}
+
+/** What the training loop (train.ts, worker-fit.ts) drives: ModelData plus the step's mechanics. */
+export interface TrainableModel extends ModelData, CallbackModel {
+  readonly backend: Backend;
+  readonly grads: Float32Array;
+  requireCompiled(fn: string): Compiled;
+  lossAndGradients(x: Float32Array, targets: Targets, batch: number): { lossSum: number; probs: Float32Array };
+  l2Penalty(m: number): number;
 }

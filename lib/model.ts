@@ -6,6 +6,7 @@ import { activeSelection } from './backend/select.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
 import { checkOptionKeys } from './errors.js';
+import type { FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { Activation } from './layers/activation.js';
@@ -23,8 +24,8 @@ import { Optimizer } from './optimizers/optimizer.js';
 import { Random } from './random.js';
 import { countCorrect, type LabelsLike, toTargets } from './targets.js';
 import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
-import type { FitOptions, History } from './train.js';
 import { trainModel } from './train.js';
+import { checkpointHooks } from './train-checkpoint.js';
 import { trainInWorker } from './worker-fit.js';
 
 export type { Compiled, CompileOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
@@ -36,18 +37,26 @@ const defaultRuntime = (): Runtime => ({
   arenaAlloc: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
 });
 
+/**
+ * A network of layers and what it was compiled with. Members tagged internal are for the training
+ * loop, io/ and tests: stripInternal leaves them out of the published types.
+ */
 export class Model {
   readonly inputs: number;
   readonly seed: number;
+  /** @internal */
   readonly layers: Layer[];
-  /** Every trainable parameter, layer after layer (views: see weights()). */
+  /** @internal Every trainable parameter, layer after layer (views: see weights()). */
   readonly params: Float32Array;
+  /** @internal */
   readonly grads: Float32Array;
-  /** Non-trainable state: batch-norm running statistics. */
+  /** @internal Non-trainable state: batch-norm running statistics. */
   readonly state: Float32Array;
+  /** @internal */
   readonly random: Random;
-  compiled: Compiled | null = null;
-  private training = false;
+  private compiledWith: Compiled | null = null;
+  /** Who trains the arenas: setWeights is safe between the steps of an in-process fit, not against a worker. */
+  private training: 'in-process' | 'worker' | null = null;
   /** Saved with the model (see Preprocessing); null when the caller prepares data itself. */
   preprocessing: Preprocessing | null = null;
   private readonly probs: Workspace;
@@ -55,6 +64,7 @@ export class Model {
 
   constructor(
     readonly config: SequentialConfig,
+    /** @internal */
     readonly runtime: Runtime = defaultRuntime(),
     adopt?: SharedArenas,
   ) {
@@ -118,8 +128,14 @@ export class Model {
     return (this.layers[this.layers.length - 1] as Layer).outputWidth;
   }
 
+  /** @internal */
   get backend(): Backend {
     return this.runtime.backend;
+  }
+
+  /** The loss, optimizer, L2 strength and metrics compile() set, or null before compile(). */
+  get compiled(): Readonly<Compiled> | null {
+    return this.compiledWith;
   }
 
   /** Sets the loss, optimizer, L2 strength and metrics. */
@@ -145,44 +161,46 @@ export class Model {
       throw new RangeError(`compile: the only metric is 'accuracy', received ${JSON.stringify(metrics)}`);
     if (metrics.length > 0 && loss === 'meanSquaredError') throw new RangeError('compile: accuracy needs a classification loss');
     const optimizer = new Optimizer(optimizerSpec(options.optimizer), this.params.length, this.runtime.arenaAlloc ?? this.runtime.alloc);
-    this.compiled = { loss, optimizer, l2, metrics, fused: loss !== 'meanSquaredError' };
+    this.compiledWith = { loss, optimizer, l2, metrics, fused: loss !== 'meanSquaredError' };
     return this;
   }
 
   /**
-   * Where the forward pass stops before the loss: a fused sigmoid/softmax output is left to the loss
-   * kernel, which takes the logits; otherwise the whole network runs.
+   * @internal Where the forward pass stops before the loss: a fused sigmoid/softmax output is left
+   * to the loss kernel, which takes the logits; otherwise the whole network runs.
    */
   logitsEnd(): number {
     return this.requireCompiled('fit').fused ? this.layers.length - 1 : this.layers.length;
   }
 
-  /** The compiled settings, or an error saying compile() comes first. */
+  /** @internal The compiled settings, or an error saying compile() comes first. */
   requireCompiled(fn: string): Compiled {
-    if (this.compiled === null) throw new Error(`${fn}: call model.compile({ loss, optimizer }) first`);
-    return this.compiled;
+    if (this.compiledWith === null) throw new Error(`${fn}: call model.compile({ loss, optimizer }) first`);
+    return this.compiledWith;
   }
 
   /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal, checkpoints (see FitOptions). */
   async fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
     this.notTraining('fit');
-    this.training = true;
+    this.training = options?.worker ? 'worker' : 'in-process';
     try {
       return await this.fitOnce(x, y, options);
     } finally {
-      this.training = false;
+      this.training = null;
     }
   }
 
-  /** Whether a fit() is running: predict/evaluate/save may run meanwhile, compile/setWeights/fit may not. */
+  /**
+   * Whether a fit() is running: predict/evaluate/save may run meanwhile, compile/fit may not, and
+   * setWeights only from a callback of an in-process fit (a worker trains the arenas concurrently).
+   */
   get isTraining(): boolean {
-    return this.training;
+    return this.training !== null;
   }
 
-  private notTraining(fn: string): void {
-    if (this.training) {
-      throw new Error(`${fn}: this model is training; wait for fit() to finish or stop it with its AbortSignal`);
-    }
+  private notTraining(fn: string, allowInProcess = false): void {
+    if (this.training === null || (allowInProcess && this.training === 'in-process')) return;
+    throw new Error(`${fn}: this model is training; wait for fit() to finish or stop it with its AbortSignal`);
   }
 
   private async fitOnce(x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
@@ -192,7 +210,7 @@ export class Model {
       const { resumeFrom, ...rest } = options;
       run = { ...rest, initialEpoch: (await restoreCheckpoint(this, resumeFrom)) + 1 };
     }
-    return run.worker ? trainInWorker(this, x, y, run) : trainModel(this, x, y, run);
+    return run.worker ? trainInWorker(this, x, y, run) : trainModel(this, x, y, run, checkpointHooks(this, run.checkpoint));
   }
 
   /**
@@ -204,32 +222,32 @@ export class Model {
     await saveModel(this, dir, options);
   }
 
-  /** Runs layers [0, end) on `batch` rows of x. */
+  /** @internal Runs layers [0, end) on `batch` rows of x. */
   forward(x: Float32Array, batch: number, training: boolean, end = this.layers.length): Float32Array {
     let a = x;
     for (let i = 0; i < end; i++) a = (this.layers[i] as Layer).forward(a, batch, training);
     return a;
   }
 
-  /** Backpropagates from layer `end − 1` down to the first, writing every parameter gradient. */
+  /** @internal Backpropagates from layer `end − 1` down to the first, writing every parameter gradient. */
   backward(dOutput: Float32Array, batch: number, end = this.layers.length): void {
     let d: Float32Array | null = dOutput;
     for (let i = end - 1; i >= 0 && d !== null; i--) d = (this.layers[i] as Layer).backward(d, batch, i > 0);
   }
 
-  /** The dense kernels, which the L2 penalty covers. */
+  /** @internal The dense kernels, which the L2 penalty covers. */
   denseKernels(): Float32Array[] {
     return this.layers.filter((l): l is Dense => l instanceof Dense).map((l) => l.kernel);
   }
 
-  /** The L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels for a cost over m samples (0 without L2). */
+  /** @internal The L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels for a cost over m samples (0 without L2). */
   l2Penalty(m: number): number {
     const l2 = this.requireCompiled('l2Penalty').l2;
     return l2 > 0 && m > 0 ? (l2 / (2 * m)) * sumOfSquares(this.denseKernels()) : 0;
   }
 
   /**
-   * One forward and backward pass on a batch (x: batch×inputs, targets gathered alike):
+   * @internal One forward and backward pass on a batch (x: batch×inputs, targets gathered alike):
    * fills the gradient arena, including the L2 term (λ/m)·W, and returns the summed data
    * loss and the output probabilities (for metrics).
    */
@@ -334,7 +352,7 @@ export class Model {
 
   /** Loads weights in getWeights() order; every length must match. */
   setWeights(weights: ArrayLike<number>[]): void {
-    this.notTraining('setWeights');
+    this.notTraining('setWeights', true);
     const targets = this.layers.flatMap((l) => l.weights());
     if (weights.length !== targets.length)
       throw new RangeError(`setWeights: expected ${targets.length} arrays, received ${weights.length}`);

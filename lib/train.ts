@@ -5,105 +5,12 @@
 // weights stay the last finite ones, and fit rejects with a DivergenceError.
 
 import { checkOptionKeys, invalidRange, invalidType } from './errors.js';
+import type { BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, FitOptions, History } from './fit-types.js';
+import { DivergenceError } from './fit-types.js';
 import type { Targets } from './losses.js';
-import type { Model } from './model.js';
+import type { TrainableModel } from './model-types.js';
 import { countCorrect, gatherTargets, type LabelsLike, toTargets } from './targets.js';
 import { checkFinite, type MatrixLike, toMatrix } from './tensor.js';
-
-/** What one epoch reports (Keras names, camelCase). */
-export interface EpochLogs {
-  epoch: number;
-  /** dataLoss + l2Loss. */
-  loss: number;
-  /** Mean data loss over the epoch's batches. */
-  dataLoss: number;
-  /** (λ/2m)·Σ‖W‖² at the end of the epoch, m the batch size. */
-  l2Loss: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  learningRate: number;
-  seconds: number;
-  samplesPerSecond: number;
-}
-
-/** What one step reports: its mean data loss, its row count, and its accuracy when compiled with it. */
-export interface BatchLogs {
-  loss: number;
-  size: number;
-  accuracy?: number;
-}
-
-/** What fit() resolves with. */
-export interface History {
-  epochs: EpochLogs[];
-  /** The same figures as arrays per name, as Keras' History.history. */
-  history: Record<string, number[]>;
-  stopReason: 'completed' | 'aborted' | 'earlyStopping' | 'diverged';
-}
-
-/**
- * fit() rejects with this when the loss or a gradient stops being finite: the offending update is
- * skipped, so the model keeps its last finite weights, and `history` holds the epochs completed.
- */
-export class DivergenceError extends Error {
-  override name = 'DivergenceError';
-  constructor(
-    message: string,
-    readonly history: History,
-  ) {
-    super(message);
-  }
-}
-
-/** A hook into training; returning 'stop' from onEpochEnd ends it after that epoch. */
-export interface Callback {
-  /** How to rebuild this callback inside a training worker (built-in callbacks only). */
-  spec?: { kind: 'earlyStopping'; options: EarlyStoppingOptions };
-  /** Before the first epoch: what the run will log, so a callback can refuse a key it will never see. */
-  onTrainBegin?(model: Model, run: { validation: boolean; accuracy: boolean }): void;
-  onEpochEnd?(epoch: number, logs: EpochLogs, model: Model): 'stop' | undefined;
-  onTrainEnd?(model: Model): void;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  /** Rows per step (default 32); more than the data means one full batch. */
-  batchSize?: number;
-  /** Reshuffle every epoch with the model's PRNG (default true). */
-  shuffle?: boolean;
-  /** Skip the last partial batch (default false). */
-  dropRemainder?: boolean;
-  validationData?: [MatrixLike, LabelsLike];
-  /** Stops after the current step when aborted. */
-  signal?: AbortSignal;
-  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
-  onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
-  callbacks?: Callback[];
-  /**
-   * Train in a worker_thread: the parameter arena is shared memory, so the main thread stays free
-   * (and can predict with the weights as they train). Callbacks other than earlyStopping cannot
-   * cross threads; onEpochEnd and onBatchEnd are called on the main thread.
-   */
-  worker?: boolean;
-  /** The epoch to start at (Keras' initial_epoch): epochs counts up to `epochs` from here. */
-  initialEpoch?: number;
-  /**
-   * Saves a checkpoint (weights, optimizer moments and step, PRNG state, epoch) to `dir` after
-   * every `every` epochs ('epoch' or 1 by default, or a number of epochs), atomically; resumeFrom picks it up.
-   */
-  checkpoint?: { dir: string; every?: 'epoch' | number };
-  /** Continues from a checkpoint directory: the result is bit for bit that of an uninterrupted run. */
-  resumeFrom?: string;
-}
-
-export interface EarlyStoppingOptions {
-  /** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', … */
-  monitor?: keyof EpochLogs | 'val_loss' | 'val_accuracy' | 'val_acc' | 'acc';
-  patience?: number;
-  minDelta?: number;
-  restoreBest?: boolean;
-}
 
 function positiveInteger(name: string, value: number): number {
   if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`fit: expected an integer >= 1 for ${name}, received ${value}`);
@@ -157,8 +64,22 @@ function earlyStoppingOptions(given: EarlyStoppingOptions): EarlyStoppingOptions
   return out;
 }
 
+export type { BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, FitOptions, History } from './fit-types.js';
+export { DivergenceError } from './fit-types.js';
+
+/** What the caller of the loop supplies: how to write a checkpoint (io stays out of the loop). */
+export interface TrainHooks {
+  saveCheckpoint?(epoch: number, history: History): Promise<void>;
+}
+
 /** Trains `model` on x, y; see FitOptions. */
-export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+export async function trainModel(
+  model: TrainableModel,
+  x: MatrixLike,
+  y: LabelsLike,
+  options: FitOptions = {},
+  hooks: TrainHooks = {},
+): Promise<History> {
   const compiled = model.requireCompiled('fit');
   checkOptionKeys('fit', 'options', options, FIT_KEYS);
   const backend = model.backend;
@@ -181,7 +102,8 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
   }
   const every = checkpoint?.every ?? 'epoch';
   const checkpointEvery = every === 'epoch' ? 1 : positiveInteger('checkpoint.every', every);
-  const { saveModel } = checkpoint === undefined ? { saveModel: null } : await import('./io/model-file.js');
+  const saveCheckpoint = checkpoint === undefined ? undefined : hooks.saveCheckpoint;
+  if (checkpoint !== undefined && saveCheckpoint === undefined) throw new Error('fit: checkpoint needs a saveCheckpoint hook');
   const callbacks = options.callbacks ?? [];
   const history: History = { epochs: [], history: {}, stopReason: 'completed' };
 
@@ -275,9 +197,7 @@ export async function trainModel(model: Model, x: MatrixLike, y: LabelsLike, opt
     await options.onEpochEnd?.(epoch, logs);
     for (const c of callbacks)
       if (c.onEpochEnd?.(epoch, logs, model) === 'stop' && history.stopReason === 'completed') history.stopReason = 'earlyStopping';
-    if (saveModel !== null && checkpoint !== undefined && fullEpoch && (epoch + 1) % checkpointEvery === 0) {
-      await saveModel(model, checkpoint.dir, { checkpoint: { epoch }, history });
-    }
+    if (saveCheckpoint !== undefined && fullEpoch && (epoch + 1) % checkpointEvery === 0) await saveCheckpoint(epoch, history);
   }
   for (const c of callbacks) c.onTrainEnd?.(model);
   if (diverged !== '') throw new DivergenceError(diverged, history);
@@ -294,7 +214,7 @@ export function earlyStopping(given: EarlyStoppingOptions = {}): Callback {
   const minDelta = options.minDelta ?? 0;
   let best = Number.POSITIVE_INFINITY;
   let wait = 0;
-  let snapshot: { params: Float32Array; state: Float32Array } | null = null;
+  let snapshot: Float32Array[] | null = null;
   return {
     spec: { kind: 'earlyStopping', options },
     onTrainBegin(_model, run) {
@@ -316,17 +236,14 @@ export function earlyStopping(given: EarlyStoppingOptions = {}): Callback {
       if (value < best - minDelta) {
         best = value;
         wait = 0;
-        if (options.restoreBest) snapshot = { params: model.params.slice(), state: model.state.slice() };
+        if (options.restoreBest) snapshot = model.getWeights();
         return undefined;
       }
       wait++;
       return wait > patience ? 'stop' : undefined;
     },
     onTrainEnd(model) {
-      if (snapshot !== null) {
-        model.params.set(snapshot.params);
-        model.state.set(snapshot.state);
-      }
+      if (snapshot !== null) model.setWeights(snapshot);
     },
   };
 }

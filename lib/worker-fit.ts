@@ -5,15 +5,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Model } from './model.js';
+import type { Preprocessing } from './data/spec.js';
+import { type BatchLogs, DivergenceError, type EarlyStoppingOptions, type EpochLogs, type FitOptions, type History } from './fit-types.js';
+import type { SequentialConfig, TrainableModel } from './model-types.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
-import { type BatchLogs, DivergenceError, type EarlyStoppingOptions, type EpochLogs, type FitOptions, type History } from './train.js';
 
 /** What the worker needs to rebuild the model around the shared arenas. */
 export interface WorkerJob {
-  config: Model['config'];
-  preprocessing: Model['preprocessing'];
+  config: SequentialConfig;
+  preprocessing: Preprocessing | null;
   compile: { loss: string; optimizer: unknown; l2: number; metrics: string[] };
   params: Float32Array;
   state: Float32Array;
@@ -46,7 +47,7 @@ function isShared(array: Float32Array): boolean {
   return array.buffer instanceof SharedArrayBuffer;
 }
 
-export async function trainInWorker(model: Model, x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
+export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
   const compiled = model.requireCompiled('fit');
   if (!isShared(model.params) || !isShared(model.state) || !compiled.optimizer.slots.every(isShared)) {
     throw new TypeError('fit: worker: true needs a model whose arenas are shared memory (one made by sequential() or mlp())');

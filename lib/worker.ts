@@ -5,6 +5,7 @@ import type { LossName } from './losses.js';
 import { Model } from './model.js';
 import type { OptimizerSpec } from './optimizers/optimizer.js';
 import { type BatchLogs, DivergenceError, earlyStopping, trainModel } from './train.js';
+import { checkpointHooks } from './train-checkpoint.js';
 import type { WorkerJob, WorkerMessage } from './worker-fit.js';
 
 const job = workerData as WorkerJob;
@@ -32,13 +33,19 @@ try {
   });
   model.random.setState(job.random);
   const { batchEvents, ...options } = job.options;
-  const run = trainModel(model, job.x, job.y, {
-    ...options,
-    signal: controller.signal,
-    callbacks: job.earlyStopping.map(earlyStopping),
-    onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, logs }),
-    ...(batchEvents ? { onBatchEnd: (batch: number, logs: BatchLogs) => post({ type: 'batch', batch, logs }) } : {}),
-  });
+  const run = trainModel(
+    model,
+    job.x,
+    job.y,
+    {
+      ...options,
+      signal: controller.signal,
+      callbacks: job.earlyStopping.map(earlyStopping),
+      onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, logs }),
+      ...(batchEvents ? { onBatchEnd: (batch: number, logs: BatchLogs) => post({ type: 'batch', batch, logs }) } : {}),
+    },
+    checkpointHooks(model, options.checkpoint),
+  );
   // A divergence still hands back the state, so the model stays consistent with its last finite weights.
   const outcome = await run.then(
     (history) => ({ history, diverged: null as string | null }),

@@ -1,9 +1,13 @@
 // The public surface checks what a Keras user types, at the call: unknown or
 // misspelt options, string choices, dense(units, { activation }), optimizer
 // names, earlyStopping's monitor, the schedules, and Model as a runtime export.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
 
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const x = dn.matrix([
   [0, 1],
   [1, 0],
@@ -104,5 +108,18 @@ describe('options are checked at the call', () => {
 
   it('Model is a runtime export', () => {
     expect(dn.mlp([2, 1])).toBeInstanceOf(dn.Model);
+  });
+
+  it('the published Model type has the public surface only, and compiled is read-only', () => {
+    // Built by `npm run build` (stripInternal drops the members tagged internal).
+    const types = readFileSync(join(packageRoot, 'dist', 'model.d.ts'), 'utf8');
+    for (const member of ['compile(', 'fit(', 'predict(', 'evaluate(', 'save(', 'getWeights(', 'setWeights(', 'summary(', 'get compiled()'])
+      expect(types, member).toContain(member);
+    for (const internal of ['params:', 'grads:', 'state:', 'layers:', 'lossAndGradients(', 'forward(', 'requireCompiled(', 'l2Penalty('])
+      expect(types, internal).not.toContain(internal);
+    const model = dn.mlp([2, 1]);
+    expect(() => {
+      (model as unknown as { compiled: null }).compiled = null;
+    }).toThrow(TypeError);
   });
 });

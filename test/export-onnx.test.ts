@@ -186,7 +186,7 @@ describe('exportOnnx: files and loading', () => {
       }
     };
     visit(join(packageRoot, 'lib', 'index.ts'));
-    expect(seen.has(join(packageRoot, 'lib', 'io', 'tfjs.ts'))).toBe(true);
+    expect(seen.has(join(packageRoot, 'lib', 'io', 'tfjs-import.ts'))).toBe(true);
     expect(seen.has(join(packageRoot, 'lib', 'io', 'onnx.ts'))).toBe(false);
     expect([...bare].filter((s) => s.startsWith('protobufjs'))).toEqual([]);
     // The scan does see protobufjs where it is imported.

@@ -4,12 +4,10 @@
 import { createRequire } from 'node:module';
 import type { Preprocessing } from '../data/spec.js';
 import type { LayerSpec } from '../layers/layer.js';
+import type { ModelData } from '../model-types.js';
 
-/** What the exporters read of a model here: its input width and preprocessing (no Model import, so no circle). */
-export interface ExportedModel {
-  inputs: number;
-  preprocessing: Preprocessing | null;
-}
+/** What the exporters read of a model here: its input width and preprocessing. */
+type ExportedModel = Pick<ModelData, 'inputs' | 'preprocessing'>;
 
 /** Per-feature (x − mean) / std, in float64 so folding it into weights rounds once. */
 export interface Standardisation {

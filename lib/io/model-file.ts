@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Model } from '../model.js';
-import { Model as ModelClass } from '../model.js';
+import type { Preprocessing } from '../data/spec.js';
+import type { History } from '../fit-types.js';
+import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
-import type { History } from '../train.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { float32LE, producer, readFloat32LE } from './common.js';
 import { isObject } from './json-read.js';
@@ -47,7 +47,7 @@ export interface CheckpointState {
   slots: Float32Array[];
 }
 
-function tensorLayout(model: Model): TensorEntry[] {
+function tensorLayout(model: ModelData): TensorEntry[] {
   return model.layers.flatMap((layer, index) =>
     layer.weights().map((w) => {
       const arena = w.trainable ? model.params : model.state;
@@ -70,7 +70,7 @@ function canonical(value: unknown): string {
 }
 
 /** Writes `model` to `dir` (created if missing) atomically; see the file comment for the layout. */
-export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: ModelData, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('save: expected a directory path for dir');
   const compiled = model.compiled;
   const checkpoint = options.checkpoint;
@@ -124,8 +124,16 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   }
 }
 
-interface ModelFiles {
-  model: Model;
+/** A model directory's contents, checked: the factory (lib/model-factory.ts) builds the Model from it. */
+export interface SavedModel {
+  manifestPath: string;
+  config: SequentialConfig;
+  compile: (CompileOptions & { optimizer: OptimizerSpec }) | null;
+  preprocessing: Preprocessing | null;
+  params: Float32Array;
+  state: Float32Array;
+  /** The manifest's weight table, which checkLayout holds to the built layers. */
+  tensors: unknown;
   checkpoint: CheckpointState | null;
 }
 
@@ -144,7 +152,7 @@ async function readBounded(path: string, file: string, expected: number | null, 
 }
 
 /** Reads and checks a model directory: format, version, architecture, sizes, checksum, finite values. */
-async function readModelFiles(dir: string): Promise<ModelFiles> {
+export async function readModelFiles(dir: string): Promise<SavedModel> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('load: expected a directory path for dir');
   const manifestPath = join(dir, MANIFEST);
   const text = (await readBounded(manifestPath, manifestPath, null, MAX_MANIFEST_BYTES)).toString('utf8');
@@ -192,16 +200,7 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
   }
   const values = readFloat32LE(bytes, 0, floats, (i, v) => new ModelFileError(binPath, `value ${i} is ${v}`));
 
-  const model = new ModelClass(arch.config);
-  const expectedLayout = canonical(tensorLayout(model));
-  if (canonical(weights.tensors) !== expectedLayout) {
-    throw new ModelFileError(manifestPath, 'weights.tensors does not match the layers of the architecture');
-  }
-  model.params.set(values.subarray(0, arch.params));
-  model.state.set(values.subarray(arch.params, arch.params + arch.state));
-  if (compile !== null) model.compile(compile);
-  model.preprocessing = preprocessing(json.preprocessing, manifestPath, model.inputs, model.outputWidth);
-
+  const preprocessed = preprocessing(json.preprocessing, manifestPath, arch.config.inputs, arch.outputs);
   let checkpoint: CheckpointState | null = null;
   if (checkpointJson !== null) {
     if (!isObject(checkpointJson)) throw new ModelFileError(manifestPath, 'checkpoint must be an object or null');
@@ -221,43 +220,56 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
     const slots = Array.from({ length: slotCount }, (_, i) => values.slice(base + i * arch.params, base + (i + 1) * arch.params));
     checkpoint = { epoch: epoch as number, optimizerStep: optimizerStep as number, random: random as number[], slots };
   }
-  return { model, checkpoint };
+  return {
+    manifestPath,
+    config: arch.config,
+    compile,
+    preprocessing: preprocessed,
+    params: values.subarray(0, arch.params),
+    state: values.subarray(arch.params, arch.params + arch.state),
+    tensors: weights.tensors,
+    checkpoint,
+  };
 }
 
-/** Loads a model saved by model.save() (compiled if it was, with its preprocessing). */
-export async function loadModel(dir: string): Promise<Model> {
-  return (await readModelFiles(dir)).model;
+/** Holds the manifest's weight table to the layers built from its architecture. */
+export function checkLayout(model: ModelData, saved: SavedModel): void {
+  if (canonical(saved.tensors) !== canonical(tensorLayout(model))) {
+    throw new ModelFileError(saved.manifestPath, 'weights.tensors does not match the layers of the architecture');
+  }
 }
 
 /**
  * Puts a checkpoint's weights, optimizer state and PRNG state into `model`, which must have the
  * same architecture and optimizer; returns the epoch the checkpoint was taken after.
  */
-export async function restoreCheckpoint(model: Model, dir: string): Promise<number> {
+export async function restoreCheckpoint(model: TrainableModel, dir: string): Promise<number> {
   const compiled = model.requireCompiled('fit');
   const saved = await readModelFiles(dir);
   const where = join(dir, MANIFEST);
   if (saved.checkpoint === null)
     throw new ModelFileError(where, 'this is a saved model, not a checkpoint (save it from fit({ checkpoint }))');
   const { layers: _a, seed: _s, ...ownRest } = model.config;
-  const { layers: _b, seed: _t, ...savedRest } = saved.model.config;
-  if (canonical(model.config.layers) !== canonical(saved.model.config.layers) || canonical(ownRest) !== canonical(savedRest)) {
+  const { layers: _b, seed: _t, ...savedRest } = saved.config;
+  if (canonical(model.config.layers) !== canonical(saved.config.layers) || canonical(ownRest) !== canonical(savedRest)) {
     throw new ModelFileError(where, 'the checkpoint has a different architecture from this model');
   }
-  const savedCompiled = saved.model.requireCompiled('fit');
-  if (savedCompiled.optimizer.spec.name !== compiled.optimizer.spec.name || savedCompiled.loss !== compiled.loss) {
+  checkLayout(model, saved);
+  const savedCompiled = saved.compile;
+  if (savedCompiled === null) throw new ModelFileError(where, 'a checkpoint needs compile settings');
+  if (savedCompiled.optimizer.name !== compiled.optimizer.spec.name || savedCompiled.loss !== compiled.loss) {
     throw new ModelFileError(
       where,
-      `the checkpoint was trained with ${savedCompiled.optimizer.spec.name} and ${savedCompiled.loss}, this model is compiled with ${compiled.optimizer.spec.name} and ${compiled.loss}`,
+      `the checkpoint was trained with ${savedCompiled.optimizer.name} and ${savedCompiled.loss}, this model is compiled with ${compiled.optimizer.spec.name} and ${compiled.loss}`,
     );
   }
-  model.params.set(saved.model.params);
-  model.state.set(saved.model.state);
+  model.params.set(saved.params);
+  model.state.set(saved.state);
   saved.checkpoint.slots.forEach((slot, i) => {
     (compiled.optimizer.slots[i] as Float32Array).set(slot);
   });
   compiled.optimizer.step = saved.checkpoint.optimizerStep;
   model.random.setState(saved.checkpoint.random);
-  if (model.preprocessing === null) model.preprocessing = saved.model.preprocessing;
+  if (model.preprocessing === null) model.preprocessing = saved.preprocessing;
   return saved.checkpoint.epoch;
 }

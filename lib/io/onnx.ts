@@ -17,7 +17,7 @@
 import protobuf from 'protobufjs/light.js';
 import type { TabularSpec } from '../data/spec.js';
 import type { Layer } from '../layers/layer.js';
-import { Model } from '../model.js';
+import type { ModelData } from '../model-types.js';
 import { writeFileAtomic } from './atomic.js';
 import { exportedMetadata, producer, standardisation } from './common.js';
 import { attr, DataType, OnnxGraph } from './onnx-graph.js';
@@ -44,7 +44,7 @@ export function onnxModelType(): protobuf.Type {
  * Writes `model` as an ONNX file (atomically). Standardisation in model.preprocessing becomes Sub/Div nodes,
  * so the file takes raw features; with a column spec it takes the raw columns (see above).
  */
-export async function exportOnnx(model: Model, file: string, options: OnnxExportOptions = {}): Promise<void> {
+export async function exportOnnx(model: ModelData, file: string, options: OnnxExportOptions = {}): Promise<void> {
   await writeFileAtomic(file, encodeOnnx(model, file, options));
 }
 
@@ -55,8 +55,7 @@ interface Built {
   props: Record<string, unknown>;
 }
 
-function encodeOnnx(model: Model, file: string, options: OnnxExportOptions): Uint8Array {
-  if (!(model instanceof Model)) throw new TypeError('exportOnnx: expected a densenode Model for model');
+function encodeOnnx(model: ModelData, file: string, options: OnnxExportOptions): Uint8Array {
   if (typeof file !== 'string' || file === '') throw new TypeError(`exportOnnx: expected a file path for file, received ${String(file)}`);
   const batch = options.batch ?? 'N';
   const batchOk = typeof batch === 'string' ? /^[A-Za-z_][A-Za-z0-9_]*$/.test(batch) : Number.isInteger(batch) && batch >= 1;
@@ -92,7 +91,7 @@ function encodeOnnx(model: Model, file: string, options: OnnxExportOptions): Uin
 // No domain: the default ('ai.onnx') operator set.
 const defaultOpset = { version: onnxOpset };
 
-function plainGraph(model: Model): Built {
+function plainGraph(model: ModelData): Built {
   const g = new OnnxGraph('');
   let x = 'input';
   // Sub/Div nodes rather than folding into the first Dense: the float32 arithmetic is then exactly the caller's
@@ -110,7 +109,7 @@ function plainGraph(model: Model): Built {
   return { graph: g, inputs: [{ name: 'input', elemType: DataType.FLOAT, width: model.inputs }], opsets: [defaultOpset], props: {} };
 }
 
-function tabularGraph(model: Model, raw: TabularSpec): Built {
+function tabularGraph(model: ModelData, raw: TabularSpec): Built {
   if (model.preprocessing?.mean !== undefined || model.preprocessing?.std !== undefined)
     throw new Error('exportOnnx: model.preprocessing has both a column spec (tabular) and mean/std; the spec alone is the transform');
   const spec = exportableSpec(raw, model.inputs, 'exportOnnx');
@@ -142,7 +141,7 @@ function tabularGraph(model: Model, raw: TabularSpec): Built {
 }
 
 /** The layers from tensor `x`; the last writes `out`, which is returned. */
-function addLayers(g: OnnxGraph, model: Model, x: string, out: string): string {
+function addLayers(g: OnnxGraph, model: ModelData, x: string, out: string): string {
   model.layers.forEach((layer, i) => {
     x = layerNode(g, layer, i, x, i === model.layers.length - 1 ? out : g.name(`layer${i}`));
   });

@@ -12,8 +12,7 @@ import { readTabularSpec } from '../data/read-spec.js';
 import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
 import { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
 import type { LayerSpec } from '../layers/layer.js';
-import type { Model } from '../model.js';
-import { sequential } from '../sequential.js';
+import type { SequentialConfig } from '../model-types.js';
 import { foldableDense, readFloat32LE } from './common.js';
 import { JsonReader } from './json-read.js';
 
@@ -48,8 +47,16 @@ interface Group {
 const activations: Record<string, () => LayerSpec> = { linear, relu, sigmoid, softmax, tanh };
 const supported = 'Dense, BatchNormalization, Dropout, Activation, LeakyReLU and InputLayer';
 
-/** Reads `dir`/model.json (or the model.json file given) and its weight files into an uncompiled Model. */
-export async function importTfjs(dir: string): Promise<Model> {
+/** A TF.js model as densenode data: the factory (lib/model-factory.ts) builds the uncompiled Model. */
+export interface ImportedModel {
+  config: SequentialConfig;
+  /** In Model.getWeights() order. */
+  weights: Float32Array[];
+  preprocessing: Preprocessing | null;
+}
+
+/** Reads `dir`/model.json (or the model.json file given) and its weight files. */
+export async function readTfjs(dir: string): Promise<ImportedModel> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`importTfjs: expected a directory path for dir, received ${String(dir)}`);
   const given = await stat(dir).catch(() => null);
   const jsonPath = given?.isFile() ? dir : join(dir, 'model.json');
@@ -66,16 +73,17 @@ export async function importTfjs(dir: string): Promise<Model> {
 
   const meta = root.at('userDefinedMetadata');
   const tabular = meta.isMissing || meta.at('preprocessing').isMissing ? null : readTabular(meta, plan, where);
-  const model = sequential({ inputs: plan.inputs, seed: 0, layers: plan.layers });
   const values = plan.weights.map((w) => {
     if ('fill' in w) return new Float32Array(w.length).fill(w.fill);
     const e = entries.get(w.name) as Entry;
     return decode(data[e.group] as Uint8Array, e, w.name, groups[e.group] as Group);
   });
   if (tabular?.folded) unfoldTarget(plan, values, tabular.preprocessing, where);
-  model.setWeights(values);
-  model.preprocessing = tabular?.preprocessing ?? readMetadata(meta);
-  return model;
+  return {
+    config: { inputs: plan.inputs, seed: 0, layers: plan.layers },
+    weights: values,
+    preprocessing: tabular?.preprocessing ?? readMetadata(meta),
+  };
 }
 
 async function readJson(file: string, where: string): Promise<unknown> {

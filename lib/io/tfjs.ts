@@ -33,11 +33,9 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTabularSpec } from '../data/read-spec.js';
 import type { LayerSpec } from '../layers/layer.js';
-import { Model } from '../model.js';
+import type { ModelData } from '../model-types.js';
 import { writeFileAtomic } from './atomic.js';
 import { exportedMetadata, float32LE, foldableDense, producer, type Standardisation, standardisation } from './common.js';
-
-export { importTfjs } from './tfjs-import.js';
 
 export interface TfjsExportOptions {
   /** Largest weight file in bytes (default 4 MiB, what TF.js itself writes); weights may straddle files. */
@@ -61,8 +59,7 @@ const defaultShardBytes = 4 * 1024 * 1024;
  * Writes `dir`/model.json and `dir`/group1-shard*of*.bin; the weight files first, model.json last, each atomically.
  * Shards of an earlier export into the same directory that the new model.json does not list are removed.
  */
-export async function exportTfjs(model: Model, dir: string, options: TfjsExportOptions = {}): Promise<void> {
-  if (!(model instanceof Model)) throw new TypeError('exportTfjs: expected a densenode Model for model');
+export async function exportTfjs(model: ModelData, dir: string, options: TfjsExportOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`exportTfjs: expected a directory path for dir, received ${String(dir)}`);
   const shardBytes = options.shardBytes ?? defaultShardBytes;
   if (!(Number.isInteger(shardBytes) && shardBytes >= 1)) {
@@ -110,7 +107,7 @@ interface TargetFold {
 }
 
 /** Adds the spec (and whether outputs are in the target's units) to `metadata`; returns the fold to make, if any. */
-function tabularMetadata(model: Model, metadata: Record<string, unknown>): TargetFold | null {
+function tabularMetadata(model: ModelData, metadata: Record<string, unknown>): TargetFold | null {
   const p = model.preprocessing;
   if (p?.tabular === undefined) return null;
   if (p.mean !== undefined || p.std !== undefined)
@@ -127,7 +124,7 @@ function tabularMetadata(model: Model, metadata: Record<string, unknown>): Targe
 
 // One Keras layer per densenode layer, named like Keras (dense_1, batch_normalization_1, …).
 function toKeras(
-  model: Model,
+  model: ModelData,
   standardise: Standardisation | null,
   target: TargetFold | null,
 ): { layers: KerasLayer[]; weights: NamedWeight[] } {

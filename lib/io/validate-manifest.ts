@@ -6,7 +6,7 @@
 import { readTabularSpec } from '../data/read-spec.js';
 import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
 import { batchNorm, dense, dropout, type LayerSpec, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
-import type { CompileOptions, SequentialConfig } from '../model.js';
+import type { CompileOptions, SequentialConfig } from '../model-types.js';
 import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { cosineDecay, exponentialDecay, type Schedule, stepDecay } from '../optimizers/schedules.js';
@@ -92,7 +92,7 @@ function layerSpec(value: unknown, where: string, file: string): LayerSpec {
 }
 
 /** The architecture, checked; also its parameter and state counts, computed without allocating. */
-export function architecture(value: unknown, file: string): { config: SequentialConfig; params: number; state: number } {
+export function architecture(value: unknown, file: string): { config: SequentialConfig; params: number; state: number; outputs: number } {
   if (!isObject(value)) throw new ModelFileError(file, 'architecture must be an object');
   const inputs = integer(value.inputs, 'architecture.inputs', file, 1, MAX_WIDTH);
   const seed = value.seed === undefined ? 0 : integer(value.seed, 'architecture.seed', file, -(2 ** 53), 2 ** 53);
@@ -114,7 +114,7 @@ export function architecture(value: unknown, file: string): { config: Sequential
     if (params > MAX_FLOATS || state > MAX_FLOATS)
       throw new ModelFileError(file, `the architecture needs more than ${MAX_FLOATS} parameters`);
   }
-  return { config: { inputs, seed, layers }, params, state };
+  return { config: { inputs, seed, layers }, params, state, outputs: width };
 }
 
 function schedule(value: unknown, where: string, file: string): number | Schedule {
