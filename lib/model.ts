@@ -9,13 +9,11 @@ import { checkOptionKeys } from './errors.js';
 import type { FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
-import { Activation } from './layers/activation.js';
-import { BatchNorm } from './layers/batchnorm.js';
 import { buildLayer } from './layers/build.js';
 import { Dense } from './layers/dense.js';
-import { Dropout } from './layers/dropout.js';
 import type { Layer, LayerContext } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
+import { executionPlan, type Step } from './layers/plan.js';
 import { summaryTable } from './layers/summary.js';
 import { lossAndGradient, sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
@@ -54,6 +52,8 @@ export class Model {
   readonly state: Float32Array;
   /** @internal */
   readonly random: Random;
+  /** The steps forward and backward run (fused batch-norm/ReLU/dropout; see layers/plan.ts). */
+  private readonly plan: Step[];
   private compiledWith: Compiled | null = null;
   /** Who trains the arenas: setWeights is safe between the steps of an in-process fit, not against a worker. */
   private training: 'in-process' | 'worker' | null = null;
@@ -83,19 +83,7 @@ export class Model {
       this.layers.push(layer);
       width = layer.outputWidth;
     });
-    // Batch-norm, then ReLU, then dropout (not the last layer, which a fused loss may skip) run
-    // as one kernel: the same arithmetic, with fewer passes over the activations.
-    for (let i = 0; i + 2 < this.layers.length; i++) {
-      const [bn, act, next] = [this.layers[i], this.layers[i + 1], this.layers[i + 2]];
-      if (bn instanceof BatchNorm && act instanceof Activation && act.spec.activation === 'relu') {
-        bn.fusedRelu = true;
-        act.passThrough = true;
-        if (next instanceof Dropout && i + 3 < this.layers.length) {
-          bn.fusedDropout = next;
-          next.fused = true;
-        }
-      }
-    }
+    this.plan = executionPlan(this.layers);
     const paramCount = this.layers.reduce((n, l) => n + l.paramCount, 0);
     const stateCount = this.layers.reduce((n, l) => n + l.stateCount, 0);
     const arenaAlloc = runtime.arenaAlloc ?? runtime.alloc;
@@ -170,7 +158,7 @@ export class Model {
    * to the loss kernel, which takes the logits; otherwise the whole network runs.
    */
   logitsEnd(): number {
-    return this.requireCompiled('fit').fused ? this.layers.length - 1 : this.layers.length;
+    return this.requireCompiled('fit').fused ? this.plan.length - 1 : this.plan.length;
   }
 
   /** @internal The compiled settings, or an error saying compile() comes first. */
@@ -222,17 +210,17 @@ export class Model {
     await saveModel(this, dir, options);
   }
 
-  /** @internal Runs layers [0, end) on `batch` rows of x. */
-  forward(x: Float32Array, batch: number, training: boolean, end = this.layers.length): Float32Array {
+  /** @internal Runs the plan's steps [0, end) on `batch` rows of x (end: see logitsEnd). */
+  forward(x: Float32Array, batch: number, training: boolean, end = this.plan.length): Float32Array {
     let a = x;
-    for (let i = 0; i < end; i++) a = (this.layers[i] as Layer).forward(a, batch, training);
+    for (let i = 0; i < end; i++) a = (this.plan[i] as Step).forward(a, batch, training);
     return a;
   }
 
-  /** @internal Backpropagates from layer `end − 1` down to the first, writing every parameter gradient. */
-  backward(dOutput: Float32Array, batch: number, end = this.layers.length): void {
+  /** @internal Backpropagates from step `end − 1` down to the first, writing every parameter gradient. */
+  backward(dOutput: Float32Array, batch: number, end = this.plan.length): void {
     let d: Float32Array | null = dOutput;
-    for (let i = end - 1; i >= 0 && d !== null; i--) d = (this.layers[i] as Layer).backward(d, batch, i > 0);
+    for (let i = end - 1; i >= 0 && d !== null; i--) d = (this.plan[i] as Step).backward(d, batch, i > 0);
   }
 
   /** @internal The dense kernels, which the L2 penalty covers. */

@@ -25,12 +25,9 @@ export class Activation implements Layer {
 
   bind(): void {}
 
-  /** Set by the model when the layer before (batch-norm) applies this ReLU itself. */
-  passThrough = false;
-
   forward(input: Float32Array, batch: number): Float32Array {
     const { activation } = this.spec;
-    if (activation === 'linear' || this.passThrough) return input;
+    if (activation === 'linear') return input;
     const out = this.outputs.get(batch);
     if (activation === 'softmax') this.ctx.backend.softmaxForward(batch, this.inputWidth, input, out);
     else this.ctx.backend.activationForward(activation, batch * this.inputWidth, input, out, this.spec.alpha ?? 0.01);
@@ -40,7 +37,7 @@ export class Activation implements Layer {
 
   backward(dY: Float32Array, batch: number): Float32Array {
     const { activation } = this.spec;
-    if (activation === 'linear' || this.passThrough) return dY;
+    if (activation === 'linear') return dY;
     const dX = this.inputGrad.get(batch);
     const y = this.output as Float32Array;
     if (activation === 'softmax') this.ctx.backend.softmaxBackward(batch, this.inputWidth, y, dY, dX);

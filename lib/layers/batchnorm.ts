@@ -1,6 +1,5 @@
 // Batch normalisation: batch statistics in training (saving mean and 1/σ for
 // backward, updating the running statistics), running statistics in inference.
-import type { Dropout } from './dropout.js';
 import type { ArenaSlice, Layer, LayerContext, LayerSpec, Weight } from './layer.js';
 import { Workspace } from './layer.js';
 
@@ -55,24 +54,34 @@ export class BatchNorm implements Layer {
     this.runningVariance.fill(1);
   }
 
-  /**
-   * Set by the model when a ReLU follows: the kernels apply it (forward) and its mask (backward)
-   * while the data is in registers, and the ReLU layer passes through.
-   */
-  fusedRelu = false;
-  /** Set with fusedRelu when dropout follows the ReLU: its mask is applied here too. */
-  fusedDropout: Dropout | null = null;
   private out: Float32Array | null = null;
+  // What the last training forward fused, for its backward.
+  private relu = false;
+  private keep = 1;
 
   forward(input: Float32Array, batch: number, training: boolean): Float32Array {
+    return this.forwardFused(input, batch, training, false, null);
+  }
+
+  /**
+   * The forward with a ReLU (and a dropout mask, kept with probability `keep`) applied in the same
+   * kernel while the data is in registers: what a BatchNormReluStep runs (see plan.ts).
+   */
+  forwardFused(
+    input: Float32Array,
+    batch: number,
+    training: boolean,
+    relu: boolean,
+    dropout: { mask: Uint8Array; keep: number } | null,
+  ): Float32Array {
     const out = this.output.get(batch);
+    this.relu = relu;
+    this.keep = dropout?.keep ?? 1;
     this.out = out;
     const f = this.inputWidth;
     const backend = this.ctx.backend;
     if (training) {
       this.input = input;
-      const mask = this.fusedDropout?.drawMask(batch) ?? null;
-      const keep = mask === null ? 1 : (this.fusedDropout as Dropout).keep;
       backend.batchNormForwardTrain(
         batch,
         f,
@@ -86,9 +95,9 @@ export class BatchNorm implements Layer {
         this.savedMean,
         this.savedInvStd,
         out,
-        this.fusedRelu,
-        mask,
-        keep,
+        relu,
+        dropout?.mask ?? null,
+        this.keep,
       );
     } else {
       backend.batchNormForwardInfer(
@@ -101,7 +110,7 @@ export class BatchNorm implements Layer {
         this.runningVariance,
         this.epsilon,
         out,
-        this.fusedRelu,
+        relu,
       );
     }
     return out;
@@ -113,7 +122,7 @@ export class BatchNorm implements Layer {
       batch,
       this.inputWidth,
       this.input as Float32Array,
-      this.fusedRelu ? this.out : null,
+      this.relu ? this.out : null,
       dY,
       this.gamma,
       this.savedMean,
@@ -121,8 +130,8 @@ export class BatchNorm implements Layer {
       dX,
       this.gammaGrad,
       this.betaGrad,
-      // The fused dropout's 1/keep (1 at rate 0, when no mask was applied either).
-      1 / (this.fusedDropout?.keep ?? 1),
+      // The fused dropout's 1/keep (1 without one).
+      1 / this.keep,
     );
     return dX;
   }

@@ -27,20 +27,13 @@ export class Dropout implements Layer {
     this.inputGrad = new Workspace(inputWidth, ctx.alloc);
   }
 
-  /**
-   * Set by the model when batch-norm + ReLU come right before: batch-norm then draws this layer's
-   * mask (drawMask) and applies it in its own kernel, forward and backward, and this layer passes
-   * through. The masks and the arithmetic are the same as unfused.
-   */
-  fused = false;
-
   bind(): void {}
 
   get keep(): number {
     return 1 - this.spec.rate;
   }
 
-  /** This step's mask for a training forward of `batch` rows, or null when dropout is off. */
+  /** This step's mask for a training forward of `batch` rows, or null when dropout is off (also drawn by a fused step). */
   drawMask(batch: number): Uint8Array | null {
     if (this.spec.rate <= 0) return null;
     const count = batch * this.inputWidth;
@@ -51,7 +44,7 @@ export class Dropout implements Layer {
   }
 
   forward(input: Float32Array, batch: number, training: boolean): Float32Array {
-    this.active = training && this.spec.rate > 0 && !this.fused;
+    this.active = training && this.spec.rate > 0;
     if (!this.active) return input;
     const mask = this.drawMask(batch) as Uint8Array;
     const out = this.output.get(batch);
