@@ -48,6 +48,13 @@ export function invalidType(fn: string, name: string, expected: string, actual: 
   return invalidArgument(TypeError, fn, name, expected, describe(actual));
 }
 
+/** Checks that a path argument is a non-empty string ('a file path', 'a directory path'). */
+export function checkPath(fn: string, name: string, value: unknown, what = 'a file path'): asserts value is string {
+  // describe('') would say 'a string', which reads as if a string were wrong.
+  if (value === '') throw invalidArgument(TypeError, fn, name, what, "''");
+  if (typeof value !== 'string') throw invalidType(fn, name, what, value);
+}
+
 /** A RangeError for an argument of the right type but outside its range. */
 export function invalidRange(fn: string, name: string, expected: string, actual: unknown): RangeError {
   return invalidArgument(RangeError, fn, name, expected, describe(actual));

@@ -5,7 +5,7 @@ import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys } from './errors.js';
+import { checkOptionKeys, invalidArgument, invalidRange } from './errors.js';
 import type { FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
@@ -69,7 +69,7 @@ export class Model {
     adopt?: SharedArenas,
   ) {
     if (!Number.isInteger(config.inputs) || config.inputs < 1) {
-      throw new RangeError(`sequential: expected an integer >= 1 for inputs, received ${config.inputs}`);
+      throw invalidRange('sequential', 'inputs', 'an integer >= 1', config.inputs);
     }
     if (!Array.isArray(config.layers) || config.layers.length === 0) throw new RangeError('sequential: expected at least one layer');
     this.inputs = config.inputs;
@@ -143,7 +143,7 @@ export class Model {
       throw new RangeError(`compile: expected 'binaryCrossEntropy', 'crossEntropy' or 'meanSquaredError' for loss, received '${loss}'`);
     }
     const l2 = options.l2 ?? 0;
-    if (!(Number.isFinite(l2) && l2 >= 0)) throw new RangeError(`compile: expected a number >= 0 for l2, received ${l2}`);
+    if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) throw invalidRange('compile', 'l2', 'a number >= 0', l2);
     const metrics = options.metrics ?? [];
     if (metrics.some((m) => m !== 'accuracy'))
       throw new RangeError(`compile: the only metric is 'accuracy', received ${JSON.stringify(metrics)}`);
@@ -343,7 +343,7 @@ export class Model {
     this.notTraining('setWeights', true);
     const targets = this.layers.flatMap((l) => l.weights());
     if (weights.length !== targets.length)
-      throw new RangeError(`setWeights: expected ${targets.length} arrays, received ${weights.length}`);
+      throw invalidArgument(RangeError, 'setWeights', 'weights', `${targets.length} arrays`, String(weights.length));
     targets.forEach((t, i) => {
       const w = weights[i] as ArrayLike<number>;
       if (w.length !== t.values.length) {

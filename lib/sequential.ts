@@ -1,6 +1,6 @@
 // The two ways to make a model: sequential() from layers, and mlp(), the
 // seed's shorthand (ReLU hidden layers, sigmoid output by default).
-import { checkOptionKeys, invalidType } from './errors.js';
+import { checkOptionKeys, describe, invalidArgument, invalidType, oneOf } from './errors.js';
 import { batchNorm, dense, dropout, expandLayers, type LayerSpec, linear, relu, sigmoid, softmax } from './layers/index.js';
 import type { LossName } from './losses.js';
 import { type CompileOptions, Model, type SequentialConfig } from './model.js';
@@ -39,9 +39,15 @@ const lossFor: Record<NonNullable<MlpOptions['output']>, LossName> = {
 export function mlp(sizes: number[], options: MlpOptions = {}): Model {
   checkOptionKeys('mlp', 'options', options, ['batchNorm', 'dropout', 'l2', 'optimizer', 'seed', 'output']);
   if (!Array.isArray(sizes) || sizes.length < 2)
-    throw new RangeError(`mlp: expected [inputs, …, outputs] with at least 2 sizes, received ${JSON.stringify(sizes)}`);
+    throw invalidArgument(
+      RangeError,
+      'mlp',
+      'sizes',
+      '[inputs, …, outputs] with at least 2 sizes',
+      JSON.stringify(sizes) ?? describe(sizes),
+    );
   const output = options.output ?? 'sigmoid';
-  if (!(output in lossFor)) throw new RangeError(`mlp: expected 'sigmoid', 'softmax' or 'linear' for output, received '${output}'`);
+  if (!Object.hasOwn(lossFor, output)) throw oneOf('mlp', 'output', Object.keys(lossFor), output);
   const layers: LayerSpec[] = [];
   for (const width of sizes.slice(1, -1)) {
     // A bias before batch-norm is redundant (β shifts instead) and its gradient is exactly 0.

@@ -4,7 +4,7 @@
 // divergence (a non-finite loss or gradient) the update is skipped, so the
 // weights stay the last finite ones, and fit rejects with a DivergenceError.
 
-import { checkOptionKeys, invalidRange, invalidType } from './errors.js';
+import { checkOptionKeys, invalidRange, invalidType, oneOf } from './errors.js';
 import type { BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, FitOptions, History } from './fit-types.js';
 import { DivergenceError } from './fit-types.js';
 import type { Targets } from './losses.js';
@@ -13,7 +13,7 @@ import { countCorrect, gatherTargets, type LabelsLike, toTargets } from './targe
 import { checkFinite, type MatrixLike, toMatrix } from './tensor.js';
 
 function positiveInteger(name: string, value: number): number {
-  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`fit: expected an integer >= 1 for ${name}, received ${value}`);
+  if (!(Number.isInteger(value) && value >= 1)) throw invalidRange('fit', name, 'an integer >= 1', value);
   return value;
 }
 
@@ -50,9 +50,7 @@ function earlyStoppingOptions(given: EarlyStoppingOptions): EarlyStoppingOptions
   if (given.monitor !== undefined) {
     const monitor = KERAS_MONITORS[given.monitor as string] ?? given.monitor;
     if (!(MONITORS as readonly string[]).includes(monitor as string))
-      throw new RangeError(
-        `${fn}: expected one of ${MONITORS.join(', ')} (or Keras' val_loss, val_accuracy) for monitor, received ${JSON.stringify(given.monitor)}`,
-      );
+      throw oneOf(fn, 'monitor', [...MONITORS, ...Object.keys(KERAS_MONITORS)], given.monitor);
     out.monitor = monitor as keyof EpochLogs;
   }
   if (given.patience !== undefined && !(Number.isInteger(given.patience) && given.patience >= 0))
@@ -94,8 +92,7 @@ export async function trainModel(
     throw new TypeError('fit: expected [x, y] for validationData');
   }
   const initialEpoch = options.initialEpoch ?? 0;
-  if (!(Number.isInteger(initialEpoch) && initialEpoch >= 0))
-    throw new RangeError(`fit: expected an integer >= 0 for initialEpoch, received ${initialEpoch}`);
+  if (!(Number.isInteger(initialEpoch) && initialEpoch >= 0)) throw invalidRange('fit', 'initialEpoch', 'an integer >= 0', initialEpoch);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && (typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
     throw new TypeError("fit: expected { dir: string, every?: 'epoch' | number } for checkpoint");

@@ -71,7 +71,7 @@ describe('options are checked at the call', () => {
 
   it("earlyStopping takes Keras' val_loss, refuses an unknown monitor at once and one fit cannot log when fit starts", async () => {
     expect(() => dn.earlyStopping({ monitor: 'vall' as 'valLoss' })).toThrow(
-      /earlyStopping: expected one of loss, .*valLoss.* for monitor, received "vall"/,
+      /earlyStopping: expected 'loss', .*'valLoss'.* for monitor, received 'vall' \(did you mean 'valLoss'\?\)/,
     );
     expect(() => dn.earlyStopping({ patience: -1 })).toThrow(/earlyStopping: expected an integer >= 0 for patience, received -1/);
     const model = dn.mlp([2, 4, 1], { seed: 1 });

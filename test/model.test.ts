@@ -151,7 +151,7 @@ describe('weights, summary and inputs', () => {
     const changed = weights.map((w) => w.map((v, i) => v + i));
     model.setWeights(changed);
     expect(model.getWeights()).toEqual(changed);
-    expect(() => model.setWeights(weights.slice(1))).toThrow('setWeights: expected 7 arrays, received 6');
+    expect(() => model.setWeights(weights.slice(1))).toThrow('setWeights: expected 7 arrays for weights, received 6');
     expect(() => model.setWeights([new Float32Array(11), ...weights.slice(1)])).toThrow(
       'array 0 (kernel [4, 3]) needs 12 values, received 11',
     );

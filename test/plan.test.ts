@@ -43,7 +43,7 @@ describe('executionPlan', () => {
     const x = Float32Array.from({ length: batch * 6 }, (_, i) => Math.sin(i * 1.7) * 2);
     const end = fused.logitsEnd();
     const z = fused.forward(x, batch, true, end).slice();
-    let a = x;
+    let a: Float32Array = x;
     for (const layer of plain.layers.slice(0, -1)) a = layer.forward(a, batch, true);
     expect(z.length).toBe(a.length);
     for (let i = 0; i < z.length; i++) expect(z[i]).toBeCloseTo(a[i] as number, 5);

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { checkOptionKeys, invalidType } from '../errors.js';
+import { checkOptionKeys, checkPath, invalidType } from '../errors.js';
 import { DataError, fileError } from './data-error.js';
 import type { TableRecord } from './spec.js';
 
@@ -61,7 +61,7 @@ function csvError(file: string, error: unknown): Error {
 /** Reads a CSV file with its header's column order and the file line of every record. */
 export async function readCsvTable(file: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
   const fn = 'readCsv';
-  if (typeof file !== 'string' || file === '') throw invalidType(fn, 'file', 'a file path', file);
+  checkPath(fn, 'file', file);
   checkOptionKeys(fn, 'options', options, ['delimiter', 'maxRows']);
   const { maxRows } = options;
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw invalidType(fn, 'maxRows', 'an integer >= 0', maxRows);

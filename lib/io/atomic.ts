@@ -4,16 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describe, invalidArgument, invalidType } from '../errors.js';
+import { checkPath, invalidType } from '../errors.js';
 
 /** Temporary files start with this, so a later save can sweep what a killed one left. */
 export const TEMP_PREFIX = '.densenode-tmp-';
 
 /** Writes `data` to `path` via a temp file in the same directory: write, datasync, close, rename, fsync the directory. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  // describe('') would say 'a string', which reads as if a string were wrong here.
-  if (typeof path !== 'string' || path === '')
-    throw invalidArgument(TypeError, 'writeFileAtomic', 'path', 'a file path', path === '' ? "''" : describe(path));
+  checkPath('writeFileAtomic', 'path', path);
   if (typeof data !== 'string' && !(data instanceof Uint8Array))
     throw invalidType('writeFileAtomic', 'data', 'a Uint8Array or a string', data);
   const dir = dirname(path);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Preprocessing } from '../data/spec.js';
+import { checkPath } from '../errors.js';
 import type { History } from '../fit-types.js';
 import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
@@ -71,7 +72,7 @@ function canonical(value: unknown): string {
 
 /** Writes `model` to `dir` (created if missing) atomically; see the file comment for the layout. */
 export async function saveModel(model: ModelData, dir: string, options: SaveOptions = {}): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') throw new TypeError('save: expected a directory path for dir');
+  checkPath('save', 'dir', dir, 'a directory path');
   const compiled = model.compiled;
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && compiled === null) throw new Error('save: a checkpoint needs a compiled model');
@@ -153,7 +154,7 @@ async function readBounded(path: string, file: string, expected: number | null, 
 
 /** Reads and checks a model directory: format, version, architecture, sizes, checksum, finite values. */
 export async function readModelFiles(dir: string): Promise<SavedModel> {
-  if (typeof dir !== 'string' || dir === '') throw new TypeError('load: expected a directory path for dir');
+  checkPath('load', 'dir', dir, 'a directory path');
   const manifestPath = join(dir, MANIFEST);
   const text = (await readBounded(manifestPath, manifestPath, null, MAX_MANIFEST_BYTES)).toString('utf8');
   let json: unknown;

@@ -16,6 +16,7 @@
 // (the spec) and 'inputs' (each input's name, kind and type).
 import protobuf from 'protobufjs/light.js';
 import type { TabularSpec } from '../data/spec.js';
+import { checkPath, describe, invalidArgument } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { ModelData } from '../model-types.js';
 import { writeFileAtomic } from './atomic.js';
@@ -56,10 +57,11 @@ interface Built {
 }
 
 function encodeOnnx(model: ModelData, file: string, options: OnnxExportOptions): Uint8Array {
-  if (typeof file !== 'string' || file === '') throw new TypeError(`exportOnnx: expected a file path for file, received ${String(file)}`);
+  checkPath('exportOnnx', 'file', file);
   const batch = options.batch ?? 'N';
   const batchOk = typeof batch === 'string' ? /^[A-Za-z_][A-Za-z0-9_]*$/.test(batch) : Number.isInteger(batch) && batch >= 1;
-  if (!batchOk) throw new RangeError(`exportOnnx: expected an identifier or an integer >= 1 for batch, received ${JSON.stringify(batch)}`);
+  if (!batchOk)
+    throw invalidArgument(RangeError, 'exportOnnx', 'batch', 'an identifier or an integer >= 1', JSON.stringify(batch) ?? describe(batch));
 
   const tabular = model.preprocessing?.tabular;
   const built = tabular === undefined ? plainGraph(model) : tabularGraph(model, tabular);

@@ -10,6 +10,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { readTabularSpec } from '../data/read-spec.js';
 import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
+import { checkPath } from '../errors.js';
 import { batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
 import type { LayerSpec } from '../layers/layer.js';
 import type { SequentialConfig } from '../model-types.js';
@@ -57,7 +58,7 @@ export interface ImportedModel {
 
 /** Reads `dir`/model.json (or the model.json file given) and its weight files. */
 export async function readTfjs(dir: string): Promise<ImportedModel> {
-  if (typeof dir !== 'string' || dir === '') throw new TypeError(`importTfjs: expected a directory path for dir, received ${String(dir)}`);
+  checkPath('importTfjs', 'dir', dir, 'a directory path');
   const given = await stat(dir).catch(() => null);
   const jsonPath = given?.isFile() ? dir : join(dir, 'model.json');
   const where = `importTfjs: ${jsonPath}`;

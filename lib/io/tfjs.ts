@@ -32,6 +32,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTabularSpec } from '../data/read-spec.js';
+import { checkPath, invalidRange } from '../errors.js';
 import type { LayerSpec } from '../layers/layer.js';
 import type { ModelData } from '../model-types.js';
 import { writeFileAtomic } from './atomic.js';
@@ -60,10 +61,10 @@ const defaultShardBytes = 4 * 1024 * 1024;
  * Shards of an earlier export into the same directory that the new model.json does not list are removed.
  */
 export async function exportTfjs(model: ModelData, dir: string, options: TfjsExportOptions = {}): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') throw new TypeError(`exportTfjs: expected a directory path for dir, received ${String(dir)}`);
+  checkPath('exportTfjs', 'dir', dir, 'a directory path');
   const shardBytes = options.shardBytes ?? defaultShardBytes;
   if (!(Number.isInteger(shardBytes) && shardBytes >= 1)) {
-    throw new RangeError(`exportTfjs: expected an integer >= 1 for shardBytes, received ${shardBytes}`);
+    throw invalidRange('exportTfjs', 'shardBytes', 'an integer >= 1', shardBytes);
   }
   const metadata: Record<string, unknown> = exportedMetadata(model, 'exportTfjs');
   const target = tabularMetadata(model, metadata);
