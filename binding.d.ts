@@ -18,7 +18,7 @@ export type ActivationKind = 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid
 /**
  * Every kernel besides GEMM, with the same signature in the binding and in both backends
  * (lib/backend/backend.ts extends this). Shapes and formulas: native/batchnorm.h,
- * native/elementwise.h, native/optimizers.h. Outputs are overwritten, never accumulated into.
+ * native/elementwise.h, native/losses.h, native/optimizers.h. Outputs are overwritten, never accumulated into.
  */
 export interface LayerKernels {
   // Batch-norm over x: [batch, features] (native/batchnorm.h states every formula).
@@ -82,7 +82,10 @@ export interface LayerKernels {
   /** dx = y ⊙ (dy − Σ dy⊙y) per row; dx may alias dy. */
   softmaxBackward(rows: number, cols: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
 
-  // Losses from logits z: [rows, cols]. Each returns the SUM of the losses; probs and dz are optional outputs.
+  // Losses from logits (or outputs) z: [rows, cols], native/losses.h. Each returns Σ_i w_i·ℓ_i, the
+  // row-weighted sum of the rows' losses; probs and dz are optional outputs, dz = scale·w_i·∂ℓ_i/∂z.
+  // rowWeights: rows finite weights ≥ 0, or null or left out for every row 1. The weights do not
+  // change scale: Keras's default reduction divides the weighted sum by the batch size.
   /** Sigmoid + binary cross-entropy: dz = scale·(σ(z) − y). */
   sigmoidCrossEntropy(
     rows: number,
@@ -92,6 +95,7 @@ export interface LayerKernels {
     scale: number,
     probs: Float32Array | null,
     dz: Float32Array | null,
+    rowWeights?: Float32Array | null,
   ): number;
   /** Softmax + cross-entropy with integer labels in [0, cols): dz = scale·(softmax(z) − onehot). */
   softmaxCrossEntropyLabels(
@@ -102,6 +106,7 @@ export interface LayerKernels {
     scale: number,
     probs: Float32Array | null,
     dz: Float32Array | null,
+    rowWeights?: Float32Array | null,
   ): number;
   /** Softmax + cross-entropy with one-hot or probability targets: dz = scale·(softmax(z)·Σy − y). */
   softmaxCrossEntropy(
@@ -112,9 +117,42 @@ export interface LayerKernels {
     scale: number,
     probs: Float32Array | null,
     dz: Float32Array | null,
+    rowWeights?: Float32Array | null,
   ): number;
   /** Linear + squared error Σ(z − y)²: dz = scale·2·(z − y). */
-  meanSquaredError(rows: number, cols: number, z: Float32Array, y: Float32Array, scale: number, dz: Float32Array | null): number;
+  meanSquaredError(
+    rows: number,
+    cols: number,
+    z: Float32Array,
+    y: Float32Array,
+    scale: number,
+    dz: Float32Array | null,
+    rowWeights?: Float32Array | null,
+  ): number;
+  /**
+   * Linear + Huber loss, delta in (0, 1e6]: with a = |z − y| and q = min(a, δ), Σ ½q² + δ(a − q);
+   * dz = scale·clamp(z − y, −δ, δ).
+   */
+  huber(
+    rows: number,
+    cols: number,
+    z: Float32Array,
+    y: Float32Array,
+    delta: number,
+    scale: number,
+    dz: Float32Array | null,
+    rowWeights?: Float32Array | null,
+  ): number;
+  /** Linear + absolute error Σ|z − y|: dz = scale·sign(z − y), 0 where z = y. */
+  meanAbsoluteError(
+    rows: number,
+    cols: number,
+    z: Float32Array,
+    y: Float32Array,
+    scale: number,
+    dz: Float32Array | null,
+    rowWeights?: Float32Array | null,
+  ): number;
 
   /**
    * mask[i] = 1 with probability keep, else 0, for i < count: a hash of i keyed by two xoshiro128**

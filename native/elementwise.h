@@ -19,24 +19,7 @@ void softmax_forward(int64_t rows, int64_t cols, const float* x, float* y);
 // dx_ij = y_ij * (dy_ij - Σ_k dy_ik y_ik). dx may alias dy.
 void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx);
 
-// Losses from logits z: [rows, cols] contiguous. Each returns the SUM of the
-// per-element (BCE, MSE) or per-row (CE) losses, accumulated in double; the
-// caller divides for a mean. probs (nullable) receives the output activation;
-// dz (nullable) receives scale * dLoss/dz. dz may alias z. Stable for |z| up to
-// and beyond 100: no log(0), no exp overflow.
-//   sigmoid + BCE: loss = Σ max(z,0) - z*y + log1p(exp(-|z|));   dz = scale * (sigmoid(z) - y)
-double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
-                        float* probs, float* dz);
-//   softmax + CE, integer labels in [0, cols) (the caller validated them):
-//   loss = Σ_i (logsumexp(z_i) - z_i,label_i);   dz = scale * (softmax(z) - onehot)
-double loss_softmax_ce_labels(int64_t rows, int64_t cols, const float* z, const int32_t* labels,
-                              float scale, float* probs, float* dz);
-//   softmax + CE, dense targets y (one-hot or probabilities):
-//   loss = Σ_i Σ_j y_ij (logsumexp(z_i) - z_ij);   dz = scale * (softmax(z) * Σ_j y_ij - y)
-double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const float* y,
-                             float scale, float* probs, float* dz);
-//   linear + MSE: loss = Σ (z - y)^2;   dz = scale * 2 * (z - y)
-double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz);
+// The losses from logits: losses.h.
 
 // Inverted dropout: y = x * mask / keep, mask a 0/1 byte per element (drawn by
 // the TypeScript layer's seeded PRNG). The same call applies the same mask to

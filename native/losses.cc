@@ -1,40 +1,28 @@
-// Losses from logits (declared in elementwise.h). Each returns the SUM of the
+// Losses from logits (declared in losses.h). Each returns the SUM of the
 // losses in double, accumulated row by row and, within a row, column by
 // column: one fixed order, so the result does not depend on the pool. These
-// run on the calling thread: the output layer is [batch, classes], small next
-// to the GEMMs around it.
+// run on the calling thread, in plain scalar code: the output layer is
+// [batch, outputs], small next to the GEMMs around it, so no ISA dispatch.
 //
 // Stability for |z| >= 100: exp only ever sees a non-positive argument
 // (max-subtracted, or -|z|), so nothing overflows, and the log is taken of a
 // sum that is >= 1, so nothing is log(0).
+#include "losses.h"
+
 #include <cmath>
 
-#include "elementwise.h"
-
 namespace densenode {
+namespace {
 
-// z, y, probs, dz: [rows, cols]
-double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
-                        float* probs, float* dz) {
-  const int64_t n = rows * cols;
-  double total = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    const float zi = z[i];  // read before dz[i] (which may alias z) is written
-    const float yi = y[i];
-    const float e = std::exp(-std::fabs(zi));  // in (0, 1]
-    // max(z,0) - z*y + log1p(exp(-|z|)): the softplus form of -y log p - (1-y) log(1-p).
-    total += static_cast<double>(zi > 0.0f ? zi : 0.0f) - static_cast<double>(zi) * yi +
-             static_cast<double>(std::log1p(e));
-    const float p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    if (probs) probs[i] = p;
-    if (dz) dz[i] = scale * (p - yi);
-  }
-  return total;
+// A row's weight, 1 without weights: multiplying by 1.0f is exact, so the
+// unweighted results are those of the loops without the multiply.
+inline float row_weight(const float* row_weights, int64_t r) {
+  return row_weights ? row_weights[r] : 1.0f;
 }
 
 // Writes exp(z_j - max) of one row into buf (when given) and returns the sum
 // of those terms (>= 1, the max term is exactly 1) in double.
-static double row_exp_sum(int64_t cols, const float* zr, float mx, float* buf) {
+double row_exp_sum(int64_t cols, const float* zr, float mx, float* buf) {
   double sum = 0.0;
   for (int64_t j = 0; j < cols; ++j) {
     const float e = std::exp(zr[j] - mx);
@@ -44,21 +32,49 @@ static double row_exp_sum(int64_t cols, const float* zr, float mx, float* buf) {
   return sum;
 }
 
-static float row_max(int64_t cols, const float* zr) {
+float row_max(int64_t cols, const float* zr) {
   float mx = zr[0];
   for (int64_t j = 1; j < cols; ++j) mx = zr[j] > mx ? zr[j] : mx;
   return mx;
 }
 
-// z, probs, dz: [rows, cols]; labels: [rows]
+}  // namespace
+
+// z, y, probs, dz: [rows, cols]; row_weights: [rows] or null
+double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
+                        float* probs, float* dz, const float* row_weights) {
+  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float w = row_weight(row_weights, r);
+    const float k = scale * w;
+    double row = 0.0;
+    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+      const float zi = z[i];  // read before dz[i] (which may alias z) is written
+      const float yi = y[i];
+      const float e = std::exp(-std::fabs(zi));  // in (0, 1]
+      // max(z,0) - z*y + log1p(exp(-|z|)): the softplus form of -y log p - (1-y) log(1-p).
+      row += static_cast<double>(zi > 0.0f ? zi : 0.0f) - static_cast<double>(zi) * yi +
+             static_cast<double>(std::log1p(e));
+      const float p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+      if (probs) probs[i] = p;
+      if (dz) dz[i] = k * (p - yi);
+    }
+    total += static_cast<double>(w) * row;
+  }
+  return total;
+}
+
+// z, probs, dz: [rows, cols]; labels, row_weights: [rows]
 double loss_softmax_ce_labels(int64_t rows, int64_t cols, const float* z, const int32_t* labels,
-                              float scale, float* probs, float* dz) {
+                              float scale, float* probs, float* dz, const float* row_weights) {
   if (cols <= 0) return 0.0;
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* zr = z + r * cols;
     float* pr = probs ? probs + r * cols : nullptr;
     float* dr = dz ? dz + r * cols : nullptr;
+    const float w = row_weight(row_weights, r);
     const int64_t label = labels[r];
     const float mx = row_max(cols, zr);
     const float z_label = zr[label];  // before any output row (which may alias z) is written
@@ -66,21 +82,22 @@ double loss_softmax_ce_labels(int64_t rows, int64_t cols, const float* z, const 
     float* buf = pr ? pr : dr;
     const double sum = row_exp_sum(cols, zr, mx, buf);
     // logsumexp - z_label = (max - z_label) + log(sum): two non-negative terms.
-    total += (static_cast<double>(mx) - z_label) + std::log(sum);
+    total += static_cast<double>(w) * ((static_cast<double>(mx) - z_label) + std::log(sum));
     if (!buf) continue;
     const float inv = static_cast<float>(1.0 / sum);
+    const float k = scale * w;
     for (int64_t j = 0; j < cols; ++j) {
       const float p = buf[j] * inv;
       if (pr) pr[j] = p;
-      if (dr) dr[j] = scale * (j == label ? p - 1.0f : p);
+      if (dr) dr[j] = k * (j == label ? p - 1.0f : p);
     }
   }
   return total;
 }
 
-// z, y, probs, dz: [rows, cols]
+// z, y, probs, dz: [rows, cols]; row_weights: [rows] or null
 double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const float* y,
-                             float scale, float* probs, float* dz) {
+                             float scale, float* probs, float* dz, const float* row_weights) {
   if (cols <= 0) return 0.0;
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -88,6 +105,7 @@ double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const f
     const float* yr = y + r * cols;
     float* pr = probs ? probs + r * cols : nullptr;
     float* dr = dz ? dz + r * cols : nullptr;
+    const float w = row_weight(row_weights, r);
     const float mx = row_max(cols, zr);
     // Σ_j y_j (lse - z_j) = Σ_j y_j (max - z_j) + Σ_j y_j * log(sum). The first
     // sum is taken in the same pass as the exps, while z is still intact.
@@ -101,29 +119,87 @@ double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const f
       ysum += yr[j];
       ygap += static_cast<double>(yr[j]) * (static_cast<double>(mx) - zj);
     }
-    total += ygap + ysum * std::log(sum);
+    total += static_cast<double>(w) * (ygap + ysum * std::log(sum));
     if (!buf) continue;
     const float inv = static_cast<float>(1.0 / sum);
     const float ys = static_cast<float>(ysum);
+    const float k = scale * w;
     for (int64_t j = 0; j < cols; ++j) {
       const float p = buf[j] * inv;
       if (pr) pr[j] = p;
-      if (dr) dr[j] = scale * (p * ys - yr[j]);
+      if (dr) dr[j] = k * (p * ys - yr[j]);
     }
   }
   return total;
 }
 
-// z, y, dz: [rows, cols]
-double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
-                float* dz) {
-  const int64_t n = rows * cols;
+// z, y, dz: [rows, cols]; row_weights: [rows] or null
+double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
+                const float* row_weights) {
+  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
   double total = 0.0;
-  const float k = scale * 2.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    const double d = static_cast<double>(z[i]) - y[i];  // exact: no rounding of z - y
-    total += d * d;
-    if (dz) dz[i] = k * (z[i] - y[i]);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float w = row_weight(row_weights, r);
+    const float k = scale * 2.0f * w;
+    double row = 0.0;
+    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+      const float zi = z[i], yi = y[i];
+      const double d = static_cast<double>(zi) - yi;  // exact: no rounding of z - y
+      row += d * d;
+      if (dz) dz[i] = k * (zi - yi);
+    }
+    total += static_cast<double>(w) * row;
+  }
+  return total;
+}
+
+// z, y, dz: [rows, cols]; row_weights: [rows] or null
+double loss_huber(int64_t rows, int64_t cols, const float* z, const float* y, double delta,
+                  float scale, float* dz, const float* row_weights) {
+  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
+  const float delta_f = static_cast<float>(delta);
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float w = row_weight(row_weights, r);
+    const float k = scale * w;
+    double row = 0.0;
+    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+      const float zi = z[i], yi = y[i];
+      const double a = std::fabs(static_cast<double>(zi) - yi);
+      // Quadratic up to delta, linear beyond: the min form needs no branch on
+      // which piece, and both pieces meet at a = delta with the same value.
+      const double q = a < delta ? a : delta;
+      row += 0.5 * q * q + delta * (a - q);
+      if (dz) {
+        // The clamp keeps NaN (neither comparison holds), so bad data still shows.
+        const float d = zi - yi;
+        dz[i] = k * (d > delta_f ? delta_f : d < -delta_f ? -delta_f : d);
+      }
+    }
+    total += static_cast<double>(w) * row;
+  }
+  return total;
+}
+
+// z, y, dz: [rows, cols]; row_weights: [rows] or null
+double loss_mae(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
+                const float* row_weights) {
+  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float w = row_weight(row_weights, r);
+    const float k = scale * w;
+    double row = 0.0;
+    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+      const float zi = z[i], yi = y[i];
+      row += std::fabs(static_cast<double>(zi) - yi);
+      if (dz) {
+        // sign(d), with d itself where d is 0 (the subgradient 0 at z = y) or NaN.
+        const float d = zi - yi;
+        dz[i] = k * (d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : d);
+      }
+    }
+    total += static_cast<double>(w) * row;
   }
   return total;
 }

@@ -246,6 +246,20 @@ class Call {
     return this.r.chance(0.33) ? this.value(null) : this.f32(need);
   }
 
+  /**
+   * The optional trailing row weights of a loss: left out a fifth of the time, else null or an
+   * array whose elements lie in the parameter's interval ([0..Infinity): finite, >= 0).
+   */
+  rowWeights(rows: number): this {
+    const p = this.param;
+    if (this.r.chance(0.2)) return this;
+    if (this.r.chance(0.3)) return this.value(null);
+    this.f32(rows);
+    const view = this.args[this.args.length - 1] as Float32Array;
+    for (let i = 0; i < rows; i++) view[i] = inInterval(this.r, p);
+    return this;
+  }
+
   i32labels(rows: number, cols: number): this {
     return this.array('i32', rows, cols);
   }
@@ -276,6 +290,13 @@ class Call {
     this.arrays.push({ ...earlier, index: this.args.length, output: true });
     return this.value(earlier.view);
   }
+}
+
+// An element inside an array parameter's interval, as the fuzz draws them (edges included).
+function inInterval(r: Rng, p: Param): number {
+  const v = p.lo + r.pick([0, 0, 1, 2, 0.5, 1e-40, 1e30, r.next() * 3]);
+  if (v === p.lo && !p.loOpen && p.lo === 0 && r.chance(0.3)) return -0;
+  return Math.min(v, p.hi === Number.POSITIVE_INFINITY ? v : p.hi);
 }
 
 // Dimensions: mostly tiny, sometimes 0, now and then big enough for the threaded paths.
@@ -345,6 +366,23 @@ function denseLoss(minCols: number) {
       .f32opt(rows * cols);
     if (c.r.chance(0.25)) c.same('z');
     else c.f32opt(rows * cols);
+    c.rowWeights(rows);
+  };
+}
+
+// meanSquaredError, huber (with its delta) and meanAbsoluteError: (rows, cols, z, y, [delta,] scale, dz, rowWeights?).
+function regressionLoss(withDelta: boolean) {
+  return (c: Call) => {
+    const rows = dim(c.r);
+    const cols = dim(c.r);
+    c.size(rows)
+      .size(cols)
+      .f32(rows * cols)
+      .f32(rows * cols)
+      .autos(withDelta ? 2 : 1);
+    if (c.r.chance(0.25)) c.same('z');
+    else c.f32opt(rows * cols);
+    c.rowWeights(rows);
   };
 }
 
@@ -442,19 +480,12 @@ const bindingSpecs: Record<BindingName, Spec> = {
       .f32opt(rows * cols);
     if (c.r.chance(0.25)) c.same('z');
     else c.f32opt(rows * cols);
+    c.rowWeights(rows);
   }),
   softmaxCrossEntropy: spec(bindingSignatures.softmaxCrossEntropy, denseLoss(1)),
-  meanSquaredError: spec(bindingSignatures.meanSquaredError, (c) => {
-    const rows = dim(c.r);
-    const cols = dim(c.r);
-    c.size(rows)
-      .size(cols)
-      .f32(rows * cols)
-      .f32(rows * cols)
-      .auto();
-    if (c.r.chance(0.25)) c.same('z');
-    else c.f32opt(rows * cols);
-  }),
+  meanSquaredError: spec(bindingSignatures.meanSquaredError, regressionLoss(false)),
+  huber: spec(bindingSignatures.huber, regressionLoss(true)),
+  meanAbsoluteError: spec(bindingSignatures.meanAbsoluteError, regressionLoss(false)),
   dropoutApply: spec(bindingSignatures.dropoutApply, (c) => {
     const n = count(c.r);
     c.size(n).f32(n).u8(n).auto();
@@ -656,8 +687,20 @@ function badValue(r: Rng, p: Param, need: number): Bad {
       return wrongType();
     }
     default:
+      if (Number.isFinite(p.lo) && need > 0 && r.chance(0.3)) return outOfInterval(r, p, need);
       return r.chance(0.75) ? badArray(r, p.kind, need) : wrongType();
   }
+}
+
+// An array of the right type and length with one element outside the parameter's interval.
+function outOfInterval(r: Rng, p: Param, need: number): Bad {
+  const view = new Float32Array(need).map(() => inInterval(r, p));
+  // Below the lower end (by a hair at 0: -1e-30 is a float32), NaN, or past the upper end.
+  const outside = [Number.NaN, Number.NEGATIVE_INFINITY, p.lo - 1, p.lo === 0 ? -1e-30 : p.lo - 1];
+  if (p.loOpen) outside.push(p.lo);
+  outside.push(p.hiOpen ? p.hi : p.hi * 2 + 1);
+  view[r.int(0, need - 1)] = r.pick(outside);
+  return { value: view, mustThrow: true, kinds: [RangeError], bySize: true };
 }
 
 /** An array argument that is not a valid one: wrong element type, too short, detached, look-alike. */
@@ -890,7 +933,7 @@ function fuzz(
       const fn = target[name] as Fn;
       const call = new Call(r, spec.params);
       spec.valid(call);
-      if (call.args.length !== spec.params.length && !(name === 'gemm' && call.args.length === 13)) {
+      if (!spec.arity.includes(call.args.length) && !(name === 'gemm' && call.args.length === 13)) {
         throw new Error(`fuzz spec ${label}.${name}: ${call.args.length} arguments for ${spec.params.length} parameters`);
       }
       const isValid = r.chance(0.3);
@@ -906,7 +949,8 @@ function fuzz(
 
       let checkError: unknown;
       const check = options.differential?.[name];
-      const compare = check !== undefined && args.length === spec.params.length;
+      // (a call that leaves out an optional trailing argument is compared too: the checks read `arguments`)
+      const compare = check !== undefined && spec.arity.includes(args.length);
       if (compare) {
         try {
           check(...args);
@@ -1081,6 +1125,16 @@ describe('regressions found by the fuzz', () => {
     kernels.batchNormForwardTrain(big, 0, e, e, e, 0.1, 0.9, e, e, e, e, e, true);
     kernels.batchNormForwardInfer(big, 0, e, e, e, e, e, 0.1, e, false);
     kernels.batchNormBackward(big, 0, e, null, e, e, e, e, e, e, e);
+    // The losses looped over 2^31 − 1 empty rows once they went row by row (for the row weights).
+    kernels.sigmoidCrossEntropy(big, 0, e, e, 1, null, null);
+    kernels.meanSquaredError(big, 0, e, e, 1, e, null);
+    kernels.huber(big, 0, e, e, 1, 1, null);
+    kernels.meanAbsoluteError(big, 0, e, e, 1, e);
+    for (const name of ['sigmoidCrossEntropy', 'meanSquaredError', 'meanAbsoluteError'] as const) {
+      const args = name === 'sigmoidCrossEntropy' ? [big, 0, e, e, 1, null, null, null] : [big, 0, e, e, 1, null, null];
+      call(binding, name, ...args);
+    }
+    call(binding, 'huber', big, 0, e, e, 1, 1, null);
     expect(performance.now() - start).toBeLessThan(200);
   });
 
@@ -1117,7 +1171,7 @@ describe('regressions found by the fuzz', () => {
     expect(() => call(kernels, 'axpy', 1, 1, f(1), f(1), 0)).toThrow(new TypeError('axpy: expected 4 arguments, received 5'));
     expect(() => call(binding, 'axpy', 1, 1, f(1), f(1), 0)).toThrow(new TypeError('axpy: expected 4 arguments, received 5'));
     expect(() => call(kernels, 'softmaxCrossEntropy', 1, 1, f(1), f(1), 1)).toThrow(
-      new TypeError('softmaxCrossEntropy: expected 7 arguments, received 5'),
+      new TypeError('softmaxCrossEntropy: expected 7 or 8 arguments, received 5'),
     );
     expect(() => call(kernels, 'gemm', false, false, 1, 1, 1, 1, f(1), 1, f(1), 1, 0, f(1))).toThrow(
       new TypeError('gemm: expected 13 or 14 arguments, received 12'),

@@ -7,6 +7,7 @@ import { kernels } from '../lib/index.js';
 import { binding } from './helpers/backends.js';
 
 const f = (n: number) => new Float32Array(n);
+const weights = () => Float32Array.of(1, 0, 2.5, 1);
 // Valid calls for a batch of 4 rows × 3 features (or 12 elements).
 const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
   batchNormForwardTrain: {
@@ -41,13 +42,30 @@ const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
   activationBackward: { args: () => ['relu', 12, f(12), f(12), f(12), 0.1], names: ['kind', 'count', 'y', 'dy', 'dx', 'slope'] },
   softmaxForward: { args: () => [4, 3, f(12), f(12)], names: ['rows', 'cols', 'x', 'y'] },
   softmaxBackward: { args: () => [4, 3, f(12), f(12), f(12)], names: ['rows', 'cols', 'y', 'dy', 'dx'] },
-  sigmoidCrossEntropy: { args: () => [4, 3, f(12), f(12), 1, f(12), f(12)], names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz'] },
-  softmaxCrossEntropyLabels: {
-    args: () => [4, 3, f(12), Int32Array.from([0, 1, 2, 0]), 1, null, f(12)],
-    names: ['rows', 'cols', 'z', 'labels', 'scale', 'probs', 'dz'],
+  sigmoidCrossEntropy: {
+    args: () => [4, 3, f(12), f(12), 1, f(12), f(12), weights()],
+    names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz', 'rowWeights'],
   },
-  softmaxCrossEntropy: { args: () => [4, 3, f(12), f(12), 1, null, null], names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz'] },
-  meanSquaredError: { args: () => [4, 3, f(12), f(12), 1, f(12)], names: ['rows', 'cols', 'z', 'y', 'scale', 'dz'] },
+  softmaxCrossEntropyLabels: {
+    args: () => [4, 3, f(12), Int32Array.from([0, 1, 2, 0]), 1, null, f(12), weights()],
+    names: ['rows', 'cols', 'z', 'labels', 'scale', 'probs', 'dz', 'rowWeights'],
+  },
+  softmaxCrossEntropy: {
+    args: () => [4, 3, f(12), f(12), 1, null, null, null],
+    names: ['rows', 'cols', 'z', 'y', 'scale', 'probs', 'dz', 'rowWeights'],
+  },
+  meanSquaredError: {
+    args: () => [4, 3, f(12), f(12), 1, f(12), weights()],
+    names: ['rows', 'cols', 'z', 'y', 'scale', 'dz', 'rowWeights'],
+  },
+  huber: {
+    args: () => [4, 3, f(12), f(12), 1.5, 1, f(12), weights()],
+    names: ['rows', 'cols', 'z', 'y', 'delta', 'scale', 'dz', 'rowWeights'],
+  },
+  meanAbsoluteError: {
+    args: () => [4, 3, f(12), f(12), 1, null, weights()],
+    names: ['rows', 'cols', 'z', 'y', 'scale', 'dz', 'rowWeights'],
+  },
   dropoutApply: { args: () => [12, f(12), new Uint8Array(12).fill(1), 0.5, f(12)], names: ['count', 'x', 'mask', 'keep', 'y'] },
   dropoutMask: { args: () => [12, 0.5, new Uint32Array([1, 2, 3, 4]), new Uint8Array(12)], names: ['count', 'keep', 'state', 'mask'] },
   columnSums: { args: () => [4, 3, f(12), 3, 1, 0, f(3)], names: ['rows', 'cols', 'x', 'ld', 'alpha', 'beta', 'out'] },
@@ -124,8 +142,17 @@ describe('native binding export sweep', () => {
   sweep('binding', (name, args) => ((binding as unknown as Record<string, Fn>)[name] as Fn)(...args));
 
   it('every export rejects a missing or an extra argument', () => {
-    // Batch-norm's fused dropout arguments are optional, together.
-    const optional: Record<string, number> = { batchNormForwardTrain: 2, batchNormBackward: 1 };
+    // Batch-norm's fused dropout arguments are optional, together; so are the losses' row weights.
+    const optional: Record<string, number> = {
+      batchNormForwardTrain: 2,
+      batchNormBackward: 1,
+      sigmoidCrossEntropy: 1,
+      softmaxCrossEntropyLabels: 1,
+      softmaxCrossEntropy: 1,
+      meanSquaredError: 1,
+      huber: 1,
+      meanAbsoluteError: 1,
+    };
     for (const [name, spec] of Object.entries(valid)) {
       const fn = (binding as unknown as Record<string, Fn>)[name] as Fn;
       const count = spec.names.length;

@@ -91,6 +91,28 @@ describe('layer and optimizer kernels, native vs js', () => {
         b.softmaxCrossEntropy(r, c, zz!, t!, 1 / r, p!, d!),
       );
       parity('mse', [z, targets, new Float32Array(n)], (b, [zz, t, d]) => b.meanSquaredError(r, c, zz!, t!, 1 / n, d!));
+      // The regression losses on outputs near their targets, so that Huber's two pieces and MAE's
+      // both signs (and z = y) all occur; every loss again with row weights (0 included).
+      const outputs = randomFloats(n, 24).map((v) => v * 3);
+      const values = randomFloats(n, 25);
+      outputs[0] = values[0] as number;
+      const weights = Float32Array.from({ length: r }, (_, i) => [0, 1, 2.5, 0.3][i % 4] as number);
+      for (const w of [null, weights]) {
+        const tag = w ? ' weighted' : '';
+        parity(`huber${tag}`, [outputs, values, new Float32Array(n)], (b, [zz, t, d]) => b.huber(r, c, zz!, t!, 1.5, 1 / n, d!, w));
+        parity(`mae${tag}`, [outputs, values, new Float32Array(n)], (b, [zz, t, d]) => b.meanAbsoluteError(r, c, zz!, t!, 1 / n, d!, w));
+        if (!w) continue;
+        parity('bce weighted', [z, targets, new Float32Array(n), new Float32Array(n)], (b, [zz, t, p, d]) =>
+          b.sigmoidCrossEntropy(r, c, zz!, t!, 1 / n, p!, d!, w),
+        );
+        parity('ce labels weighted', [z, new Float32Array(n), new Float32Array(n)], (b, [zz, p, d]) =>
+          b.softmaxCrossEntropyLabels(r, c, zz!, labels, 1 / r, p!, d!, w),
+        );
+        parity('ce dense weighted', [z, targets, new Float32Array(n), new Float32Array(n)], (b, [zz, t, p, d]) =>
+          b.softmaxCrossEntropy(r, c, zz!, t!, 1 / r, p!, d!, w),
+        );
+        parity('mse weighted', [outputs, values, new Float32Array(n)], (b, [zz, t, d]) => b.meanSquaredError(r, c, zz!, t!, 1 / n, d!, w));
+      }
     });
 
     it(`dropout, column sums, axpy and the optimizers at ${n} elements`, () => {

@@ -1,7 +1,7 @@
 // One check per kernel, mirroring native/binding/*.cc argument for argument:
 // sizes, ranges, lengths against the shape, and which outputs may alias. The
 // sizes' and numbers' ranges come from the signature table (signatures.ts).
-import { invalidArgument, invalidType } from '../errors.js';
+import { describe, invalidArgument, invalidType } from '../errors.js';
 import type { Backend } from './backend.js';
 import { ACTIVATIONS, type CheckedName } from './signatures.js';
 import { Check, noView, product, span, type View } from './validate.js';
@@ -27,26 +27,60 @@ function lossArrays(c: Check, rows: unknown, cols: unknown) {
   return { r, k, count: product(r, k) };
 }
 
-// A loss against dense targets y (rows, cols, z, y, scale, probs, dz); dz may be z itself.
-// The twin of LossWithDenseTargets in native/binding/losses.cc.
-function checkLossWithDenseTargets(
-  fn: 'sigmoidCrossEntropy' | 'softmaxCrossEntropy',
-  rows: unknown,
-  cols: unknown,
-  z: unknown,
-  y: unknown,
-  scale: unknown,
-  probs: unknown,
-  dz: unknown,
-): void {
+type LossKernel =
+  | 'sigmoidCrossEntropy'
+  | 'softmaxCrossEntropy'
+  | 'softmaxCrossEntropyLabels'
+  | 'meanSquaredError'
+  | 'huber'
+  | 'meanAbsoluteError';
+
+// The optional last argument of every loss: rows weights, each finite and >= 0 (the table's
+// [0..Infinity), which the fuzz holds this to), or null; `given` is false when the call left it
+// out. The twin of RowWeights in native/binding/losses.cc.
+function rowWeightsView(c: Check, fn: LossKernel, value: unknown, rows: number, given: boolean): View {
+  if (!given) return noView('rowWeights');
+  const view = c.optionalFloats('rowWeights', value, rows);
+  if (value === null) return view;
+  const w = value as Float32Array;
+  for (let i = 0; i < rows; i++) {
+    const v = w[i] as number;
+    if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) {
+      throw invalidArgument(RangeError, fn, 'rowWeights', 'finite numbers >= 0', `rowWeights[${i}] = ${describe(v)}`);
+    }
+  }
+  return view;
+}
+
+// A loss against dense targets y (rows, cols, z, y, scale, probs, dz, rowWeights?); dz may be z
+// itself. The twin of LossWithDenseTargets in native/binding/losses.cc.
+function checkLossWithDenseTargets(fn: 'sigmoidCrossEntropy' | 'softmaxCrossEntropy', args: IArguments): void {
   const c = new Check(fn);
-  const { count } = lossArrays(c, rows, cols);
+  const [rows, cols, z, y, scale, probs, dz, rowWeights] = args;
+  const { r, count } = lossArrays(c, rows, cols);
   const zs = c.floats('z', z, count);
   const ys = c.floats('y', y, count);
   c.num('scale', scale);
   const ps = c.optionalFloats('probs', probs, count);
   const dzs = c.optionalFloats('dz', dz, count);
-  allDisjoint(c, [ps, dzs], [zs, ys], [[dzs, zs]]);
+  const ws = rowWeightsView(c, fn, rowWeights, r, args.length > 7);
+  allDisjoint(c, [ps, dzs], [zs, ys, ws], [[dzs, zs]]);
+}
+
+// A regression loss (rows, cols, z, y, [delta,] scale, dz, rowWeights?); dz may be z itself.
+// The twin of ReadRegression in native/binding/losses.cc.
+function checkRegression(fn: 'meanSquaredError' | 'huber' | 'meanAbsoluteError', args: IArguments): void {
+  const c = new Check(fn);
+  const [rows, cols, z, y] = args;
+  const { r, count } = lossArrays(c, rows, cols);
+  const zs = c.floats('z', z, count);
+  const ys = c.floats('y', y, count);
+  let i = 4;
+  if (fn === 'huber') c.num('delta', args[i++]);
+  c.num('scale', args[i++]);
+  const dzs = c.optionalFloats('dz', args[i++], count);
+  const ws = rowWeightsView(c, fn, args[i], r, args.length > i);
+  allDisjoint(c, [dzs], [zs, ys, ws], [[dzs, zs]]);
 }
 
 /** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
@@ -186,11 +220,13 @@ export const kernelChecks: Checks = {
     allDisjoint(c, [dxs], [ys, dys], [[dxs, dys]]);
   },
 
-  sigmoidCrossEntropy(rows, cols, z, y, scale, probs, dz) {
-    checkLossWithDenseTargets('sigmoidCrossEntropy', rows, cols, z, y, scale, probs, dz);
+  // The losses hand `arguments` on: a left-out rowWeights is not a passed undefined, as in the binding.
+  sigmoidCrossEntropy(_rows, _cols, _z, _y, _scale, _probs, _dz, _rowWeights) {
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    checkLossWithDenseTargets('sigmoidCrossEntropy', arguments);
   },
 
-  softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz) {
+  softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz, rowWeights) {
     const c = new Check('softmaxCrossEntropyLabels');
     const { r, k, count } = lossArrays(c, rows, cols);
     const zs = c.floats('z', z, count);
@@ -203,21 +239,29 @@ export const kernelChecks: Checks = {
       if (label < 0 || label >= k)
         throw new RangeError(`softmaxCrossEntropyLabels: expected class indices in [0, ${k}) for labels, received labels[${i}] = ${label}`);
     }
-    allDisjoint(c, [ps, dzs], [zs, ls], [[dzs, zs]]);
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    const ws = rowWeightsView(c, 'softmaxCrossEntropyLabels', rowWeights, r, arguments.length > 7);
+    allDisjoint(c, [ps, dzs], [zs, ls, ws], [[dzs, zs]]);
   },
 
-  softmaxCrossEntropy(rows, cols, z, y, scale, probs, dz) {
-    checkLossWithDenseTargets('softmaxCrossEntropy', rows, cols, z, y, scale, probs, dz);
+  softmaxCrossEntropy(_rows, _cols, _z, _y, _scale, _probs, _dz, _rowWeights) {
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    checkLossWithDenseTargets('softmaxCrossEntropy', arguments);
   },
 
-  meanSquaredError(rows, cols, z, y, scale, dz) {
-    const c = new Check('meanSquaredError');
-    const { count } = lossArrays(c, rows, cols);
-    const zs = c.floats('z', z, count);
-    const ys = c.floats('y', y, count);
-    c.num('scale', scale);
-    const dzs = c.optionalFloats('dz', dz, count);
-    allDisjoint(c, [dzs], [zs, ys], [[dzs, zs]]);
+  meanSquaredError(_rows, _cols, _z, _y, _scale, _dz, _rowWeights) {
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    checkRegression('meanSquaredError', arguments);
+  },
+
+  huber(_rows, _cols, _z, _y, _delta, _scale, _dz, _rowWeights) {
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    checkRegression('huber', arguments);
+  },
+
+  meanAbsoluteError(_rows, _cols, _z, _y, _scale, _dz, _rowWeights) {
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    checkRegression('meanAbsoluteError', arguments);
   },
 
   dropoutApply(count, x, mask, keep, y) {

@@ -25,6 +25,8 @@ export function nativeBackend(binding: NativeBinding): Backend {
     softmaxCrossEntropyLabels: binding.softmaxCrossEntropyLabels,
     softmaxCrossEntropy: binding.softmaxCrossEntropy,
     meanSquaredError: binding.meanSquaredError,
+    huber: binding.huber,
+    meanAbsoluteError: binding.meanAbsoluteError,
     dropoutApply: binding.dropoutApply,
     dropoutMask: binding.dropoutMask,
     columnSums: binding.columnSums,

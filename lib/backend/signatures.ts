@@ -17,7 +17,8 @@ export type BindingName = keyof NativeBinding;
  * One parameter as "<kind> <name> [range]": a trailing ! marks an output, a ? an array that may
  * be null. Kinds: bool; size (a dimension, >= 0), size1 (>= 1), ld (a leading dimension), int1
  * (an integer >= 1), threads (1..256); num (a finite number, or one in the interval written as
- * "(0..1]"); kind (an activation); f32, i32, u8, u32 (typed arrays); epilogue (gemm's options).
+ * "(0..1]"); kind (an activation); f32, i32, u8, u32 (typed arrays; an interval after an f32
+ * bounds its elements: "[0..Infinity)" is finite and >= 0); epilogue (gemm's options).
  */
 type ParamText = string;
 
@@ -28,7 +29,11 @@ interface SignatureText {
   readonly optional?: number;
 }
 
-const lossParams = ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale', 'f32?! probs', 'f32?! dz'] as const;
+// Every loss ends with the optional per-row weights: absent or null is every row 1, so the
+// calls written before the weights keep their meaning.
+const rowWeights = 'f32? rowWeights [0..Infinity)';
+const lossParams = ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale', 'f32?! probs', 'f32?! dz', rowWeights] as const;
+const regressionParams = ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale', 'f32?! dz', rowWeights] as const;
 const gemmOperands = [
   'bool transA',
   'bool transB',
@@ -106,16 +111,24 @@ const checkedTable = {
   activationBackward: { params: ['kind kind', 'size count', 'f32 y', 'f32 dy', 'f32! dx', 'num slope [0..1)'], returns: 'undefined' },
   softmaxForward: { params: ['size rows', 'size1 cols', 'f32 x', 'f32! y'], returns: 'undefined' },
   softmaxBackward: { params: ['size rows', 'size1 cols', 'f32 y', 'f32 dy', 'f32! dx'], returns: 'undefined' },
-  sigmoidCrossEntropy: { params: lossParams, returns: 'number' },
+  sigmoidCrossEntropy: { params: lossParams, returns: 'number', optional: 1 },
   softmaxCrossEntropyLabels: {
-    params: ['size rows', 'size1 cols', 'f32 z', 'i32 labels', 'num scale', 'f32?! probs', 'f32?! dz'],
+    params: ['size rows', 'size1 cols', 'f32 z', 'i32 labels', 'num scale', 'f32?! probs', 'f32?! dz', rowWeights],
     returns: 'number',
+    optional: 1,
   },
   softmaxCrossEntropy: {
-    params: ['size rows', 'size1 cols', 'f32 z', 'f32 y', 'num scale', 'f32?! probs', 'f32?! dz'],
+    params: ['size rows', 'size1 cols', 'f32 z', 'f32 y', 'num scale', 'f32?! probs', 'f32?! dz', rowWeights],
     returns: 'number',
+    optional: 1,
   },
-  meanSquaredError: { params: ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale', 'f32?! dz'], returns: 'number' },
+  meanSquaredError: { params: regressionParams, returns: 'number', optional: 1 },
+  huber: {
+    params: ['size rows', 'size cols', 'f32 z', 'f32 y', 'num delta (0..1e6]', 'num scale', 'f32?! dz', rowWeights],
+    returns: 'number',
+    optional: 1,
+  },
+  meanAbsoluteError: { params: regressionParams, returns: 'number', optional: 1 },
   dropoutApply: { params: ['size count', 'f32 x', 'u8 mask', 'num keep (0..1]', 'f32! y'], returns: 'undefined' },
   dropoutMask: { params: ['size count', 'num keep (0..1]', 'u32! state', 'u8! mask'], returns: 'undefined' },
   columnSums: { params: ['size rows', 'size cols', 'f32 x', 'ld ld', 'num alpha', 'num beta', 'f32! out'], returns: 'undefined' },
@@ -213,7 +226,7 @@ void bindingAgrees;
 
 export type Kind = 'bool' | 'size' | 'ld' | 'int' | 'num' | 'kind' | 'f32' | 'f32?' | 'i32' | 'u8' | 'u8?' | 'u32' | 'epilogue';
 
-/** One parameter: its kind, its name, and for numbers in a range, the interval. */
+/** One parameter: its kind, its name, and for numbers in a range (or an f32's elements), the interval. */
 export interface Param {
   kind: Kind;
   name: string;

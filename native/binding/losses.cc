@@ -1,21 +1,42 @@
-// Losses from logits: each returns the summed loss and optionally writes the
-// output activation (probs) and scale * dLoss/dz (native/elementwise.h).
+// Losses from logits: each returns the summed (row-weighted) loss and optionally writes the
+// output activation (probs) and scale * dLoss/dz (native/losses.h). Every loss takes an optional
+// trailing rowWeights: null or absent for unweighted rows.
+#include "losses.h"
+
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include "binding/args.h"
-#include "elementwise.h"
 
 namespace densenode::binding {
 namespace {
 
-// A loss against dense targets y: (rows, cols, z, y, scale, probs, dz) -> Σ loss. probs and
-// dz may each be null; dz may be z itself.
+// The optional last argument rowWeights: rows weights, each finite and >= 0, or null. The weights
+// are not copied, unlike the labels: a weight that another thread rewrites during the call (shared
+// memory) can change the result, but it never indexes anything.
+View<float> RowWeights(const Args& args, size_t i, int64_t rows) {
+  if (!args.Has(i)) return {nullptr, 0, "rowWeights"};
+  View<float> w = args.OptionalFloats(i, "rowWeights", rows);
+  for (int64_t r = 0; w.data && r < rows; ++r) {
+    const float v = w.data[r];
+    if (!(v >= 0.0f && std::isfinite(v))) {
+      args.Range(
+          "rowWeights", "finite numbers >= 0",
+          "rowWeights[" + std::to_string(r) + "] = " + Describe(Napi::Number::New(args.env(), v)));
+    }
+  }
+  return w;
+}
+
+// A loss against dense targets y: (rows, cols, z, y, scale, probs, dz, rowWeights) -> Σ loss.
+// probs and dz may each be null; dz may be z itself.
 using DenseTargetLoss = double (*)(int64_t, int64_t, const float*, const float*, float, float*,
-                                   float*);
+                                   float*, const float*);
 
 Napi::Value LossWithDenseTargets(const Napi::CallbackInfo& info, const char* fn, int64_t minCols,
                                  DenseTargetLoss loss) {
-  Args args(info, fn, 7);
+  Args args(info, fn, 7, 8);
   int64_t rows = args.Size(0, "rows");
   int64_t cols = args.Size(1, "cols", minCols);
   auto z = args.Floats(2, "z", rows * cols);
@@ -23,12 +44,15 @@ Napi::Value LossWithDenseTargets(const Napi::CallbackInfo& info, const char* fn,
   float scale = args.Scalar(4, "scale");
   auto probs = args.OptionalFloats(5, "probs", rows * cols);
   auto dz = args.OptionalFloats(6, "dz", rows * cols);
+  auto w = RowWeights(args, 7, rows);
   args.Disjoint(dz, z, true);
   args.Disjoint(dz, y);
   args.Disjoint(dz, probs);
+  args.Disjoint(dz, w);
   args.Disjoint(probs, z);
   args.Disjoint(probs, y);
-  double sum = loss(rows, cols, z.data, y.data, scale, probs.data, dz.data);
+  args.Disjoint(probs, w);
+  double sum = loss(rows, cols, z.data, y.data, scale, probs.data, dz.data, w.data);
   return Napi::Number::New(info.Env(), sum);
 }
 
@@ -40,9 +64,9 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   return LossWithDenseTargets(info, "softmaxCrossEntropy", 1, loss_softmax_ce_dense);
 }
 
-// softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz) -> Σ loss
+// softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz, rowWeights?) -> Σ loss
 Napi::Value SoftmaxCrossEntropyLabels(const Napi::CallbackInfo& info) {
-  Args args(info, "softmaxCrossEntropyLabels", 7);
+  Args args(info, "softmaxCrossEntropyLabels", 7, 8);
   int64_t rows = args.Size(0, "rows");
   int64_t cols = args.Size(1, "cols", 1);
   auto z = args.Floats(2, "z", rows * cols);
@@ -59,28 +83,67 @@ Napi::Value SoftmaxCrossEntropyLabels(const Napi::CallbackInfo& info) {
                  "labels[" + std::to_string(i) + "] = " + std::to_string(checked[i]));
     }
   }
+  auto w = RowWeights(args, 7, rows);
   args.Disjoint(dz, z, true);
   args.Disjoint(dz, labels);
   args.Disjoint(dz, probs);
+  args.Disjoint(dz, w);
   args.Disjoint(probs, z);
   args.Disjoint(probs, labels);
-  double loss =
-      loss_softmax_ce_labels(rows, cols, z.data, checked.data(), scale, probs.data, dz.data);
+  args.Disjoint(probs, w);
+  double loss = loss_softmax_ce_labels(rows, cols, z.data, checked.data(), scale, probs.data,
+                                       dz.data, w.data);
   return Napi::Number::New(info.Env(), loss);
 }
 
-// meanSquaredError(rows, cols, z, y, scale, dz) -> Σ (z - y)^2
+// A regression loss: (rows, cols, z, y, [delta,] scale, dz, rowWeights?) -> Σ loss; dz may be z.
+struct RegressionArgs {
+  int64_t rows, cols;
+  View<float> z, y, dz, w;
+  float scale;
+};
+
+// delta (huber's) sits between y and scale and is read in its place, so that an error names the
+// first bad argument, as the TypeScript checks do.
+RegressionArgs ReadRegression(const Args& args, double* delta) {
+  RegressionArgs a{};
+  a.rows = args.Size(0, "rows");
+  a.cols = args.Size(1, "cols");
+  a.z = args.Floats(2, "z", a.rows * a.cols);
+  a.y = args.Floats(3, "y", a.rows * a.cols);
+  size_t i = 4;
+  if (delta) *delta = args.NumberIn(i++, "delta", 0.0, 1e6, true, false);
+  a.scale = args.Scalar(i++, "scale");
+  a.dz = args.OptionalFloats(i++, "dz", a.rows * a.cols);
+  a.w = RowWeights(args, i, a.rows);
+  args.Disjoint(a.dz, a.z, true);
+  args.Disjoint(a.dz, a.y);
+  args.Disjoint(a.dz, a.w);
+  return a;
+}
+
+// meanSquaredError(rows, cols, z, y, scale, dz, rowWeights?) -> Σ w (z - y)^2
 Napi::Value MeanSquaredError(const Napi::CallbackInfo& info) {
-  Args args(info, "meanSquaredError", 6);
-  int64_t rows = args.Size(0, "rows");
-  int64_t cols = args.Size(1, "cols");
-  auto z = args.Floats(2, "z", rows * cols);
-  auto y = args.Floats(3, "y", rows * cols);
-  float scale = args.Scalar(4, "scale");
-  auto dz = args.OptionalFloats(5, "dz", rows * cols);
-  args.Disjoint(dz, z, true);
-  args.Disjoint(dz, y);
-  double loss = loss_mse(rows, cols, z.data, y.data, scale, dz.data);
+  Args args(info, "meanSquaredError", 6, 7);
+  RegressionArgs a = ReadRegression(args, nullptr);
+  double loss = loss_mse(a.rows, a.cols, a.z.data, a.y.data, a.scale, a.dz.data, a.w.data);
+  return Napi::Number::New(info.Env(), loss);
+}
+
+// huber(rows, cols, z, y, delta, scale, dz, rowWeights?) -> Σ w huber_delta(z - y)
+Napi::Value Huber(const Napi::CallbackInfo& info) {
+  Args args(info, "huber", 7, 8);
+  double delta = 1.0;
+  RegressionArgs a = ReadRegression(args, &delta);
+  double loss = loss_huber(a.rows, a.cols, a.z.data, a.y.data, delta, a.scale, a.dz.data, a.w.data);
+  return Napi::Number::New(info.Env(), loss);
+}
+
+// meanAbsoluteError(rows, cols, z, y, scale, dz, rowWeights?) -> Σ w |z - y|
+Napi::Value MeanAbsoluteError(const Napi::CallbackInfo& info) {
+  Args args(info, "meanAbsoluteError", 6, 7);
+  RegressionArgs a = ReadRegression(args, nullptr);
+  double loss = loss_mae(a.rows, a.cols, a.z.data, a.y.data, a.scale, a.dz.data, a.w.data);
   return Napi::Number::New(info.Env(), loss);
 }
 
@@ -91,6 +154,8 @@ void RegisterLosses(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxCrossEntropyLabels", Napi::Function::New(env, SoftmaxCrossEntropyLabels));
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy));
   exports.Set("meanSquaredError", Napi::Function::New(env, MeanSquaredError));
+  exports.Set("huber", Napi::Function::New(env, Huber));
+  exports.Set("meanAbsoluteError", Napi::Function::New(env, MeanAbsoluteError));
 }
 
 }  // namespace densenode::binding

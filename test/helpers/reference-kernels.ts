@@ -112,3 +112,39 @@ export function adamSteps(p0: Vec, grads: Vec[], lr: number, b1: number, b2: num
   });
   return p;
 }
+
+/** The losses of the loss kernels, by the form of their targets: dense y (one-hot for CE labels). */
+export type ReferenceLoss = 'bce' | 'ce' | 'mse' | 'huber' | 'mae';
+
+/**
+ * Each row's loss ℓ_i of outputs or logits z against dense targets y, in float64 from the
+ * definitions (BCE and CE as −Σ y·log p of the probabilities, fine for moderate logits), and
+ * ∂ℓ_i/∂z: the unweighted, unscaled terms of Σ_i w_i·ℓ_i.
+ */
+export function lossRows(kind: ReferenceLoss, rows: number, cols: number, z: Vec, y: Vec, delta = 1) {
+  const loss = new Float64Array(rows);
+  const grad = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const zr = Array.from({ length: cols }, (_, j) => Number(z[i * cols + j]));
+    const yr = Array.from({ length: cols }, (_, j) => Number(y[i * cols + j]));
+    const p = kind === 'ce' ? softmaxRow(zr) : zr.map((v) => 1 / (1 + Math.exp(-v)));
+    const mass = yr.reduce((a, b) => a + b, 0);
+    for (let j = 0; j < cols; j++) {
+      const [v, t, pj] = [zr[j] as number, yr[j] as number, p[j] as number];
+      const d = v - t;
+      let l = 0;
+      let g = 0;
+      if (kind === 'bce') [l, g] = [-(t * Math.log(pj) + (1 - t) * Math.log(1 - pj)), pj - t];
+      if (kind === 'ce') [l, g] = [-t * Math.log(pj), pj * mass - t];
+      if (kind === 'mse') [l, g] = [d * d, 2 * d];
+      if (kind === 'mae') [l, g] = [Math.abs(d), Math.sign(d)];
+      if (kind === 'huber') {
+        l = Math.abs(d) <= delta ? 0.5 * d * d : delta * (Math.abs(d) - 0.5 * delta);
+        g = Math.abs(d) <= delta ? d : delta * Math.sign(d);
+      }
+      loss[i] = (loss[i] as number) + l;
+      grad[i * cols + j] = g;
+    }
+  }
+  return { loss, grad };
+}

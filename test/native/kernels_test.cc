@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <random>
 #include <string>
@@ -15,6 +16,7 @@
 #include "batchnorm_kernels.h"
 #include "cpu.h"
 #include "elementwise.h"
+#include "losses.h"
 #include "optimizers.h"
 #include "stream_kernels.h"
 #include "threadpool.h"
@@ -377,12 +379,14 @@ static void test_losses(int64_t rows, int64_t cols) {
       dref[i] = scale * (p - y[i]);
     }
     fvec p(n), dz(n);
-    double l = loss_sigmoid_bce(rows, cols, z.data(), y.data(), scale, p.data(), dz.data());
+    double l =
+        loss_sigmoid_bce(rows, cols, z.data(), y.data(), scale, p.data(), dz.data(), nullptr);
     check_close_scalar(l, lref, 1e-6, "bce loss " + tag);
     check_close(p.data(), pref.data(), n, 1e-6, "bce probs " + tag);
     check_close(dz.data(), dref.data(), n, 1e-6, "bce dz " + tag);
     fvec zi = z;
-    double l2 = loss_sigmoid_bce(rows, cols, zi.data(), y.data(), scale, nullptr, zi.data());
+    double l2 =
+        loss_sigmoid_bce(rows, cols, zi.data(), y.data(), scale, nullptr, zi.data(), nullptr);
     check(l2 == l && zi == dz, "bce dz aliasing z " + tag);
   }
   // CE with labels, and dense one-hot / soft targets
@@ -394,13 +398,15 @@ static void test_losses(int64_t rows, int64_t cols) {
     for (int64_t r = 0; r < rows; ++r) {
       double s = 0;
       for (int64_t j = 0; j < cols; ++j) s += (soft[r * cols + j] = 0.1f + (rng() % 100) / 100.0f);
-      for (int64_t j = 0; j < cols; ++j) soft[r * cols + j] = static_cast<float>(soft[r * cols + j] / s);
+      for (int64_t j = 0; j < cols; ++j)
+        soft[r * cols + j] = static_cast<float>(soft[r * cols + j] / s);
     }
     dvec pref(n);
     for (int64_t r = 0; r < rows; ++r) {
       double s = 0;
       for (int64_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(z[r * cols + j]));
-      for (int64_t j = 0; j < cols; ++j) pref[r * cols + j] = std::exp(static_cast<double>(z[r * cols + j])) / s;
+      for (int64_t j = 0; j < cols; ++j)
+        pref[r * cols + j] = std::exp(static_cast<double>(z[r * cols + j])) / s;
     }
     auto ref_dense = [&](const fvec& y, dvec& dref) {
       double l = 0;
@@ -418,26 +424,32 @@ static void test_losses(int64_t rows, int64_t cols) {
     dvec dref_onehot, dref_soft;
     const double l_onehot = ref_dense(onehot, dref_onehot), l_soft = ref_dense(soft, dref_soft);
     fvec p(n), dz(n);
-    double l = loss_softmax_ce_labels(rows, cols, z.data(), labels.data(), scale, p.data(), dz.data());
+    double l = loss_softmax_ce_labels(rows, cols, z.data(), labels.data(), scale, p.data(),
+                                      dz.data(), nullptr);
     check_close_scalar(l, l_onehot, 1e-6, "ce labels loss " + tag);
     check_close(p.data(), pref.data(), n, 1e-6, "ce labels probs " + tag);
     check_close(dz.data(), dref_onehot.data(), n, 1e-6, "ce labels dz " + tag);
     fvec zi = z;
-    double l2 = loss_softmax_ce_labels(rows, cols, zi.data(), labels.data(), scale, nullptr, zi.data());
+    double l2 = loss_softmax_ce_labels(rows, cols, zi.data(), labels.data(), scale, nullptr,
+                                       zi.data(), nullptr);
     check(l2 == l && zi == dz, "ce labels dz aliasing z " + tag);
-    check(loss_softmax_ce_labels(rows, cols, z.data(), labels.data(), scale, nullptr, nullptr) == l,
+    check(loss_softmax_ce_labels(rows, cols, z.data(), labels.data(), scale, nullptr, nullptr,
+                                 nullptr) == l,
           "ce labels loss only " + tag);
 
     fvec pd(n), dzd(n);
-    double ld = loss_softmax_ce_dense(rows, cols, z.data(), onehot.data(), scale, pd.data(), dzd.data());
+    double ld = loss_softmax_ce_dense(rows, cols, z.data(), onehot.data(), scale, pd.data(),
+                                      dzd.data(), nullptr);
     check_close_scalar(ld, l_onehot, 1e-6, "ce dense one-hot loss " + tag);
     check_close(dzd.data(), dref_onehot.data(), n, 1e-6, "ce dense one-hot dz " + tag);
-    ld = loss_softmax_ce_dense(rows, cols, z.data(), soft.data(), scale, pd.data(), dzd.data());
+    ld = loss_softmax_ce_dense(rows, cols, z.data(), soft.data(), scale, pd.data(), dzd.data(),
+                               nullptr);
     check_close_scalar(ld, l_soft, 1e-6, "ce dense soft loss " + tag);
     check_close(pd.data(), pref.data(), n, 1e-6, "ce dense probs " + tag);
     check_close(dzd.data(), dref_soft.data(), n, 1e-6, "ce dense soft dz " + tag);
     zi = z;
-    double ld2 = loss_softmax_ce_dense(rows, cols, zi.data(), soft.data(), scale, nullptr, zi.data());
+    double ld2 = loss_softmax_ce_dense(rows, cols, zi.data(), soft.data(), scale, nullptr,
+                                       zi.data(), nullptr);
     check(ld2 == ld && zi == dzd, "ce dense dz aliasing z " + tag);
   }
   // MSE
@@ -451,13 +463,137 @@ static void test_losses(int64_t rows, int64_t cols) {
       dref[i] = scale * 2 * d;
     }
     fvec dz(n);
-    double l = loss_mse(rows, cols, z.data(), y.data(), scale, dz.data());
+    double l = loss_mse(rows, cols, z.data(), y.data(), scale, dz.data(), nullptr);
     check_close_scalar(l, lref, 1e-12, "mse loss " + tag);
     check_close(dz.data(), dref.data(), n, 1e-6, "mse dz " + tag);
     fvec zi = z;
-    check(loss_mse(rows, cols, zi.data(), y.data(), scale, zi.data()) == l && zi == dz,
+    check(loss_mse(rows, cols, zi.data(), y.data(), scale, zi.data(), nullptr) == l && zi == dz,
           "mse dz aliasing z " + tag);
   }
+}
+
+// Huber and MAE against float64 references: a = |z - y| spans both of Huber's
+// pieces (z ~ N(0, 3) against y ~ N(0, 1)), and a few elements sit exactly on
+// the kink (|z - y| = delta) or on z = y, where MAE's gradient is 0.
+static void test_regression_losses(int64_t rows, int64_t cols) {
+  const std::string tag = shape(rows, cols);
+  const int64_t n = rows * cols;
+  const float scale = 1.0f / static_cast<float>(n);
+  fvec z = randn(n, 0.0f, 3.0f), y = randn(n);
+  if (n > 2) {
+    z[0] = y[0];         // z = y
+    z[1] = y[1] + 1.0f;  // |z - y| = delta (1) when y[1] + 1 is exact enough
+    z[2] = y[2] - 2.5f;
+  }
+  for (double delta : {0.5, 1.0, 2.5}) {
+    double lref = 0;
+    dvec dref(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double d = static_cast<double>(z[i]) - y[i];
+      lref += std::fabs(d) <= delta ? 0.5 * d * d : delta * (std::fabs(d) - 0.5 * delta);
+      dref[i] = scale * std::fmax(-delta, std::fmin(delta, d));
+    }
+    const std::string what = "huber delta " + std::to_string(delta) + " " + tag;
+    fvec dz(n);
+    double l = loss_huber(rows, cols, z.data(), y.data(), delta, scale, dz.data(), nullptr);
+    check_close_scalar(l, lref, 1e-12, what + " loss");
+    check_close(dz.data(), dref.data(), n, 1e-6, what + " dz");
+    fvec zi = z;
+    check(loss_huber(rows, cols, zi.data(), y.data(), delta, scale, zi.data(), nullptr) == l &&
+              zi == dz,
+          what + " dz aliasing z");
+    check(loss_huber(rows, cols, z.data(), y.data(), delta, scale, nullptr, nullptr) == l,
+          what + " loss only");
+  }
+  {
+    double lref = 0;
+    dvec dref(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double d = static_cast<double>(z[i]) - y[i];
+      lref += std::fabs(d);
+      dref[i] = scale * (d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0);
+    }
+    fvec dz(n);
+    double l = loss_mae(rows, cols, z.data(), y.data(), scale, dz.data(), nullptr);
+    check_close_scalar(l, lref, 1e-12, "mae loss " + tag);
+    check_close(dz.data(), dref.data(), n, 1e-6, "mae dz " + tag);
+    if (n > 2) check(dz[0] == 0.0f, "mae dz = 0 at z = y " + tag);
+    fvec zi = z;
+    check(loss_mae(rows, cols, zi.data(), y.data(), scale, zi.data(), nullptr) == l && zi == dz,
+          "mae dz aliasing z " + tag);
+  }
+  // Far outside delta the Huber loss is linear and its gradient is exactly +-delta * scale.
+  const fvec zf{1e4f, -1e4f}, yf{0.0f, 0.0f};
+  fvec df(2);
+  const double lf = loss_huber(1, 2, zf.data(), yf.data(), 1.0, 1.0f, df.data(), nullptr);
+  check(lf == 2 * (1e4 - 0.5) && df[0] == 1.0f && df[1] == -1.0f, "huber |z - y| = 1e4");
+}
+
+// One loss kernel over rows [r0, r0 + count) of its test's arrays: (r0, count, scale, dz, weights).
+using RowLoss = std::function<double(int64_t, int64_t, float, float*, const float*)>;
+
+// Row weights against the kernel on one row at a time: the weighted sum is Σ w_r * loss(row r),
+// and row r's gradient is the unweighted one at scale * w_r, both bitwise (the same operations in
+// the same order). Null weights are all ones, bitwise; a weight 0 zeroes the row's gradient.
+static void check_row_weights(const std::string& name, int64_t rows, int64_t cols,
+                              const RowLoss& loss) {
+  const std::string tag = name + " " + shape(rows, cols);
+  const int64_t n = rows * cols;
+  const float scale = 0.25f;
+  fvec w(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    w[r] = r % 4 == 0 ? 0.0f : r % 4 == 1 ? 1.0f : r % 4 == 2 ? 3.0f : 0.37f;
+  fvec ones(rows, 1.0f), dz_null(n), dz_ones(n), dz(n);
+  const double plain = loss(0, rows, scale, dz_null.data(), nullptr);
+  check(loss(0, rows, scale, dz_ones.data(), ones.data()) == plain && dz_ones == dz_null,
+        tag + ": null weights = all ones");
+  const double weighted = loss(0, rows, scale, dz.data(), w.data());
+  double sum = 0.0;
+  bool rows_same = true, zero_rows = true;
+  for (int64_t r = 0; r < rows; ++r) {
+    fvec row(cols);
+    sum += static_cast<double>(w[r]) * loss(r, 1, scale * w[r], row.data(), nullptr);
+    rows_same &= std::memcmp(row.data(), dz.data() + r * cols, cols * sizeof(float)) == 0;
+    for (int64_t j = 0; j < cols && w[r] == 0.0f; ++j) zero_rows &= dz[r * cols + j] == 0.0f;
+  }
+  check(weighted == sum, tag + ": weighted sum = Σ w_r loss_r");
+  check(rows_same, tag + ": weighted gradient rows = gradient at scale * w_r");
+  check(zero_rows, tag + ": weight 0 zeroes the row's gradient");
+}
+
+static void test_row_weights(int64_t rows, int64_t cols) {
+  const int64_t n = rows * cols;
+  const fvec z = randn(n, 0.0f, 3.0f), y = randn(n), soft = randn(n, 0.5f, 0.2f);
+  fvec binary(n);
+  for (auto& v : binary) v = static_cast<float>(rng() % 2);
+  std::vector<int32_t> labels(rows);
+  for (auto& l : labels) l = static_cast<int32_t>(rng() % cols);
+  fvec probs(n);
+  const auto at = [cols](const fvec& v, int64_t r0) { return v.data() + r0 * cols; };
+  check_row_weights(
+      "bce", rows, cols, [&](int64_t r0, int64_t k, float s, float* d, const float* w) {
+        return loss_sigmoid_bce(k, cols, at(z, r0), at(binary, r0), s, probs.data(), d, w);
+      });
+  check_row_weights(
+      "ce labels", rows, cols, [&](int64_t r0, int64_t k, float s, float* d, const float* w) {
+        return loss_softmax_ce_labels(k, cols, at(z, r0), labels.data() + r0, s, nullptr, d, w);
+      });
+  check_row_weights(
+      "ce dense", rows, cols, [&](int64_t r0, int64_t k, float s, float* d, const float* w) {
+        return loss_softmax_ce_dense(k, cols, at(z, r0), at(soft, r0), s, probs.data(), d, w);
+      });
+  check_row_weights("mse", rows, cols,
+                    [&](int64_t r0, int64_t k, float s, float* d, const float* w) {
+                      return loss_mse(k, cols, at(z, r0), at(y, r0), s, d, w);
+                    });
+  check_row_weights("huber", rows, cols,
+                    [&](int64_t r0, int64_t k, float s, float* d, const float* w) {
+                      return loss_huber(k, cols, at(z, r0), at(y, r0), 1.5, s, d, w);
+                    });
+  check_row_weights("mae", rows, cols,
+                    [&](int64_t r0, int64_t k, float s, float* d, const float* w) {
+                      return loss_mae(k, cols, at(z, r0), at(y, r0), s, d, w);
+                    });
 }
 
 static void test_extreme_logits() {
@@ -465,7 +601,7 @@ static void test_extreme_logits() {
   const fvec z{100.0f, -100.0f, 100.0f, -100.0f};
   const fvec y{1.0f, 0.0f, 0.0f, 1.0f};
   fvec p(4), dz(4);
-  double l = loss_sigmoid_bce(1, 4, z.data(), y.data(), 1.0f, p.data(), dz.data());
+  double l = loss_sigmoid_bce(1, 4, z.data(), y.data(), 1.0f, p.data(), dz.data(), nullptr);
   check(std::isfinite(l) && std::fabs(l - 200.0) < 1e-9, "bce +-100 loss = 200");
   // sigmoid(-100) = 3.7e-44 (a float denormal), so dz[1] is tiny, not 0.
   check(dz[0] == 0.0f && dz[1] >= 0.0f && dz[1] < 1e-40f && dz[2] == 1.0f && dz[3] == -1.0f,
@@ -474,13 +610,14 @@ static void test_extreme_logits() {
   const fvec zc{100.0f, -100.0f, 0.0f, 100.0f, -100.0f, 0.0f};
   const std::vector<int32_t> lab{1, 0};
   fvec pc(6), dc(6);
-  l = loss_softmax_ce_labels(2, 3, zc.data(), lab.data(), 1.0f, pc.data(), dc.data());
+  l = loss_softmax_ce_labels(2, 3, zc.data(), lab.data(), 1.0f, pc.data(), dc.data(), nullptr);
   const double expect = 200.0 + 2 * std::log1p(std::exp(-100.0) + std::exp(-200.0));
   check(std::isfinite(l) && std::fabs(l - expect) < 1e-9, "ce +-100 loss");
   check(dc[0] == 1.0f && dc[1] == -1.0f && dc[2] >= 0.0f && dc[2] < 1e-40f && dc[3] == 0.0f,
         "ce +-100 gradient");
   fvec onehot{0, 1, 0, 1, 0, 0};
-  double ld = loss_softmax_ce_dense(2, 3, zc.data(), onehot.data(), 1.0f, nullptr, dc.data());
+  double ld =
+      loss_softmax_ce_dense(2, 3, zc.data(), onehot.data(), 1.0f, nullptr, dc.data(), nullptr);
   check(std::isfinite(ld) && std::fabs(ld - expect) < 1e-9, "ce dense +-100 loss");
   fvec big{1000.0f, -1000.0f}, sm(2);
   softmax_forward(1, 2, big.data(), sm.data());
@@ -708,11 +845,18 @@ static std::vector<fvec> run_everything() {
   for (auto* w : {&p, &m, &v, &p2, &p3, &vel, &p4, &sq}) out.push_back(*w);
   // Losses (serial, but check anyway): stored as two floats of the double's bits.
   fvec z = rnd(128 * 1000), t = rnd(128 * 1000), dz(128 * 1000);
-  double l = loss_mse(128, 1000, z.data(), t.data(), 0.1f, dz.data());
-  float lb[2];
-  std::memcpy(lb, &l, sizeof l);
-  out.push_back({lb[0], lb[1]});
+  fvec w = rnd(128), dzh(128 * 1000);
+  for (auto& v : w) v = std::fabs(v);
+  const double losses[] = {
+      loss_mse(128, 1000, z.data(), t.data(), 0.1f, dz.data(), nullptr),
+      loss_huber(128, 1000, z.data(), t.data(), 1.0, 0.1f, dzh.data(), w.data())};
+  for (double l : losses) {
+    float lb[2];
+    std::memcpy(lb, &l, sizeof l);
+    out.push_back({lb[0], lb[1]});
+  }
   out.push_back(dz);
+  out.push_back(dzh);
   return out;
 }
 
@@ -849,6 +993,8 @@ int main() {
     for (int64_t cols : {1, 7, 33, 257}) {
       test_softmax(rows, cols);
       test_losses(rows, cols);
+      test_regression_losses(rows, cols);
+      test_row_weights(rows, cols);
     }
   test_softmax(5000, 10);
   test_extreme_logits();

@@ -4,7 +4,14 @@ import { activationBackward, activationForward, softmaxBackward, softmaxForward 
 import { batchNormBackward, batchNormForwardInfer, batchNormForwardTrain } from './batchnorm.js';
 import { axpy, columnSums, dropoutApply, dropoutMask, findNonFinite, gatherRows } from './elementwise.js';
 import { gemm } from './gemm.js';
-import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy, softmaxCrossEntropyLabels } from './losses.js';
+import {
+  huber,
+  meanAbsoluteError,
+  meanSquaredError,
+  sigmoidCrossEntropy,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyLabels,
+} from './losses.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 
 /** The JS fallback backend. */
@@ -26,6 +33,8 @@ export const jsBackend: Backend = {
   softmaxCrossEntropyLabels,
   softmaxCrossEntropy,
   meanSquaredError,
+  huber,
+  meanAbsoluteError,
   dropoutApply,
   dropoutMask,
   columnSums,
