@@ -22,6 +22,13 @@ export class Optimizer {
   step = 0;
   /** Momentum's velocity, RMSprop's mean square, Adam's m and v, as present. */
   readonly slots: Float32Array[];
+  /** Multiplies the spec's learning rate (reduceLrOnPlateau, model.learningRate = …). */
+  learningRateFactor = 1;
+  /**
+   * The [start, end) ranges of the arena that train (frozen layers' parameters are left out, so
+   * they and their slots stay bit for bit as they are); null: the whole arena in one call.
+   */
+  segments: readonly (readonly [number, number])[] | null = null;
 
   constructor(
     readonly spec: OptimizerSpec,
@@ -34,16 +41,26 @@ export class Optimizer {
 
   /** The learning rate the next update will use. */
   learningRate(): number {
-    return learningRateAt(this.spec.learningRate, this.step);
+    return learningRateAt(this.spec.learningRate, this.step) * this.learningRateFactor;
   }
 
-  /** params −= update(grads), over the whole arena in one call. */
+  /** params −= update(grads), over the whole arena in one call (or one per trainable segment). */
   apply(backend: Backend, params: Float32Array, grads: Float32Array): void {
     const lr = this.learningRate();
-    const { beta1, beta2, epsilon, weightDecay } = this.spec;
-    const n = this.count;
     this.step++;
-    const [first, second] = this.slots as [Float32Array, Float32Array];
+    if (this.segments === null) {
+      this.update(backend, this.count, params, grads, this.slots, lr);
+      return;
+    }
+    for (const [start, end] of this.segments) {
+      const view = (a: Float32Array) => a.subarray(start, end);
+      this.update(backend, end - start, view(params), view(grads), this.slots.map(view), lr);
+    }
+  }
+
+  private update(backend: Backend, n: number, params: Float32Array, grads: Float32Array, slots: Float32Array[], lr: number): void {
+    const { beta1, beta2, epsilon, weightDecay } = this.spec;
+    const [first, second] = slots as [Float32Array, Float32Array];
     switch (this.spec.name) {
       case 'sgd':
         backend.sgdUpdate(n, params, grads, lr, weightDecay);
