@@ -4,24 +4,30 @@ import type { CallbackModel } from './model-types.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
 
-/** What one epoch reports (Keras names, camelCase). */
+/**
+ * What one epoch reports (Keras names, camelCase): the fixed figures below, every compiled metric
+ * under its name ('accuracy', 'auc', a custom metric's name) and, with validation, each again as
+ * val + Name ('valLoss', 'valAuc').
+ */
 export interface EpochLogs {
+  [metric: string]: number | undefined;
   epoch: number;
   /** dataLoss + l2Loss. */
   loss: number;
-  /** Mean data loss over the epoch's batches. */
+  /** Mean (sample-weighted) data loss over the epoch's batches. */
   dataLoss: number;
   /** (λ/2m)·Σ‖W‖² at the end of the epoch, m the batch size. */
   l2Loss: number;
   accuracy?: number;
   valLoss?: number;
   valAccuracy?: number;
+  /** The learning rate of the epoch's last step (schedules and reduceLrOnPlateau included). */
   learningRate: number;
   seconds: number;
   samplesPerSecond: number;
 }
 
-/** What one step reports: its mean data loss, its row count, and its accuracy when compiled with it. */
+/** What one step reports: its mean (weighted) data loss, its row count, and its accuracy when compiled with it. */
 export interface BatchLogs {
   loss: number;
   size: number;
@@ -31,9 +37,10 @@ export interface BatchLogs {
 /** What fit() resolves with. */
 export interface History {
   epochs: EpochLogs[];
-  /** The same figures as arrays per name, as Keras' History.history. */
+  /** The same figures as arrays per name, as Keras' History.history (learningRate included). */
   history: Record<string, number[]>;
-  stopReason: 'completed' | 'aborted' | 'earlyStopping' | 'diverged';
+  /** 'callback': a callback returned 'stop' (earlyStopping's is 'earlyStopping'). */
+  stopReason: 'completed' | 'aborted' | 'earlyStopping' | 'callback' | 'diverged';
 }
 
 /**
@@ -50,15 +57,45 @@ export class DivergenceError extends Error {
   }
 }
 
-/** A hook into training; returning 'stop' from onEpochEnd ends it after that epoch. */
+/** What a run will log, told to onTrainBegin so a callback can refuse a key it will never see. */
+export interface RunInfo {
+  validation: boolean;
+  /** Every key the epoch logs will carry (metrics and their val twins included). */
+  logs: readonly string[];
+  epochs: number;
+  steps: number;
+  /** Kept for callbacks written before `logs`: whether accuracy is logged. */
+  accuracy: boolean;
+}
+
+/** What a hook may return: 'stop' ends training (after this batch or epoch). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is a void function, which must fit here.
+export type HookResult = 'stop' | undefined | void;
+
+/**
+ * A hook into training, as Keras's Callback: every method may be async (fit awaits it). Returning
+ * 'stop' from onBatchEnd or onEpochEnd ends training there. With worker: true the hooks run on the
+ * main thread: epoch hooks pause the worker until they return (so 'stop' and a learning rate they
+ * set take effect at the next epoch, deterministically); batch hooks only observe.
+ */
 export interface Callback {
   /** How to rebuild this callback inside a training worker (built-in callbacks only). */
-  spec?: { kind: 'earlyStopping'; options: EarlyStoppingOptions };
-  /** Before the first epoch: what the run will log, so a callback can refuse a key it will never see. */
-  onTrainBegin?(model: CallbackModel, run: { validation: boolean; accuracy: boolean }): void;
-  onEpochEnd?(epoch: number, logs: EpochLogs, model: CallbackModel): 'stop' | undefined;
-  onTrainEnd?(model: CallbackModel): void;
+  spec?: BuiltInCallback;
+  onTrainBegin?(model: CallbackModel, run: RunInfo): void | Promise<void>;
+  onEpochBegin?(epoch: number, model: CallbackModel): HookResult | Promise<HookResult>;
+  onBatchBegin?(batch: number, model: CallbackModel): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: BatchLogs, model: CallbackModel): HookResult | Promise<HookResult>;
+  onEpochEnd?(epoch: number, logs: EpochLogs, model: CallbackModel): HookResult | Promise<HookResult>;
+  onTrainEnd?(model: CallbackModel, history: History): void | Promise<void>;
 }
+
+/** The built-in callbacks, as data a worker can rebuild them from. */
+export type BuiltInCallback =
+  | { kind: 'earlyStopping'; options: EarlyStoppingOptions }
+  | { kind: 'reduceLrOnPlateau'; options: ReduceLrOnPlateauOptions };
+
+/** Per-class weights: by class index (an array or { 0: w, 1: w }), by class name, or sklearn's 'balanced'. */
+export type ClassWeight = readonly number[] | Readonly<Record<string, number>> | 'balanced';
 
 export interface FitOptions {
   epochs?: number;
@@ -68,7 +105,23 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Skip the last partial batch (default false). */
   dropRemainder?: boolean;
-  validationData?: [MatrixLike, LabelsLike];
+  /** [x, y] or [x, y, sampleWeight] to evaluate after every epoch. */
+  validationData?: [MatrixLike, LabelsLike] | [MatrixLike, LabelsLike, ArrayLike<number>];
+  /**
+   * Holds out the last fraction of the rows (before any shuffling, as Keras does) as validation
+   * data; in (0, 1). Not with validationData.
+   */
+  validationSplit?: number;
+  /**
+   * Weights the rows of each class in the data loss and its gradient (multiplying sampleWeight):
+   * { [label]: w } by class index or, for a model with class names (dn.tabular), by name; an array
+   * by index; 'balanced' for n / (k · n_c). Classification only; validation is not weighted by it.
+   */
+  classWeight?: ClassWeight;
+  /** A weight ≥ 0 per row of x, in the data loss and its gradient (Keras's reduction: Σ wᵢℓᵢ / m). */
+  sampleWeight?: ArrayLike<number>;
+  /** 0 silent (default), 1 a line per epoch and batch progress on a TTY, 2 a line per epoch. */
+  verbose?: 0 | 1 | 2;
   /** Stops after the current step when aborted. */
   signal?: AbortSignal;
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
@@ -76,8 +129,7 @@ export interface FitOptions {
   callbacks?: Callback[];
   /**
    * Train in a worker_thread: the parameter arena is shared memory, so the main thread stays free
-   * (and can predict with the weights as they train). Callbacks other than earlyStopping cannot
-   * cross threads; onEpochEnd and onBatchEnd are called on the main thread.
+   * (and can predict with the weights as they train). Callbacks run on the main thread (see Callback).
    */
   worker?: boolean;
   /** The epoch to start at (Keras' initial_epoch): epochs counts up to `epochs` from here. */
@@ -91,10 +143,28 @@ export interface FitOptions {
   resumeFrom?: string;
 }
 
+/** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', any metric or its val twin. */
+export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy' | 'val_loss' | 'val_accuracy' | 'val_acc' | 'acc' | (string & {});
+
 export interface EarlyStoppingOptions {
-  /** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', … */
-  monitor?: keyof EpochLogs | 'val_loss' | 'val_accuracy' | 'val_acc' | 'acc';
+  monitor?: Monitor;
   patience?: number;
   minDelta?: number;
   restoreBest?: boolean;
+  /** 'min' for losses and errors, 'max' for accuracy-like metrics; 'auto' (default) decides by name. */
+  mode?: 'auto' | 'min' | 'max';
+}
+
+export interface ReduceLrOnPlateauOptions {
+  monitor?: Monitor;
+  /** The learning rate is multiplied by this (in (0, 1), default 0.1). */
+  factor?: number;
+  /** Epochs without improvement before reducing (default 10). */
+  patience?: number;
+  minDelta?: number;
+  /** Epochs to wait after a reduction before counting again (default 0). */
+  cooldown?: number;
+  /** The learning rate never goes below this (default 0). */
+  minLr?: number;
+  mode?: 'auto' | 'min' | 'max';
 }

@@ -17,14 +17,20 @@ export type {
 export { DEFAULT_NA, tabularPreprocessing } from './data/spec.js';
 export { type ColumnNotice, type EncodedTable, encodeTable, type TabularData, type TabularOptions, tabular } from './data/tabular.js';
 export { breastCancer, type Dataset } from './datasets.js';
+export { earlyStopping } from './callbacks/early-stopping.js';
+export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
 export {
   type BatchLogs,
   type Callback,
+  type ClassWeight,
   DivergenceError,
   type EarlyStoppingOptions,
   type EpochLogs,
   type FitOptions,
   type History,
+  type Monitor,
+  type ReduceLrOnPlateauOptions,
+  type RunInfo,
 } from './fit-types.js';
 export { type GradCheckResult, gradCheck } from './gradcheck.js';
 export { loadIdxImages, loadIdxLabels } from './io/idx.js';
@@ -34,13 +40,13 @@ export type { Kernels } from './kernels.js';
 export { backendInfo, kernels, setThreads } from './kernels.js';
 export type { LayerSpec } from './layers/index.js';
 export { type ActivationName, batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, softmax, tanh } from './layers/index.js';
-export type { LossName } from './losses.js';
+export { LOSSES, type LossName } from './losses.js';
+export { type CustomMetric, METRIC_NAMES, type MetricName, type MetricSpec, rocAuc } from './metrics/index.js';
 export { Model } from './model.js';
 export { importTfjs, load } from './model-factory.js';
-export type { CallbackModel, CompileOptions, Evaluation, SequentialConfig } from './model-types.js';
+export type { CallbackModel, CompileOptions, EvaluateOptions, Evaluation, SequentialConfig } from './model-types.js';
 export type { OptimizerOptions, OptimizerSpec, Schedule } from './optimizers/index.js';
 export { adam, adamw, cosineDecay, exponentialDecay, momentum, rmsprop, sgd, stepDecay } from './optimizers/index.js';
 export { type MlpOptions, mlp, sequential } from './sequential.js';
 export type { LabelsLike } from './targets.js';
 export { type Matrix, type MatrixLike, matrix } from './tensor.js';
-export { earlyStopping } from './train.js';

@@ -4,6 +4,7 @@ import type { Backend } from './backend/backend.js';
 import type { Preprocessing } from './data/spec.js';
 import type { Layer, LayerSpec } from './layers/layer.js';
 import type { LossName, Targets } from './losses.js';
+import type { MetricSpec, NamedMetric } from './metrics/index.js';
 import type { OPTIMIZERS } from './optimizers/index.js';
 import type { Optimizer, OptimizerSpec } from './optimizers/optimizer.js';
 import type { Random } from './random.js';
@@ -20,12 +21,16 @@ export interface SequentialConfig {
 
 /** How the model learns. */
 export interface CompileOptions {
+  /** binaryCrossEntropy (sigmoid output), crossEntropy (softmax), meanSquaredError, huber, meanAbsoluteError (linear). */
   loss: LossName;
+  /** Huber's δ (loss 'huber' only; default 1, as Keras). */
+  delta?: number;
   /** An optimizer (dn.adam({ … })) or its name for its defaults ('adam'); default: adam(). */
   optimizer?: OptimizerSpec | keyof typeof OPTIMIZERS;
   /** λ of the L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels (default 0). */
   l2?: number;
-  metrics?: 'accuracy'[];
+  /** 'accuracy', 'auc', 'precision', 'recall', 'f1' (classifiers), 'mae', 'rmse', 'r2' (regressors), or functions (yTrue, yPred) => number. */
+  metrics?: MetricSpec[];
 }
 
 /** Where a model computes: the backend and how arrays are made (float64 for gradient checks). */
@@ -42,13 +47,22 @@ export interface SharedArenas {
   state: Float32Array;
 }
 
-/** What evaluate() returns: the cost and its parts, and accuracy when compiled with it. */
+/** evaluate()'s options. */
+export interface EvaluateOptions {
+  /** Rows per forward pass (default 1024). */
+  batchSize?: number;
+  /** A weight >= 0 per row, in the loss and the metrics. */
+  sampleWeight?: ArrayLike<number>;
+}
+
+/** What evaluate() returns: the cost and its parts, and every compiled metric under its name. */
 export interface Evaluation {
+  [metric: string]: number | undefined;
   loss: number;
   dataLoss: number;
   l2Loss: number;
   accuracy?: number;
-  /** Regression (mean squared error) only: 1 − SSE/SST, mean absolute and root-mean-square error. */
+  /** Regressions always report these: 1 − SSE/SST, mean absolute and root-mean-square error. */
   r2?: number;
   mae?: number;
   rmse?: number;
@@ -56,9 +70,11 @@ export interface Evaluation {
 
 export interface Compiled {
   loss: LossName;
+  /** Huber's δ (unused by the other losses). */
+  delta: number;
   optimizer: Optimizer;
   l2: number;
-  metrics: 'accuracy'[];
+  metrics: NamedMetric[];
   /** Whether the last layer (sigmoid/softmax) is fused into the loss, which then takes logits. */
   fused: boolean;
 }
@@ -69,6 +85,10 @@ export interface CallbackModel {
   readonly outputWidth: number;
   /** Copies of every weight in Keras order (see Model.getWeights). */
   getWeights(): Float32Array[];
+  /** The learning rate the next step uses. */
+  getLearningRate(): number;
+  /** Sets the learning rate from the next step on (a schedule keeps its shape, scaled). */
+  setLearningRate(learningRate: number): void;
   /** Loads weights in getWeights() order; allowed inside callbacks, between steps. */
   setWeights(weights: ArrayLike<number>[]): void;
   predict(x: MatrixLike): Matrix;
@@ -96,6 +116,13 @@ export interface TrainableModel extends ModelData, CallbackModel {
   readonly backend: Backend;
   readonly grads: Float32Array;
   requireCompiled(fn: string): Compiled;
-  lossAndGradients(x: Float32Array, targets: Targets, batch: number): { lossSum: number; probs: Float32Array };
+  lossAndGradients(
+    x: Float32Array,
+    targets: Targets,
+    batch: number,
+    weights?: Float32Array | null,
+  ): { lossSum: number; probs: Float32Array };
   l2Penalty(m: number): number;
+  /** evaluate() on prepared data (the loop's validation). */
+  evaluateData(x: Matrix, targets: Targets, weights: Float32Array | null): Evaluation;
 }

@@ -3,24 +3,26 @@
 // evaluate, and Keras-ordered weights. Training loops live in train.ts.
 import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
-import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput, regressionMetrics } from './data/model-records.js';
+import { compileSettings } from './compile.js';
+import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys, invalidArgument, invalidRange } from './errors.js';
+import { checkOptionKeys, invalidArgument, invalidRange, invalidType } from './errors.js';
+import { evaluateData } from './evaluate.js';
+import { weightedData } from './fit-data.js';
 import type { FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { buildLayer } from './layers/build.js';
 import { Dense } from './layers/dense.js';
-import type { Layer, LayerContext } from './layers/layer.js';
+import type { Layer, LayerContext, LayerSpec } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
 import { executionPlan, type Step } from './layers/plan.js';
 import { summaryTable } from './layers/summary.js';
+import { trainableSegments } from './layers/trainable.js';
 import { lossAndGradient, sumOfSquares, type Targets } from './losses.js';
-import type { Compiled, CompileOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
-import { optimizerSpec } from './optimizers/index.js';
-import { Optimizer } from './optimizers/optimizer.js';
+import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
 import { Random } from './random.js';
-import { countCorrect, type LabelsLike, toTargets } from './targets.js';
+import type { LabelsLike } from './targets.js';
 import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
 import { trainModel } from './train.js';
 import { checkpointHooks } from './train-checkpoint.js';
@@ -62,8 +64,11 @@ export class Model {
   private readonly probs: Workspace;
   private readonly outputGradient: Workspace;
 
+  /** The architecture (layers as built: a dense layer's activation is a layer of its own). */
+  readonly config: SequentialConfig;
+
   constructor(
-    readonly config: SequentialConfig,
+    config: SequentialConfig,
     /** @internal */
     readonly runtime: Runtime = defaultRuntime(),
     adopt?: SharedArenas,
@@ -72,6 +77,8 @@ export class Model {
       throw invalidRange('sequential', 'inputs', 'an integer >= 1', config.inputs);
     }
     if (!Array.isArray(config.layers) || config.layers.length === 0) throw new RangeError('sequential: expected at least one layer');
+    // Our own copy: setTrainable changes a layer's spec in it.
+    this.config = { ...config, layers: [...config.layers] };
     this.inputs = config.inputs;
     this.seed = config.seed ?? 0;
     this.random = new Random(this.seed);
@@ -126,31 +133,53 @@ export class Model {
     return this.compiledWith;
   }
 
-  /** Sets the loss, optimizer, L2 strength and metrics. */
+  /** Sets the loss, optimizer, L2 strength and metrics (see CompileOptions). */
   compile(options: CompileOptions): this {
     this.notTraining('compile');
-    checkOptionKeys('compile', 'options', options, ['loss', 'optimizer', 'l2', 'metrics']);
-    const { loss } = options;
     const last = this.layers[this.layers.length - 1] as Layer;
     const activation = last.spec.type === 'activation' ? last.spec.activation : 'linear';
-    if (loss === 'binaryCrossEntropy' && activation !== 'sigmoid') {
-      throw new RangeError(`compile: binaryCrossEntropy needs a sigmoid output layer, this model ends with ${activation}`);
-    }
-    if (loss === 'crossEntropy' && activation !== 'softmax') {
-      throw new RangeError(`compile: crossEntropy needs a softmax output layer, this model ends with ${activation}`);
-    }
-    if (!['binaryCrossEntropy', 'crossEntropy', 'meanSquaredError'].includes(loss)) {
-      throw new RangeError(`compile: expected 'binaryCrossEntropy', 'crossEntropy' or 'meanSquaredError' for loss, received '${loss}'`);
-    }
-    const l2 = options.l2 ?? 0;
-    if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) throw invalidRange('compile', 'l2', 'a number >= 0', l2);
-    const metrics = options.metrics ?? [];
-    if (metrics.some((m) => m !== 'accuracy'))
-      throw new RangeError(`compile: the only metric is 'accuracy', received ${JSON.stringify(metrics)}`);
-    if (metrics.length > 0 && loss === 'meanSquaredError') throw new RangeError('compile: accuracy needs a classification loss');
-    const optimizer = new Optimizer(optimizerSpec(options.optimizer), this.params.length, this.runtime.arenaAlloc ?? this.runtime.alloc);
-    this.compiledWith = { loss, optimizer, l2, metrics, fused: loss !== 'meanSquaredError' };
+    const alloc = this.runtime.arenaAlloc ?? this.runtime.alloc;
+    this.compiledWith = compileSettings(options, { activation, outputWidth: this.outputWidth, paramCount: this.params.length, alloc });
+    this.compiledWith.optimizer.segments = trainableSegments(this.layers, this.config.layers);
     return this;
+  }
+
+  /**
+   * Freezes (false) or unfreezes (true) layer `index` of model.layers (dense and batch-norm layers),
+   * for fine-tuning: a frozen layer's parameters are left bit for bit by fit. Saved with the model.
+   */
+  setTrainable(index: number, trainable: boolean): this {
+    this.notTraining('setTrainable');
+    if (!(Number.isInteger(index) && index >= 0 && index < this.layers.length))
+      throw invalidRange('setTrainable', 'index', `a layer index in [0, ${this.layers.length})`, index);
+    if (typeof trainable !== 'boolean') throw invalidType('setTrainable', 'trainable', 'true or false', trainable);
+    const layer = this.layers[index] as Layer;
+    if (layer.spec.type !== 'dense' && layer.spec.type !== 'batchNorm')
+      throw invalidArgument(
+        RangeError,
+        'setTrainable',
+        'index',
+        'a dense or batchNorm layer (the others have no weights)',
+        `${index}, a ${layer.spec.type} layer`,
+      );
+    const { trainable: _old, ...rest } = this.config.layers[index] as LayerSpec & { trainable?: boolean };
+    this.config.layers[index] = (trainable ? rest : { ...rest, trainable: false }) as LayerSpec;
+    if (this.compiledWith !== null) this.compiledWith.optimizer.segments = trainableSegments(this.layers, this.config.layers);
+    return this;
+  }
+
+  /** The learning rate the next step uses (the schedule's, times any reduction). */
+  getLearningRate(): number {
+    return this.requireCompiled('getLearningRate').optimizer.learningRate();
+  }
+
+  /** Sets the learning rate from the next step on; a schedule keeps its shape, scaled to reach it. */
+  setLearningRate(learningRate: number): void {
+    const { optimizer } = this.requireCompiled('setLearningRate');
+    if (!(typeof learningRate === 'number' && Number.isFinite(learningRate) && learningRate >= 0))
+      throw invalidRange('setLearningRate', 'learningRate', 'a finite number >= 0', learningRate);
+    const scheduled = optimizer.learningRate() / optimizer.learningRateFactor;
+    optimizer.learningRateFactor = scheduled > 0 ? learningRate / scheduled : 1;
   }
 
   /**
@@ -239,13 +268,20 @@ export class Model {
    * fills the gradient arena, including the L2 term (λ/m)·W, and returns the summed data
    * loss and the output probabilities (for metrics).
    */
-  lossAndGradients(x: Float32Array, targets: Targets, batch: number): { lossSum: number; probs: Float32Array } {
-    const { loss, fused, l2 } = this.requireCompiled('fit');
+  lossAndGradients(
+    x: Float32Array,
+    targets: Targets,
+    batch: number,
+    weights: Float32Array | null = null,
+  ): { lossSum: number; probs: Float32Array } {
+    const { loss, fused, l2, delta } = this.requireCompiled('fit');
     const end = this.logitsEnd();
     const z = this.forward(x, batch, true, end);
     const dz = this.outputGradient.get(batch);
     const probs = fused ? this.probs.get(batch) : z;
-    const lossSum = lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz);
+    const lossSum = lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz, weights, {
+      delta,
+    });
     this.backward(dz, batch, end);
     if (l2 > 0) {
       for (const layer of this.layers) {
@@ -267,9 +303,13 @@ export class Model {
     const m = toMatrix(x, 'x', this.inputs);
     checkFinite(m, 'x', this.backend.findNonFinite);
     const out = new Float32Array(m.rows * this.outputWidth);
-    this.inChunks(m, options.batchSize, (start, batch, rows) => {
+    const size = options.batchSize ?? 1024;
+    if (!(Number.isInteger(size) && size >= 1)) throw invalidRange('predict', 'batchSize', 'an integer >= 1', size);
+    for (let start = 0; start < m.rows; start += size) {
+      const batch = Math.min(size, m.rows - start);
+      const rows = m.data.subarray(start * m.cols, (start + batch) * m.cols);
       out.set(this.forward(rows, batch, false).subarray(0, batch * this.outputWidth), start * this.outputWidth);
-    });
+    }
     return { rows: m.rows, cols: this.outputWidth, data: out };
   }
 
@@ -279,58 +319,35 @@ export class Model {
   }
 
   /**
-   * Cost (data loss + (λ/2n)·Σ‖W‖² over the n samples given) and accuracy, in inference mode; a regression
-   * adds r2, mae and rmse. Records (see predict) carry their labels in the target column, and their mae and
-   * rmse are in the target's units.
+   * Cost (weighted data loss + (λ/2n)·Σ‖W‖² over the n samples given) and every compiled metric, in
+   * inference mode; a regression always adds r2, mae and rmse. Records (see predict) carry their
+   * labels in the target column, and their mae and rmse are in the target's units.
    */
-  evaluate(records: readonly TableRecord[], options?: { batchSize?: number }): Evaluation;
-  evaluate(x: MatrixLike, y: LabelsLike, options?: { batchSize?: number }): Evaluation;
-  evaluate(
-    x: MatrixLike | readonly TableRecord[],
-    y?: LabelsLike | { batchSize?: number },
-    options: { batchSize?: number } = {},
-  ): Evaluation {
-    const { loss, fused, metrics } = this.requireCompiled('evaluate');
+  evaluate(records: readonly TableRecord[], options?: EvaluateOptions): Evaluation;
+  evaluate(x: MatrixLike, y: LabelsLike, options?: EvaluateOptions): Evaluation;
+  evaluate(x: MatrixLike | readonly TableRecord[], y?: LabelsLike | EvaluateOptions, options: EvaluateOptions = {}): Evaluation {
+    this.requireCompiled('evaluate');
     if (isRecords(x)) {
       const input = recordsInput(this.preprocessing, x, this.inputs, 'evaluate');
       if (input.y === null) throw new TypeError(`evaluate: the records lack the target column '${this.preprocessing?.target ?? '?'}'`);
-      const result = this.evaluate(input.x, input.y, (y ?? {}) as { batchSize?: number });
+      const result = this.evaluate(input.x, input.y, (y ?? {}) as EvaluateOptions);
       return errorsInTargetUnits(this.preprocessing, result);
     }
     if (y === undefined) throw new TypeError('evaluate: expected labels for y (or records that carry the target)');
-    const m = toMatrix(x, 'x', this.inputs);
-    checkFinite(m, 'x', this.backend.findNonFinite);
-    const targets = toTargets(y as LabelsLike, m.rows, loss, this.outputWidth, this.backend.findNonFinite);
-    let lossSum = 0;
-    let correct = 0;
-    let total = 0;
-    this.inChunks(m, options.batchSize, (start, batch, rows) => {
-      const end = this.logitsEnd();
-      const z = this.forward(rows, batch, false, end);
-      const probs = fused ? this.probs.get(batch) : z;
-      lossSum += lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, start, fused ? probs : null, null);
-      if (metrics.length > 0) {
-        const c = countCorrect(loss, probs, batch, this.outputWidth, targets, start);
-        correct += c.correct;
-        total += c.total;
-      }
-    });
-    const dataLoss = lossSum / Math.max(1, m.rows);
-    const l2Loss = this.l2Penalty(m.rows);
-    const result: Evaluation = { loss: dataLoss + l2Loss, dataLoss, l2Loss };
-    if (metrics.length > 0) result.accuracy = correct / Math.max(1, total);
-    if (loss === 'meanSquaredError') Object.assign(result, regressionMetrics(this.predict(m, options).data, targets.data));
-    return result;
+    checkOptionKeys('evaluate', 'options', options, ['batchSize', 'sampleWeight']);
+    const opts = options as EvaluateOptions;
+    const data = weightedData(this, x, y as LabelsLike, opts.sampleWeight, ['x', 'y', 'sampleWeight']);
+    return evaluateData(this, data.x, data.targets, data.weights, opts.batchSize);
   }
 
-  // Runs fn on consecutive row blocks of m (views, no copy).
-  private inChunks(m: Matrix, batchSize: number | undefined, fn: (start: number, batch: number, rows: Float32Array) => void): void {
-    const size = batchSize ?? 1024;
-    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`expected an integer >= 1 for batchSize, received ${size}`);
-    for (let start = 0; start < m.rows; start += size) {
-      const batch = Math.min(size, m.rows - start);
-      fn(start, batch, m.data.subarray(start * m.cols, (start + batch) * m.cols));
-    }
+  /** @internal evaluate() on prepared data: the training loop's validation. */
+  evaluateData(x: Matrix, targets: Targets, weights: Float32Array | null): Evaluation {
+    return evaluateData(this, x, targets, weights);
+  }
+
+  /** @internal A batch×outputs buffer for the output activation a fused loss writes. */
+  probsFor(batch: number): Float32Array {
+    return this.probs.get(batch);
   }
 
   /** Copies of every weight, layer by layer in Keras order (kernel [in,out], bias, γ, β, moving mean, moving variance). */

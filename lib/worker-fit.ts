@@ -2,36 +2,67 @@
 // parameter, state and optimizer arenas are SharedArrayBuffers, so the worker
 // trains them in place and the main thread stays free; the PRNG state and step
 // count travel back at the end, so the run is the same as an in-process one.
+// Callbacks run on the main thread: the worker waits for them at the start of
+// training and of each epoch and at each epoch's end (so a 'stop' or a new
+// learning rate lands at the same step every run); batch hooks only observe.
+// The built-in callbacks (earlyStopping, reduceLrOnPlateau) run inside the worker.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Preprocessing } from './data/spec.js';
-import { type BatchLogs, DivergenceError, type EarlyStoppingOptions, type EpochLogs, type FitOptions, type History } from './fit-types.js';
+import {
+  type BatchLogs,
+  type BuiltInCallback,
+  type Callback,
+  DivergenceError,
+  type EpochLogs,
+  type FitOptions,
+  type History,
+  type HookResult,
+  type RunInfo,
+} from './fit-types.js';
+import { builtInMetrics } from './io/model-file.js';
+import type { MetricName } from './metrics/index.js';
 import type { SequentialConfig, TrainableModel } from './model-types.js';
+import type { OptimizerSpec } from './optimizers/optimizer.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
+import { runCallbacks } from './train.js';
 
 /** What the worker needs to rebuild the model around the shared arenas. */
 export interface WorkerJob {
   config: SequentialConfig;
   preprocessing: Preprocessing | null;
-  compile: { loss: string; optimizer: unknown; l2: number; metrics: string[] };
+  compile: { loss: string; delta: number; optimizer: OptimizerSpec; l2: number; metrics: MetricName[] };
   params: Float32Array;
   state: Float32Array;
   slots: Float32Array[];
   step: number;
+  learningRateFactor: number;
   random: number[];
   x: MatrixLike;
   y: LabelsLike;
-  options: Omit<FitOptions, 'signal' | 'onEpochEnd' | 'onBatchEnd' | 'callbacks' | 'worker'> & { batchEvents: boolean };
-  earlyStopping: EarlyStoppingOptions[];
+  options: Omit<FitOptions, 'signal' | 'onEpochEnd' | 'onBatchEnd' | 'callbacks' | 'worker' | 'verbose'>;
+  /** Which main-thread hooks exist: the worker only stops for those. */
+  relay: { begin: boolean; epochBegin: boolean; epochEnd: boolean; batches: boolean };
+  builtIns: BuiltInCallback[];
 }
 
 export type WorkerMessage =
-  | { type: 'epoch'; epoch: number; logs: EpochLogs }
+  | { type: 'begin'; run: RunInfo }
+  | { type: 'epochBegin'; epoch: number }
+  | { type: 'epoch'; epoch: number; logs: EpochLogs; step: number; learningRateFactor: number }
+  | { type: 'batchBegin'; batch: number }
   | { type: 'batch'; batch: number; logs: BatchLogs }
-  | { type: 'done'; history: History; random: number[]; step: number; diverged: string | null }
+  | { type: 'done'; history: History; random: number[]; step: number; learningRateFactor: number; diverged: string | null }
   | { type: 'error'; name: string; message: string };
+
+/** What the main thread answers to begin, epochBegin and epoch. */
+export interface WorkerReply {
+  type: 'continue';
+  stop: boolean;
+  learningRateFactor: number;
+}
 
 // dist/worker.js next to this file; under the TypeScript sources (tests), the built copy.
 function workerScript(): string {
@@ -47,30 +78,52 @@ function isShared(array: Float32Array): boolean {
   return array.buffer instanceof SharedArrayBuffer;
 }
 
+async function anyStop(callbacks: Callback[], run: (c: Callback) => HookResult | Promise<HookResult> | undefined): Promise<boolean> {
+  let stop = false;
+  for (const c of callbacks) if ((await run(c)) === 'stop') stop = true;
+  return stop;
+}
+
 export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
   const compiled = model.requireCompiled('fit');
   if (!isShared(model.params) || !isShared(model.state) || !compiled.optimizer.slots.every(isShared)) {
     throw new TypeError('fit: worker: true needs a model whose arenas are shared memory (one made by sequential() or mlp())');
   }
-  const earlyStopping = (options.callbacks ?? []).map((c) => {
-    if (c.spec?.kind !== 'earlyStopping')
-      throw new TypeError('fit: with worker: true, only earlyStopping() callbacks can run in the worker; use onEpochEnd');
-    return c.spec.options;
-  });
-  const { signal, onEpochEnd, onBatchEnd, callbacks: _callbacks, worker: _worker, ...rest } = options;
+  const custom = compiled.metrics.find((m) => typeof m.metric === 'function');
+  if (custom !== undefined)
+    throw new TypeError(
+      `fit: with worker: true, the custom metric '${custom.name}' cannot run in the worker (functions do not cross threads)`,
+    );
+  const callbacks = runCallbacks(options);
+  const builtIns = callbacks.flatMap((c) => (c.spec === undefined ? [] : [c.spec]));
+  const main = callbacks.filter((c) => c.spec === undefined);
+  const { signal, onEpochEnd: _e, onBatchEnd: _b, callbacks: _c, worker: _w, verbose: _v, ...rest } = options;
   const job: WorkerJob = {
     config: model.config,
     preprocessing: model.preprocessing,
-    compile: { loss: compiled.loss, optimizer: compiled.optimizer.spec, l2: compiled.l2, metrics: compiled.metrics },
+    compile: {
+      loss: compiled.loss,
+      delta: compiled.delta,
+      optimizer: compiled.optimizer.spec,
+      l2: compiled.l2,
+      metrics: builtInMetrics(compiled.metrics),
+    },
     params: model.params,
     state: model.state,
     slots: compiled.optimizer.slots,
     step: compiled.optimizer.step,
+    learningRateFactor: compiled.optimizer.learningRateFactor,
     random: model.random.getState(),
     x,
     y,
-    options: { ...rest, batchEvents: onBatchEnd !== undefined },
-    earlyStopping,
+    options: rest,
+    relay: {
+      begin: main.some((c) => c.onTrainBegin !== undefined),
+      epochBegin: main.some((c) => c.onEpochBegin !== undefined),
+      epochEnd: main.some((c) => c.onEpochEnd !== undefined),
+      batches: main.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined),
+    },
+    builtIns,
   };
   return new Promise<History>((resolve, reject) => {
     const worker = new Worker(workerScript(), { workerData: job });
@@ -85,28 +138,53 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
       if (error) reject(error);
       else resolve(history as History);
     };
-    // A callback that throws (or rejects) stops the worker and rejects fit(), as in-process.
-    const callback = (run: () => void | Promise<void>) => {
-      Promise.resolve()
-        .then(run)
-        .catch((error: unknown) => {
-          abort();
-          finish(error instanceof Error ? error : new Error(String(error)));
-        });
+    const fail = (error: unknown) => {
+      abort();
+      finish(error instanceof Error ? error : new Error(String(error)));
+    };
+    // Hooks run one message at a time, in order: a chain of promises.
+    let queue: Promise<void> = Promise.resolve();
+    const then = (run: () => Promise<void>) => {
+      queue = queue.then(run).catch(fail);
+    };
+    const reply = (stop: boolean) => {
+      if (settled) return;
+      const message: WorkerReply = { type: 'continue', stop, learningRateFactor: compiled.optimizer.learningRateFactor };
+      worker.postMessage(message);
     };
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
-        case 'epoch':
-          callback(() => onEpochEnd?.(message.epoch, message.logs));
+        case 'begin':
+          then(async () => reply(await anyStop(main, (c) => void c.onTrainBegin?.(model, message.run))));
+          break;
+        case 'epochBegin':
+          then(async () => reply(await anyStop(main, (c) => c.onEpochBegin?.(message.epoch, model))));
+          break;
+        case 'batchBegin':
+          then(async () => void (await anyStop(main, (c) => void c.onBatchBegin?.(message.batch, model))));
           break;
         case 'batch':
-          callback(() => onBatchEnd?.(message.batch, message.logs));
+          then(async () => {
+            if (await anyStop(main, (c) => c.onBatchEnd?.(message.batch, message.logs, model))) worker.postMessage({ type: 'stop' });
+          });
+          break;
+        case 'epoch':
+          then(async () => {
+            // The main thread's view of the optimizer, for getLearningRate/setLearningRate in the hooks.
+            compiled.optimizer.step = message.step;
+            compiled.optimizer.learningRateFactor = message.learningRateFactor;
+            reply(await anyStop(main, (c) => c.onEpochEnd?.(message.epoch, message.logs, model)));
+          });
           break;
         case 'done':
-          model.random.setState(message.random);
-          compiled.optimizer.step = message.step;
-          if (message.diverged !== null) finish(new DivergenceError(message.diverged, message.history));
-          else finish(null, message.history);
+          then(async () => {
+            model.random.setState(message.random);
+            compiled.optimizer.step = message.step;
+            compiled.optimizer.learningRateFactor = message.learningRateFactor;
+            await anyStop(main, (c) => void c.onTrainEnd?.(model, message.history));
+            if (message.diverged !== null) finish(new DivergenceError(message.diverged, message.history));
+            else finish(null, message.history);
+          });
           break;
         case 'error': {
           const ErrorClass = message.name === 'RangeError' ? RangeError : message.name === 'TypeError' ? TypeError : Error;
@@ -116,6 +194,9 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
       }
     });
     worker.on('error', (error) => finish(error));
-    worker.on('exit', (code) => finish(code === 0 ? null : new Error(`fit: the training worker exited with code ${code}`)));
+    worker.on('exit', (code) => {
+      // 'done' may still be in the queue: settle after it.
+      then(async () => finish(code === 0 ? null : new Error(`fit: the training worker exited with code ${code}`)));
+    });
   });
 }

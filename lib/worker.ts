@@ -1,50 +1,89 @@
 // The training worker (see worker-fit.ts): rebuilds the model around the
-// shared arenas, runs the ordinary training loop, and reports back.
+// shared arenas, runs the ordinary training loop with the built-in callbacks
+// and a relay that hands every event to the main thread's callbacks.
 import { parentPort, workerData } from 'node:worker_threads';
+import { earlyStopping } from './callbacks/early-stopping.js';
+import { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
+import type { BuiltInCallback, Callback } from './fit-types.js';
+import { DivergenceError } from './fit-types.js';
 import type { LossName } from './losses.js';
 import { Model } from './model.js';
-import type { OptimizerSpec } from './optimizers/optimizer.js';
-import { type BatchLogs, DivergenceError, earlyStopping, trainModel } from './train.js';
+import { trainModel } from './train.js';
 import { checkpointHooks } from './train-checkpoint.js';
-import type { WorkerJob, WorkerMessage } from './worker-fit.js';
+import type { WorkerJob, WorkerMessage, WorkerReply } from './worker-fit.js';
 
 const job = workerData as WorkerJob;
 const port = parentPort;
 if (port === null) throw new Error('densenode/worker: run only as a worker_thread');
 const post = (message: WorkerMessage) => port.postMessage(message);
 const controller = new AbortController();
+let stopRequested = false;
+let answer: ((reply: WorkerReply) => void) | null = null;
 port.on('message', (message: { type: string }) => {
   if (message.type === 'abort') controller.abort();
+  else if (message.type === 'stop') stopRequested = true;
+  else if (message.type === 'continue') answer?.(message as WorkerReply);
 });
+
+/** Posts an event and waits for the main thread's callbacks to finish with it. */
+function ask(message: WorkerMessage): Promise<WorkerReply> {
+  return new Promise((resolve) => {
+    answer = resolve;
+    post(message);
+  });
+}
+
+const builtIn = (spec: BuiltInCallback): Callback =>
+  spec.kind === 'earlyStopping' ? earlyStopping(spec.options) : reduceLrOnPlateau(spec.options);
 
 try {
   const model = new Model(job.config, undefined, { params: job.params, state: job.state });
   model.preprocessing = job.preprocessing;
   model.compile({
     loss: job.compile.loss as LossName,
-    optimizer: job.compile.optimizer as OptimizerSpec,
+    ...(job.compile.loss === 'huber' ? { delta: job.compile.delta } : {}),
+    optimizer: job.compile.optimizer,
     l2: job.compile.l2,
-    metrics: job.compile.metrics as 'accuracy'[],
+    metrics: job.compile.metrics,
   });
   const { optimizer } = model.requireCompiled('fit');
   optimizer.step = job.step;
+  optimizer.learningRateFactor = job.learningRateFactor;
   optimizer.slots.forEach((slot, i) => {
     slot.set(job.slots[i] as Float32Array);
   });
   model.random.setState(job.random);
-  const { batchEvents, ...options } = job.options;
+  const { relay } = job;
+  const stopOr = (reply: WorkerReply) => (reply.stop ? 'stop' : undefined);
+  const relayCallback: Callback = {
+    async onTrainBegin(_model, run) {
+      if (relay.begin && (await ask({ type: 'begin', run })).stop) stopRequested = true;
+    },
+    async onEpochBegin(epoch) {
+      if (stopRequested) return 'stop';
+      return relay.epochBegin ? stopOr(await ask({ type: 'epochBegin', epoch })) : undefined;
+    },
+    onBatchBegin: relay.batches ? (batch) => post({ type: 'batchBegin', batch }) : undefined,
+    // A batch hook's 'stop' arrives as a message; the next batch end sees it.
+    onBatchEnd: relay.batches
+      ? (batch, logs) => {
+          post({ type: 'batch', batch, logs });
+          return stopRequested ? 'stop' : undefined;
+        }
+      : undefined,
+    async onEpochEnd(epoch, logs) {
+      if (!relay.epochEnd) return stopRequested ? 'stop' : undefined;
+      const reply = await ask({ type: 'epoch', epoch, logs, step: optimizer.step, learningRateFactor: optimizer.learningRateFactor });
+      optimizer.learningRateFactor = reply.learningRateFactor;
+      return reply.stop || stopRequested ? 'stop' : undefined;
+    },
+  };
   const run = trainModel(
     model,
     job.x,
     job.y,
-    {
-      ...options,
-      signal: controller.signal,
-      callbacks: job.earlyStopping.map(earlyStopping),
-      onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, logs }),
-      ...(batchEvents ? { onBatchEnd: (batch: number, logs: BatchLogs) => post({ type: 'batch', batch, logs }) } : {}),
-    },
-    checkpointHooks(model, options.checkpoint),
+    { ...job.options, signal: controller.signal, callbacks: [...job.builtIns.map(builtIn), relayCallback] },
+    checkpointHooks(model, job.options.checkpoint),
   );
   // A divergence still hands back the state, so the model stays consistent with its last finite weights.
   const outcome = await run.then(
@@ -58,7 +97,14 @@ try {
   optimizer.slots.forEach((slot, i) => {
     (job.slots[i] as Float32Array).set(slot);
   });
-  post({ type: 'done', history: outcome.history, random: model.random.getState(), step: optimizer.step, diverged: outcome.diverged });
+  post({
+    type: 'done',
+    history: outcome.history,
+    random: model.random.getState(),
+    step: optimizer.step,
+    learningRateFactor: optimizer.learningRateFactor,
+    diverged: outcome.diverged,
+  });
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
   post({ type: 'error', name: e.name, message: e.message });

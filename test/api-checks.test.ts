@@ -26,7 +26,7 @@ describe('options are checked at the call', () => {
       /compile: unknown option 'metricz' .*did you mean 'metrics'/,
     );
     return expect(model.fit(x, y, { validationSplitt: 0.2 } as unknown as dn.FitOptions)).rejects.toThrow(
-      /fit: unknown option 'validationSplitt' in options \(did you mean 'validationData'\?\)/,
+      /fit: unknown option 'validationSplitt' in options \(did you mean 'validationSplit'\?\)/,
     );
   });
 
@@ -69,10 +69,12 @@ describe('options are checked at the call', () => {
     expect(dn.mlp([2, 1], { optimizer: 'sgd' }).compiled?.optimizer.spec.name).toBe('sgd');
   });
 
-  it("earlyStopping takes Keras' val_loss, refuses an unknown monitor at once and one fit cannot log when fit starts", async () => {
-    expect(() => dn.earlyStopping({ monitor: 'vall' as 'valLoss' })).toThrow(
-      /earlyStopping: expected 'loss', .*'valLoss'.* for monitor, received 'vall' \(did you mean 'valLoss'\?\)/,
-    );
+  it("earlyStopping takes Keras' val_loss and refuses a monitor the fit will not log when fit starts", async () => {
+    // Custom metrics have any name, so the monitor is held to the run's logs when fit starts, before the first epoch.
+    await expect(
+      dn.mlp([2, 4, 1], { seed: 1 }).fit(x, y, { validationData: [x, y], callbacks: [dn.earlyStopping({ monitor: 'vall' })] }),
+    ).rejects.toThrow(/earlyStopping: expected 'epoch', 'loss', .*'valLoss'.* for monitor, received 'vall' \(did you mean 'valLoss'\?\)/);
+    expect(() => dn.earlyStopping({ monitor: 3 as unknown as string })).toThrow(/earlyStopping: expected a log name for monitor, received 3/);
     expect(() => dn.earlyStopping({ patience: -1 })).toThrow(/earlyStopping: expected an integer >= 0 for patience, received -1/);
     const model = dn.mlp([2, 4, 1], { seed: 1 });
     let epochs = 0;

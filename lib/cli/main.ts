@@ -34,6 +34,20 @@ function widths(value: string): number[] {
 
 const fraction = number((n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
 
+// --class-weight balanced, or a JSON object of class (name or index) → weight.
+function classWeight(value: string): 'balanced' | Record<string, number> {
+  if (value === 'balanced') return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError("expected 'balanced' or a JSON object like '{\"yes\": 5}'");
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((w) => typeof w === 'number'))
+    throw new InvalidArgumentError("expected 'balanced' or a JSON object of class → number");
+  return parsed as Record<string, number>;
+}
+
 const names = (value: string) =>
   value
     .split(',')
@@ -108,6 +122,11 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       'stop when validation loss has not improved for this many epochs, keeping the best weights (0: off)',
       integer(0),
       10,
+    )
+    .option('--class-weight <weights>', "weigh classes: 'balanced' (n / (k · n_c)) or JSON like '{\"yes\": 5}'", classWeight)
+    .option('--metrics <names>', 'metrics to log and report, e.g. auc,precision,recall,f1 or mae,rmse,r2', names)
+    .addOption(
+      new Option('--loss <name>', 'regression loss (default meanSquaredError)').choices(['meanSquaredError', 'huber', 'meanAbsoluteError']),
     )
     .option('--out <dir>', 'where to write the model, history.json, learning-curve.svg and report.html', 'densenode-model')
     .action(async (data: string | undefined, flags) => {

@@ -2,7 +2,8 @@
 // epoch (cli-progress) and one summary line per epoch. Piped (CI logs): no
 // bar, and at most ~20 epoch lines. With --json: one JSON object per line.
 import cliProgress from 'cli-progress';
-import type { BatchLogs, EpochLogs } from '../train.js';
+import { epochLine, fixed, percent, rate } from '../callbacks/epoch-line.js';
+import type { BatchLogs, EpochLogs } from '../fit-types.js';
 
 export type ReportMode = 'tty' | 'plain' | 'json' | 'quiet';
 
@@ -12,22 +13,7 @@ export function reportMode(flags: { json?: boolean; quiet?: boolean }): ReportMo
   return process.stdout.isTTY ? 'tty' : 'plain';
 }
 
-export const percent = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
-export const fixed = (v: number | undefined, digits = 4) => (v === undefined ? '-' : v.toFixed(digits));
-const rate = (v: number) => Math.round(v).toLocaleString('en-US');
-
-/** One line summing up an epoch (the same on a terminal and in a log). */
-export function epochLine(epochs: number, logs: EpochLogs): string {
-  const parts = [`epoch ${String(logs.epoch + 1).padStart(String(epochs).length)}/${epochs}`, `loss ${fixed(logs.loss)}`];
-  if (logs.accuracy !== undefined) parts.push(`acc ${percent(logs.accuracy)}`);
-  if (logs.valLoss !== undefined) parts.push(`val_loss ${fixed(logs.valLoss)}`);
-  if (logs.valAccuracy !== undefined) parts.push(`val_acc ${percent(logs.valAccuracy)}`);
-  parts.push(
-    logs.seconds < 1 ? `${Math.round(logs.seconds * 1e3)} ms` : `${logs.seconds.toFixed(1)} s`,
-    `${rate(logs.samplesPerSecond)} samples/s`,
-  );
-  return parts.join('  ');
-}
+export { epochLine, fixed, percent } from '../callbacks/epoch-line.js';
 
 /** Receives training events for one run and shows them in the chosen mode. */
 export class Reporter {

@@ -128,6 +128,7 @@ ${sections.filter((s) => s !== '').join('\n')}
 const STOP_REASONS: Record<History['stopReason'], string> = {
   completed: 'Completed',
   earlyStopping: 'Early stopping',
+  callback: 'Stopped by a callback',
   aborted: 'Aborted',
   diverged: 'Diverged',
 };

@@ -1,5 +1,6 @@
 // One training run as the CLI does it (train, and each row of compare): build
 // the mlp from flags, fit with progress and Ctrl-C, then measure every split.
+import type { MetricSpec } from '../metrics/index.js';
 import type { Model } from '../model.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
@@ -27,6 +28,12 @@ export interface RunConfig {
   seed: number;
   /** Early stopping on validation loss (restoring the best weights); 0: off. */
   patience: number;
+  /** fit's classWeight (classifiers). */
+  classWeight?: 'balanced' | Record<string, number>;
+  /** Metrics besides the defaults (accuracy for classifiers; r2, mae, rmse are always reported for regressions). */
+  metrics?: string[];
+  /** A regression loss instead of meanSquaredError. */
+  loss?: 'meanSquaredError' | 'huber' | 'meanAbsoluteError';
 }
 
 export interface SplitMetrics {
@@ -34,6 +41,8 @@ export interface SplitMetrics {
   rows: number;
   loss: number;
   accuracy?: number;
+  /** The other figures evaluate gave (compiled metrics; r2, mae, rmse of a regression). */
+  metrics?: Record<string, number>;
 }
 
 export interface RunResult {
@@ -79,6 +88,18 @@ export function buildModel(config: RunConfig, data: PreparedData): Model {
     seed: config.seed,
   });
   model.preprocessing = data.preprocessing;
+  const compiled = model.requireCompiled('train');
+  if (config.loss !== undefined || config.metrics !== undefined) {
+    if (config.loss !== undefined && data.output !== 'linear')
+      throw new UsageError(`--loss ${config.loss} is for regressions; this target has classes`);
+    const base = compiled.loss === 'meanSquaredError' ? [] : ['accuracy'];
+    const metrics = [...base, ...(config.metrics ?? []).filter((m) => !base.includes(m))] as MetricSpec[];
+    try {
+      model.compile({ loss: config.loss ?? compiled.loss, l2: config.l2, optimizer, metrics });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message.replace(/^compile: /, '')} (from --metrics or --loss)`);
+    }
+  }
   return model;
 }
 
@@ -91,8 +112,17 @@ export function measure(model: Model, data: PreparedData): SplitMetrics[] {
   ];
   return splits.flatMap(([split, s]) => {
     if (s === null) return [];
-    const e = model.evaluate(s.x, s.y.y);
-    return [{ split, rows: s.x.rows, loss: e.loss, ...(e.accuracy !== undefined ? { accuracy: e.accuracy } : {}) }];
+    const { loss, dataLoss: _d, l2Loss: _l, accuracy, ...rest } = model.evaluate(s.x, s.y.y);
+    const others = Object.fromEntries(Object.entries(rest).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    return [
+      {
+        split,
+        rows: s.x.rows,
+        loss,
+        ...(accuracy !== undefined ? { accuracy } : {}),
+        ...(Object.keys(others).length > 0 ? { metrics: others } : {}),
+      },
+    ];
   });
 }
 
@@ -108,6 +138,7 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
     epochs: config.epochs,
     batchSize,
     signal,
+    ...(config.classWeight !== undefined ? { classWeight: config.classWeight } : {}),
     ...(data.validation !== null
       ? { validationData: [data.validation.x, data.validation.y.y] as [typeof data.validation.x, Int32Array | Float32Array] }
       : {}),

@@ -29,6 +29,9 @@ export interface TrainFlags extends ColumnFlags {
   validation: number;
   test: number;
   patience: number;
+  classWeight?: 'balanced' | Record<string, number>;
+  metrics?: string[];
+  loss?: 'meanSquaredError' | 'huber' | 'meanAbsoluteError';
   out: string;
   json: boolean;
   quiet: boolean;
@@ -54,6 +57,9 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
       batchSize: flags.batchSize,
       seed: flags.seed,
       patience: flags.patience,
+      ...(flags.classWeight !== undefined ? { classWeight: flags.classWeight } : {}),
+      ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}),
+      ...(flags.loss !== undefined ? { loss: flags.loss } : {}),
     },
     'train',
   );

@@ -6,6 +6,8 @@
 import { readTabularSpec } from '../data/read-spec.js';
 import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
 import { batchNorm, dense, dropout, type LayerSpec, leakyRelu, linear, relu, sigmoid, softmax, tanh } from '../layers/index.js';
+import { LOSSES, type LossName } from '../losses.js';
+import { METRIC_NAMES, type MetricName } from '../metrics/index.js';
 import type { CompileOptions, SequentialConfig } from '../model-types.js';
 import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
@@ -55,26 +57,30 @@ function rebuild<T>(where: string, file: string, make: () => T): T {
   }
 }
 
+function flag(value: unknown, where: string, file: string): boolean {
+  if (typeof value !== 'boolean') throw new ModelFileError(file, `${where} must be true or false`);
+  return value;
+}
+
 function layerSpec(value: unknown, where: string, file: string): LayerSpec {
   if (!isObject(value)) throw new ModelFileError(file, `${where} must be an object`);
   const num = (key: string) => (value[key] === undefined ? undefined : finite(value[key], `${where}.${key}`, file));
   switch (value.type) {
     case 'dense': {
       const units = integer(value.units, `${where}.units`, file, 1, MAX_WIDTH);
-      const options: { init?: 'he' | 'glorot'; useBias?: boolean } = {};
+      const options: { init?: 'he' | 'glorot'; useBias?: boolean; trainable?: boolean } = {};
       if (value.init !== undefined) options.init = value.init as 'he' | 'glorot';
-      if (value.useBias !== undefined) {
-        if (typeof value.useBias !== 'boolean') throw new ModelFileError(file, `${where}.useBias must be true or false`);
-        options.useBias = value.useBias;
-      }
+      if (value.useBias !== undefined) options.useBias = flag(value.useBias, `${where}.useBias`, file);
+      if (value.trainable !== undefined) options.trainable = flag(value.trainable, `${where}.trainable`, file);
       return rebuild(where, file, () => dense(units, options));
     }
     case 'batchNorm': {
-      const options: { epsilon?: number; momentum?: number } = {};
+      const options: { epsilon?: number; momentum?: number; trainable?: boolean } = {};
       const epsilon = num('epsilon');
       const m = num('momentum');
       if (epsilon !== undefined) options.epsilon = epsilon;
       if (m !== undefined) options.momentum = m;
+      if (value.trainable !== undefined) options.trainable = flag(value.trainable, `${where}.trainable`, file);
       return rebuild(where, file, () => batchNorm(options));
     }
     case 'dropout':
@@ -151,21 +157,22 @@ function optimizerSpec(value: unknown, file: string): OptimizerSpec {
   return rebuild('compile.optimizer', file, () => factories[name as keyof typeof factories](options));
 }
 
-/** compile() options as saved, or null for a model saved before compile(). */
-export function compileOptions(value: unknown, file: string): (Required<CompileOptions> & { optimizer: OptimizerSpec }) | null {
+/** compile() options as saved, or null for a model saved before compile(). compile() itself checks them against the layers. */
+export function compileOptions(value: unknown, file: string): (CompileOptions & { optimizer: OptimizerSpec }) | null {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new ModelFileError(file, 'compile must be an object or null');
   const loss = value.loss;
-  if (loss !== 'binaryCrossEntropy' && loss !== 'crossEntropy' && loss !== 'meanSquaredError') {
+  if (typeof loss !== 'string' || !(LOSSES as readonly string[]).includes(loss)) {
     throw new ModelFileError(file, `compile.loss: unknown loss ${JSON.stringify(loss)}`);
   }
   const metrics = value.metrics ?? [];
-  if (!Array.isArray(metrics) || metrics.some((m) => m !== 'accuracy'))
-    throw new ModelFileError(file, "compile.metrics must be [] or ['accuracy']");
+  if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string' || !(METRIC_NAMES as readonly string[]).includes(m)))
+    throw new ModelFileError(file, `compile.metrics must be an array of ${METRIC_NAMES.join(', ')}`);
   return {
-    loss,
+    loss: loss as LossName,
+    ...(value.delta === undefined ? {} : { delta: finite(value.delta, 'compile.delta', file) }),
     l2: finite(value.l2 ?? 0, 'compile.l2', file),
-    metrics: metrics as 'accuracy'[],
+    metrics: metrics as MetricName[],
     optimizer: optimizerSpec(value.optimizer, file),
   };
 }

@@ -14,9 +14,13 @@ const ACTIVATIONS: ActivationName[] = ['linear', 'relu', 'leakyRelu', 'tanh', 's
  * A fully-connected layer of `units` outputs: Z = X·W + b, W [in, units]. With `activation` (as in
  * Keras) the model gets the dense layer followed by that activation layer.
  */
-export function dense(units: number, options: { init?: 'he' | 'glorot'; useBias?: boolean; activation?: ActivationName } = {}): LayerSpec {
+export function dense(
+  units: number,
+  options: { init?: 'he' | 'glorot'; useBias?: boolean; activation?: ActivationName; trainable?: boolean } = {},
+): LayerSpec {
   checkUnits('dense', 'units', units);
-  checkOptionKeys('dense', 'options', options, ['init', 'useBias', 'activation']);
+  checkOptionKeys('dense', 'options', options, ['init', 'useBias', 'activation', 'trainable']);
+  checkTrainable('dense', options.trainable);
   if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot')
     throw oneOf('dense', 'init', ['he', 'glorot'], options.init);
   if (options.useBias !== undefined && typeof options.useBias !== 'boolean')
@@ -35,14 +39,23 @@ export function expandLayers(layers: LayerSpec[]): LayerSpec[] {
   });
 }
 
-/** Batch normalisation (Keras names and defaults: epsilon 1e-3, momentum 0.99). */
-export function batchNorm(options: { epsilon?: number; momentum?: number } = {}): LayerSpec {
-  checkOptionKeys('batchNorm', 'options', options, ['epsilon', 'momentum']);
+/**
+ * Batch normalisation (Keras names and defaults: epsilon 1e-3, momentum 0.99). trainable: false
+ * freezes γ and β only (as PyTorch's requires_grad); unlike Keras 2 it does not switch the layer to
+ * its running statistics.
+ */
+export function batchNorm(options: { epsilon?: number; momentum?: number; trainable?: boolean } = {}): LayerSpec {
+  checkOptionKeys('batchNorm', 'options', options, ['epsilon', 'momentum', 'trainable']);
+  checkTrainable('batchNorm', options.trainable);
   const epsilon = options.epsilon ?? 1e-3;
   const momentum = options.momentum ?? 0.99;
   if (!(epsilon > 0 && epsilon <= 1)) throw invalidRange('batchNorm', 'epsilon', 'a number in (0, 1]', epsilon);
   if (!(momentum >= 0 && momentum <= 1)) throw invalidRange('batchNorm', 'momentum', 'a number in [0, 1]', momentum);
-  return { type: 'batchNorm', epsilon, momentum };
+  return { type: 'batchNorm', epsilon, momentum, ...(options.trainable === false ? { trainable: false } : {}) };
+}
+
+function checkTrainable(fn: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidType(fn, 'trainable', 'true or false', value);
 }
 
 /** Inverted dropout of a fraction `rate` of the units, in training only. */

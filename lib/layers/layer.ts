@@ -12,8 +12,16 @@ export type LayerSpec =
       init?: 'he' | 'glorot';
       useBias?: boolean;
       activation?: 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softmax';
+      /** false freezes the kernel and bias: fit leaves them bit for bit (default true). */
+      trainable?: boolean;
     }
-  | { type: 'batchNorm'; epsilon?: number; momentum?: number }
+  | {
+      type: 'batchNorm';
+      epsilon?: number;
+      momentum?: number;
+      /** false freezes γ and β; the batch statistics still normalise in training (PyTorch's requires_grad = false). */
+      trainable?: boolean;
+    }
   | { type: 'dropout'; rate: number }
   | { type: 'activation'; activation: 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softmax'; alpha?: number };
 

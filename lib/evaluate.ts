@@ -1,0 +1,64 @@
+// evaluate(): the cost and every compiled metric over data in inference mode, batch by batch;
+// the training loop's validation uses the same function.
+import type { Backend } from './backend/backend.js';
+import { lossAndGradient, REGRESSION_LOSSES, type Targets } from './losses.js';
+import { createMetrics, type MetricSpec } from './metrics/index.js';
+import type { Compiled, Evaluation } from './model-types.js';
+import type { Matrix } from './tensor.js';
+
+/** What evaluation runs of a model. */
+export interface Evaluable {
+  readonly outputWidth: number;
+  readonly backend: Backend;
+  requireCompiled(fn: string): Compiled;
+  logitsEnd(): number;
+  forward(x: Float32Array, batch: number, training: boolean, end?: number): Float32Array;
+  /** A batch×outputs buffer for the output activation a fused loss writes. */
+  probsFor(batch: number): Float32Array;
+  l2Penalty(m: number): number;
+}
+
+// Regressions always report these (densenode evaluate and the report read them), compiled or not.
+const REGRESSION_FIGURES: MetricSpec[] = ['r2', 'mae', 'rmse'];
+
+/** The metrics evaluate reports for `compiled`: its own, plus r2, mae and rmse for a regression. */
+export function evaluationMetrics(compiled: Compiled): MetricSpec[] {
+  const own = compiled.metrics.map((m) => m.metric);
+  if (!REGRESSION_LOSSES.includes(compiled.loss)) return own;
+  return [...own, ...REGRESSION_FIGURES.filter((f) => !compiled.metrics.some((m) => m.name === f))];
+}
+
+/**
+ * Cost (the weighted data loss Σwᵢℓᵢ/n plus (λ/2n)·Σ‖W‖²) and metrics over the n rows of x, in
+ * inference mode, `batchSize` rows at a time.
+ */
+export function evaluateData(
+  model: Evaluable,
+  x: Matrix,
+  targets: Targets,
+  rowWeights: Float32Array | null,
+  batchSize = 1024,
+  fn = 'evaluate',
+): Evaluation {
+  const compiled = model.requireCompiled(fn);
+  const { loss, fused, delta } = compiled;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(`${fn}: expected an integer >= 1 for batchSize, received ${batchSize}`);
+  const metrics = createMetrics(evaluationMetrics(compiled), { loss, outputWidth: model.outputWidth });
+  const width = model.outputWidth;
+  const end = model.logitsEnd();
+  let lossSum = 0;
+  for (let start = 0; start < x.rows; start += batchSize) {
+    const batch = Math.min(batchSize, x.rows - start);
+    const rows = x.data.subarray(start * x.cols, (start + batch) * x.cols);
+    const z = model.forward(rows, batch, false, end);
+    const probs = fused ? model.probsFor(batch) : z;
+    lossSum += lossAndGradient(model.backend, loss, batch, width, z, targets, start, fused ? probs : null, null, rowWeights, {
+      delta,
+    });
+    metrics.update(probs, batch, targets, start, rowWeights);
+  }
+  const dataLoss = lossSum / Math.max(1, x.rows);
+  const l2Loss = model.l2Penalty(x.rows);
+  return { loss: dataLoss + l2Loss, dataLoss, l2Loss, ...metrics.result() };
+}

@@ -1,0 +1,87 @@
+// What fit trains and validates on, checked once before the first step: the inputs, the
+// targets, a weight per row (sampleWeight × classWeight) and the validation data (given, or
+// the last validationSplit of the rows, as Keras takes it).
+import { classRowWeights, rowWeights } from './class-weights.js';
+import { invalidArgument, invalidRange, invalidType } from './errors.js';
+import type { FitOptions } from './fit-types.js';
+import type { Targets } from './losses.js';
+import type { TrainableModel } from './model-types.js';
+import { type LabelsLike, toTargets } from './targets.js';
+import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
+
+/** Rows with their targets and weights (null: every row 1). */
+export interface WeightedData {
+  x: Matrix;
+  targets: Targets;
+  weights: Float32Array | null;
+}
+
+export interface FitData extends WeightedData {
+  validation: WeightedData | null;
+}
+
+function rows(data: WeightedData, start: number, end: number): WeightedData {
+  const { x, targets, weights } = data;
+  const t: Targets =
+    targets.kind === 'labels'
+      ? { kind: 'labels', data: targets.data.subarray(start, end) }
+      : { kind: 'matrix', cols: targets.cols, data: targets.data.subarray(start * targets.cols, end * targets.cols) };
+  return {
+    x: { rows: end - start, cols: x.cols, data: x.data.subarray(start * x.cols, end * x.cols) },
+    targets: t,
+    weights: weights === null ? null : weights.subarray(start, end),
+  };
+}
+
+/** x, y and their weights as the loss kernels take them; `name` prefixes errors ('x', 'validationData[0]'). */
+export function weightedData(
+  model: TrainableModel,
+  x: MatrixLike,
+  y: LabelsLike,
+  weights: unknown,
+  names: [string, string, string],
+): WeightedData {
+  const { loss } = model.requireCompiled('fit');
+  const m = toMatrix(x, names[0], model.inputs);
+  checkFinite(m, names[0], model.backend.findNonFinite);
+  const targets = toTargets(y, m.rows, loss, model.outputWidth, model.backend.findNonFinite, names[1]);
+  return { x: m, targets, weights: weights === undefined ? null : rowWeights('fit', names[2], weights, m.rows) };
+}
+
+export function fitData(model: TrainableModel, x: MatrixLike, y: LabelsLike, options: FitOptions): FitData {
+  const { loss } = model.requireCompiled('fit');
+  let data = weightedData(model, x, y, options.sampleWeight, ['x', 'y', 'sampleWeight']);
+  if (data.x.rows === 0) throw new RangeError('fit: x has no rows');
+  if (options.classWeight !== undefined) {
+    const classes = model.preprocessing?.classes ?? null;
+    const byClass = classRowWeights(options.classWeight, data.targets, data.x.rows, loss, model.outputWidth, classes);
+    if (data.weights !== null) for (let i = 0; i < byClass.length; i++) byClass[i] = (byClass[i] as number) * (data.weights[i] as number);
+    data = { ...data, weights: byClass };
+  }
+  let validation: WeightedData | null = null;
+  const given = options.validationData;
+  if (given !== undefined) {
+    if (!Array.isArray(given) || given.length < 2 || given.length > 3)
+      throw invalidType('fit', 'validationData', '[x, y] or [x, y, sampleWeight]', given);
+    validation = weightedData(model, given[0], given[1], given[2], ['validationData[0]', 'validationData[1]', 'validationData[2]']);
+  }
+  const split = options.validationSplit;
+  if (split !== undefined) {
+    if (given !== undefined) throw invalidArgument(TypeError, 'fit', 'validationSplit', 'no validationData as well', 'both');
+    if (!(typeof split === 'number' && split > 0 && split < 1)) throw invalidRange('fit', 'validationSplit', 'a number in (0, 1)', split);
+    // Keras: the first floor(n·(1 − split)) rows train, the rest validate, before any shuffling.
+    const at = Math.floor(data.x.rows * (1 - split));
+    if (at === 0 || at === data.x.rows)
+      throw invalidArgument(RangeError, 'fit', 'validationSplit', 'a split leaving rows on both sides', `${split} of ${data.x.rows} rows`);
+    validation = rows(data, at, data.x.rows);
+    // Class weights weigh training only (Keras); the held-out rows keep their sample weights.
+    if (options.classWeight !== undefined) {
+      const sample = options.sampleWeight === undefined ? null : rowWeights('fit', 'sampleWeight', options.sampleWeight, data.x.rows);
+      validation = { ...validation, weights: sample === null ? null : sample.subarray(at) };
+    }
+    data = rows(data, 0, at);
+  }
+  if (data.weights !== null && !data.weights.some((w) => w > 0))
+    throw invalidArgument(RangeError, 'fit', 'sampleWeight', 'some weight > 0', 'all 0');
+  return { ...data, validation };
+}
