@@ -97,6 +97,30 @@ describe('densenode train', () => {
     expect(events[3].files.model).toContain('model.json');
   });
 
+  it('--class-weight, --metrics and --loss reach fit and compile; bad values are usage errors', () => {
+    const out = join(work, 'weighted');
+    const run = cli(['train', '--json', '--epochs', '30', '--lr', '0.01', '--layers', '4', '--class-weight', 'balanced', '--metrics', 'auc,f1', '--out', out]);
+    expect(run.code).toBe(0);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const result = events[events.length - 1];
+    const test = result.metrics.find((m: { split: string }) => m.split === 'test');
+    expect(test.metrics.auc).toBeGreaterThan(0.95);
+    expect(test.metrics.f1).toBeGreaterThan(0.9);
+    expect(cli(['train', '--epochs', '1', '--class-weight', '{"0": 1, "1": 3}', '--out', out]).code).toBe(0);
+    const bad = cli(['train', '--epochs', '1', '--class-weight', 'even', '--out', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("expected 'balanced' or a JSON object");
+    const metric = cli(['train', '--epochs', '1', '--metrics', 'aucc', '--out', out]);
+    expect(metric.code).toBe(2);
+    expect(metric.stderr).toContain("did you mean 'auc'");
+    const loss = cli(['train', '--epochs', '1', '--loss', 'huber', '--out', out]);
+    expect(loss.code).toBe(2);
+    expect(loss.stderr).toContain('--loss huber is for regressions');
+  });
+
   it('infers softmax from string labels, saves the mapping, and predict answers with the names', () => {
     const data = file('blobs.csv', blobsCsv(300));
     const out = join(work, 'blobs');

@@ -356,3 +356,56 @@ describe('callback hooks', () => {
     await expect(dn.mlp([3, 1]).fit(x, y, { verbose: 3 as 1 })).rejects.toThrow("fit: expected '0', '1' or '2' for verbose");
   });
 });
+
+describe('what belongs to the model is saved with it', () => {
+  it('load and the TF.js round trip keep frozen flags, the loss with its delta and the built-in metrics', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'densenode-features-'));
+    const model = dn.sequential({ inputs: 3, layers: [dn.dense(4, { trainable: false }), dn.relu(), dn.dense(1)] });
+    model.compile({
+      loss: 'huber',
+      delta: 0.25,
+      metrics: [
+        'mae',
+        'r2',
+        function spread() {
+          return 0;
+        },
+      ],
+    });
+    await model.save(join(dir, 'm'));
+    const back = await dn.load(join(dir, 'm'));
+    expect(back.config.layers[0]).toMatchObject({ type: 'dense', trainable: false });
+    expect(back.compiled?.loss).toBe('huber');
+    expect(back.compiled?.delta).toBe(0.25);
+    // The custom metric is code: it is not in the file.
+    expect(back.compiled?.metrics.map((m) => m.name)).toEqual(['mae', 'r2']);
+    await model.exportTfjs(join(dir, 'tfjs'));
+    const imported = await dn.importTfjs(join(dir, 'tfjs'));
+    expect(imported.config.layers[0]).toMatchObject({ type: 'dense', trainable: false });
+    expect(imported.config.layers[2]).not.toHaveProperty('trainable');
+  });
+
+  it('a checkpoint keeps a reduced learning rate, so a resumed run continues bit for bit', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { x, y } = table(48, 4);
+    const dir = mkdtempSync(join(tmpdir(), 'densenode-resume-'));
+    const make = () => dn.mlp([3, 4, 1], { seed: 3, optimizer: dn.adam({ learningRate: 0.05 }) });
+    const halve = (): dn.Callback => ({
+      onEpochEnd: (_e, _l, m) => {
+        m.setLearningRate(m.getLearningRate() / 2);
+      },
+    });
+    const whole = make();
+    await whole.fit(x, y, { epochs: 4, callbacks: [halve()] });
+    const first = make();
+    await first.fit(x, y, { epochs: 2, callbacks: [halve()], checkpoint: { dir } });
+    const resumed = make();
+    await resumed.fit(x, y, { epochs: 4, callbacks: [halve()], resumeFrom: dir });
+    expect(resumed.getWeights()).toEqual(whole.getWeights());
+  });
+});

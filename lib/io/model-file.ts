@@ -50,6 +50,8 @@ interface TensorEntry {
 export interface CheckpointState {
   epoch: number;
   optimizerStep: number;
+  /** The learning-rate factor (1 unless a callback changed the rate); absent in older checkpoints. */
+  learningRateFactor: number;
   random: number[];
   slots: Float32Array[];
 }
@@ -129,7 +131,13 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
     checkpoint:
       checkpoint === undefined || compiled === null
         ? null
-        : { epoch: checkpoint.epoch, optimizerStep: compiled.optimizer.step, random: model.random.getState() },
+        : {
+            epoch: checkpoint.epoch,
+            optimizerStep: compiled.optimizer.step,
+            random: model.random.getState(),
+            // A reduceLrOnPlateau cut (or setLearningRate) resumes where it was.
+            learningRateFactor: compiled.optimizer.learningRateFactor,
+          },
   };
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, file), bytes);
@@ -221,6 +229,9 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
   if (checkpointJson !== null) {
     if (!isObject(checkpointJson)) throw new ModelFileError(manifestPath, 'checkpoint must be an object or null');
     const { epoch, optimizerStep, random } = checkpointJson;
+    const factor = checkpointJson.learningRateFactor ?? 1;
+    if (!(typeof factor === 'number' && Number.isFinite(factor) && factor >= 0))
+      throw new ModelFileError(manifestPath, 'checkpoint.learningRateFactor must be a finite number >= 0');
     const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 53;
     if (!count(epoch) || !count(optimizerStep))
       throw new ModelFileError(manifestPath, 'checkpoint.epoch and optimizerStep must be integers >= 0');
@@ -234,7 +245,13 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
     }
     const base = arch.params + arch.state;
     const slots = Array.from({ length: slotCount }, (_, i) => values.slice(base + i * arch.params, base + (i + 1) * arch.params));
-    checkpoint = { epoch: epoch as number, optimizerStep: optimizerStep as number, random: random as number[], slots };
+    checkpoint = {
+      epoch: epoch as number,
+      optimizerStep: optimizerStep as number,
+      learningRateFactor: factor,
+      random: random as number[],
+      slots,
+    };
   }
   return {
     manifestPath,
@@ -285,6 +302,7 @@ export async function restoreCheckpoint(model: TrainableModel, dir: string): Pro
     (compiled.optimizer.slots[i] as Float32Array).set(slot);
   });
   compiled.optimizer.step = saved.checkpoint.optimizerStep;
+  compiled.optimizer.learningRateFactor = saved.checkpoint.learningRateFactor;
   model.random.setState(saved.checkpoint.random);
   if (model.preprocessing === null) model.preprocessing = saved.preprocessing;
   return saved.checkpoint.epoch;

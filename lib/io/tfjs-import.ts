@@ -133,7 +133,8 @@ function planLayers(topology: JsonReader, where: string): Plan {
         const units = c.at('units').integer(1, maxWidth);
         const useBias = c.at('use_bias').boolean(true);
         const activation = activationOf(c.at('activation'), name, where);
-        plan.layers.push(dense(units, { useBias }));
+        const trainable = c.at('trainable').boolean(true);
+        plan.layers.push(dense(units, { useBias, ...(trainable ? {} : { trainable }) }));
         need('kernel', [width, units]);
         if (useBias) need('bias', [units]);
         if (activation !== 'linear') plan.layers.push((activations[activation] as () => LayerSpec)());
@@ -146,7 +147,8 @@ function planLayers(topology: JsonReader, where: string): Plan {
         if (axes.length !== 1 || axes[0] === 0) throw axis.fail('the feature axis (-1 or 1) of a 2-D input');
         const epsilon = c.at('epsilon').number(Number.MIN_VALUE, 1, 1e-3);
         const momentum = c.at('momentum').number(0, 1, 0.99);
-        plan.layers.push(batchNorm({ epsilon, momentum }));
+        const trainable = c.at('trainable').boolean(true);
+        plan.layers.push(batchNorm({ epsilon, momentum, ...(trainable ? {} : { trainable }) }));
         if (c.at('scale').boolean(true)) need('gamma', [width]);
         else plan.weights.push({ fill: 1, length: width });
         if (c.at('center').boolean(true)) need('beta', [width]);

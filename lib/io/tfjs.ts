@@ -170,7 +170,9 @@ function toKeras(
       config.use_bias = true;
     }
     if (index === 0) config.batch_input_shape = [null, model.inputs];
-    layers.push({ class_name, config: { name, trainable: true, dtype: 'float32', ...config } });
+    // A frozen layer stays frozen in Keras (trainable: false), for fine-tuning there too.
+    const trainable = !('trainable' in layer.spec && layer.spec.trainable === false);
+    layers.push({ class_name, config: { name, trainable, dtype: 'float32', ...config } });
     weights.push(...own);
   });
   return { layers, weights };
