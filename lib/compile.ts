@@ -8,6 +8,7 @@ import { optimizerSpec } from './optimizers/index.js';
 import { Optimizer } from './optimizers/optimizer.js';
 
 const COMPILE_KEYS = ['loss', 'optimizer', 'l2', 'metrics', 'delta'];
+const IMPLIED: Record<string, LossName> = { sigmoid: 'binaryCrossEntropy', softmax: 'crossEntropy' };
 // The output activation each classification loss is fused with.
 const OUTPUT_FOR: Partial<Record<LossName, string>> = { binaryCrossEntropy: 'sigmoid', crossEntropy: 'softmax' };
 
@@ -17,12 +18,14 @@ export function compileSettings(
   model: { activation: string; outputWidth: number; paramCount: number; alloc: (n: number) => Float32Array },
 ): Compiled {
   checkOptionKeys('compile', 'options', options, COMPILE_KEYS);
-  const { loss } = options;
+  const custom = typeof options.loss === 'function' ? options.loss : null;
+  // A custom loss reads targets and metrics as the output's own loss would.
+  const loss = custom !== null ? (IMPLIED[model.activation] ?? 'meanSquaredError') : options.loss;
   if (typeof loss !== 'string' || !(LOSSES as readonly string[]).includes(loss)) throw oneOf('compile', 'loss', LOSSES, loss);
   const needs = OUTPUT_FOR[loss];
   if (needs !== undefined && model.activation !== needs)
     throw new RangeError(`compile: ${loss} needs a ${needs} output layer, this model ends with ${model.activation}`);
-  const regression = REGRESSION_LOSSES.includes(loss);
+  const regression = custom !== null || REGRESSION_LOSSES.includes(loss);
   let delta = DEFAULT_HUBER_DELTA;
   if (options.delta !== undefined) {
     if (loss !== 'huber') throw invalidType('compile', 'delta', "nothing unless loss is 'huber'", options.delta);
@@ -36,7 +39,13 @@ export function compileSettings(
   // ROC AUC of a binary classifier only: a macro one-vs-rest figure would hide which class ranks badly.
   const auc = metrics.findIndex((m) => m.metric === 'auc');
   if (auc >= 0 && !(loss === 'binaryCrossEntropy' && model.outputWidth === 1))
-    throw invalidArgument(RangeError, 'compile', `metrics[${auc}]`, "'auc' on a binary classifier (one sigmoid output)", `'auc' on this model`);
+    throw invalidArgument(
+      RangeError,
+      'compile',
+      `metrics[${auc}]`,
+      "'auc' on a binary classifier (one sigmoid output)",
+      `'auc' on this model`,
+    );
   const optimizer = new Optimizer(optimizerSpec(options.optimizer), model.paramCount, model.alloc);
-  return { loss, delta, optimizer, l2, metrics, fused: !regression };
+  return { loss, custom, delta, optimizer, l2, metrics, fused: !regression };
 }

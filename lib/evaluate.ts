@@ -1,7 +1,8 @@
 // evaluate(): the cost and every compiled metric over data in inference mode, batch by batch;
 // the training loop's validation uses the same function.
 import type { Backend } from './backend/backend.js';
-import { lossAndGradient, REGRESSION_LOSSES, type Targets } from './losses.js';
+import { compiledLoss } from './custom-loss.js';
+import { REGRESSION_LOSSES, type Targets } from './losses.js';
 import { createMetrics, type MetricSpec } from './metrics/index.js';
 import type { Compiled, Evaluation } from './model-types.js';
 import type { Matrix } from './tensor.js';
@@ -41,7 +42,7 @@ export function evaluateData(
   fn = 'evaluate',
 ): Evaluation {
   const compiled = model.requireCompiled(fn);
-  const { loss, fused, delta } = compiled;
+  const { loss, fused } = compiled;
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
     throw new RangeError(`${fn}: expected an integer >= 1 for batchSize, received ${batchSize}`);
   const metrics = createMetrics(evaluationMetrics(compiled), { loss, outputWidth: model.outputWidth });
@@ -53,9 +54,7 @@ export function evaluateData(
     const rows = x.data.subarray(start * x.cols, (start + batch) * x.cols);
     const z = model.forward(rows, batch, false, end);
     const probs = fused ? model.probsFor(batch) : z;
-    lossSum += lossAndGradient(model.backend, loss, batch, width, z, targets, start, fused ? probs : null, null, rowWeights, {
-      delta,
-    });
+    lossSum += compiledLoss(compiled, model.backend, batch, width, z, targets, start, fused ? probs : null, null, rowWeights);
     metrics.update(probs, batch, targets, start, rowWeights);
   }
   const dataLoss = lossSum / Math.max(1, x.rows);

@@ -1,5 +1,8 @@
 // densenode's public surface.
 export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backend.js';
+export { earlyStopping } from './callbacks/early-stopping.js';
+export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
+export type { CustomLoss } from './custom-loss.js';
 export { DataError } from './data/data-error.js';
 export { type ReadCsvOptions, readCsv } from './data/read-csv.js';
 export type {
@@ -17,8 +20,6 @@ export type {
 export { DEFAULT_NA, tabularPreprocessing } from './data/spec.js';
 export { type ColumnNotice, type EncodedTable, encodeTable, type TabularData, type TabularOptions, tabular } from './data/tabular.js';
 export { breastCancer, type Dataset } from './datasets.js';
-export { earlyStopping } from './callbacks/early-stopping.js';
-export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
 export {
   type BatchLogs,
   type Callback,

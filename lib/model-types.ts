@@ -1,6 +1,7 @@
 // The model's plain types, in a leaf that io/, train.ts and the CLI can import
 // without importing the Model class.
 import type { Backend } from './backend/backend.js';
+import type { CustomLoss } from './custom-loss.js';
 import type { Preprocessing } from './data/spec.js';
 import type { Layer, LayerSpec } from './layers/layer.js';
 import type { LossName, Targets } from './losses.js';
@@ -21,8 +22,11 @@ export interface SequentialConfig {
 
 /** How the model learns. */
 export interface CompileOptions {
-  /** binaryCrossEntropy (sigmoid output), crossEntropy (softmax), meanSquaredError, huber, meanAbsoluteError (linear). */
-  loss: LossName;
+  /**
+   * binaryCrossEntropy (sigmoid output), crossEntropy (softmax), meanSquaredError, huber,
+   * meanAbsoluteError (linear), or a function (yTrue, yPred) => { losses, gradient } (see CustomLoss).
+   */
+  loss: LossName | CustomLoss;
   /** Huber's δ (loss 'huber' only; default 1, as Keras). */
   delta?: number;
   /** An optimizer (dn.adam({ … })) or its name for its defaults ('adam'); default: adam(). */
@@ -69,7 +73,10 @@ export interface Evaluation {
 }
 
 export interface Compiled {
+  /** The built-in loss, or for a custom one the loss its output implies (how targets and metrics are read). */
   loss: LossName;
+  /** A loss function given to compile (run on the JS side), or null. */
+  custom: CustomLoss | null;
   /** Huber's δ (unused by the other losses). */
   delta: number;
   optimizer: Optimizer;

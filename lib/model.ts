@@ -4,6 +4,7 @@
 import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
 import { compileSettings } from './compile.js';
+import { compiledLoss } from './custom-loss.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
 import { checkOptionKeys, invalidArgument, invalidRange, invalidType } from './errors.js';
@@ -19,7 +20,7 @@ import { Workspace } from './layers/layer.js';
 import { executionPlan, type Step } from './layers/plan.js';
 import { summaryTable } from './layers/summary.js';
 import { trainableSegments } from './layers/trainable.js';
-import { lossAndGradient, sumOfSquares, type Targets } from './losses.js';
+import { sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
 import { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
@@ -274,14 +275,13 @@ export class Model {
     batch: number,
     weights: Float32Array | null = null,
   ): { lossSum: number; probs: Float32Array } {
-    const { loss, fused, l2, delta } = this.requireCompiled('fit');
+    const compiled = this.requireCompiled('fit');
+    const { fused, l2 } = compiled;
     const end = this.logitsEnd();
     const z = this.forward(x, batch, true, end);
     const dz = this.outputGradient.get(batch);
     const probs = fused ? this.probs.get(batch) : z;
-    const lossSum = lossAndGradient(this.backend, loss, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz, weights, {
-      delta,
-    });
+    const lossSum = compiledLoss(compiled, this.backend, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz, weights);
     this.backward(dz, batch, end);
     if (l2 > 0) {
       for (const layer of this.layers) {

@@ -4,7 +4,7 @@
 // 'stop'; on divergence (a non-finite loss or gradient) the update is skipped,
 // so the weights stay the last finite ones, and fit rejects with a DivergenceError.
 import { verboseCallback } from './callbacks/verbose.js';
-import { checkOptionKeys, invalidRange, invalidType, oneOf } from './errors.js';
+import { checkOptionKeys, invalidArgument, invalidRange, invalidType, oneOf } from './errors.js';
 import { type FitData, fitData } from './fit-data.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, History, HookResult, RunInfo } from './fit-types.js';
 import { DivergenceError } from './fit-types.js';
@@ -115,6 +115,8 @@ export async function trainModel(
   const checkpointEvery = every === 'epoch' ? 1 : positiveInteger('checkpoint.every', every);
   const saveCheckpoint = checkpoint === undefined ? undefined : hooks.saveCheckpoint;
   if (checkpoint !== undefined && saveCheckpoint === undefined) throw new Error('fit: checkpoint needs a saveCheckpoint hook');
+  if (checkpoint !== undefined && compiled.custom !== null)
+    throw invalidArgument(TypeError, 'fit', 'checkpoint', 'a model with a built-in loss', 'a custom loss, which cannot be saved');
   if (compiled.optimizer.segments?.length === 0)
     throw new RangeError('fit: every layer is frozen (trainable: false), so nothing would train; unfreeze one with model.setTrainable');
   const callbacks = runCallbacks(options);

@@ -89,6 +89,10 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
   if (!isShared(model.params) || !isShared(model.state) || !compiled.optimizer.slots.every(isShared)) {
     throw new TypeError('fit: worker: true needs a model whose arenas are shared memory (one made by sequential() or mlp())');
   }
+  if (compiled.custom !== null)
+    throw new TypeError(
+      `fit: with worker: true, the custom loss '${compiled.custom.name || 'anonymous'}' cannot run in the worker (functions do not cross threads)`,
+    );
   const custom = compiled.metrics.find((m) => typeof m.metric === 'function');
   if (custom !== undefined)
     throw new TypeError(

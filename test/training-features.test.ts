@@ -409,3 +409,40 @@ describe('what belongs to the model is saved with it', () => {
     expect(resumed.getWeights()).toEqual(whole.getWeights());
   });
 });
+
+describe('a custom loss', () => {
+  it('written in TypeScript trains exactly as the built-in loss it restates, weights included', async () => {
+    const { x } = table(40, 12);
+    const target = Array.from({ length: 40 }, (_, i) => (x.data[3 * i] as number) * 3 - 1);
+    const w = Array.from({ length: 40 }, (_, i) => 1 + (i % 3));
+    // Mean squared error by hand: per-row (z − y)² and its gradient 2(z − y), one output.
+    const squares: dn.CustomLoss = (yTrue, yPred) => ({
+      losses: Array.from(yPred.data, (p, i) => (p - (yTrue.data[i] as number)) ** 2),
+      gradient: Array.from(yPred.data, (p, i) => 2 * (p - (yTrue.data[i] as number))),
+    });
+    const run = async (loss: dn.LossName | dn.CustomLoss) => {
+      const model = dn.mlp([3, 4, 1], { output: 'linear', seed: 4 });
+      model.compile({ loss, optimizer: dn.adam({ learningRate: 0.01 }) });
+      const history = await model.fit(x, target, { epochs: 3, batchSize: 16, sampleWeight: w });
+      return { history, weights: model.getWeights() };
+    };
+    const mine = await run(squares);
+    const builtIn = await run('meanSquaredError');
+    mine.weights.forEach((v, i) => {
+      expectClose(v, builtIn.weights[i] as Float32Array, 1e-4, 1e-6, `weight ${i}`);
+    });
+    expect(mine.history.history.loss?.[2]).toBeCloseTo(builtIn.history.history.loss?.[2] as number, 5);
+  });
+
+  it('refuses a wrong result, saving, checkpoints and the worker, by name', async () => {
+    const { x, y } = table(8, 1);
+    const short: dn.CustomLoss = function focal() {
+      return { losses: [1], gradient: [] };
+    };
+    const model = dn.mlp([3, 1]).compile({ loss: short });
+    await expect(model.fit(x, y)).rejects.toThrow("fit: expected 8 numbers (one per row) for the custom loss 'focal''s losses, received 1");
+    await expect(model.save('/tmp/never')).rejects.toThrow("save: this model is compiled with the custom loss 'focal'");
+    await expect(model.fit(x, y, { checkpoint: { dir: '/tmp/never' } })).rejects.toThrow('a custom loss, which cannot be saved');
+    await expect(model.fit(x, y, { worker: true })).rejects.toThrow("the custom loss 'focal' cannot run in the worker");
+  });
+});

@@ -83,6 +83,12 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
   checkPath('save', 'dir', dir, 'a directory path');
   const compiled = model.compiled;
   const checkpoint = options.checkpoint;
+  if (compiled?.custom) {
+    throw new TypeError(
+      `save: this model is compiled with the custom loss '${compiled.custom.name || 'anonymous'}', which is code, not data; ` +
+        'compile it with a built-in loss to save it (or keep its weights with getWeights())',
+    );
+  }
   if (checkpoint !== undefined && compiled === null) throw new Error('save: a checkpoint needs a compiled model');
   const slots = checkpoint !== undefined && compiled !== null ? compiled.optimizer.slots : [];
   // One copy of every arena: a worker may be training them while we write.
