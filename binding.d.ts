@@ -174,9 +174,21 @@ export interface LayerKernels {
   findNonFinite(count: number, x: Float32Array): number;
 
   // Optimizers over a whole parameter arena; weightDecay is decoupled (AdamW): p −= lr·(update + wd·p).
-  /** p −= lr·(g + wd·p). */
-  sgdUpdate(count: number, params: Float32Array, grads: Float32Array, lr: number, weightDecay: number): void;
-  /** v = β₁v + (1 − β₁)g; p −= lr·(v + wd·p). */
+  // Gradient clipping (native/optimizers.h): every update reads each gradient as
+  // g′ = clamp(g, −clipValue, clipValue)·gradScale, clipValue ≥ 0 (0: no clamp) and gradScale in
+  // [0, 1] (the global-norm factor min(1, clipNorm/‖g′‖) from sumOfSquares), both given or both left
+  // out; left out, the update is bitwise the one without clipping.
+  /** p −= lr·(g′ + wd·p). */
+  sgdUpdate(
+    count: number,
+    params: Float32Array,
+    grads: Float32Array,
+    lr: number,
+    weightDecay: number,
+    gradScale?: number,
+    clipValue?: number,
+  ): void;
+  /** v = β₁v + (1 − β₁)g′; p −= lr·(v + wd·p). */
   momentumUpdate(
     count: number,
     params: Float32Array,
@@ -185,8 +197,10 @@ export interface LayerKernels {
     lr: number,
     beta1: number,
     weightDecay: number,
+    gradScale?: number,
+    clipValue?: number,
   ): void;
-  /** s = β₂s + (1 − β₂)g²; p −= lr·(g/(√s + ε) + wd·p). */
+  /** s = β₂s + (1 − β₂)g′²; p −= lr·(g′/(√s + ε) + wd·p). */
   rmspropUpdate(
     count: number,
     params: Float32Array,
@@ -196,8 +210,10 @@ export interface LayerKernels {
     beta2: number,
     epsilon: number,
     weightDecay: number,
+    gradScale?: number,
+    clipValue?: number,
   ): void;
-  /** Adam with bias correction; step ≥ 1 counts this update. */
+  /** Adam with bias correction on g′; step ≥ 1 counts this update. */
   adamUpdate(
     count: number,
     params: Float32Array,
@@ -210,7 +226,15 @@ export interface LayerKernels {
     epsilon: number,
     step: number,
     weightDecay: number,
+    gradScale?: number,
+    clipValue?: number,
   ): void;
+  /**
+   * Σ clamp(x_i, −clipValue, clipValue)² in float64 (clipValue 0 or left out: no clamp): the squared
+   * global norm of the value-clipped gradients. Finite for finite x; the same bits on both backends,
+   * any thread count and any ISA (one fixed order of additions).
+   */
+  sumOfSquares(count: number, x: Float32Array, clipValue?: number): number;
 }
 
 /** The addon's exports. */

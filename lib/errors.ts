@@ -89,6 +89,7 @@ const ALIASES: Record<string, string> = {
   learning_rate: 'learningRate',
   batch_size: 'batchSize',
   validation_data: 'validationData',
+  global_clipnorm: 'clipNorm',
 };
 
 function editDistance(a: string, b: string): number {

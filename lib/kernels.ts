@@ -38,7 +38,8 @@ function checked<K extends KernelName>(name: K): Kernels[K] {
 /**
  * BLAS-style kernels on row-major Float32Arrays, writing into caller-owned outputs:
  * gemm (with a bias + ReLU epilogue), batch-norm, activations, softmax, losses from
- * logits, dropout, column sums, row gathers, axpy, a non-finite scan and optimizer updates.
+ * logits, dropout, column sums, row gathers, axpy, a non-finite scan, a sum of squares (the
+ * clipping norm) and optimizer updates (with optional gradient clipping).
  */
 // kernelNames is the signature table's keys, which the type system holds to exactly the Backend's
 // kernels, so this object has every kernel and nothing else.

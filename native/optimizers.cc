@@ -8,6 +8,7 @@
 // RMSprop loops (measured ~4x slower). Results are bitwise the same either way.
 #include "optimizers.h"
 
+#include <cfloat>
 #include <cmath>
 
 #include "cpu.h"
@@ -24,47 +25,97 @@ constexpr int64_t kChunk = 16384;
 // hand-off costs about as much as the second core would save.
 constexpr int64_t kParallelMin = 65536;
 
+// The sum of squares adds fixed blocks' partial sums in block order: at most kMaxBlocks of them
+// (on the stack, no allocation), each at least kChunk long and a multiple of the 16 lanes.
+constexpr int64_t kMaxBlocks = 64;
+
+// How the updates read the gradients (stream_kernels.h). g * scale in float would lose the
+// product's bits when scale is below FLT_MIN, which happens: finite float gradients can have a
+// norm above FLT_MAX (it is summed in double), and clipNorm 1 then gives a scale near 1e-39. Such
+// a scale is applied as two normal factors, scale * 2^64 and then 2^-64 (exact unless the result
+// itself is subnormal); a normal scale is one multiply (the second factor is 1, exact).
+stream::GradRead grad_read(double grad_scale, float clip_value) {
+  stream::GradRead r{clip_value > 0.0f ? clip_value : INFINITY, 1.0f, 1.0f};
+  if (grad_scale >= static_cast<double>(FLT_MIN)) {
+    r.scale = static_cast<float>(grad_scale);
+  } else {
+    r.scale = static_cast<float>(grad_scale * 0x1p64);
+    r.rescale = 0x1p-64f;
+  }
+  return r;
+}
+
+// The block length for count elements: a function of count alone (never of the pool).
+int64_t sum_of_squares_block(int64_t count) {
+  const int64_t even = (count + kMaxBlocks - 1) / kMaxBlocks;
+  const int64_t block = even < kChunk ? kChunk : even;
+  return (block + 15) / 16 * 16;
+}
+
 }  // namespace
 
+// x: [count]
+double sum_of_squares(int64_t count, const float* x, float clip_value) {
+  if (count <= 0) return 0.0;
+  const float limit = clip_value > 0.0f ? clip_value : INFINITY;
+  const int64_t block = sum_of_squares_block(count);
+  double partial[kMaxBlocks] = {};
+  const auto fn = isa_kernels().stream->sum_of_squares;
+  detail::for_chunks(count, block, kParallelMin, [&](int64_t begin, int64_t end) {
+    partial[begin / block] = fn(end - begin, x + begin, limit);
+  });
+  const int64_t blocks = (count + block - 1) / block;
+  double total = 0.0;
+  for (int64_t b = 0; b < blocks; ++b) total += partial[b];
+  return total;
+}
+
 // params, grads: [count]
-void sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay) {
+void sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay,
+                double grad_scale, float clip_value) {
   const auto fn = isa_kernels().stream->sgd;
+  const stream::GradRead read = grad_read(grad_scale, clip_value);
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, lr, weight_decay);
+    fn(end - begin, params + begin, grads + begin, lr, weight_decay, read);
   });
 }
 
 // params, grads, velocity: [count]
 void momentum_update(int64_t count, float* params, const float* grads, float* velocity, float lr,
-                     float beta1, float weight_decay) {
+                     float beta1, float weight_decay, double grad_scale, float clip_value) {
   const auto fn = isa_kernels().stream->momentum;
+  const stream::GradRead read = grad_read(grad_scale, clip_value);
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, velocity + begin, lr, beta1, weight_decay);
+    fn(end - begin, params + begin, grads + begin, velocity + begin, lr, beta1, weight_decay, read);
   });
 }
 
 // params, grads, square: [count]
 void rmsprop_update(int64_t count, float* params, const float* grads, float* square, float lr,
-                    float beta2, float epsilon, float weight_decay) {
+                    float beta2, float epsilon, float weight_decay, double grad_scale,
+                    float clip_value) {
   const auto fn = isa_kernels().stream->rmsprop;
+  const stream::GradRead read = grad_read(grad_scale, clip_value);
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, square + begin, lr, beta2, epsilon,
-       weight_decay);
+    fn(end - begin, params + begin, grads + begin, square + begin, lr, beta2, epsilon, weight_decay,
+       read);
   });
 }
 
 // params, grads, m, v: [count]
 void adam_update(int64_t count, float* params, const float* grads, float* m, float* v, float lr,
-                 float beta1, float beta2, float epsilon, int64_t step, float weight_decay) {
+                 float beta1, float beta2, float epsilon, int64_t step, float weight_decay,
+                 double grad_scale, float clip_value) {
   // Bias corrections in double (beta2^step is close to 1 for small steps),
   // turned into float multipliers so the loop has one divide and one sqrt.
   const double s = static_cast<double>(step < 1 ? 1 : step);  // step >= 1 by contract; guard 1/0
   const float inv_bc1 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(beta1), s)));
   const float inv_bc2 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(beta2), s)));
   const auto fn = isa_kernels().stream->adam;
+  const stream::GradRead read = grad_read(grad_scale, clip_value);
   detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
     fn(end - begin, params + begin, grads + begin, m + begin, v + begin, lr, beta1, beta2, epsilon,
-       inv_bc1, inv_bc2, weight_decay);
+       inv_bc1, inv_bc2, weight_decay, read);
   });
 }
 

@@ -8,25 +8,40 @@ namespace densenode {
 // so split across the thread pool for large arenas with results independent of
 // the thread count. weight_decay is decoupled (AdamW): the step is
 // p -= lr * (update + weight_decay * p), p taken before the step; 0 turns it off.
+//
+// Gradient clipping: every update reads each gradient element as
+//   g' = clamp(g, -clip_value, clip_value) * grad_scale
+// (value clip first, then the global-norm factor: the order of legacy Keras, see
+// lib/optimizers/optimizer.ts). clip_value 0 is no clamp, grad_scale (in [0, 1], the caller's
+// min(1, clipNorm / ||g'||) from sum_of_squares) 1 is no scaling; with both defaults the update
+// is bitwise the one without clipping. Clipping costs no pass of its own: g is read once anyway.
 
-// p -= lr * (g + wd * p)
-void sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay);
+// p -= lr * (g' + wd * p)
+void sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay,
+                double grad_scale = 1.0, float clip_value = 0.0f);
 
-// v = beta1 * v + (1 - beta1) * g;  p -= lr * (v + wd * p)
+// v = beta1 * v + (1 - beta1) * g';  p -= lr * (v + wd * p)
 void momentum_update(int64_t count, float* params, const float* grads, float* velocity, float lr,
-                     float beta1, float weight_decay);
+                     float beta1, float weight_decay, double grad_scale = 1.0,
+                     float clip_value = 0.0f);
 
-// s = beta2 * s + (1 - beta2) * g^2;  p -= lr * (g / (sqrt(s) + epsilon) + wd * p)   (Keras form)
+// s = beta2 * s + (1 - beta2) * g'^2;  p -= lr * (g' / (sqrt(s) + epsilon) + wd * p)   (Keras form)
 void rmsprop_update(int64_t count, float* params, const float* grads, float* square, float lr,
-                    float beta2, float epsilon, float weight_decay);
+                    float beta2, float epsilon, float weight_decay, double grad_scale = 1.0,
+                    float clip_value = 0.0f);
 
-// m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+// m = beta1 m + (1 - beta1) g';  v = beta2 v + (1 - beta2) g'^2;
 // mhat = m / (1 - beta1^step);  vhat = v / (1 - beta2^step)   (step >= 1, the count of updates so
-// far
-//                                                              including this one; bias corrections
-//                                                              computed in double)
+// far including this one; bias corrections computed in double)
 // p -= lr * (mhat / (sqrt(vhat) + epsilon) + wd * p)   (the paper's form, as TF.js)
 void adam_update(int64_t count, float* params, const float* grads, float* m, float* v, float lr,
-                 float beta1, float beta2, float epsilon, int64_t step, float weight_decay);
+                 float beta1, float beta2, float epsilon, int64_t step, float weight_decay,
+                 double grad_scale = 1.0, float clip_value = 0.0f);
+
+// Σ clamp(x_i, -clip_value, clip_value)^2 over x: [count], in double (clip_value 0: no clamp):
+// the squared global norm of the value-clipped gradients. Finite for any finite floats (at most
+// 2^31 * FLT_MAX^2). Summed in fixed blocks and lanes, so the same bits for any thread count and
+// ISA; lib/backend/js/optimizers.ts adds in the same order and gives the same bits too.
+double sum_of_squares(int64_t count, const float* x, float clip_value = 0.0f);
 
 }  // namespace densenode

@@ -12,14 +12,29 @@
 namespace densenode {
 namespace stream {
 
+// How a fused update reads each gradient element (gradient clipping):
+//   g' = (clamp(g, -limit, limit) * scale) * rescale
+// scale * rescale is the global-norm factor, split in two so that a factor below FLT_MIN keeps its
+// bits (optimizers.cc). limit = +inf and scale = rescale = 1 is no clipping, and then the update
+// runs the loop without the read, so its results are bitwise those of an update that never clips.
+struct GradRead {
+  float limit;
+  float scale;
+  float rescale;
+};
+
 struct Kernels {
   // The optimizer updates of optimizers.h over n elements.
-  void (*sgd)(int64_t n, float* p, const float* g, float lr, float wd);
-  void (*momentum)(int64_t n, float* p, const float* g, float* v, float lr, float beta1, float wd);
+  void (*sgd)(int64_t n, float* p, const float* g, float lr, float wd, GradRead r);
+  void (*momentum)(int64_t n, float* p, const float* g, float* v, float lr, float beta1, float wd,
+                   GradRead r);
   void (*rmsprop)(int64_t n, float* p, const float* g, float* s, float lr, float beta2,
-                  float epsilon, float wd);
+                  float epsilon, float wd, GradRead r);
   void (*adam)(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
-               float beta2, float epsilon, float inv_bc1, float inv_bc2, float wd);
+               float beta2, float epsilon, float inv_bc1, float inv_bc2, float wd, GradRead r);
+  // Σ clamp(x[i], -limit, limit)^2 in double over 16 lanes (lane i % 16), the lanes then summed
+  // pairwise (8 + 8, 4 + 4, ...): one fixed order, the same bits on every ISA.
+  double (*sum_of_squares)(int64_t n, const float* x, float limit);
   // out[i] = mix32(mix32((base + i) ^ k0) ^ k) < threshold, i < n.
   void (*hashed_mask)(uint8_t* out, uint32_t base, uint32_t n, uint32_t k0, uint32_t k,
                       uint32_t threshold);

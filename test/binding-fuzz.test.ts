@@ -386,6 +386,12 @@ function regressionLoss(withDelta: boolean) {
   };
 }
 
+// The updates' optional trailing (gradScale, clipValue): left out a third of the time, else both,
+// from their intervals ([0..1] and [0..Infinity): 0, the edges and values up to 10).
+function clipping(c: Call): void {
+  if (c.r.chance(0.67)) c.autos(2);
+}
+
 /** Valid-call generators for every export of the raw binding. */
 const bindingSpecs: Record<BindingName, Spec> = {
   gemm: spec(bindingSignatures.gemm, (c) => {
@@ -525,17 +531,22 @@ const bindingSpecs: Record<BindingName, Spec> = {
     const n = count(c.r);
     c.size(n).f32(n);
   }),
+  sumOfSquares: spec(bindingSignatures.sumOfSquares, (c) => {
+    const n = count(c.r);
+    c.size(n).f32(n);
+    if (c.r.chance(0.7)) c.auto();
+  }),
   sgdUpdate: spec(bindingSignatures.sgdUpdate, (c) => {
     const n = count(c.r);
-    c.size(n).f32(n).f32(n).autos(2);
+    clipping(c.size(n).f32(n).f32(n).autos(2));
   }),
   momentumUpdate: spec(bindingSignatures.momentumUpdate, (c) => {
     const n = count(c.r);
-    c.size(n).f32(n).f32(n).f32(n).autos(3);
+    clipping(c.size(n).f32(n).f32(n).f32(n).autos(3));
   }),
   rmspropUpdate: spec(bindingSignatures.rmspropUpdate, (c) => {
     const n = count(c.r);
-    c.size(n).f32(n).f32(n).f32(n).autos(4);
+    clipping(c.size(n).f32(n).f32(n).f32(n).autos(4));
   }),
   adamUpdate: spec(bindingSignatures.adamUpdate, (c) => {
     const n = count(c.r);
@@ -547,6 +558,7 @@ const bindingSpecs: Record<BindingName, Spec> = {
       .autos(4)
       .size(c.r.chance(0.1) ? 2 ** 31 - 1 : c.r.int(1, 1000))
       .auto();
+    clipping(c);
   }),
 };
 
@@ -801,7 +813,8 @@ function mutate(r: Rng, spec: Spec, call: Call, arity: readonly number[]): Mutat
   if (order.length > 1) exact = false;
   for (const op of order) {
     if (op === 'bad') {
-      const free = ps.map((_, i) => i).filter((i) => !touched.has(i));
+      // (only arguments the valid call passed: an optional pair left out would come back as one)
+      const free = ps.map((_, i) => i).filter((i) => i < call.args.length && !touched.has(i));
       if (free.length === 0) continue;
       const i = r.pick(free);
       const p = ps[i] as Param;

@@ -72,18 +72,22 @@ const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
   gatherRows: { args: () => [2, 3, 4, f(12), Uint32Array.from([3, 0]), f(6)], names: ['count', 'cols', 'rows', 'src', 'indices', 'dst'] },
   axpy: { args: () => [12, 0.5, f(12), f(12)], names: ['count', 'a', 'x', 'y'] },
   findNonFinite: { args: () => [12, f(12)], names: ['count', 'x'] },
-  sgdUpdate: { args: () => [12, f(12), f(12), 0.1, 0], names: ['count', 'params', 'grads', 'lr', 'weightDecay'] },
+  sumOfSquares: { args: () => [12, f(12), 0.5], names: ['count', 'x', 'clipValue'] },
+  sgdUpdate: {
+    args: () => [12, f(12), f(12), 0.1, 0, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'lr', 'weightDecay', 'gradScale', 'clipValue'],
+  },
   momentumUpdate: {
-    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 0],
-    names: ['count', 'params', 'grads', 'velocity', 'lr', 'beta1', 'weightDecay'],
+    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 0, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'velocity', 'lr', 'beta1', 'weightDecay', 'gradScale', 'clipValue'],
   },
   rmspropUpdate: {
-    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 1e-7, 0],
-    names: ['count', 'params', 'grads', 'square', 'lr', 'beta2', 'epsilon', 'weightDecay'],
+    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 1e-7, 0, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'square', 'lr', 'beta2', 'epsilon', 'weightDecay', 'gradScale', 'clipValue'],
   },
   adamUpdate: {
-    args: () => [12, f(12), f(12), f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0],
-    names: ['count', 'params', 'grads', 'm', 'v', 'lr', 'beta1', 'beta2', 'epsilon', 'step', 'weightDecay'],
+    args: () => [12, f(12), f(12), f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'm', 'v', 'lr', 'beta1', 'beta2', 'epsilon', 'step', 'weightDecay', 'gradScale', 'clipValue'],
   },
 };
 
@@ -142,7 +146,8 @@ describe('native binding export sweep', () => {
   sweep('binding', (name, args) => ((binding as unknown as Record<string, Fn>)[name] as Fn)(...args));
 
   it('every export rejects a missing or an extra argument', () => {
-    // Batch-norm's fused dropout arguments are optional, together; so are the losses' row weights.
+    // Batch-norm's fused dropout arguments are optional, together; so are the losses' row weights,
+    // the updates' clipping pair (together) and sumOfSquares' clipValue.
     const optional: Record<string, number> = {
       batchNormForwardTrain: 2,
       batchNormBackward: 1,
@@ -152,6 +157,11 @@ describe('native binding export sweep', () => {
       meanSquaredError: 1,
       huber: 1,
       meanAbsoluteError: 1,
+      sumOfSquares: 1,
+      sgdUpdate: 2,
+      momentumUpdate: 2,
+      rmspropUpdate: 2,
+      adamUpdate: 2,
     };
     for (const [name, spec] of Object.entries(valid)) {
       const fn = (binding as unknown as Record<string, Fn>)[name] as Fn;

@@ -139,6 +139,31 @@ describe('layer and optimizer kernels, native vs js', () => {
       parity('adam', [p, g, randomFloats(n, 21), randomFloats(n, 22).map(Math.abs)], (b, [pp, gg, m, v]) =>
         b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01),
       );
+      // Clipped: the norm factor alone, the value clamp alone, both, and a factor below FLT_MIN.
+      for (const [scale, clip] of [
+        [0.37, 0],
+        [1, 0.3],
+        [0.37, 0.3],
+        [1e-39, 0],
+      ] as const) {
+        const tag = ` gradScale ${scale} clipValue ${clip}`;
+        parity(`sgd${tag}`, [p, g], (b, [pp, gg]) => b.sgdUpdate(n, pp!, gg!, 0.1, 0.01, scale, clip));
+        parity(`momentum${tag}`, [p, g, randomFloats(n, 19)], (b, [pp, gg, v]) =>
+          b.momentumUpdate(n, pp!, gg!, v!, 0.1, 0.9, 0, scale, clip),
+        );
+        parity(`rmsprop${tag}`, [p, g, randomFloats(n, 20).map(Math.abs)], (b, [pp, gg, s]) =>
+          b.rmspropUpdate(n, pp!, gg!, s!, 0.01, 0.9, 1e-7, 0, scale, clip),
+        );
+        parity(`adam${tag}`, [p, g, randomFloats(n, 21), randomFloats(n, 22).map(Math.abs)], (b, [pp, gg, m, v]) =>
+          b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01, scale, clip),
+        );
+      }
+      // The squared norm is the same float64 on both backends, bit for bit (one order of additions).
+      const wide = randomFloats(n, 26).map((v, i) => v * 10 ** ((i % 9) - 4));
+      expect(native.sumOfSquares(n, wide)).toBe(js.sumOfSquares(n, wide));
+      for (const clip of [0, 0.5, 1e-3]) {
+        expect(native.sumOfSquares(n, wide, clip), `sumOfSquares clipValue ${clip}`).toBe(js.sumOfSquares(n, wide, clip));
+      }
       const bad = randomFloats(n, 23);
       bad[n - 1] = Number.NaN;
       expect(native.findNonFinite(n, bad)).toBe(js.findNonFinite(n, bad));

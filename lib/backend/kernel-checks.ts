@@ -83,6 +83,14 @@ function checkRegression(fn: 'meanSquaredError' | 'huber' | 'meanAbsoluteError',
   allDisjoint(c, [dzs], [zs, ys, ws], [[dzs, zs]]);
 }
 
+// The updates' optional trailing pair (gradScale, clipValue) from argument `at` on, read only when
+// passed. The twin of ReadClipping in native/binding/optimizers.cc.
+function clipping(c: Check, args: IArguments, at: number, gradScale: unknown, clipValue: unknown): void {
+  if (args.length <= at) return;
+  c.num('gradScale', gradScale);
+  c.num('clipValue', clipValue);
+}
+
 /** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
 export const kernelChecks: Checks = {
   setThreads(n) {
@@ -328,26 +336,37 @@ export const kernelChecks: Checks = {
     c.floats('x', x, c.dim('count', count));
   },
 
-  sgdUpdate(count, params, grads, lr, weightDecay) {
+  sumOfSquares(count, x, clipValue) {
+    const c = new Check('sumOfSquares');
+    c.floats('x', x, c.dim('count', count));
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    if (arguments.length > 2) c.num('clipValue', clipValue);
+  },
+
+  sgdUpdate(count, params, grads, lr, weightDecay, gradScale, clipValue) {
     const c = new Check('sgdUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n)];
     c.num('lr', lr);
     c.num('weightDecay', weightDecay);
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    clipping(c, arguments, 5, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 
-  momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay) {
+  momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, gradScale, clipValue) {
     const c = new Check('momentumUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('velocity', velocity, n)];
     c.num('lr', lr);
     c.num('beta1', beta1);
     c.num('weightDecay', weightDecay);
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    clipping(c, arguments, 7, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 
-  rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay) {
+  rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay, gradScale, clipValue) {
     const c = new Check('rmspropUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('square', square, n)];
@@ -355,10 +374,12 @@ export const kernelChecks: Checks = {
     c.num('beta2', beta2);
     c.num('epsilon', epsilon);
     c.num('weightDecay', weightDecay);
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    clipping(c, arguments, 8, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 
-  adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay) {
+  adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay, gradScale, clipValue) {
     const c = new Check('adamUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('m', m, n), c.floats('v', v, n)];
@@ -368,6 +389,8 @@ export const kernelChecks: Checks = {
     c.num('epsilon', epsilon);
     c.dim('step', step);
     c.num('weightDecay', weightDecay);
+    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
+    clipping(c, arguments, 11, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 };

@@ -33,6 +33,7 @@ export function nativeBackend(binding: NativeBinding): Backend {
     gatherRows: binding.gatherRows,
     axpy: binding.axpy,
     findNonFinite: binding.findNonFinite,
+    sumOfSquares: binding.sumOfSquares,
     sgdUpdate: binding.sgdUpdate,
     momentumUpdate: binding.momentumUpdate,
     rmspropUpdate: binding.rmspropUpdate,

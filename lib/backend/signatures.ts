@@ -34,6 +34,11 @@ interface SignatureText {
 const rowWeights = 'f32? rowWeights [0..Infinity)';
 const lossParams = ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale', 'f32?! probs', 'f32?! dz', rowWeights] as const;
 const regressionParams = ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale', 'f32?! dz', rowWeights] as const;
+// Gradient clipping, the optional trailing pair of every update (both or neither): each gradient
+// is read as clamp(g, −clipValue, clipValue)·gradScale; clipValue 0 is no clamp, gradScale 1 no
+// scaling, and leaving both out is bitwise the update without clipping.
+const clipValue = 'num clipValue [0..Infinity)';
+const clipping = ['num gradScale [0..1]', clipValue] as const;
 const gemmOperands = [
   'bool transA',
   'bool transB',
@@ -135,10 +140,25 @@ const checkedTable = {
   gatherRows: { params: ['size count', 'size cols', 'size rows', 'f32 src', 'u32 indices', 'f32! dst'], returns: 'undefined' },
   axpy: { params: ['size count', 'num a', 'f32 x', 'f32! y'], returns: 'undefined' },
   findNonFinite: { params: ['size count', 'f32 x'], returns: 'number' },
-  sgdUpdate: { params: ['size count', 'f32! params', 'f32 grads', 'num lr [0..1e6]', 'num weightDecay [0..1e6]'], returns: 'undefined' },
-  momentumUpdate: {
-    params: ['size count', 'f32! params', 'f32 grads', 'f32! velocity', 'num lr [0..1e6]', 'num beta1 [0..1)', 'num weightDecay [0..1e6]'],
+  sumOfSquares: { params: ['size count', 'f32 x', clipValue], returns: 'number', optional: 1 },
+  sgdUpdate: {
+    params: ['size count', 'f32! params', 'f32 grads', 'num lr [0..1e6]', 'num weightDecay [0..1e6]', ...clipping],
     returns: 'undefined',
+    optional: 2,
+  },
+  momentumUpdate: {
+    params: [
+      'size count',
+      'f32! params',
+      'f32 grads',
+      'f32! velocity',
+      'num lr [0..1e6]',
+      'num beta1 [0..1)',
+      'num weightDecay [0..1e6]',
+      ...clipping,
+    ],
+    returns: 'undefined',
+    optional: 2,
   },
   rmspropUpdate: {
     params: [
@@ -150,8 +170,10 @@ const checkedTable = {
       'num beta2 [0..1)',
       'num epsilon (0..1]',
       'num weightDecay [0..1e6]',
+      ...clipping,
     ],
     returns: 'undefined',
+    optional: 2,
   },
   adamUpdate: {
     params: [
@@ -166,8 +188,10 @@ const checkedTable = {
       'num epsilon (0..1]',
       'int1 step',
       'num weightDecay [0..1e6]',
+      ...clipping,
     ],
     returns: 'undefined',
+    optional: 2,
   },
 } as const satisfies { readonly [K in CheckedName]: SignatureText };
 

@@ -9,15 +9,28 @@ export interface OptimizerOptions {
   learningRate?: number | Schedule;
   /** Decoupled weight decay: p −= lr·wd·p each step (0: off). */
   weightDecay?: number;
+  /**
+   * Clip by the global norm (> 0): every gradient is scaled by min(1, clipNorm/‖g‖₂), where ‖g‖₂
+   * is the norm over ALL the model's trainable parameters at once (Keras' `global_clipnorm`,
+   * `tf.clipByGlobalNorm`), not Keras' `clipnorm`, which clips each weight tensor by its own norm.
+   */
+  clipNorm?: number;
+  /**
+   * Clip by value (> 0): each gradient element is clamped to [−clipValue, clipValue] (Keras'
+   * `clipvalue`). With clipNorm too, the value clip comes first and the norm is of the clamped
+   * gradients (legacy Keras' order; Keras 3 refuses both).
+   */
+  clipValue?: number;
 }
 
 // The options each optimizer reads (a misspelt one, e.g. lr, is an error rather than ignored).
+const SHARED = ['learningRate', 'weightDecay', 'clipNorm', 'clipValue'];
 const KEYS: Record<OptimizerSpec['name'], string[]> = {
-  sgd: ['learningRate', 'weightDecay'],
-  momentum: ['learningRate', 'weightDecay', 'beta1'],
-  rmsprop: ['learningRate', 'weightDecay', 'beta2', 'epsilon'],
-  adam: ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon'],
-  adamw: ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon'],
+  sgd: SHARED,
+  momentum: [...SHARED, 'beta1'],
+  rmsprop: [...SHARED, 'beta2', 'epsilon'],
+  adam: [...SHARED, 'beta1', 'beta2', 'epsilon'],
+  adamw: [...SHARED, 'beta1', 'beta2', 'epsilon'],
 };
 
 function make(
@@ -37,30 +50,37 @@ function make(
   }
   if (!(spec.epsilon > 0)) throw invalidRange(name, 'epsilon', 'a number > 0', spec.epsilon);
   if (!(spec.weightDecay >= 0)) throw invalidRange(name, 'weightDecay', 'a number >= 0', spec.weightDecay);
+  // Absent is off; a given one must be finite (the spec is saved as JSON, where Infinity is null).
+  for (const key of ['clipNorm', 'clipValue'] as const) {
+    const value = spec[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') throw invalidType(name, key, 'a finite number > 0', value);
+    if (!(value > 0 && Number.isFinite(value))) throw invalidRange(name, key, 'a finite number > 0', value);
+  }
   return spec;
 }
 
-/** Plain gradient descent: p −= lr·g. */
+/** Plain gradient descent: p −= lr·g (g clipped first when clipNorm or clipValue is given). */
 export function sgd(options: OptimizerOptions = {}): OptimizerSpec {
   return make('sgd', { learningRate: 0.01, beta1: 0, beta2: 0, epsilon: 1e-7 }, options);
 }
 
-/** Momentum: v = β₁v + (1 − β₁)g; p −= lr·v. */
+/** Momentum: v = β₁v + (1 − β₁)g; p −= lr·v (g clipped first when clipNorm or clipValue is given). */
 export function momentum(options: OptimizerOptions & { beta1?: number } = {}): OptimizerSpec {
   return make('momentum', { learningRate: 0.01, beta1: 0.9, beta2: 0, epsilon: 1e-7 }, options);
 }
 
-/** RMSprop: s = β₂s + (1 − β₂)g²; p −= lr·g/(√s + ε). */
+/** RMSprop: s = β₂s + (1 − β₂)g²; p −= lr·g/(√s + ε) (g clipped first when clipNorm or clipValue is given). */
 export function rmsprop(options: OptimizerOptions & { beta2?: number; epsilon?: number } = {}): OptimizerSpec {
   return make('rmsprop', { learningRate: 0.001, beta1: 0, beta2: 0.9, epsilon: 1e-7 }, options);
 }
 
-/** Adam with bias correction (Keras defaults: lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-7). */
+/** Adam with bias correction (Keras defaults: lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-7); clipNorm is Keras' global_clipnorm. */
 export function adam(options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}): OptimizerSpec {
   return make('adam', { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, options);
 }
 
-/** Adam with decoupled weight decay (default 0.004, as Keras' AdamW). */
+/** Adam with decoupled weight decay (default 0.004, as Keras' AdamW); clipNorm is Keras' global_clipnorm. */
 export function adamw(options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}): OptimizerSpec {
   return make('adamw', { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, { weightDecay: 0.004, ...options });
 }

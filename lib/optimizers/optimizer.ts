@@ -1,6 +1,16 @@
 // An optimizer is a spec (plain data, saved with the model) plus state arenas
 // of the parameter arena's length; a step is one fused kernel call over the
-// whole arena.
+// whole arena (or one per trainable segment).
+//
+// Gradient clipping, before the update, in the order of legacy Keras (tf.keras OptimizerV2,
+// keras/optimizers/optimizer_v2/optimizer_v2.py, _transform_gradients: clipvalue, then clipnorm,
+// then global_clipnorm): each gradient element is clamped to ±clipValue, then every gradient is
+// scaled by min(1, clipNorm/‖g‖₂), ‖g‖₂ the GLOBAL norm of the clamped gradients over every
+// trainable parameter (Keras' global_clipnorm, as tf.clipByGlobalNorm; Keras' clipnorm would
+// scale each variable by its own norm). Keras 3 (keras/src/optimizers/base_optimizer.py) refuses
+// more than one of the three options; we take both and apply them in the legacy order.
+// Cost: one read of the gradients for the norm (sumOfSquares, in float64), and the clamp and
+// scale inside the update kernels as they read each gradient, so no pass writes a clipped copy.
 import type { Backend } from '../backend/backend.js';
 import { learningRateAt, type Schedule } from './schedules.js';
 
@@ -14,7 +24,14 @@ export interface OptimizerSpec {
   epsilon: number;
   /** Decoupled weight decay (AdamW style); 0 for off. */
   weightDecay: number;
+  /** Scale the gradients by min(1, clipNorm/‖g‖₂), ‖g‖₂ over all trainable parameters (absent: off). */
+  clipNorm?: number;
+  /** Clamp each gradient element to [−clipValue, clipValue], before clipNorm (absent: off). */
+  clipValue?: number;
 }
+
+/** The update kernels' trailing (gradScale, clipValue), or none when the spec does not clip. */
+type Clipping = [gradScale: number, clipValue: number] | [];
 
 /** The optimizer's state for one model: moment arenas and the step count. */
 export class Optimizer {
@@ -48,32 +65,59 @@ export class Optimizer {
   apply(backend: Backend, params: Float32Array, grads: Float32Array): void {
     const lr = this.learningRate();
     this.step++;
+    const clip = this.clipping(backend, grads);
     if (this.segments === null) {
-      this.update(backend, this.count, params, grads, this.slots, lr);
+      this.update(backend, this.count, params, grads, this.slots, lr, clip);
       return;
     }
     for (const [start, end] of this.segments) {
       const view = (a: Float32Array) => a.subarray(start, end);
-      this.update(backend, end - start, view(params), view(grads), this.slots.map(view), lr);
+      this.update(backend, end - start, view(params), view(grads), this.slots.map(view), lr, clip);
     }
   }
 
-  private update(backend: Backend, n: number, params: Float32Array, grads: Float32Array, slots: Float32Array[], lr: number): void {
+  // This step's clipping. The norm is over the trainable segments only (a frozen layer's gradient
+  // does not shrink the others'). A non-finite norm comes only from a NaN or ±Infinity gradient
+  // (finite float32s' squares sum to at most 2^31·FLT_MAX² in float64), which fit() reports before
+  // it calls apply; such a norm scales nothing rather than turning every weight into NaN.
+  private clipping(backend: Backend, grads: Float32Array): Clipping {
+    const { clipNorm, clipValue = 0 } = this.spec;
+    if (clipNorm === undefined && clipValue === 0) return [];
+    let scale = 1;
+    if (clipNorm !== undefined) {
+      let squares = 0;
+      if (this.segments === null) squares = backend.sumOfSquares(this.count, grads, clipValue);
+      else for (const [start, end] of this.segments) squares += backend.sumOfSquares(end - start, grads.subarray(start, end), clipValue);
+      const norm = Math.sqrt(squares);
+      if (Number.isFinite(norm) && norm > clipNorm) scale = clipNorm / norm;
+    }
+    return [scale, clipValue];
+  }
+
+  private update(
+    backend: Backend,
+    n: number,
+    params: Float32Array,
+    grads: Float32Array,
+    slots: Float32Array[],
+    lr: number,
+    clip: Clipping,
+  ): void {
     const { beta1, beta2, epsilon, weightDecay } = this.spec;
     const [first, second] = slots as [Float32Array, Float32Array];
     switch (this.spec.name) {
       case 'sgd':
-        backend.sgdUpdate(n, params, grads, lr, weightDecay);
+        backend.sgdUpdate(n, params, grads, lr, weightDecay, ...clip);
         break;
       case 'momentum':
-        backend.momentumUpdate(n, params, grads, first, lr, beta1, weightDecay);
+        backend.momentumUpdate(n, params, grads, first, lr, beta1, weightDecay, ...clip);
         break;
       case 'rmsprop':
-        backend.rmspropUpdate(n, params, grads, first, lr, beta2, epsilon, weightDecay);
+        backend.rmspropUpdate(n, params, grads, first, lr, beta2, epsilon, weightDecay, ...clip);
         break;
       case 'adam':
       case 'adamw':
-        backend.adamUpdate(n, params, grads, first, second, lr, beta1, beta2, epsilon, this.step, weightDecay);
+        backend.adamUpdate(n, params, grads, first, second, lr, beta1, beta2, epsilon, this.step, weightDecay, ...clip);
         break;
     }
   }

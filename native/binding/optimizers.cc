@@ -1,6 +1,11 @@
 // Optimizer updates over a whole parameter arena (native/optimizers.h).
 // Every state array has the arena's length and must not overlap another.
+// Each update takes two optional trailing arguments, together: gradScale and
+// clipValue (gradient clipping, applied as the update reads each gradient).
 #include "optimizers.h"
+
+#include <cfloat>
+#include <cmath>
 
 #include "binding/args.h"
 
@@ -17,35 +22,62 @@ void CheckArena(const Args& args, const View<float> (&arrays)[N]) {
 float LearningRate(const Args& args, size_t i) { return args.ScalarIn(i, "lr", 0, 1e6); }
 float WeightDecay(const Args& args, size_t i) { return args.ScalarIn(i, "weightDecay", 0, 1e6); }
 
-// sgdUpdate(count, params, grads, lr, weightDecay)
+// clipValue: a finite number >= 0 (0: no clamp). Above FLT_MAX it clamps no float, so it is
+// +inf; a positive one below the smallest float still clamps (to it) rather than turning off.
+float ClipValue(const Args& args, size_t i) {
+  const double c = args.NumberIn(i, "clipValue", 0, INFINITY, false, true);
+  if (c > static_cast<double>(FLT_MAX)) return INFINITY;
+  const float f = static_cast<float>(c);
+  return c > 0 && f == 0.0f ? FLT_TRUE_MIN : f;
+}
+
+// The optional trailing pair (gradScale, clipValue) from argument i on: absent is no clipping.
+struct Clipping {
+  double gradScale = 1.0;
+  float clipValue = 0.0f;
+};
+Clipping ReadClipping(const Args& args, size_t i) {
+  Clipping c;
+  if (!args.Has(i)) return c;
+  c.gradScale = args.NumberIn(i, "gradScale", 0, 1);
+  c.clipValue = ClipValue(args, i + 1);
+  return c;
+}
+
+// sgdUpdate(count, params, grads, lr, weightDecay, [gradScale, clipValue])
 Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "sgdUpdate", 5);
+  Args args(info, "sgdUpdate", 5, 7);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count)};
   float lr = LearningRate(args, 3);
   float weightDecay = WeightDecay(args, 4);
+  Clipping clip = ReadClipping(args, 5);
   CheckArena(args, arrays);
-  sgd_update(count, arrays[0].data, arrays[1].data, lr, weightDecay);
+  sgd_update(count, arrays[0].data, arrays[1].data, lr, weightDecay, clip.gradScale,
+             clip.clipValue);
   return info.Env().Undefined();
 }
 
-// momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay)
+// momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, [gradScale, clipValue])
 Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "momentumUpdate", 7);
+  Args args(info, "momentumUpdate", 7, 9);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
                           args.Floats(3, "velocity", count)};
   float lr = LearningRate(args, 4);
   float beta1 = args.ScalarIn(5, "beta1", 0, 1, false, true);
   float weightDecay = WeightDecay(args, 6);
+  Clipping clip = ReadClipping(args, 7);
   CheckArena(args, arrays);
-  momentum_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta1, weightDecay);
+  momentum_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta1, weightDecay,
+                  clip.gradScale, clip.clipValue);
   return info.Env().Undefined();
 }
 
-// rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay)
+// rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay,
+//               [gradScale, clipValue])
 Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "rmspropUpdate", 8);
+  Args args(info, "rmspropUpdate", 8, 10);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
                           args.Floats(3, "square", count)};
@@ -53,15 +85,17 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   float beta2 = args.ScalarIn(5, "beta2", 0, 1, false, true);
   float epsilon = args.ScalarIn(6, "epsilon", 0, 1, true);
   float weightDecay = WeightDecay(args, 7);
+  Clipping clip = ReadClipping(args, 8);
   CheckArena(args, arrays);
   rmsprop_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta2, epsilon,
-                 weightDecay);
+                 weightDecay, clip.gradScale, clip.clipValue);
   return info.Env().Undefined();
 }
 
-// adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay)
+// adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay,
+//            [gradScale, clipValue])
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "adamUpdate", 11);
+  Args args(info, "adamUpdate", 11, 13);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
                           args.Floats(3, "m", count), args.Floats(4, "v", count)};
@@ -71,10 +105,20 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   float epsilon = args.ScalarIn(8, "epsilon", 0, 1, true);
   int64_t step = args.Size(9, "step", 1);
   float weightDecay = WeightDecay(args, 10);
+  Clipping clip = ReadClipping(args, 11);
   CheckArena(args, arrays);
   adam_update(count, arrays[0].data, arrays[1].data, arrays[2].data, arrays[3].data, lr, beta1,
-              beta2, epsilon, step, weightDecay);
+              beta2, epsilon, step, weightDecay, clip.gradScale, clip.clipValue);
   return info.Env().Undefined();
+}
+
+// sumOfSquares(count, x, [clipValue]): Σ clamp(x_i)^2 in double (the squared global norm).
+Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
+  Args args(info, "sumOfSquares", 2, 3);
+  int64_t count = args.Size(0, "count");
+  View<float> x = args.Floats(1, "x", count);
+  float clipValue = args.Has(2) ? ClipValue(args, 2) : 0.0f;
+  return Napi::Number::New(info.Env(), sum_of_squares(count, x.data, clipValue));
 }
 
 }  // namespace
@@ -84,6 +128,7 @@ void RegisterOptimizers(Napi::Env env, Napi::Object exports) {
   exports.Set("momentumUpdate", Napi::Function::New(env, MomentumUpdate));
   exports.Set("rmspropUpdate", Napi::Function::New(env, RmspropUpdate));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("sumOfSquares", Napi::Function::New(env, SumOfSquares));
 }
 
 }  // namespace densenode::binding

@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "batchnorm.h"
@@ -782,6 +783,133 @@ static void test_optimizers() {
   }
 }
 
+// ---------------------------------------------------------------- gradient clipping
+
+// The gradient an update reads: clamp(g, -clip, clip) * scale, in double (clip 0: no clamp).
+static double clipped(float g, double scale, float clip) {
+  const double c = clip > 0 ? std::fmax(-double(clip), std::fmin(double(clip), double(g))) : g;
+  return c * scale;
+}
+
+static void test_clipping() {
+  // sum_of_squares against a long double sum (the squares are exact; only the additions round),
+  // over sizes that cover the lane tail, several blocks and the threaded path.
+  for (int64_t n : {0, 1, 15, 17, 257, 16400, 100003, 1100000}) {
+    const fvec x = randn(n, 0.0f, 3.0f);
+    for (float clip : {0.0f, 0.5f, 1e-3f}) {
+      long double ref = 0;  // the reference's own rounding stays well below the tolerance
+      for (float v : x) ref += clipped(v, 1.0, clip) * clipped(v, 1.0, clip);
+      check_close_scalar(sum_of_squares(n, x.data(), clip), static_cast<double>(ref), 1e-12,
+                         "sum_of_squares n=" + std::to_string(n) + " clip " + std::to_string(clip));
+    }
+  }
+  // Finite floats whose norm overflows float32: the sum is in double, finite, and exact here.
+  {
+    const fvec big(4, 3e38f);
+    const double s = sum_of_squares(4, big.data());
+    check(std::isfinite(s) && s == 4.0 * double(3e38f) * double(3e38f),
+          "sum_of_squares past FLT_MAX");
+    check(std::isnan(sum_of_squares(3, fvec{1.0f, NAN, 2.0f}.data())),
+          "sum_of_squares keeps a NaN");
+  }
+
+  // Each update with clipping against its double reference on g' = clamp(g) * scale, and with
+  // the defaults passed explicitly bitwise equal to leaving them out.
+  const int64_t n = 1031;
+  const fvec p0 = randn(n), m0 = randn(n, 0.0f, 0.1f), g = randn(n, 0.0f, 2.0f);
+  fvec s0 = randn(n);
+  for (auto& v : s0) v = std::fabs(v);
+  const double scales[] = {1.0, 0.37, 1e-39};  // 1e-39: below FLT_MIN, the two-factor path
+  const float clips[] = {0.0f, 0.3f};
+  for (double scale : scales) {
+    for (float clip : clips) {
+      const std::string tag = " scale " + std::to_string(scale) + " clip " + std::to_string(clip);
+      dvec gd(n);
+      for (int64_t i = 0; i < n; ++i) gd[i] = clipped(g[i], scale, clip);
+      double gmax = 0;
+      for (double v : gd) gmax = std::fmax(gmax, std::fabs(v));
+      {
+        fvec p = p0;
+        sgd_update(n, p.data(), g.data(), 0.05f, 0.01f, scale, clip);
+        dvec pr = to_d(p0);
+        for (int64_t i = 0; i < n; ++i) pr[i] -= 0.05 * (gd[i] + double(0.01f) * p0[i]);
+        check_close(p.data(), pr.data(), n, 1e-6, "sgd clipped" + tag);
+      }
+      {
+        fvec p = p0, vel = m0;
+        momentum_update(n, p.data(), g.data(), vel.data(), 0.05f, 0.9f, 0.0f, scale, clip);
+        dvec pr = to_d(p0), vr(n);
+        for (int64_t i = 0; i < n; ++i) {
+          vr[i] = double(0.9f) * m0[i] + (1 - double(0.9f)) * gd[i];
+          pr[i] -= 0.05 * vr[i];
+        }
+        check_close(p.data(), pr.data(), n, 1e-6, "momentum clipped" + tag);
+        check_close(vel.data(), vr.data(), n, 1e-6, "momentum velocity clipped" + tag);
+      }
+      {
+        fvec p = p0, sq = s0;
+        rmsprop_update(n, p.data(), g.data(), sq.data(), 0.01f, 0.9f, 1e-7f, 0.0f, scale, clip);
+        dvec pr = to_d(p0), sr(n);
+        for (int64_t i = 0; i < n; ++i) {
+          sr[i] = double(0.9f) * s0[i] + (1 - double(0.9f)) * gd[i] * gd[i];
+          pr[i] -= 0.01 * (gd[i] / (std::sqrt(sr[i]) + double(1e-7f)));
+        }
+        check_close(p.data(), pr.data(), n, 1e-5, "rmsprop clipped" + tag);
+      }
+      {
+        fvec p = p0, m(n, 0.0f), v(n, 0.0f);
+        adam_update(n, p.data(), g.data(), m.data(), v.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 1, 0.0f,
+                    scale, clip);
+        // Step 1 from zero moments: mhat = g', vhat = g'^2 (below FLT_MIN both are stored as 0).
+        dvec pr = to_d(p0), mr(n);
+        for (int64_t i = 0; i < n; ++i) {
+          const double mi = (1 - double(0.9f)) * gd[i];
+          mr[i] = std::fabs(mi) < FLT_MIN ? 0.0 : mi;
+          const double vi = (1 - double(0.999f)) * gd[i] * gd[i];
+          const double vs = std::fabs(vi) < FLT_MIN ? 0.0 : vi;
+          const double bc1 = 1 - double(0.9f), bc2 = 1 - double(0.999f);
+          pr[i] -= 0.01 * ((mr[i] / bc1) / (std::sqrt(vs / bc2) + double(1e-7f)));
+        }
+        check_close(p.data(), pr.data(), n, 1e-5, "adam clipped" + tag);
+        check_close(m.data(), mr.data(), n, 1e-6 * std::fmax(gmax, 1e-30), "adam m clipped" + tag);
+      }
+    }
+  }
+  // The scaled gradient itself at a scale below FLT_MIN: sgd with lr 1 from p = 0 writes -g'.
+  {
+    const fvec gs{3e38f, -1e38f, 2e30f, 0.0f};  // results 5e-4 .. 3e-12, and 0
+    // clipNorm 1e-3 over a norm above FLT_MAX: about 1.7e-42, which as a float keeps 10 bits.
+    const double scale = 1e-3 / 6e38;
+    fvec p(4, 0.0f);
+    sgd_update(4, p.data(), gs.data(), 1.0f, 0.0f, scale, 0.0f);
+    bool ok = true;
+    for (int i = 0; i < 4; ++i) {
+      const double want = -double(gs[i]) * scale;
+      ok &= std::fabs(p[i] - want) <= 3e-7 * std::fabs(want);  // two float roundings
+    }
+    check(ok && p[0] != 0.0f, "a scale below FLT_MIN keeps the product's bits");
+  }
+  // Defaults passed explicitly: bitwise the call without them (the unclipped loops).
+  {
+    fvec a = p0, b = p0, ma = m0, mb = m0, va = s0, vb = s0;
+    adam_update(n, a.data(), g.data(), ma.data(), va.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 3, 0.01f);
+    adam_update(n, b.data(), g.data(), mb.data(), vb.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 3, 0.01f,
+                1.0, 0.0f);
+    check(std::memcmp(a.data(), b.data(), n * 4) == 0 &&
+              std::memcmp(ma.data(), mb.data(), n * 4) == 0 &&
+              std::memcmp(va.data(), vb.data(), n * 4) == 0,
+          "adam with explicit defaults is bitwise the unclipped update");
+  }
+  // A clip above every |g| and scale 1 take the clamping loop yet change nothing.
+  {
+    fvec a = p0, b = p0;
+    sgd_update(n, a.data(), g.data(), 0.05f, 0.01f);
+    sgd_update(n, b.data(), g.data(), 0.05f, 0.01f, 1.0, 1e30f);
+    check(std::memcmp(a.data(), b.data(), n * 4) == 0,
+          "a clip above every gradient changes nothing");
+  }
+}
+
 // ---------------------------------------------------------------- determinism
 
 // Every kernel on inputs above its parallel threshold, at 1 and 2 threads:
@@ -843,6 +971,18 @@ static std::vector<fvec> run_everything() {
     rmsprop_update(P, p4.data(), g.data(), sq.data(), 1e-3f, 0.9f, 1e-7f, 0.0f);
   }
   for (auto* w : {&p, &m, &v, &p2, &p3, &vel, &p4, &sq}) out.push_back(*w);
+  // Clipped updates and the sum of squares (blocks summed in order, whatever thread ran them).
+  fvec pc = p, mc = m, vc = v, qc = p;
+  adam_update(P, pc.data(), g.data(), mc.data(), vc.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, 4, 0.01f,
+              0.3, 0.5f);
+  sgd_update(P, qc.data(), g.data(), 1e-2f, 0.0f, 1e-39, 0.0f);
+  for (auto* w : {&pc, &mc, &vc, &qc}) out.push_back(*w);
+  for (float clip : {0.0f, 0.5f}) {
+    const double sos = sum_of_squares(P, g.data(), clip);
+    float sb[2];
+    std::memcpy(sb, &sos, sizeof sos);
+    out.push_back({sb[0], sb[1]});
+  }
   // Losses (serial, but check anyway): stored as two floats of the double's bits.
   fvec z = rnd(128 * 1000), t = rnd(128 * 1000), dz(128 * 1000);
   fvec w = rnd(128), dzh(128 * 1000);
@@ -949,13 +1089,26 @@ static void test_isa_identity() {
         momentum_update(n, q.data(), g.data(), vel.data(), 1e-2f, 0.9f, 0.0f);
         sgd_update(n, q.data(), g.data(), 1e-2f, 0.1f);
       }
+      // Each read of the clipped updates: the scale alone, the clamp, a scale below FLT_MIN.
+      fvec c = p, cm = m, cv = v, cs = s, cvel = vel;
+      for (const auto& [scale, clip] :
+           {std::pair<double, float>{0.4, 0.0f}, {0.4, 5e-4f}, {1e-39, 0.0f}}) {
+        adam_update(n, c.data(), g.data(), cm.data(), cv.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, 4,
+                    0.01f, scale, clip);
+        rmsprop_update(n, c.data(), g.data(), cs.data(), 1e-3f, 0.9f, 1e-7f, 0.0f, scale, clip);
+        momentum_update(n, c.data(), g.data(), cvel.data(), 1e-2f, 0.9f, 0.0f, scale, clip);
+        sgd_update(n, c.data(), g.data(), 1e-2f, 0.1f, scale, clip);
+      }
+      const double sums[] = {sum_of_squares(n, g.data()), sum_of_squares(n, g.data(), 5e-4f)};
+      fvec sum_bits(4);
+      std::memcpy(sum_bits.data(), sums, sizeof sums);
       uint32_t state[4] = {9, 8, 7, 6};
       std::vector<uint8_t> mask(n);
       dropout_mask(n, 0.7, state, mask.data());
       dropout_apply(n, y.data(), mask.data(), 0.7f, z.data());
       axpy(n, 0.3f, p.data(), y.data());
       fvec bytes(mask.begin(), mask.end());
-      return std::vector<fvec>{p, m, v, q, s, vel, z, y, bytes};
+      return std::vector<fvec>{p, m, v, q, s, vel, z, y, bytes, c, cm, cv, cs, cvel, sum_bits};
     };
     const std::vector<fvec> ref = run(0);
     bool flushed = true;
@@ -1000,6 +1153,7 @@ int main() {
   test_extreme_logits();
   test_misc();
   test_optimizers();
+  test_clipping();
   test_thread_determinism();
   std::printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
   return g_failures ? 1 : 0;

@@ -12,7 +12,7 @@ import {
   softmaxCrossEntropy,
   softmaxCrossEntropyLabels,
 } from './losses.js';
-import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
+import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate, sumOfSquares } from './optimizers.js';
 
 /** The JS fallback backend. */
 export const jsBackend: Backend = {
@@ -41,6 +41,7 @@ export const jsBackend: Backend = {
   gatherRows,
   axpy,
   findNonFinite,
+  sumOfSquares,
   sgdUpdate,
   momentumUpdate,
   rmspropUpdate,
