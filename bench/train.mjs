@@ -42,16 +42,16 @@ const config = {
   ],
 };
 
-async function run(label, backend, threads, epochCount, worker = false) {
+async function run(label, backend, threads, epochCount, worker = false, extra = {}) {
   if (threads) backend.setThreads(threads);
   // The worker builds its model with the default (shared-arena) runtime on the same backend.
   const model = worker ? dn.sequential(config) : new Model(config, { backend, alloc: (n) => new Float32Array(n) });
   // Adam with the learning rate decayed from 3e-3 along a cosine over the whole run.
   const learningRate = dn.cosineDecay({ initial: 3e-3, decaySteps: epochCount * Math.ceil(xTrain.rows / 128) });
-  model.compile({ loss: 'crossEntropy', optimizer: dn.adam({ learningRate }), l2: 1e-4, metrics: ['accuracy'] });
+  model.compile({ loss: 'crossEntropy', optimizer: dn.adam({ learningRate, ...extra.optimizer }), l2: 1e-4, metrics: ['accuracy'] });
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
-  const history = await model.fit(xTrain, yTrain, { epochs: epochCount, batchSize: 128, worker });
+  const history = await model.fit(xTrain, yTrain, { epochs: epochCount, batchSize: 128, worker, ...extra.fit });
   delay.disable();
   const seconds = history.epochs.map((e) => e.seconds).sort((a, b) => a - b);
   const median = seconds[seconds.length >> 1];
@@ -78,6 +78,10 @@ console.log(
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
 const rows = [];
 rows.push(await run(`native ${allThreads} threads`, native, allThreads, epochs));
+// What the training features cost when used (the first row uses none).
+const sampleWeight = Float32Array.from({ length: xTrain.rows }, (_, i) => 0.5 + (i % 3) * 0.5);
+rows.push(await run(`  + sampleWeight`, native, allThreads, Math.min(epochs, 3), false, { fit: { sampleWeight } }));
+rows.push(await run(`  + clipNorm 1`, native, allThreads, Math.min(epochs, 3), false, { optimizer: { clipNorm: 1 } }));
 rows.push(await run(`native, worker: true`, native, allThreads, Math.min(epochs, 2), true));
 rows.push(await run('native 1 thread', native, 1, Math.min(epochs, 2)));
 native.setThreads(allThreads);

@@ -133,75 +133,66 @@ double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const f
   return total;
 }
 
-// z, y, dz: [rows, cols]; row_weights: [rows] or null
-double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
-                const float* row_weights) {
+// The element-wise regression losses share one pass: element(z_i, y_i, k, &row) adds its loss
+// to the row (in double) and returns dz_i, with k = scale times the row's weight.
+template <typename Element>
+double elementwise_loss(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
+                        float* dz, const float* row_weights, Element element) {
   if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const float w = row_weight(row_weights, r);
-    const float k = scale * 2.0f * w;
+    const float k = scale * w;
     double row = 0.0;
     for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-      const float zi = z[i], yi = y[i];
-      const double d = static_cast<double>(zi) - yi;  // exact: no rounding of z - y
-      row += d * d;
-      if (dz) dz[i] = k * (zi - yi);
+      const float g = element(z[i], y[i], k, row);
+      if (dz) dz[i] = g;
     }
     total += static_cast<double>(w) * row;
   }
   return total;
+}
+
+// z, y, dz: [rows, cols]; row_weights: [rows] or null
+double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
+                const float* row_weights) {
+  return elementwise_loss(
+      rows, cols, z, y, scale, dz, row_weights, [](float zi, float yi, float k, double& row) {
+        const double d = static_cast<double>(zi) - yi;  // exact: no rounding of z - y
+        row += d * d;
+        return (2.0f * k) * (zi - yi);
+      });
 }
 
 // z, y, dz: [rows, cols]; row_weights: [rows] or null
 double loss_huber(int64_t rows, int64_t cols, const float* z, const float* y, double delta,
                   float scale, float* dz, const float* row_weights) {
-  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
   const float delta_f = static_cast<float>(delta);
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float w = row_weight(row_weights, r);
-    const float k = scale * w;
-    double row = 0.0;
-    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-      const float zi = z[i], yi = y[i];
-      const double a = std::fabs(static_cast<double>(zi) - yi);
-      // Quadratic up to delta, linear beyond: the min form needs no branch on
-      // which piece, and both pieces meet at a = delta with the same value.
-      const double q = a < delta ? a : delta;
-      row += 0.5 * q * q + delta * (a - q);
-      if (dz) {
-        // The clamp keeps NaN (neither comparison holds), so bad data still shows.
-        const float d = zi - yi;
-        dz[i] = k * (d > delta_f ? delta_f : d < -delta_f ? -delta_f : d);
-      }
-    }
-    total += static_cast<double>(w) * row;
-  }
-  return total;
+  return elementwise_loss(rows, cols, z, y, scale, dz, row_weights,
+                          [delta, delta_f](float zi, float yi, float k, double& row) {
+                            const double a = std::fabs(static_cast<double>(zi) - yi);
+                            // Quadratic up to delta, linear beyond: the min form needs no branch on
+                            // which piece, and both pieces meet at a = delta with the same value.
+                            const double q = a < delta ? a : delta;
+                            row += 0.5 * q * q + delta * (a - q);
+                            // The clamp keeps NaN (neither comparison holds), so bad data still
+                            // shows.
+                            const float d = zi - yi;
+                            return k * (d > delta_f ? delta_f : d < -delta_f ? -delta_f : d);
+                          });
 }
 
 // z, y, dz: [rows, cols]; row_weights: [rows] or null
 double loss_mae(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
                 const float* row_weights) {
-  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float w = row_weight(row_weights, r);
-    const float k = scale * w;
-    double row = 0.0;
-    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-      const float zi = z[i], yi = y[i];
-      row += std::fabs(static_cast<double>(zi) - yi);
-      if (dz) {
-        // sign(d), with d itself where d is 0 (the subgradient 0 at z = y) or NaN.
-        const float d = zi - yi;
-        dz[i] = k * (d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : d);
-      }
-    }
-    total += static_cast<double>(w) * row;
-  }
-  return total;
+  return elementwise_loss(rows, cols, z, y, scale, dz, row_weights,
+                          [](float zi, float yi, float k, double& row) {
+                            row += std::fabs(static_cast<double>(zi) - yi);
+                            // sign(d), with d itself where d is 0 (the subgradient 0 at z = y) or
+                            // NaN.
+                            const float d = zi - yi;
+                            return k * (d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : d);
+                          });
 }
 
 }  // namespace densenode

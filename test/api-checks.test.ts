@@ -74,7 +74,9 @@ describe('options are checked at the call', () => {
     await expect(
       dn.mlp([2, 4, 1], { seed: 1 }).fit(x, y, { validationData: [x, y], callbacks: [dn.earlyStopping({ monitor: 'vall' })] }),
     ).rejects.toThrow(/earlyStopping: expected 'epoch', 'loss', .*'valLoss'.* for monitor, received 'vall' \(did you mean 'valLoss'\?\)/);
-    expect(() => dn.earlyStopping({ monitor: 3 as unknown as string })).toThrow(/earlyStopping: expected a log name for monitor, received 3/);
+    expect(() => dn.earlyStopping({ monitor: 3 as unknown as string })).toThrow(
+      /earlyStopping: expected a log name for monitor, received 3/,
+    );
     expect(() => dn.earlyStopping({ patience: -1 })).toThrow(/earlyStopping: expected an integer >= 0 for patience, received -1/);
     const model = dn.mlp([2, 4, 1], { seed: 1 });
     let epochs = 0;

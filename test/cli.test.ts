@@ -99,7 +99,22 @@ describe('densenode train', () => {
 
   it('--class-weight, --metrics and --loss reach fit and compile; bad values are usage errors', () => {
     const out = join(work, 'weighted');
-    const run = cli(['train', '--json', '--epochs', '30', '--lr', '0.01', '--layers', '4', '--class-weight', 'balanced', '--metrics', 'auc,f1', '--out', out]);
+    const run = cli([
+      'train',
+      '--json',
+      '--epochs',
+      '30',
+      '--lr',
+      '0.01',
+      '--layers',
+      '4',
+      '--class-weight',
+      'balanced',
+      '--metrics',
+      'auc,f1',
+      '--out',
+      out,
+    ]);
     expect(run.code).toBe(0);
     const events = run.stdout
       .trim()
@@ -109,7 +124,9 @@ describe('densenode train', () => {
     const test = result.metrics.find((m: { split: string }) => m.split === 'test');
     expect(test.metrics.auc).toBeGreaterThan(0.95);
     expect(test.metrics.f1).toBeGreaterThan(0.9);
-    expect(cli(['train', '--epochs', '1', '--class-weight', '{"0": 1, "1": 3}', '--out', out]).code).toBe(0);
+    expect(cli(['train', '--epochs', '1', '--class-weight', '{"0": 1, "1": 3}', '--clip-norm', '1', '--out', out]).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).compile.optimizer.clipNorm).toBe(1);
+    expect(cli(['train', '--epochs', '1', '--clip-norm', '0', '--out', out]).code).toBe(2);
     const bad = cli(['train', '--epochs', '1', '--class-weight', 'even', '--out', out]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("expected 'balanced' or a JSON object");

@@ -236,7 +236,10 @@ describe('reduceLrOnPlateau', () => {
   it("cuts the rate by factor after patience epochs without improvement (Keras's order), down to minLr", async () => {
     const cb = dn.reduceLrOnPlateau({ monitor: 'loss', factor: 0.5, patience: 2, cooldown: 1, minLr: 0.02 });
     let lr = 0.1;
-    const model = { getLearningRate: () => lr, setLearningRate: (v: number) => void (lr = v) } as unknown as dn.CallbackModel;
+    const setLearningRate = (v: number) => {
+      lr = v;
+    };
+    const model = { getLearningRate: () => lr, setLearningRate } as unknown as dn.CallbackModel;
     const run: dn.RunInfo = { validation: false, logs: ['loss'], epochs: 10, steps: 1, accuracy: false };
     await cb.onTrainBegin?.(model, run);
     const seen: number[] = [];
@@ -386,6 +389,25 @@ describe('what belongs to the model is saved with it', () => {
     const imported = await dn.importTfjs(join(dir, 'tfjs'));
     expect(imported.config.layers[0]).toMatchObject({ type: 'dense', trainable: false });
     expect(imported.config.layers[2]).not.toHaveProperty('trainable');
+  });
+
+  it('every optimizer loads back with its own options, clipping included', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'densenode-optimizers-'));
+    const specs = [
+      dn.sgd({ clipNorm: 2 }),
+      dn.momentum({ clipValue: 0.5 }),
+      dn.rmsprop(),
+      dn.adam({ clipNorm: 1, clipValue: 3 }),
+      dn.adamw(),
+    ];
+    for (const [i, optimizer] of specs.entries()) {
+      const model = dn.mlp([3, 2, 1], { optimizer });
+      await model.save(join(dir, String(i)));
+      expect((await dn.load(join(dir, String(i)))).compiled?.optimizer.spec, optimizer.name).toEqual(optimizer);
+    }
   });
 
   it('a checkpoint keeps a reduced learning rate, so a resumed run continues bit for bit', async () => {

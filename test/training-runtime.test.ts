@@ -111,7 +111,14 @@ describe('fit({ worker: true })', () => {
     await expect(model.fit(x, y.slice(1), { worker: true })).rejects.toThrow('y: expected 512 labels (one per row of x), received 511');
     // A custom metric is a function: it cannot cross to the worker.
     const custom = dn.mlp([3, 4, 1], { seed: 2 });
-    custom.compile({ loss: 'binaryCrossEntropy', metrics: [function meanOutput(_t: dn.Matrix, p: dn.Matrix) { return p.data[0] as number; }] });
+    custom.compile({
+      loss: 'binaryCrossEntropy',
+      metrics: [
+        function meanOutput(_t: dn.Matrix, p: dn.Matrix) {
+          return p.data[0] as number;
+        },
+      ],
+    });
     await expect(custom.fit(x, y, { worker: true })).rejects.toThrow("the custom metric 'meanOutput' cannot run in the worker");
   });
 

@@ -123,6 +123,11 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       integer(0),
       10,
     )
+    .option(
+      '--clip-norm <n>',
+      'scale each step’s gradient to a global norm of at most n',
+      number((n) => n > 0, 'a number > 0'),
+    )
     .option('--class-weight <weights>', "weigh classes: 'balanced' (n / (k · n_c)) or JSON like '{\"yes\": 5}'", classWeight)
     .option('--metrics <names>', 'metrics to log and report, e.g. auc,precision,recall,f1 or mae,rmse,r2', names)
     .addOption(

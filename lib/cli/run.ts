@@ -28,6 +28,8 @@ export interface RunConfig {
   seed: number;
   /** Early stopping on validation loss (restoring the best weights); 0: off. */
   patience: number;
+  /** The optimizer's clipNorm (a global gradient norm). */
+  clipNorm?: number;
   /** fit's classWeight (classifiers). */
   classWeight?: 'balanced' | Record<string, number>;
   /** Metrics besides the defaults (accuracy for classifiers; r2, mae, rmse are always reported for regressions). */
@@ -65,6 +67,7 @@ export function checkRunConfig(c: RunConfig, where: string): RunConfig {
   }
   const checks: [keyof RunConfig, boolean, string][] = [
     ['lr', c.lr === undefined || (Number.isFinite(c.lr) && c.lr > 0), 'a number > 0'],
+    ['clipNorm', c.clipNorm === undefined || (Number.isFinite(c.clipNorm) && c.clipNorm > 0), 'a number > 0'],
     ['l2', Number.isFinite(c.l2) && c.l2 >= 0, 'a number >= 0'],
     ['dropout', c.dropout >= 0 && c.dropout < 1, 'a fraction in [0, 1)'],
     ['epochs', Number.isInteger(c.epochs) && c.epochs >= 1, 'an integer >= 1'],
@@ -78,7 +81,10 @@ export function checkRunConfig(c: RunConfig, where: string): RunConfig {
 
 export function buildModel(config: RunConfig, data: PreparedData): Model {
   const outputs = data.output === 'softmax' ? (data.classes as string[]).length : 1;
-  const optimizer = OPTIMIZERS[config.optimizer](config.lr === undefined ? {} : { learningRate: config.lr });
+  const optimizer = OPTIMIZERS[config.optimizer]({
+    ...(config.lr === undefined ? {} : { learningRate: config.lr }),
+    ...(config.clipNorm === undefined ? {} : { clipNorm: config.clipNorm }),
+  });
   const model = mlp([data.features.length, ...config.layers, outputs], {
     output: data.output as OutputKind,
     batchNorm: config.batchNorm,

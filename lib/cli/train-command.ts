@@ -30,6 +30,7 @@ export interface TrainFlags extends ColumnFlags {
   test: number;
   patience: number;
   classWeight?: 'balanced' | Record<string, number>;
+  clipNorm?: number;
   metrics?: string[];
   loss?: 'meanSquaredError' | 'huber' | 'meanAbsoluteError';
   out: string;
@@ -58,6 +59,7 @@ export async function trainCommand(data: string | undefined, flags: TrainFlags, 
       seed: flags.seed,
       patience: flags.patience,
       ...(flags.classWeight !== undefined ? { classWeight: flags.classWeight } : {}),
+      ...(flags.clipNorm !== undefined ? { clipNorm: flags.clipNorm } : {}),
       ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}),
       ...(flags.loss !== undefined ? { loss: flags.loss } : {}),
     },

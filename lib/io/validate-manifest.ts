@@ -9,7 +9,7 @@ import { batchNorm, dense, dropout, type LayerSpec, leakyRelu, linear, relu, sig
 import { LOSSES, type LossName } from '../losses.js';
 import { METRIC_NAMES, type MetricName } from '../metrics/index.js';
 import type { CompileOptions, SequentialConfig } from '../model-types.js';
-import { adam, adamw, momentum, rmsprop, sgd } from '../optimizers/index.js';
+import { adam, adamw, momentum, OPTIMIZER_KEYS, rmsprop, sgd } from '../optimizers/index.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { cosineDecay, exponentialDecay, type Schedule, stepDecay } from '../optimizers/schedules.js';
 import { isObject } from './json-read.js';
@@ -146,15 +146,14 @@ function optimizerSpec(value: unknown, file: string): OptimizerSpec {
   const factories = { sgd, momentum, rmsprop, adam, adamw };
   const name = String(value.name);
   if (!Object.hasOwn(factories, name)) throw new ModelFileError(file, `compile.optimizer: unknown optimizer ${JSON.stringify(value.name)}`);
-  const n = (key: string) => finite(value[key], `compile.optimizer.${key}`, file);
-  const options = {
-    learningRate: schedule(value.learningRate, 'compile.optimizer.learningRate', file),
-    beta1: n('beta1'),
-    beta2: n('beta2'),
-    epsilon: n('epsilon'),
-    weightDecay: n('weightDecay'),
-  };
-  return rebuild('compile.optimizer', file, () => factories[name as keyof typeof factories](options));
+  const optimizer = name as keyof typeof factories;
+  // Only the options this optimizer takes (sgd has no β), each as its factory checks it.
+  const options: Record<string, unknown> = {};
+  for (const key of OPTIMIZER_KEYS[optimizer]) {
+    if (key === 'learningRate') options[key] = schedule(value.learningRate, 'compile.optimizer.learningRate', file);
+    else if (value[key] !== undefined) options[key] = finite(value[key], `compile.optimizer.${key}`, file);
+  }
+  return rebuild('compile.optimizer', file, () => factories[optimizer](options));
 }
 
 /** compile() options as saved, or null for a model saved before compile(). compile() itself checks them against the layers. */

@@ -25,7 +25,7 @@ export interface OptimizerOptions {
 
 // The options each optimizer reads (a misspelt one, e.g. lr, is an error rather than ignored).
 const SHARED = ['learningRate', 'weightDecay', 'clipNorm', 'clipValue'];
-const KEYS: Record<OptimizerSpec['name'], string[]> = {
+export const OPTIMIZER_KEYS: Record<OptimizerSpec['name'], string[]> = {
   sgd: SHARED,
   momentum: [...SHARED, 'beta1'],
   rmsprop: [...SHARED, 'beta2', 'epsilon'],
@@ -38,7 +38,7 @@ function make(
   defaults: Omit<OptimizerSpec, 'name' | 'weightDecay'>,
   options: Partial<OptimizerSpec>,
 ): OptimizerSpec {
-  checkOptionKeys(name, 'options', options, KEYS[name]);
+  checkOptionKeys(name, 'options', options, OPTIMIZER_KEYS[name]);
   const spec: OptimizerSpec = { name, ...defaults, weightDecay: 0 };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (spec as unknown as Record<string, unknown>)[key] = value;
   const lr = spec.learningRate;
