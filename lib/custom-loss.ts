@@ -5,11 +5,8 @@
 import type { Backend } from './backend/backend.js';
 import { invalidArgument, invalidType } from './errors.js';
 import { lossAndGradient, type Targets } from './losses.js';
-import type { Compiled } from './model-types.js';
+import type { Compiled, CustomLoss } from './model-types.js';
 import type { Matrix } from './tensor.js';
-
-/** A loss in TypeScript: per-row losses and ∂lossᵢ/∂yPred (batch×outputs, row-major). */
-export type CustomLoss = (yTrue: Matrix, yPred: Matrix) => { losses: ArrayLike<number>; gradient: ArrayLike<number> };
 
 // The batch's targets as a matrix (class indices become one-hot rows).
 function targetRows(targets: Targets, offset: number, batch: number, width: number): Matrix {

@@ -2,7 +2,6 @@
 export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backend.js';
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
-export type { CustomLoss } from './custom-loss.js';
 export { DataError } from './data/data-error.js';
 export { type ReadCsvOptions, readCsv } from './data/read-csv.js';
 export type {
@@ -45,7 +44,7 @@ export { LOSSES, type LossName } from './losses.js';
 export { type CustomMetric, METRIC_NAMES, type MetricName, type MetricSpec, rocAuc } from './metrics/index.js';
 export { Model } from './model.js';
 export { importTfjs, load } from './model-factory.js';
-export type { CallbackModel, CompileOptions, EvaluateOptions, Evaluation, SequentialConfig } from './model-types.js';
+export type { CallbackModel, CompileOptions, CustomLoss, EvaluateOptions, Evaluation, SequentialConfig } from './model-types.js';
 export type { OptimizerOptions, OptimizerSpec, Schedule } from './optimizers/index.js';
 export { adam, adamw, cosineDecay, exponentialDecay, momentum, rmsprop, sgd, stepDecay } from './optimizers/index.js';
 export { type MlpOptions, mlp, sequential } from './sequential.js';

@@ -1,7 +1,6 @@
 // The model's plain types, in a leaf that io/, train.ts and the CLI can import
 // without importing the Model class.
 import type { Backend } from './backend/backend.js';
-import type { CustomLoss } from './custom-loss.js';
 import type { Preprocessing } from './data/spec.js';
 import type { Layer, LayerSpec } from './layers/layer.js';
 import type { LossName, Targets } from './losses.js';
@@ -19,6 +18,9 @@ export interface SequentialConfig {
   seed?: number;
   layers: LayerSpec[];
 }
+
+/** A loss in TypeScript (see custom-loss.ts): per-row losses and ∂lossᵢ/∂yPred (batch×outputs, row-major). */
+export type CustomLoss = (yTrue: Matrix, yPred: Matrix) => { losses: ArrayLike<number>; gradient: ArrayLike<number> };
 
 /** How the model learns. */
 export interface CompileOptions {
