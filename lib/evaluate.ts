@@ -29,6 +29,37 @@ export function evaluationMetrics(compiled: Compiled): MetricSpec[] {
   return [...own, ...REGRESSION_FIGURES.filter((f) => !compiled.metrics.some((m) => m.name === f))];
 }
 
+/** Accumulates the cost and metrics over parts of the data fed one after another (see evaluateData). */
+export function evaluator(model: Evaluable, fn = 'evaluate', batchSize = 1024) {
+  const compiled = model.requireCompiled(fn);
+  const { loss, fused } = compiled;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(`${fn}: expected an integer >= 1 for batchSize, received ${batchSize}`);
+  const metrics = createMetrics(evaluationMetrics(compiled), { loss, outputWidth: model.outputWidth });
+  const width = model.outputWidth;
+  const end = model.logitsEnd();
+  let lossSum = 0;
+  let rows = 0;
+  return {
+    add(x: Matrix, targets: Targets, rowWeights: Float32Array | null): void {
+      for (let start = 0; start < x.rows; start += batchSize) {
+        const batch = Math.min(batchSize, x.rows - start);
+        const part = x.data.subarray(start * x.cols, (start + batch) * x.cols);
+        const z = model.forward(part, batch, false, end);
+        const probs = fused ? model.probsFor(batch) : z;
+        lossSum += compiledLoss(compiled, model.backend, batch, width, z, targets, start, fused ? probs : null, null, rowWeights);
+        metrics.update(probs, batch, targets, start, rowWeights);
+      }
+      rows += x.rows;
+    },
+    result(): Evaluation {
+      const dataLoss = lossSum / Math.max(1, rows);
+      const l2Loss = model.l2Penalty(rows);
+      return { loss: dataLoss + l2Loss, dataLoss, l2Loss, ...metrics.result() };
+    },
+  };
+}
+
 /**
  * Cost (the weighted data loss Σwᵢℓᵢ/n plus (λ/2n)·Σ‖W‖²) and metrics over the n rows of x, in
  * inference mode, `batchSize` rows at a time.
@@ -41,23 +72,7 @@ export function evaluateData(
   batchSize = 1024,
   fn = 'evaluate',
 ): Evaluation {
-  const compiled = model.requireCompiled(fn);
-  const { loss, fused } = compiled;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1))
-    throw new RangeError(`${fn}: expected an integer >= 1 for batchSize, received ${batchSize}`);
-  const metrics = createMetrics(evaluationMetrics(compiled), { loss, outputWidth: model.outputWidth });
-  const width = model.outputWidth;
-  const end = model.logitsEnd();
-  let lossSum = 0;
-  for (let start = 0; start < x.rows; start += batchSize) {
-    const batch = Math.min(batchSize, x.rows - start);
-    const rows = x.data.subarray(start * x.cols, (start + batch) * x.cols);
-    const z = model.forward(rows, batch, false, end);
-    const probs = fused ? model.probsFor(batch) : z;
-    lossSum += compiledLoss(compiled, model.backend, batch, width, z, targets, start, fused ? probs : null, null, rowWeights);
-    metrics.update(probs, batch, targets, start, rowWeights);
-  }
-  const dataLoss = lossSum / Math.max(1, x.rows);
-  const l2Loss = model.l2Penalty(x.rows);
-  return { loss: dataLoss + l2Loss, dataLoss, l2Loss, ...metrics.result() };
+  const e = evaluator(model, fn, batchSize);
+  e.add(x, targets, rowWeights);
+  return e.result();
 }

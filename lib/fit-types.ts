@@ -63,7 +63,8 @@ export interface RunInfo {
   /** Every key the epoch logs will carry (metrics and their val twins included). */
   logs: readonly string[];
   epochs: number;
-  steps: number;
+  /** Steps per epoch; null for a source, whose length is not known in advance. */
+  steps: number | null;
   /** Kept for callbacks written before `logs`: whether accuracy is logged. */
   accuracy: boolean;
 }
@@ -94,6 +95,16 @@ export type BuiltInCallback =
   | { kind: 'earlyStopping'; options: EarlyStoppingOptions }
   | { kind: 'reduceLrOnPlateau'; options: ReduceLrOnPlateauOptions };
 
+/** One batch of a source: inputs, labels and optional per-row weights, any number of rows. */
+export interface SourceBatch {
+  x: MatrixLike;
+  y: LabelsLike;
+  sampleWeight?: ArrayLike<number>;
+}
+
+/** A function returning a fresh iterable (or async iterable) of batches; fit calls it once per epoch. */
+export type BatchSource = () => AsyncIterable<SourceBatch> | Iterable<SourceBatch>;
+
 /** Per-class weights: by class index (an array or { 0: w, 1: w }), by class name, or sklearn's 'balanced'. */
 export type ClassWeight = readonly number[] | Readonly<Record<string, number>> | 'balanced';
 
@@ -105,8 +116,8 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Skip the last partial batch (default false). */
   dropRemainder?: boolean;
-  /** [x, y] or [x, y, sampleWeight] to evaluate after every epoch. */
-  validationData?: [MatrixLike, LabelsLike] | [MatrixLike, LabelsLike, ArrayLike<number>];
+  /** [x, y], [x, y, sampleWeight] or a source (see BatchSource) to evaluate after every epoch. */
+  validationData?: [MatrixLike, LabelsLike] | [MatrixLike, LabelsLike, ArrayLike<number>] | BatchSource;
   /**
    * Holds out the last fraction of the rows (before any shuffling, as Keras does) as validation
    * data; in (0, 1). Not with validationData.

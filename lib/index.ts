@@ -1,5 +1,6 @@
 // densenode's public surface.
 export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backend.js';
+export type { BatchSource, SourceBatch } from './batch-source.js';
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
 export { DataError } from './data/data-error.js';

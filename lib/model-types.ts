@@ -132,6 +132,9 @@ export interface TrainableModel extends ModelData, CallbackModel {
     weights?: Float32Array | null,
   ): { lossSum: number; probs: Float32Array };
   l2Penalty(m: number): number;
+  logitsEnd(): number;
+  forward(x: Float32Array, batch: number, training: boolean, end?: number): Float32Array;
+  probsFor(batch: number): Float32Array;
   /** evaluate() on prepared data (the loop's validation). */
   evaluateData(x: Matrix, targets: Targets, weights: Float32Array | null): Evaluation;
 }

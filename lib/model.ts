@@ -3,11 +3,12 @@
 // evaluate, and Keras-ordered weights. Training loops live in train.ts.
 import type { Backend } from './backend/backend.js';
 import { activeSelection } from './backend/select.js';
+import { type BatchSource, isSource } from './batch-source.js';
 import { compileSettings } from './compile.js';
 import { compiledLoss } from './custom-loss.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys, invalidArgument, invalidRange, invalidType } from './errors.js';
+import { checkOptionKeys, invalidArgument, invalidRange } from './errors.js';
 import { evaluateData } from './evaluate.js';
 import { weightedData } from './fit-data.js';
 import type { FitOptions, History } from './fit-types.js';
@@ -15,11 +16,11 @@ import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { buildLayer } from './layers/build.js';
 import { Dense } from './layers/dense.js';
-import type { Layer, LayerContext, LayerSpec } from './layers/layer.js';
+import type { Layer, LayerContext } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
 import { executionPlan, type Step } from './layers/plan.js';
 import { summaryTable } from './layers/summary.js';
-import { trainableSegments } from './layers/trainable.js';
+import { setTrainableSpec, trainableSegments } from './layers/trainable.js';
 import { sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
 import { Random } from './random.js';
@@ -151,20 +152,7 @@ export class Model {
    */
   setTrainable(index: number, trainable: boolean): this {
     this.notTraining('setTrainable');
-    if (!(Number.isInteger(index) && index >= 0 && index < this.layers.length))
-      throw invalidRange('setTrainable', 'index', `a layer index in [0, ${this.layers.length})`, index);
-    if (typeof trainable !== 'boolean') throw invalidType('setTrainable', 'trainable', 'true or false', trainable);
-    const layer = this.layers[index] as Layer;
-    if (layer.spec.type !== 'dense' && layer.spec.type !== 'batchNorm')
-      throw invalidArgument(
-        RangeError,
-        'setTrainable',
-        'index',
-        'a dense or batchNorm layer (the others have no weights)',
-        `${index}, a ${layer.spec.type} layer`,
-      );
-    const { trainable: _old, ...rest } = this.config.layers[index] as LayerSpec & { trainable?: boolean };
-    this.config.layers[index] = (trainable ? rest : { ...rest, trainable: false }) as LayerSpec;
+    setTrainableSpec(this.config.layers, index, trainable);
     if (this.compiledWith !== null) this.compiledWith.optimizer.segments = trainableSegments(this.layers, this.config.layers);
     return this;
   }
@@ -176,11 +164,9 @@ export class Model {
 
   /** Sets the learning rate from the next step on; a schedule keeps its shape, scaled to reach it. */
   setLearningRate(learningRate: number): void {
-    const { optimizer } = this.requireCompiled('setLearningRate');
     if (!(typeof learningRate === 'number' && Number.isFinite(learningRate) && learningRate >= 0))
       throw invalidRange('setLearningRate', 'learningRate', 'a finite number >= 0', learningRate);
-    const scheduled = optimizer.learningRate() / optimizer.learningRateFactor;
-    optimizer.learningRateFactor = scheduled > 0 ? learningRate / scheduled : 1;
+    this.requireCompiled('setLearningRate').optimizer.setLearningRate(learningRate);
   }
 
   /**
@@ -198,11 +184,18 @@ export class Model {
   }
 
   /** Trains on x, y: shuffled mini-batches, validation, callbacks, AbortSignal, checkpoints (see FitOptions). */
-  async fit(x: MatrixLike, y: LabelsLike, options: FitOptions = {}): Promise<History> {
+  async fit(x: MatrixLike, y: LabelsLike, options?: FitOptions): Promise<History>;
+  /** Trains on a source's batches: `source()` returns a fresh (async) iterable of { x, y, sampleWeight? } each epoch. */
+  async fit(source: BatchSource, options?: FitOptions): Promise<History>;
+  async fit(x: MatrixLike | BatchSource, y?: LabelsLike | FitOptions, options: FitOptions = {}): Promise<History> {
     this.notTraining('fit');
-    this.training = options?.worker ? 'worker' : 'in-process';
+    const source = isSource(x);
+    const opts = (source ? (y ?? {}) : options) as FitOptions;
+    if (source && opts.worker)
+      throw invalidArgument(TypeError, 'fit', 'worker', 'in-memory x and y (a source is code, it cannot cross threads)', 'a source');
+    this.training = opts?.worker ? 'worker' : 'in-process';
     try {
-      return await this.fitOnce(x, y, options);
+      return await this.fitOnce(x, source ? undefined : (y as LabelsLike), opts);
     } finally {
       this.training = null;
     }
@@ -221,14 +214,15 @@ export class Model {
     throw new Error(`${fn}: this model is training; wait for fit() to finish or stop it with its AbortSignal`);
   }
 
-  private async fitOnce(x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
+  private async fitOnce(x: MatrixLike | BatchSource, y: LabelsLike | undefined, options: FitOptions): Promise<History> {
     let run = options;
     if (options.resumeFrom !== undefined) {
       const { restoreCheckpoint } = await import('./io/model-file.js');
       const { resumeFrom, ...rest } = options;
       run = { ...rest, initialEpoch: (await restoreCheckpoint(this, resumeFrom)) + 1 };
     }
-    return run.worker ? trainInWorker(this, x, y, run) : trainModel(this, x, y, run, checkpointHooks(this, run.checkpoint));
+    if (run.worker && !isSource(x)) return trainInWorker(this, x, y as LabelsLike, run);
+    return trainModel(this, x, y, run, checkpointHooks(this, run.checkpoint));
   }
 
   /**

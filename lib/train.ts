@@ -3,14 +3,17 @@
 // keeps serving. Stops cleanly on an AbortSignal, early stopping or a callback's
 // 'stop'; on divergence (a non-finite loss or gradient) the update is skipped,
 // so the weights stay the last finite ones, and fit rejects with a DivergenceError.
+
+import { type BatchSource, isSource, sourceBatches } from './batch-source.js';
 import { verboseCallback } from './callbacks/verbose.js';
 import { checkOptionKeys, invalidArgument, invalidRange, invalidType, oneOf } from './errors.js';
-import { type FitData, fitData } from './fit-data.js';
+import { evaluator } from './evaluate.js';
+import { type FitData, fitData, weightedData } from './fit-data.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, History, HookResult, RunInfo } from './fit-types.js';
 import { DivergenceError } from './fit-types.js';
 import type { Targets } from './losses.js';
 import { createMetrics } from './metrics/index.js';
-import type { TrainableModel } from './model-types.js';
+import type { Evaluation, TrainableModel } from './model-types.js';
 import { countCorrect, gatherTargets, type LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
 
@@ -91,20 +94,109 @@ async function call(callbacks: Callback[], run: (c: Callback) => HookResult | Pr
   return stop;
 }
 
-/** Trains `model` on x, y; see FitOptions. */
+/** One step's input: rows of x (batch×inputs), their targets and weights (rows 0..rows−1). */
+interface StepInput {
+  rows: number;
+  x: Float32Array;
+  targets: Targets;
+  weights: Float32Array | null;
+}
+
+/** Where a run's batches come from: in-memory rows shuffled each epoch, or a source. */
+interface EpochPlan {
+  batches(): AsyncIterable<StepInput> | Iterable<StepInput>;
+  /** Steps per epoch when known (in memory), else null. */
+  steps: number | null;
+  /** The m of the logged L2 term (λ/2m)·Σ‖W‖²: the batch size. */
+  batchSize: number;
+  /** null without validation. */
+  validate: (() => Promise<Evaluation>) | null;
+}
+
+function memoryPlan(model: TrainableModel, data: FitData, options: FitOptions, batchSize: number): EpochPlan {
+  const { x: inputs, targets, weights, validation } = data;
+  const rows = inputs.rows;
+  // Batch buffers, allocated once: rows of x, targets and weights gathered in shuffled order.
+  const order = Uint32Array.from({ length: rows }, (_, i) => i);
+  const xBatch = new Float32Array(batchSize * inputs.cols);
+  const yBatch: Targets =
+    targets.kind === 'labels'
+      ? { kind: 'labels', data: new Int32Array(batchSize) }
+      : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
+  const wBatch = weights === null ? null : new Float32Array(batchSize);
+  const steps = options.dropRemainder ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
+  return {
+    steps,
+    batchSize,
+    *batches() {
+      // Each epoch's order depends on the PRNG state alone, which a checkpoint saves.
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      if (options.shuffle !== false) model.random.shuffle(order);
+      for (let step = 0; step < steps; step++) {
+        const start = step * batchSize;
+        const batch = Math.min(batchSize, rows - start);
+        model.backend.gatherRows(batch, inputs.cols, rows, inputs.data, order.subarray(start, start + batch), xBatch);
+        gatherTargets(targets, order, start, batch, yBatch);
+        if (wBatch !== null && weights !== null) for (let i = 0; i < batch; i++) wBatch[i] = weights[order[start + i] as number] as number;
+        yield { rows: batch, x: xBatch, targets: yBatch, weights: wBatch };
+      }
+    },
+    validate: validation === null ? null : async () => model.evaluateData(validation.x, validation.targets, validation.weights),
+  };
+}
+
+// A source's batches as steps; its validation may be arrays or another source.
+function sourcePlan(model: TrainableModel, source: BatchSource, options: FitOptions): EpochPlan {
+  for (const key of ['validationSplit', 'shuffle', 'dropRemainder', 'batchSize', 'sampleWeight', 'worker'] as const) {
+    if (options[key] !== undefined)
+      throw invalidArgument(TypeError, 'fit', key, 'no such option with a source (its batches are given as they come)', 'one');
+  }
+  const given = options.validationData as unknown;
+  let validate: EpochPlan['validate'] = null;
+  if (isSource(given)) {
+    validate = async () => {
+      const e = evaluator(model, 'fit');
+      for await (const part of sourceBatches(model, given, 'fit (validationData)')) e.add(part.x, part.targets, part.weights);
+      return e.result();
+    };
+  } else if (given !== undefined) {
+    if (!Array.isArray(given) || given.length < 2 || given.length > 3)
+      throw invalidType('fit', 'validationData', '[x, y], [x, y, sampleWeight] or a source', given);
+    const v = weightedData(model, given[0], given[1], given[2], ['validationData[0]', 'validationData[1]', 'validationData[2]']);
+    validate = async () => model.evaluateData(v.x, v.targets, v.weights);
+  }
+  const plan: EpochPlan = {
+    steps: null,
+    batchSize: 0,
+    async *batches() {
+      for await (const part of sourceBatches(model, source, 'fit', options.classWeight)) {
+        plan.batchSize = Math.max(plan.batchSize, part.x.rows);
+        yield { rows: part.x.rows, x: part.x.data, targets: part.targets, weights: part.weights };
+      }
+    },
+    validate,
+  };
+  return plan;
+}
+
+/** Trains `model` on x, y, or on a source's batches (x a BatchSource, y unused); see FitOptions. */
 export async function trainModel(
   model: TrainableModel,
-  x: MatrixLike,
-  y: LabelsLike,
+  x: MatrixLike | BatchSource,
+  y: LabelsLike | undefined,
   options: FitOptions = {},
   hooks: TrainHooks = {},
 ): Promise<History> {
   const compiled = model.requireCompiled('fit');
   checkOptionKeys('fit', 'options', options, FIT_KEYS);
-  const data: FitData = fitData(model, x, y, options);
-  const rows = data.x.rows;
   const epochs = positiveInteger('epochs', options.epochs ?? 1);
-  const batchSize = Math.min(positiveInteger('batchSize', options.batchSize ?? 32), rows);
+  let plan: EpochPlan;
+  if (isSource(x)) {
+    plan = sourcePlan(model, x, options);
+  } else {
+    const data = fitData(model, x, y as LabelsLike, options);
+    plan = memoryPlan(model, data, options, Math.min(positiveInteger('batchSize', options.batchSize ?? 32), data.x.rows));
+  }
   const initialEpoch = options.initialEpoch ?? 0;
   if (!(Number.isInteger(initialEpoch) && initialEpoch >= 0)) throw invalidRange('fit', 'initialEpoch', 'an integer >= 0', initialEpoch);
   const checkpoint = options.checkpoint;
@@ -127,24 +219,14 @@ export async function trainModel(
   const wantsAccuracy = compiled.metrics.some((m) => m.name === 'accuracy');
   const history: History = { epochs: [], history: {}, stopReason: 'completed' };
   const { backend } = model;
-  const { x: inputs, targets, weights, validation } = data;
-
-  // Batch buffers, allocated once: rows of x, targets and weights gathered in shuffled order.
-  const order = Uint32Array.from({ length: rows }, (_, i) => i);
-  const xBatch = new Float32Array(batchSize * inputs.cols);
-  const yBatch: Targets =
-    targets.kind === 'labels'
-      ? { kind: 'labels', data: new Int32Array(batchSize) }
-      : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
-  const wBatch = weights === null ? null : new Float32Array(batchSize);
-  const steps = options.dropRemainder ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
   const batchHooks = callbacks.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined);
+  const hasValidation = plan.validate !== null;
 
   const run: RunInfo = {
-    validation: validation !== null,
-    logs: logKeys(metrics.names, validation !== null),
+    validation: hasValidation,
+    logs: logKeys(metrics.names, hasValidation),
     epochs,
-    steps,
+    steps: plan.steps,
     accuracy: wantsAccuracy,
   };
   await call(callbacks, (c) => c.onTrainBegin?.(model, run));
@@ -160,20 +242,14 @@ export async function trainModel(
     const started = performance.now();
     epochStart.params.set(model.params);
     epochStart.state.set(model.state);
-    // Each epoch's order depends on the PRNG state alone, which a checkpoint saves.
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    if (options.shuffle !== false) model.random.shuffle(order);
     metrics.reset();
     let lossSum = 0;
     let seen = 0;
-    for (let step = 0; step < steps; step++) {
+    let step = 0;
+    for await (const input of plan.batches()) {
       if (batchHooks) await call(callbacks, (c) => c.onBatchBegin?.(step, model));
-      const start = step * batchSize;
-      const batch = Math.min(batchSize, rows - start);
-      backend.gatherRows(batch, inputs.cols, rows, inputs.data, order.subarray(start, start + batch), xBatch);
-      gatherTargets(targets, order, start, batch, yBatch);
-      if (wBatch !== null && weights !== null) for (let i = 0; i < batch; i++) wBatch[i] = weights[order[start + i] as number] as number;
-      const result = model.lossAndGradients(xBatch, yBatch, batch, wBatch);
+      const { rows: batch, targets: yBatch, weights: wBatch } = input;
+      const result = model.lossAndGradients(input.x, yBatch, batch, wBatch);
       if (!Number.isFinite(result.lossSum) || backend.findNonFinite(model.grads.length, model.grads) >= 0) {
         history.stopReason = 'diverged';
         diverged = `fit: training diverged at epoch ${epoch}, step ${step} (loss ${result.lossSum / batch}); the model keeps the last finite weights`;
@@ -198,14 +274,17 @@ export async function trainModel(
         }
         if (await call(callbacks, (c) => c.onBatchEnd?.(step, logs, model))) history.stopReason = 'callback';
       }
+      step++;
       await yieldToEventLoop();
       if (options.signal?.aborted) history.stopReason = 'aborted';
       if (history.stopReason !== 'completed') break;
     }
+    if (seen === 0 && plan.steps === null && history.stopReason === 'completed')
+      throw new RangeError(`fit: the source gave no rows in epoch ${epoch}`);
     if (seen === 0) break;
     const fullEpoch = history.stopReason === 'completed';
     const dataLoss = lossSum / seen;
-    const l2Loss = model.l2Penalty(batchSize);
+    const l2Loss = model.l2Penalty(plan.batchSize);
     const seconds = (performance.now() - started) / 1e3;
     const logs: EpochLogs = {
       epoch,
@@ -217,8 +296,8 @@ export async function trainModel(
       seconds,
       samplesPerSecond: seen / seconds,
     };
-    if (validation !== null) {
-      const v = model.evaluateData(validation.x, validation.targets, validation.weights);
+    if (plan.validate !== null) {
+      const v = await plan.validate();
       logs.valLoss = v.loss;
       for (const name of metrics.names) logs[`val${name.charAt(0).toUpperCase()}${name.slice(1)}`] = v[name];
     }

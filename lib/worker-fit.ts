@@ -98,6 +98,8 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
     throw new TypeError(
       `fit: with worker: true, the custom metric '${custom.name}' cannot run in the worker (functions do not cross threads)`,
     );
+  if (typeof options.validationData === 'function')
+    throw new TypeError('fit: with worker: true, validationData must be arrays (a source is code, it cannot cross threads)');
   const callbacks = runCallbacks(options);
   const builtIns = callbacks.flatMap((c) => (c.spec === undefined ? [] : [c.spec]));
   const main = callbacks.filter((c) => c.spec === undefined);

@@ -61,6 +61,12 @@ export class Optimizer {
     return learningRateAt(this.spec.learningRate, this.step) * this.learningRateFactor;
   }
 
+  /** Scales the schedule so that the next update uses `lr` (a schedule at 0 stays as it is). */
+  setLearningRate(lr: number): void {
+    const scheduled = this.learningRate() / this.learningRateFactor;
+    this.learningRateFactor = scheduled > 0 ? lr / scheduled : 1;
+  }
+
   /** params −= update(grads), over the whole arena in one call (or one per trainable segment). */
   apply(backend: Backend, params: Float32Array, grads: Float32Array): void {
     const lr = this.learningRate();

@@ -1,0 +1,56 @@
+// fit(source): training data that arrives in batches — a database cursor, a stream, a
+// generator — instead of one matrix. `source` is a function that returns a fresh iterable
+// (sync or async) of batches each epoch; every batch is checked as fit checks its data, with
+// the batch's number in the message.
+import { classRowWeights } from './class-weights.js';
+import { invalidArgument, invalidType } from './errors.js';
+import { type WeightedData, weightedData } from './fit-data.js';
+import type { BatchSource, ClassWeight, SourceBatch } from './fit-types.js';
+import type { TrainableModel } from './model-types.js';
+
+export type { BatchSource, SourceBatch } from './fit-types.js';
+
+export const isSource = (value: unknown): value is BatchSource => typeof value === 'function';
+
+function iterate(source: BatchSource, fn: string): AsyncIterable<SourceBatch> | Iterable<SourceBatch> {
+  const it: unknown = source();
+  const iterable = it !== null && typeof it === 'object' && (Symbol.asyncIterator in (it as object) || Symbol.iterator in (it as object));
+  if (!iterable) throw invalidType(fn, 'source()', 'an iterable or async iterable of { x, y } batches', it);
+  return it as AsyncIterable<SourceBatch> | Iterable<SourceBatch>;
+}
+
+/**
+ * The source's batches for one epoch, checked and converted (classWeight applied per row; 'balanced'
+ * needs the class counts of the whole data, so a source cannot take it).
+ */
+export async function* sourceBatches(
+  model: TrainableModel,
+  source: BatchSource,
+  fn: string,
+  classWeight?: ClassWeight,
+): AsyncGenerator<WeightedData> {
+  const { loss } = model.requireCompiled(fn);
+  if (classWeight === 'balanced')
+    throw invalidArgument(
+      TypeError,
+      fn,
+      'classWeight',
+      "class weights by index or name with a source ('balanced' needs all the data)",
+      "'balanced'",
+    );
+  let index = 0;
+  for await (const batch of iterate(source, fn)) {
+    const at = `batch ${index}`;
+    if (batch === null || typeof batch !== 'object' || !('x' in batch) || !('y' in batch))
+      throw invalidType(fn, at, 'a { x, y, sampleWeight? } batch', batch);
+    let data = weightedData(model, batch.x, batch.y, batch.sampleWeight, [`${at}: x`, `${at}: y`, `${at}: sampleWeight`]);
+    if (classWeight !== undefined) {
+      const classes = model.preprocessing?.classes ?? null;
+      const byClass = classRowWeights(classWeight, data.targets, data.x.rows, loss, model.outputWidth, classes);
+      if (data.weights !== null) for (let i = 0; i < byClass.length; i++) byClass[i] = (byClass[i] as number) * (data.weights[i] as number);
+      data = { ...data, weights: byClass };
+    }
+    index++;
+    if (data.x.rows > 0) yield data;
+  }
+}
