@@ -10,9 +10,22 @@ import type { TrainableModel } from './model-types.js';
 
 export type { BatchSource, SourceBatch } from './fit-types.js';
 
-export const isSource = (value: unknown): value is BatchSource => typeof value === 'function';
+export const isSource = (value: unknown): value is BatchSource =>
+  typeof value === 'function' || (value !== null && typeof value === 'object' && Symbol.asyncIterator in value);
 
 function iterate(source: BatchSource, fn: string): AsyncIterable<SourceBatch> | Iterable<SourceBatch> {
+  if (typeof source !== 'function') {
+    // A generator object is its own iterator: it can be read once, and fit reads every epoch.
+    const iterator = source[Symbol.asyncIterator]();
+    if ((iterator as unknown) === source)
+      throw invalidType(
+        fn,
+        'source',
+        'a function returning the generator (it is read once per epoch) or a dn.dataset',
+        'a generator object',
+      );
+    return { [Symbol.asyncIterator]: () => iterator };
+  }
   const it: unknown = source();
   const iterable = it !== null && typeof it === 'object' && (Symbol.asyncIterator in (it as object) || Symbol.iterator in (it as object));
   if (!iterable) throw invalidType(fn, 'source()', 'an iterable or async iterable of { x, y } batches', it);

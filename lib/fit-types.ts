@@ -102,8 +102,11 @@ export interface SourceBatch {
   sampleWeight?: ArrayLike<number>;
 }
 
-/** A function returning a fresh iterable (or async iterable) of batches; fit calls it once per epoch. */
-export type BatchSource = () => AsyncIterable<SourceBatch> | Iterable<SourceBatch>;
+/**
+ * Where fit(source) reads batches, once per epoch: a function returning a fresh iterable (or async
+ * iterable), or an async iterable that starts again each time it is iterated (a dn.dataset).
+ */
+export type BatchSource = (() => AsyncIterable<SourceBatch> | Iterable<SourceBatch>) | AsyncIterable<SourceBatch>;
 
 /** Per-class weights: by class index (an array or { 0: w, 1: w }), by class name, or sklearn's 'balanced'. */
 export type ClassWeight = readonly number[] | Readonly<Record<string, number>> | 'balanced';

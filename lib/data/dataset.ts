@@ -1,0 +1,160 @@
+// dn.dataset(): a re-iterable pipeline over any (async) iterable — a database cursor, a stream,
+// an array — with map, batch, shuffle(bufferSize), take, skip and prefetch, as tf.data has. Each
+// iteration starts the source again, so fit(dataset) reads it once per epoch; nothing holds more
+// than a shuffle buffer or a prefetch window in memory.
+import { invalidRange, invalidType } from '../errors.js';
+import type { SourceBatch } from '../fit-types.js';
+import { Random } from '../random.js';
+import type { TableRecord, TabularSpec } from './spec.js';
+import { encodeTable } from './tabular.js';
+
+type Items<T> = AsyncIterable<T> | Iterable<T>;
+
+function positive(fn: string, name: string, value: unknown): number {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw invalidRange(fn, name, 'an integer >= 1', value);
+  return value;
+}
+
+export class Pipeline<T> implements AsyncIterable<T> {
+  private iterations = 0;
+
+  /** `make` returns a fresh iterable each time the dataset is iterated (an array is iterated as is). */
+  constructor(private readonly make: () => Items<T>) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    this.iterations++;
+    return (async function* (items: Items<T>) {
+      yield* items;
+    })(this.make())[Symbol.asyncIterator]();
+  }
+
+  private then<U>(step: (items: AsyncIterable<T>, iteration: number) => AsyncGenerator<U>): Pipeline<U> {
+    // `this` re-makes its source on every iteration; the step runs over that fresh pass.
+    return new Pipeline<U>(() => step(this, this.iterations));
+  }
+
+  /** Each item through fn (which may be async). */
+  map<U>(fn: (item: T, index: number) => U | Promise<U>): Pipeline<U> {
+    if (typeof fn !== 'function') throw invalidType('map', 'fn', 'a function', fn);
+    return this.then(async function* (items) {
+      let i = 0;
+      for await (const item of items) yield await fn(item, i++);
+    });
+  }
+
+  /** Groups consecutive items into arrays of `size` (the last one may be shorter). */
+  batch(size: number): Pipeline<T[]> {
+    positive('batch', 'size', size);
+    return this.then(async function* (items) {
+      let group: T[] = [];
+      for await (const item of items) {
+        group.push(item);
+        if (group.length === size) {
+          yield group;
+          group = [];
+        }
+      }
+      if (group.length > 0) yield group;
+    });
+  }
+
+  /**
+   * A random order within a window of `bufferSize` items (tf.data's shuffle): each iteration draws
+   * a different order from `seed`, the same one in every run.
+   */
+  shuffle(bufferSize: number, seed = 0): Pipeline<T> {
+    positive('shuffle', 'bufferSize', bufferSize);
+    if (!Number.isInteger(seed)) throw invalidType('shuffle', 'seed', 'an integer', seed);
+    return this.then(async function* (items, iteration) {
+      const random = new Random(seed + 0x9e3779b1 * iteration);
+      const buffer: T[] = [];
+      for await (const item of items) {
+        if (buffer.length < bufferSize) {
+          buffer.push(item);
+          continue;
+        }
+        const k = random.below(bufferSize);
+        yield buffer[k] as T;
+        buffer[k] = item;
+      }
+      while (buffer.length > 0) {
+        const k = random.below(buffer.length);
+        yield buffer[k] as T;
+        buffer[k] = buffer[buffer.length - 1] as T;
+        buffer.pop();
+      }
+    });
+  }
+
+  /** The first `count` items. */
+  take(count: number): Pipeline<T> {
+    positive('take', 'count', count);
+    return this.then(async function* (items) {
+      let i = 0;
+      for await (const item of items) {
+        yield item;
+        if (++i >= count) return;
+      }
+    });
+  }
+
+  /** All but the first `count` items. */
+  skip(count: number): Pipeline<T> {
+    if (!(Number.isInteger(count) && count >= 0)) throw invalidRange('skip', 'count', 'an integer >= 0', count);
+    return this.then(async function* (items) {
+      let i = 0;
+      for await (const item of items) if (i++ >= count) yield item;
+    });
+  }
+
+  /** Reads up to `size` items ahead while the consumer works on the current one (I/O overlaps training). */
+  prefetch(size: number): Pipeline<T> {
+    positive('prefetch', 'size', size);
+    return this.then(async function* (items) {
+      const it = items[Symbol.asyncIterator]();
+      const window: Promise<IteratorResult<T>>[] = [];
+      // Reads are chained, so the source sees one next() at a time, in order.
+      let last: Promise<IteratorResult<T>> = Promise.resolve({ done: false, value: undefined as T });
+      const read = () => {
+        last = last.then((r) => (r.done ? r : it.next()));
+        // Marked handled: a failed read is thrown where it is awaited, not as an unhandled rejection.
+        last.catch(() => undefined);
+        window.push(last);
+      };
+      try {
+        for (let i = 0; i < size; i++) read();
+        for (;;) {
+          const next = await (window.shift() as Promise<IteratorResult<T>>);
+          if (next.done) return;
+          read();
+          yield next.value;
+        }
+      } finally {
+        // A consumer that stops early closes the source (a cursor, a file).
+        await it.return?.();
+      }
+    });
+  }
+}
+
+/** A dataset over `make()`'s items (an array, a generator function, a cursor's async iterable…). */
+export function dataset<T>(make: (() => Items<T>) | readonly T[]): Pipeline<T> {
+  if (Array.isArray(make)) {
+    const items = make as readonly T[];
+    return new Pipeline(() => items);
+  }
+  if (typeof make !== 'function') throw invalidType('dataset', 'make', 'an array or a function returning an (async) iterable', make);
+  return new Pipeline(make as () => Items<T>);
+}
+
+/**
+ * Records (plain objects, as a database driver returns rows) as training batches encoded by a
+ * tabular spec (dn.tabular(sample).spec, or model.preprocessing.tabular): what fit(dataset) takes.
+ */
+export function recordBatches(records: Pipeline<TableRecord>, spec: TabularSpec, batchSize = 32): Pipeline<SourceBatch> {
+  return records.batch(batchSize).map((rows, i) => {
+    const encoded = encodeTable(spec, rows, (r) => `batch ${i}, record ${r}`);
+    if (encoded.y === null) throw new TypeError(`recordBatches: batch ${i} lacks the target column '${spec.target?.name ?? '?'}'`);
+    return { x: encoded.x, y: encoded.y };
+  });
+}

@@ -1,0 +1,83 @@
+// dn.dataset pipelines: each operation against the plain array answer, the seeded shuffle (a
+// permutation, different per epoch, the same per run, bounded by its buffer), prefetch order and
+// errors, and fit over records encoded by a tabular spec.
+import { describe, expect, it } from 'vitest';
+import * as dn from '../lib/index.js';
+
+const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+};
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('dn.dataset', () => {
+  it('map, batch, take and skip give what the array operations give, on every iteration', async () => {
+    const ds = dn
+      .dataset(() => range(23))
+      .skip(2)
+      .map(async (v) => v * 10)
+      .take(17)
+      .batch(5);
+    const want = [range(5), range(5), range(5), range(2)].map((g, k) => g.map((j) => (2 + 5 * k + j) * 10));
+    expect(await collect(ds)).toEqual(want);
+    expect(await collect(ds)).toEqual(want);
+    expect(() => dn.dataset([1]).batch(0)).toThrow('batch: expected an integer >= 1 for size, received 0');
+  });
+
+  it('shuffle is a seeded permutation, new each epoch, the same each run, within its buffer', async () => {
+    const ds = dn.dataset(() => range(100)).shuffle(10, 7);
+    const first = await collect(ds);
+    const second = await collect(ds);
+    expect([...first].sort((a, b) => a - b)).toEqual(range(100));
+    expect(second).not.toEqual(first);
+    expect(await collect(dn.dataset(() => range(100)).shuffle(10, 7))).toEqual(first);
+    // An item leaves at most bufferSize − 1 places early: the buffer is the only memory.
+    first.forEach((v, i) => {
+      expect(v).toBeLessThanOrEqual(i + 10);
+    });
+  });
+
+  it('prefetch keeps the order, closes the source when stopped early, and passes errors on', async () => {
+    let closed = false;
+    const source = async function* () {
+      try {
+        for (let i = 0; i < 50; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    };
+    expect(await collect(dn.dataset(source).prefetch(4))).toEqual(range(50));
+    closed = false;
+    for await (const v of dn.dataset(source).prefetch(3)) if (v === 5) break;
+    expect(closed).toBe(true);
+    const failing = async function* () {
+      yield 1;
+      throw new Error('stream reset');
+    };
+    await expect(collect(dn.dataset(failing).prefetch(2))).rejects.toThrow('stream reset');
+  });
+
+  it('fit trains on records through recordBatches, and refuses a one-shot generator object', async () => {
+    const records = range(300).map((i) => ({
+      size: Math.sin(i) * 3,
+      colour: i % 3 === 0 ? 'red' : 'blue',
+      label: Math.sin(i) * 3 + (i % 3 === 0 ? 1 : -1) > 0 ? 'yes' : 'no',
+    }));
+    // The spec is fitted on a sample; the full stream is encoded batch by batch with it.
+    const { spec } = dn.tabular(records.slice(0, 100), { target: 'label' });
+    const rows = dn.dataset(() => records).shuffle(64, 1);
+    const model = dn.mlp([dn.tabularPreprocessing(spec).features?.length ?? 0, 8, 1], {
+      seed: 2,
+      optimizer: dn.adam({ learningRate: 0.03 }),
+    });
+    model.preprocessing = dn.tabularPreprocessing(spec);
+    const history = await model.fit(dn.recordBatches(rows, spec, 32).prefetch(2), { epochs: 10 });
+    expect(history.epochs[9]?.accuracy).toBeGreaterThan(0.9);
+    expect(model.evaluate(records).accuracy).toBeGreaterThan(0.9);
+    const once = (async function* () {
+      yield { x: [[1, 2]], y: [1] };
+    })();
+    await expect(dn.mlp([2, 1]).fit(once)).rejects.toThrow('fit: expected a function returning the generator');
+  });
+});
