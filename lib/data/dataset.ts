@@ -28,7 +28,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     })(this.make())[Symbol.asyncIterator]();
   }
 
-  private then<U>(step: (items: AsyncIterable<T>, iteration: number) => AsyncGenerator<U>): Pipeline<U> {
+  private pipe<U>(step: (items: AsyncIterable<T>, iteration: number) => AsyncGenerator<U>): Pipeline<U> {
     // `this` re-makes its source on every iteration; the step runs over that fresh pass.
     return new Pipeline<U>(() => step(this, this.iterations));
   }
@@ -36,7 +36,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** Each item through fn (which may be async). */
   map<U>(fn: (item: T, index: number) => U | Promise<U>): Pipeline<U> {
     if (typeof fn !== 'function') throw invalidType('map', 'fn', 'a function', fn);
-    return this.then(async function* (items) {
+    return this.pipe(async function* (items) {
       let i = 0;
       for await (const item of items) yield await fn(item, i++);
     });
@@ -45,7 +45,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** Groups consecutive items into arrays of `size` (the last one may be shorter). */
   batch(size: number): Pipeline<T[]> {
     positive('batch', 'size', size);
-    return this.then(async function* (items) {
+    return this.pipe(async function* (items) {
       let group: T[] = [];
       for await (const item of items) {
         group.push(item);
@@ -65,7 +65,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   shuffle(bufferSize: number, seed = 0): Pipeline<T> {
     positive('shuffle', 'bufferSize', bufferSize);
     if (!Number.isInteger(seed)) throw invalidType('shuffle', 'seed', 'an integer', seed);
-    return this.then(async function* (items, iteration) {
+    return this.pipe(async function* (items, iteration) {
       const random = new Random(seed + 0x9e3779b1 * iteration);
       const buffer: T[] = [];
       for await (const item of items) {
@@ -89,7 +89,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** The first `count` items. */
   take(count: number): Pipeline<T> {
     positive('take', 'count', count);
-    return this.then(async function* (items) {
+    return this.pipe(async function* (items) {
       let i = 0;
       for await (const item of items) {
         yield item;
@@ -101,7 +101,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** All but the first `count` items. */
   skip(count: number): Pipeline<T> {
     if (!(Number.isInteger(count) && count >= 0)) throw invalidRange('skip', 'count', 'an integer >= 0', count);
-    return this.then(async function* (items) {
+    return this.pipe(async function* (items) {
       let i = 0;
       for await (const item of items) if (i++ >= count) yield item;
     });
@@ -110,7 +110,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** Reads up to `size` items ahead while the consumer works on the current one (I/O overlaps training). */
   prefetch(size: number): Pipeline<T> {
     positive('prefetch', 'size', size);
-    return this.then(async function* (items) {
+    return this.pipe(async function* (items) {
       const it = items[Symbol.asyncIterator]();
       const window: Promise<IteratorResult<T>>[] = [];
       // Reads are chained, so the source sees one next() at a time, in order.
