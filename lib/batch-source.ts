@@ -2,9 +2,8 @@
 // generator — instead of one matrix. `source` is a function that returns a fresh iterable
 // (sync or async) of batches each epoch; every batch is checked as fit checks its data, with
 // the batch's number in the message.
-import { classRowWeights } from './class-weights.js';
 import { invalidArgument, invalidType } from './errors.js';
-import { type WeightedData, weightedData } from './fit-data.js';
+import { type WeightedData, weightedData, withClassWeights } from './fit-data.js';
 import type { BatchSource, ClassWeight, SourceBatch } from './fit-types.js';
 import type { TrainableModel } from './model-types.js';
 
@@ -42,7 +41,7 @@ export async function* sourceBatches(
   fn: string,
   classWeight?: ClassWeight,
 ): AsyncGenerator<WeightedData> {
-  const { loss } = model.requireCompiled(fn);
+  model.requireCompiled(fn);
   if (classWeight === 'balanced')
     throw invalidArgument(
       TypeError,
@@ -56,13 +55,8 @@ export async function* sourceBatches(
     const at = `batch ${index}`;
     if (batch === null || typeof batch !== 'object' || !('x' in batch) || !('y' in batch))
       throw invalidType(fn, at, 'a { x, y, sampleWeight? } batch', batch);
-    let data = weightedData(model, batch.x, batch.y, batch.sampleWeight, [`${at}: x`, `${at}: y`, `${at}: sampleWeight`]);
-    if (classWeight !== undefined) {
-      const classes = model.preprocessing?.classes ?? null;
-      const byClass = classRowWeights(classWeight, data.targets, data.x.rows, loss, model.outputWidth, classes);
-      if (data.weights !== null) for (let i = 0; i < byClass.length; i++) byClass[i] = (byClass[i] as number) * (data.weights[i] as number);
-      data = { ...data, weights: byClass };
-    }
+    const sampled = weightedData(model, batch.x, batch.y, batch.sampleWeight, [`${at}: x`, `${at}: y`, `${at}: sampleWeight`]);
+    const data = classWeight === undefined ? sampled : withClassWeights(model, sampled, classWeight);
     index++;
     if (data.x.rows > 0) yield data;
   }

@@ -3,7 +3,7 @@
 // the last validationSplit of the rows, as Keras takes it).
 import { classRowWeights, rowWeights } from './class-weights.js';
 import { invalidArgument, invalidRange, invalidType } from './errors.js';
-import type { FitOptions } from './fit-types.js';
+import type { ClassWeight, FitOptions } from './fit-types.js';
 import type { Targets } from './losses.js';
 import type { TrainableModel } from './model-types.js';
 import { type LabelsLike, toTargets } from './targets.js';
@@ -48,23 +48,29 @@ export function weightedData(
   return { x: m, targets, weights: weights === undefined ? null : rowWeights('fit', names[2], weights, m.rows) };
 }
 
-export function fitData(model: TrainableModel, x: MatrixLike, y: LabelsLike, options: FitOptions): FitData {
+/** The rows' weights times their classes' (Keras multiplies sampleWeight by classWeight). */
+export function withClassWeights(model: TrainableModel, data: WeightedData, classWeight: ClassWeight): WeightedData {
   const { loss } = model.requireCompiled('fit');
-  let data = weightedData(model, x, y, options.sampleWeight, ['x', 'y', 'sampleWeight']);
-  if (data.x.rows === 0) throw new RangeError('fit: x has no rows');
-  if (options.classWeight !== undefined) {
-    const classes = model.preprocessing?.classes ?? null;
-    const byClass = classRowWeights(options.classWeight, data.targets, data.x.rows, loss, model.outputWidth, classes);
-    if (data.weights !== null) for (let i = 0; i < byClass.length; i++) byClass[i] = (byClass[i] as number) * (data.weights[i] as number);
-    data = { ...data, weights: byClass };
-  }
+  const classes = model.preprocessing?.classes ?? null;
+  const weights = classRowWeights(classWeight, data.targets, data.x.rows, loss, model.outputWidth, classes);
+  if (data.weights !== null) for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] as number) * (data.weights[i] as number);
+  return { ...data, weights };
+}
+
+/** validationData given as arrays: [x, y] or [x, y, sampleWeight] (`also` names what else it may be). */
+export function validationArrays(model: TrainableModel, given: unknown, also = ''): WeightedData {
+  if (!Array.isArray(given) || given.length < 2 || given.length > 3)
+    throw invalidType('fit', 'validationData', `[x, y]${also === '' ? ' or' : ','} [x, y, sampleWeight]${also}`, given);
+  return weightedData(model, given[0], given[1], given[2], ['validationData[0]', 'validationData[1]', 'validationData[2]']);
+}
+
+export function fitData(model: TrainableModel, x: MatrixLike, y: LabelsLike, options: FitOptions): FitData {
+  const sampled = weightedData(model, x, y, options.sampleWeight, ['x', 'y', 'sampleWeight']);
+  if (sampled.x.rows === 0) throw new RangeError('fit: x has no rows');
+  let data = options.classWeight === undefined ? sampled : withClassWeights(model, sampled, options.classWeight);
   let validation: WeightedData | null = null;
   const given = options.validationData;
-  if (given !== undefined) {
-    if (!Array.isArray(given) || given.length < 2 || given.length > 3)
-      throw invalidType('fit', 'validationData', '[x, y] or [x, y, sampleWeight]', given);
-    validation = weightedData(model, given[0], given[1], given[2], ['validationData[0]', 'validationData[1]', 'validationData[2]']);
-  }
+  if (given !== undefined) validation = validationArrays(model, given);
   const split = options.validationSplit;
   if (split !== undefined) {
     if (given !== undefined) throw invalidArgument(TypeError, 'fit', 'validationSplit', 'no validationData as well', 'both');
@@ -73,12 +79,8 @@ export function fitData(model: TrainableModel, x: MatrixLike, y: LabelsLike, opt
     const at = Math.floor(data.x.rows * (1 - split));
     if (at === 0 || at === data.x.rows)
       throw invalidArgument(RangeError, 'fit', 'validationSplit', 'a split leaving rows on both sides', `${split} of ${data.x.rows} rows`);
-    validation = rows(data, at, data.x.rows);
     // Class weights weigh training only (Keras); the held-out rows keep their sample weights.
-    if (options.classWeight !== undefined) {
-      const sample = options.sampleWeight === undefined ? null : rowWeights('fit', 'sampleWeight', options.sampleWeight, data.x.rows);
-      validation = { ...validation, weights: sample === null ? null : sample.subarray(at) };
-    }
+    validation = rows(sampled, at, data.x.rows);
     data = rows(data, 0, at);
   }
   if (data.weights !== null && !data.weights.some((w) => w > 0))

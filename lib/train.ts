@@ -8,7 +8,7 @@ import { type BatchSource, isSource, sourceBatches } from './batch-source.js';
 import { verboseCallback } from './callbacks/verbose.js';
 import { checkOptionKeys, invalidArgument, invalidRange, invalidType, oneOf } from './errors.js';
 import { evaluator } from './evaluate.js';
-import { type FitData, fitData, weightedData } from './fit-data.js';
+import { type FitData, fitData, validationArrays } from './fit-data.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, History, HookResult, RunInfo } from './fit-types.js';
 import { DivergenceError } from './fit-types.js';
 import type { Targets } from './losses.js';
@@ -62,9 +62,9 @@ export function runCallbacks(options: FitOptions): Callback[] {
   given.forEach((c: unknown, i) => {
     if (c === null || typeof c !== 'object') throw invalidType('fit', `callbacks[${i}]`, 'an object with hooks (onEpochEnd, …)', c);
     // Own fields are the callback's state (a class's), so only an object with no hook at all is refused.
-    if (!HOOKS.some((h) => typeof (c as Record<string, unknown>)[h] === 'function')) checkOptionKeys('fit', `callbacks[${i}]`, c, HOOKS);
-    if (!HOOKS.some((h) => typeof (c as Record<string, unknown>)[h] === 'function'))
-      throw invalidType('fit', `callbacks[${i}]`, `an object with a hook (${HOOKS.join(', ')})`, c);
+    if (HOOKS.some((h) => typeof (c as Record<string, unknown>)[h] === 'function')) return;
+    checkOptionKeys('fit', `callbacks[${i}]`, c, HOOKS); // a misspelt hook, with the likely one
+    throw invalidType('fit', `callbacks[${i}]`, `an object with a hook (${HOOKS.join(', ')})`, c);
   });
   const verbose = options.verbose ?? 0;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw oneOf('fit', 'verbose', ['0', '1', '2'], verbose);
@@ -88,7 +88,7 @@ export function logKeys(metricNames: readonly string[], validation: boolean): st
 }
 
 /** Calls one hook on every callback in order; true when one of them returned 'stop'. */
-async function call(callbacks: Callback[], run: (c: Callback) => HookResult | Promise<HookResult> | undefined): Promise<boolean> {
+export async function call(callbacks: Callback[], run: (c: Callback) => HookResult | Promise<HookResult> | undefined): Promise<boolean> {
   let stop = false;
   for (const c of callbacks) if ((await run(c)) === 'stop') stop = true;
   return stop;
@@ -160,9 +160,7 @@ function sourcePlan(model: TrainableModel, source: BatchSource, options: FitOpti
       return e.result();
     };
   } else if (given !== undefined) {
-    if (!Array.isArray(given) || given.length < 2 || given.length > 3)
-      throw invalidType('fit', 'validationData', '[x, y], [x, y, sampleWeight] or a source', given);
-    const v = weightedData(model, given[0], given[1], given[2], ['validationData[0]', 'validationData[1]', 'validationData[2]']);
+    const v = validationArrays(model, given, ' or a source');
     validate = async () => model.evaluateData(v.x, v.targets, v.weights);
   }
   const plan: EpochPlan = {

@@ -18,7 +18,6 @@ import {
   type EpochLogs,
   type FitOptions,
   type History,
-  type HookResult,
   type RunInfo,
 } from './fit-types.js';
 import { builtInMetrics } from './io/model-file.js';
@@ -27,7 +26,7 @@ import type { SequentialConfig, TrainableModel } from './model-types.js';
 import type { OptimizerSpec } from './optimizers/optimizer.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
-import { runCallbacks } from './train.js';
+import { call as callHooks, runCallbacks } from './train.js';
 
 /** What the worker needs to rebuild the model around the shared arenas. */
 export interface WorkerJob {
@@ -76,12 +75,6 @@ function workerScript(): string {
 
 function isShared(array: Float32Array): boolean {
   return array.buffer instanceof SharedArrayBuffer;
-}
-
-async function anyStop(callbacks: Callback[], run: (c: Callback) => HookResult | Promise<HookResult> | undefined): Promise<boolean> {
-  let stop = false;
-  for (const c of callbacks) if ((await run(c)) === 'stop') stop = true;
-  return stop;
 }
 
 export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: LabelsLike, options: FitOptions): Promise<History> {
@@ -161,17 +154,17 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'begin':
-          then(async () => reply(await anyStop(main, (c) => void c.onTrainBegin?.(model, message.run))));
+          then(async () => reply(await callHooks(main, (c) => void c.onTrainBegin?.(model, message.run))));
           break;
         case 'epochBegin':
-          then(async () => reply(await anyStop(main, (c) => c.onEpochBegin?.(message.epoch, model))));
+          then(async () => reply(await callHooks(main, (c) => c.onEpochBegin?.(message.epoch, model))));
           break;
         case 'batchBegin':
-          then(async () => void (await anyStop(main, (c) => void c.onBatchBegin?.(message.batch, model))));
+          then(async () => void (await callHooks(main, (c) => void c.onBatchBegin?.(message.batch, model))));
           break;
         case 'batch':
           then(async () => {
-            if (await anyStop(main, (c) => c.onBatchEnd?.(message.batch, message.logs, model))) worker.postMessage({ type: 'stop' });
+            if (await callHooks(main, (c) => c.onBatchEnd?.(message.batch, message.logs, model))) worker.postMessage({ type: 'stop' });
           });
           break;
         case 'epoch':
@@ -179,7 +172,7 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
             // The main thread's view of the optimizer, for getLearningRate/setLearningRate in the hooks.
             compiled.optimizer.step = message.step;
             compiled.optimizer.learningRateFactor = message.learningRateFactor;
-            reply(await anyStop(main, (c) => c.onEpochEnd?.(message.epoch, message.logs, model)));
+            reply(await callHooks(main, (c) => c.onEpochEnd?.(message.epoch, message.logs, model)));
           });
           break;
         case 'done':
@@ -187,7 +180,7 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
             model.random.setState(message.random);
             compiled.optimizer.step = message.step;
             compiled.optimizer.learningRateFactor = message.learningRateFactor;
-            await anyStop(main, (c) => void c.onTrainEnd?.(model, message.history));
+            await callHooks(main, (c) => void c.onTrainEnd?.(model, message.history));
             if (message.diverged !== null) finish(new DivergenceError(message.diverged, message.history));
             else finish(null, message.history);
           });
