@@ -13,7 +13,6 @@ import type { Preprocessing } from './data/spec.js';
 import {
   type BatchLogs,
   type BuiltInCallback,
-  type Callback,
   DivergenceError,
   type EpochLogs,
   type FitOptions,
