@@ -153,13 +153,13 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'begin':
-          then(async () => reply(await callHooks(main, (c) => void c.onTrainBegin?.(model, message.run))));
+          then(async () => reply(await callHooks(main, (c) => c.onTrainBegin?.(model, message.run))));
           break;
         case 'epochBegin':
           then(async () => reply(await callHooks(main, (c) => c.onEpochBegin?.(message.epoch, model))));
           break;
         case 'batchBegin':
-          then(async () => void (await callHooks(main, (c) => void c.onBatchBegin?.(message.batch, model))));
+          then(async () => void (await callHooks(main, (c) => c.onBatchBegin?.(message.batch, model))));
           break;
         case 'batch':
           then(async () => {
@@ -179,7 +179,7 @@ export async function trainInWorker(model: TrainableModel, x: MatrixLike, y: Lab
             model.random.setState(message.random);
             compiled.optimizer.step = message.step;
             compiled.optimizer.learningRateFactor = message.learningRateFactor;
-            await callHooks(main, (c) => void c.onTrainEnd?.(model, message.history));
+            await callHooks(main, (c) => c.onTrainEnd?.(model, message.history));
             if (message.diverged !== null) finish(new DivergenceError(message.diverged, message.history));
             else finish(null, message.history);
           });

@@ -342,6 +342,18 @@ describe('callback hooks', () => {
     expect(there.weights).toEqual(here.weights);
   });
 
+  it('with worker: true, async onTrainBegin and onTrainEnd are awaited too', async () => {
+    const { x, y } = table(32, 1);
+    const events: string[] = [];
+    const later = (what: string) => new Promise<void>((r) => setTimeout(() => r(void events.push(what)), 20));
+    await dn.mlp([3, 2, 1]).fit(x, y, {
+      epochs: 1,
+      worker: true,
+      callbacks: [{ onTrainBegin: () => later('begin'), onEpochBegin: () => void events.push('epoch'), onTrainEnd: () => later('end') }],
+    });
+    expect(events).toEqual(['begin', 'epoch', 'end']);
+  });
+
   it('verbose: 2 prints one line per epoch; 0 prints nothing', async () => {
     const { x, y } = table(16, 1);
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
