@@ -19,8 +19,7 @@ import {
   type History,
   type RunInfo,
 } from './fit-types.js';
-import { builtInMetrics } from './io/model-file.js';
-import type { MetricName } from './metrics/index.js';
+import { builtInMetrics, type MetricName } from './metrics/index.js';
 import type { SequentialConfig, TrainableModel } from './model-types.js';
 import type { OptimizerSpec } from './optimizers/optimizer.js';
 import type { LabelsLike } from './targets.js';

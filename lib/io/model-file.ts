@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { Preprocessing } from '../data/spec.js';
 import { checkPath } from '../errors.js';
 import type { History } from '../fit-types.js';
-import type { MetricName } from '../metrics/index.js';
-import type { Compiled, CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
+import { builtInMetrics } from '../metrics/index.js';
+import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { float32LE, producer, readFloat32LE } from './common.js';
@@ -30,11 +30,6 @@ export interface SaveOptions {
   checkpoint?: { epoch: number };
   /** Training metadata kept in the manifest (epochs run, stop reason, per-epoch figures). */
   history?: History;
-}
-
-/** The names of the built-in metrics among `metrics` (what a file or a worker can carry). */
-export function builtInMetrics(metrics: Compiled['metrics']): MetricName[] {
-  return metrics.flatMap((m) => (typeof m.metric === 'string' ? [m.metric] : []));
 }
 
 /** Where each weight lives in the bin, so a reader in any language can find it. */

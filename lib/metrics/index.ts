@@ -43,6 +43,7 @@ import { regressionAccumulator } from './regression.js';
 export { rocAuc } from './auc.js';
 export type { CustomMetric } from './custom.js';
 export {
+  builtInMetrics,
   checkMetrics,
   METRIC_NAMES,
   type MetricAlias,

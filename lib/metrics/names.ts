@@ -51,6 +51,11 @@ function builtIn(name: string): MetricName | undefined {
  * anonymous. Throws a TypeError or RangeError naming `metrics[i]` for a wrong type, an unknown name (with
  * the one probably meant), a metric the loss gives no meaning to, or a name given twice.
  */
+/** The names of the built-in metrics among `metrics` (what a file or a worker can carry; functions cannot). */
+export function builtInMetrics(metrics: readonly NamedMetric[]): MetricName[] {
+  return metrics.flatMap((m) => (typeof m.metric === 'string' ? [m.metric] : []));
+}
+
 export function checkMetrics(fn: string, metrics: unknown, ctx: MetricContext): NamedMetric[] {
   if (!Number.isInteger(ctx.outputWidth) || ctx.outputWidth < 1) throw invalidRange(fn, 'outputWidth', 'an integer >= 1', ctx.outputWidth);
   if (!Array.isArray(metrics)) throw invalidType(fn, 'metrics', 'an array of metric names or functions', metrics);
