@@ -55,6 +55,12 @@ export function checkPath(fn: string, name: string, value: unknown, what = 'a fi
   if (typeof value !== 'string') throw invalidType(fn, name, what, value);
 }
 
+/** Checks a count (an integer >= 1: epochs, batch and buffer sizes, units) and returns it. */
+export function checkPositiveInteger(fn: string, name: string, value: unknown): number {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw invalidRange(fn, name, 'an integer >= 1', value);
+  return value;
+}
+
 /** A RangeError for an argument of the right type but outside its range. */
 export function invalidRange(fn: string, name: string, expected: string, actual: unknown): RangeError {
   return invalidArgument(RangeError, fn, name, expected, describe(actual));

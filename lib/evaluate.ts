@@ -2,6 +2,7 @@
 // the training loop's validation uses the same function.
 import type { Backend } from './backend/backend.js';
 import { compiledLoss } from './custom-loss.js';
+import { checkPositiveInteger } from './errors.js';
 import { REGRESSION_LOSSES, type Targets } from './losses.js';
 import { createMetrics, type MetricSpec } from './metrics/index.js';
 import type { Compiled, Evaluation } from './model-types.js';
@@ -33,8 +34,7 @@ export function evaluationMetrics(compiled: Compiled): MetricSpec[] {
 export function evaluator(model: Evaluable, fn = 'evaluate', batchSize = 1024) {
   const compiled = model.requireCompiled(fn);
   const { loss, fused } = compiled;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1))
-    throw new RangeError(`${fn}: expected an integer >= 1 for batchSize, received ${batchSize}`);
+  checkPositiveInteger(fn, 'batchSize', batchSize);
   const metrics = createMetrics(evaluationMetrics(compiled), { loss, outputWidth: model.outputWidth });
   const width = model.outputWidth;
   const end = model.logitsEnd();

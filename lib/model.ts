@@ -8,7 +8,7 @@ import { compileSettings } from './compile.js';
 import { compiledLoss } from './custom-loss.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys, invalidArgument, invalidRange } from './errors.js';
+import { checkOptionKeys, checkPositiveInteger, invalidArgument, invalidRange } from './errors.js';
 import { evaluateData } from './evaluate.js';
 import { weightedData } from './fit-data.js';
 import type { FitOptions, History } from './fit-types.js';
@@ -298,7 +298,7 @@ export class Model {
     checkFinite(m, 'x', this.backend.findNonFinite);
     const out = new Float32Array(m.rows * this.outputWidth);
     const size = options.batchSize ?? 1024;
-    if (!(Number.isInteger(size) && size >= 1)) throw invalidRange('predict', 'batchSize', 'an integer >= 1', size);
+    checkPositiveInteger('predict', 'batchSize', size);
     for (let start = 0; start < m.rows; start += size) {
       const batch = Math.min(size, m.rows - start);
       const rows = m.data.subarray(start * m.cols, (start + batch) * m.cols);

@@ -6,7 +6,7 @@
 
 import { type BatchSource, isSource, sourceBatches } from './batch-source.js';
 import { verboseCallback } from './callbacks/verbose.js';
-import { checkOptionKeys, invalidArgument, invalidRange, invalidType, oneOf } from './errors.js';
+import { checkOptionKeys, checkPositiveInteger, invalidArgument, invalidRange, invalidType, oneOf } from './errors.js';
 import { evaluator } from './evaluate.js';
 import { type FitData, fitData, validationArrays } from './fit-data.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, History, HookResult, RunInfo } from './fit-types.js';
@@ -22,10 +22,7 @@ export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
 export type { BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, FitOptions, History } from './fit-types.js';
 export { DivergenceError } from './fit-types.js';
 
-function positiveInteger(name: string, value: unknown): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw invalidRange('fit', name, 'an integer >= 1', value);
-  return value;
-}
+const positiveInteger = (name: string, value: unknown) => checkPositiveInteger('fit', name, value);
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

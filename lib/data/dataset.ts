@@ -2,18 +2,13 @@
 // an array — with map, batch, shuffle(bufferSize), take, skip and prefetch, as tf.data has. Each
 // iteration starts the source again, so fit(dataset) reads it once per epoch; nothing holds more
 // than a shuffle buffer or a prefetch window in memory.
-import { invalidRange, invalidType } from '../errors.js';
+import { checkPositiveInteger, invalidRange, invalidType } from '../errors.js';
 import type { SourceBatch } from '../fit-types.js';
 import { Random } from '../random.js';
 import type { TableRecord, TabularSpec } from './spec.js';
 import { encodeTable, type TabularOptions, tabular } from './tabular.js';
 
 type Items<T> = AsyncIterable<T> | Iterable<T>;
-
-function positive(fn: string, name: string, value: unknown): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw invalidRange(fn, name, 'an integer >= 1', value);
-  return value;
-}
 
 export class Pipeline<T> implements AsyncIterable<T> {
   private iterations = 0;
@@ -44,7 +39,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Groups consecutive items into arrays of `size` (the last one may be shorter). */
   batch(size: number): Pipeline<T[]> {
-    positive('batch', 'size', size);
+    checkPositiveInteger('batch', 'size', size);
     return this.pipe(async function* (items) {
       let group: T[] = [];
       for await (const item of items) {
@@ -63,7 +58,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * a different order from `seed`, the same one in every run.
    */
   shuffle(bufferSize: number, seed = 0): Pipeline<T> {
-    positive('shuffle', 'bufferSize', bufferSize);
+    checkPositiveInteger('shuffle', 'bufferSize', bufferSize);
     if (!Number.isInteger(seed)) throw invalidType('shuffle', 'seed', 'an integer', seed);
     return this.pipe(async function* (items, iteration) {
       const random = new Random(seed + 0x9e3779b1 * iteration);
@@ -88,7 +83,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** The first `count` items. */
   take(count: number): Pipeline<T> {
-    positive('take', 'count', count);
+    checkPositiveInteger('take', 'count', count);
     return this.pipe(async function* (items) {
       let i = 0;
       for await (const item of items) {
@@ -109,7 +104,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Reads up to `size` items ahead while the consumer works on the current one (I/O overlaps training). */
   prefetch(size: number): Pipeline<T> {
-    positive('prefetch', 'size', size);
+    checkPositiveInteger('prefetch', 'size', size);
     return this.pipe(async function* (items) {
       const it = items[Symbol.asyncIterator]();
       const window: Promise<IteratorResult<T>>[] = [];
@@ -179,7 +174,7 @@ export async function tabularSample(
   options: TabularOptions & { sampleSize?: number; seed?: number } = {},
 ): Promise<SampledSpec> {
   const { sampleSize = 100_000, seed = 0, ...tabularOptions } = options;
-  positive('tabularSample', 'sampleSize', sampleSize);
+  checkPositiveInteger('tabularSample', 'sampleSize', sampleSize);
   const random = new Random(seed);
   const sample: TableRecord[] = [];
   let rows = 0;

@@ -1,10 +1,6 @@
 // The layer constructors of the public API: plain specs the model builds.
-import { checkOptionKeys, invalidRange, invalidType, oneOf } from '../errors.js';
+import { checkOptionKeys, checkPositiveInteger, invalidRange, invalidType, oneOf } from '../errors.js';
 import type { LayerSpec } from './layer.js';
-
-function checkUnits(fn: string, name: string, value: number): void {
-  if (!(Number.isInteger(value) && value >= 1)) throw invalidRange(fn, name, 'an integer >= 1', value);
-}
 
 /** An activation by name, as dense(units, { activation }) takes it. */
 export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softmax';
@@ -18,7 +14,7 @@ export function dense(
   units: number,
   options: { init?: 'he' | 'glorot'; useBias?: boolean; activation?: ActivationName; trainable?: boolean } = {},
 ): LayerSpec {
-  checkUnits('dense', 'units', units);
+  checkPositiveInteger('dense', 'units', units);
   checkOptionKeys('dense', 'options', options, ['init', 'useBias', 'activation', 'trainable']);
   checkTrainable('dense', options.trainable);
   if (options.init !== undefined && options.init !== 'he' && options.init !== 'glorot')
