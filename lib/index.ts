@@ -4,6 +4,7 @@ export type { BatchSource, SourceBatch } from './batch-source.js';
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
 export { DataError } from './data/data-error.js';
+export { type CsvDataset, type CsvDatasetOptions, csvDataset } from './data/csv-dataset.js';
 export { dataset, Pipeline, recordBatches, type SampledSpec, tabularSample } from './data/dataset.js';
 export { type ReadCsvOptions, readCsv } from './data/read-csv.js';
 export type {

@@ -1,11 +1,11 @@
 // CSV in as records: a header row, then one object per row keyed by column
-// name, every cell a trimmed string. Streamed by csv-parse, the delimiter
+// name, every cell a trimmed string. Streamed through csv-tokenizer.ts, the delimiter
 // (',', ';', tab or '|') taken from the header line, a BOM dropped; a ragged
-// row, a repeated column name or a header with no rows is an error naming the file.
+// row, a repeated column name or a header with no rows is an error naming the file and line.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { parse } from 'csv-parse';
 import { checkOptionKeys, checkPath, invalidType } from '../errors.js';
+import { CsvTokenizer, type TokenizedRows } from './csv-tokenizer.js';
 import { DataError, fileError } from './data-error.js';
 import type { TableRecord } from './spec.js';
 
@@ -27,7 +27,9 @@ export interface CsvTable {
 }
 
 // One record may not exceed this (a file with no line breaks is not parsed into one huge row).
-const MAX_RECORD_BYTES = 8 << 20;
+const MAX_RECORD_CHARS = 8 << 20;
+// Text read at a time.
+const CHUNK_BYTES = 1 << 20;
 const DELIMITERS = [',', ';', '\t', '|'];
 
 async function sniffDelimiter(file: string): Promise<string> {
@@ -51,16 +53,14 @@ async function sniffDelimiter(file: string): Promise<string> {
   }
 }
 
-// csv-parse's own errors (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH, …) say what and where.
-function csvError(file: string, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && code.startsWith('CSV_')) return new DataError(`${file}: ${(error as Error).message}`);
-  return fileError(file, error, 'CSV');
+/** One data row of a CSV as it streams: the header's names, the record, its file line. */
+export interface CsvRow {
+  columns: readonly string[];
+  record: TableRecord;
+  line: number;
 }
 
-/** Reads a CSV file with its header's column order and the file line of every record. */
-export async function readCsvTable(file: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
-  const fn = 'readCsv';
+function checkCsvOptions(fn: string, file: string, options: ReadCsvOptions): void {
   checkPath(fn, 'file', file);
   checkOptionKeys(fn, 'options', options, ['delimiter', 'maxRows']);
   const { maxRows } = options;
@@ -70,53 +70,129 @@ export async function readCsvTable(file: string, options: ReadCsvOptions = {}): 
     (typeof options.delimiter !== 'string' || options.delimiter.length !== 1 || /["\r\n]/.test(options.delimiter))
   )
     throw invalidType(fn, 'delimiter', 'one character other than a quote or line break', options.delimiter);
+}
+
+/** Records as they stream, a chunk's worth at a time, with the file line each starts on. */
+export interface CsvChunk {
+  columns: readonly string[];
+  records: TableRecord[];
+  lines: number[];
+}
+
+/**
+ * Streams a CSV's data rows (after its header) with bounded memory, a chunk of records at a time;
+ * the file is closed when the consumer stops. Errors name the file and line.
+ */
+export async function* csvChunks(
+  file: string,
+  options: ReadCsvOptions = {},
+  onHeader: (columns: readonly string[]) => void = () => undefined,
+  fn = 'readCsv',
+): AsyncGenerator<CsvChunk> {
+  checkCsvOptions(fn, file, options);
+  let left = options.maxRows ?? Number.POSITIVE_INFINITY;
   let delimiter: string;
   try {
     delimiter = options.delimiter ?? (await sniffDelimiter(file));
   } catch (error) {
-    throw csvError(file, error);
+    throw fileError(file, error, 'CSV');
   }
-  const input = createReadStream(file);
-  const parser = input.pipe(
-    parse({
-      delimiter,
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-      relax_column_count: false,
-      max_record_size: MAX_RECORD_BYTES,
-    }),
-  );
-  // pipe() does not forward a read error (ENOENT, EISDIR): hand it to the parser we iterate.
-  input.on('error', (error) => parser.destroy(error));
+  const tokenizer = new CsvTokenizer(delimiter, file, MAX_RECORD_CHARS);
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
   let header: string[] | null = null;
-  const records: TableRecord[] = [];
-  const lines: number[] = [];
+  let build: (fields: string[], line: number) => TableRecord = () => ({});
+  let rows = 0;
+  const take = (tokens: TokenizedRows): CsvChunk | null => {
+    let from = 0;
+    if (header === null && tokens.records.length > 0) {
+      header = checkHeader(file, tokens.records[0] as string[]);
+      build = recordBuilder(file, header);
+      onHeader(header);
+      from = 1;
+    }
+    if (header === null || left <= 0) return null;
+    const count = Math.min(tokens.records.length - from, left);
+    if (count <= 0) return null;
+    const records = new Array<TableRecord>(count);
+    const lines = tokens.lines.slice(from, from + count);
+    for (let k = 0; k < count; k++) records[k] = build(tokens.records[from + k] as string[], lines[k] as number);
+    left -= count;
+    rows += count;
+    return { columns: header, records, lines };
+  };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (header === null) {
-        header = record;
-        const repeated = header.find((name, i) => header?.indexOf(name) !== i);
-        if (repeated !== undefined) throw new DataError(`${file}: line 1: the header names the column '${repeated}' twice`);
-        const blank = header.indexOf('');
-        if (blank >= 0 && header.length > 1) throw new DataError(`${file}: line 1: column ${blank + 1} has no name`);
-        continue;
-      }
-      if (maxRows !== undefined && records.length >= maxRows) break;
-      const names = header;
-      // fromEntries defines own properties, so a column named '__proto__' is just a column.
-      records.push(Object.fromEntries(record.map((cell, j) => [names[j] as string, cell])));
-      lines.push(info.lines);
+    for await (const text of input as AsyncIterable<string>) {
+      const chunk = take(tokenizer.push(text));
+      if (chunk !== null) yield chunk;
+      if (header !== null && left <= 0) break;
+    }
+    if (left > 0) {
+      const chunk = take(tokenizer.end());
+      if (chunk !== null) yield chunk;
     }
   } catch (error) {
-    throw csvError(file, error);
+    throw fileError(file, error, 'CSV');
   } finally {
     input.destroy();
   }
   if (header === null) throw new DataError(`${file}: empty file (expected a header row)`);
-  if (records.length === 0 && maxRows !== 0) throw new DataError(`${file}: a header but no data rows`);
-  return { file, columns: header, records, lines: Uint32Array.from(lines) };
+  if (rows === 0 && options.maxRows !== 0) throw new DataError(`${file}: a header but no data rows`);
+}
+
+function checkHeader(file: string, names: string[]): string[] {
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new DataError(`${file}: line 1: the header names the column '${repeated}' twice`);
+  const blank = names.indexOf('');
+  if (blank >= 0 && names.length > 1) throw new DataError(`${file}: line 1: column ${blank + 1} has no name`);
+  return names;
+}
+
+// Fields to a record keyed by the header; a ragged row is an error naming its line.
+function recordBuilder(file: string, header: string[]): (fields: string[], line: number) => TableRecord {
+  const width = header.length;
+  // Plain assignment would make a column named '__proto__' the prototype: then define properties.
+  const plain = !header.includes('__proto__');
+  return (fields, line) => {
+    if (fields.length !== width)
+      throw new DataError(
+        `${file}: line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${width} columns`,
+      );
+    if (!plain) return Object.fromEntries(fields.map((cell, j) => [header[j] as string, cell]));
+    const record: Record<string, string> = {};
+    for (let j = 0; j < width; j++) record[header[j] as string] = fields[j] as string;
+    return record;
+  };
+}
+
+/** Streams a CSV's data rows one at a time (see csvChunks). */
+export async function* csvRows(
+  file: string,
+  options: ReadCsvOptions = {},
+  onHeader: (columns: readonly string[]) => void = () => undefined,
+  fn = 'readCsv',
+): AsyncGenerator<CsvRow> {
+  for await (const chunk of csvChunks(file, options, onHeader, fn))
+    for (let k = 0; k < chunk.records.length; k++)
+      yield { columns: chunk.columns, record: chunk.records[k] as TableRecord, line: chunk.lines[k] as number };
+}
+
+/** The header of a CSV: its column names (reads only as far as the first record). */
+export async function csvColumns(file: string, options: Omit<ReadCsvOptions, 'maxRows'> = {}): Promise<string[]> {
+  let columns: string[] = [];
+  for await (const _ of csvRows(file, { ...options, maxRows: 0 }, (names) => (columns = [...names])));
+  return columns;
+}
+
+/** Reads a CSV file with its header's column order and the file line of every record. */
+export async function readCsvTable(file: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
+  const records: TableRecord[] = [];
+  const lines: number[] = [];
+  let columns: string[] = [];
+  for await (const chunk of csvChunks(file, options, (names) => (columns = [...names]))) {
+    for (const r of chunk.records) records.push(r);
+    for (const l of chunk.lines) lines.push(l);
+  }
+  return { file, columns, records, lines: Uint32Array.from(lines) };
 }
 
 /** Reads a CSV file (a header row, then data) into records: one object per row, keyed by column name, cells as strings. */

@@ -1,0 +1,259 @@
+// dn.csvDataset(file): a CSV larger than memory as training data. One streaming pass fits the
+// column spec on the training rows (or a given spec is used); a second encodes every row once into
+// the disk cache (shard-cache.ts); then each epoch reads the cache in a seeded random chunk order
+// through a shuffle buffer. Rows go to train/validation/test by a seeded hash of their row number
+// (row-split.ts), so no split needs a copy. Without a cache every epoch parses the file again.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { checkOptionKeys, checkPath, checkPositiveInteger, invalidType } from '../errors.js';
+import type { SourceBatch } from '../fit-types.js';
+import { Random } from '../random.js';
+import { cellText, naLookup } from './cells.js';
+import { DataError } from './data-error.js';
+import { Pipeline, tabularSample } from './dataset.js';
+import { csvRows, type ReadCsvOptions } from './read-csv.js';
+import { type RowLayout, rowBatches } from './row-batches.js';
+import { rowSplitter, type SplitName } from './row-split.js';
+import { CacheBuilder, type CacheManifest, cachedChunks, cacheKey, openCache, sourceFingerprint } from './shard-cache.js';
+import { DEFAULT_NA, type TableRecord, type TabularSpec } from './spec.js';
+import { type ColumnNotice, encodeTable, fitTarget, type TabularOptions } from './tabular.js';
+
+export interface CsvDatasetOptions
+  extends Pick<TabularOptions, 'categorical' | 'numeric' | 'dates' | 'ignore' | 'na' | 'task' | 'classes' | 'minCount' | 'maxLevels'> {
+  /** The label column (default: the last column). */
+  target?: string;
+  /** A fitted spec to encode with (e.g. a loaded model's preprocessing.tabular) instead of fitting one. */
+  spec?: TabularSpec;
+  /** Fractions of rows held out, chosen by a seeded hash of the row number (default 0 each). */
+  validation?: number;
+  test?: number;
+  /** Seeds the split, the chunk order and the shuffle buffer (default 0). */
+  seed?: number;
+  /** Rows per training batch (default 32). */
+  batchSize?: number;
+  /** Rows in the training shuffle buffer (default 16384). */
+  shuffleBuffer?: number;
+  /** The cache directory, true for `<file>.cache` next to the data (the default), false for none. */
+  cache?: boolean | string;
+  /** Values kept per column for the medians (see fitTabularStream). */
+  sampleSize?: number;
+  delimiter?: string;
+}
+
+const OPTION_KEYS = [
+  'target',
+  'spec',
+  'validation',
+  'test',
+  'seed',
+  'batchSize',
+  'shuffleBuffer',
+  'cache',
+  'sampleSize',
+  'delimiter',
+  'categorical',
+  'numeric',
+  'dates',
+  'ignore',
+  'na',
+  'task',
+  'classes',
+  'minCount',
+  'maxLevels',
+] as const;
+
+export interface CsvDataset {
+  file: string;
+  spec: TabularSpec;
+  /** What fitting decided about each column (empty with a given spec). */
+  notices: ColumnNotice[];
+  /** Labelled rows in each split. */
+  rows: Record<SplitName, number>;
+  /** Rows left out because their label was missing. */
+  droppedRows: number;
+  /** The cache directory, or null without one. */
+  cache: string | null;
+  /** What fit(source) takes: shuffled batches, a new order every epoch. */
+  train: Pipeline<SourceBatch>;
+  /** In file order, EVAL_BATCH rows at a time; null when the split is empty. */
+  validation: Pipeline<SourceBatch> | null;
+  test: Pipeline<SourceBatch> | null;
+}
+
+const EVAL_BATCH = 1024;
+// Records encoded at a time on their way to the cache.
+const GROUP = 1024;
+// More distinct labels than this across the splits is no classification (fitTarget's own bound is lower).
+const MAX_LABELS = 1001;
+
+// TEMPORARY until the exact streaming fitter lands: the sample-based one, without notices.
+async function fitTabularStream(records: AsyncIterable<TableRecord>, options: TabularOptions & { sampleSize?: number; seed?: number }) {
+  const { spec, rows } = await tabularSample(records, options);
+  return { spec, notices: [] as ColumnNotice[], rows };
+}
+
+/** Opens a CSV as a streamed, cached dataset; see CsvDatasetOptions. */
+export async function csvDataset(file: string, options: CsvDatasetOptions = {}): Promise<CsvDataset> {
+  const fn = 'csvDataset';
+  checkPath(fn, 'file', file);
+  checkOptionKeys(fn, 'options', options, OPTION_KEYS);
+  const seed = options.seed ?? 0;
+  const split = rowSplitter({ validation: options.validation ?? 0, test: options.test ?? 0, seed }, fn);
+  const batchSize = checkPositiveInteger(fn, 'batchSize', options.batchSize ?? 32);
+  const bufferRows = checkPositiveInteger(fn, 'shuffleBuffer', options.shuffleBuffer ?? 16384);
+  const cacheOption = options.cache ?? true;
+  if (typeof cacheOption !== 'boolean' && (typeof cacheOption !== 'string' || cacheOption === ''))
+    throw invalidType(fn, 'cache', 'true, false or a directory', cacheOption);
+  const csvOptions: ReadCsvOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
+  const where = (line: number) => `${file}: line ${line}`;
+
+  let columns: readonly string[] = [];
+  for await (const _ of csvRows(file, { ...csvOptions, maxRows: 0 }, (names) => (columns = names), fn));
+  const target = options.target ?? options.spec?.target?.name ?? (columns[columns.length - 1] as string);
+  if (typeof target !== 'string' || !columns.includes(target))
+    throw new DataError(`${file}: no target column '${String(target)}' (columns: ${columns.join(', ')})`);
+
+  const rows: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  let droppedRows = 0;
+  let spec: TabularSpec;
+  let notices: ColumnNotice[] = [];
+  if (options.spec !== undefined) {
+    spec = options.spec;
+    if (spec.target === null || spec.target.name !== target)
+      throw new RangeError(`${fn}: the spec's target is ${spec.target === null ? 'none' : `'${spec.target.name}'`}, not '${target}'`);
+  } else {
+    const na = naLookup(options.na ?? DEFAULT_NA);
+    const labels = new Set<string>();
+    let line = 0;
+    async function* trainRecords(): AsyncGenerator<TableRecord> {
+      let row = 0;
+      for await (const r of csvRows(file, csvOptions, undefined, fn)) {
+        const s = split(row++);
+        line = r.line;
+        const label = cellText(r.record[target], na);
+        if (label === null) droppedRows++;
+        else {
+          rows[s]++;
+          if (labels.size <= MAX_LABELS) labels.add(label);
+        }
+        if (s === 'train') yield r.record;
+      }
+    }
+    const {
+      sampleSize,
+      seed: _,
+      validation: _v,
+      test: _t,
+      batchSize: _b,
+      shuffleBuffer: _s,
+      cache: _c,
+      delimiter: _d,
+      spec: _p,
+      ...tabular
+    } = options;
+    const fitted = await fitTabularStream(trainRecords(), {
+      ...tabular,
+      target,
+      columns: [...columns],
+      seed,
+      ...(sampleSize !== undefined ? { sampleSize } : {}),
+      where: () => where(line),
+    });
+    spec = fitted.spec;
+    notices = fitted.notices;
+    // Classes from every split's labels, so one seen only in a held-out row is still known.
+    if (spec.target?.kind === 'classes' && options.classes === undefined && labels.size <= MAX_LABELS) {
+      const all = fitTarget(target, [...labels], na, 'classification', () => file);
+      spec = { ...spec, target: all };
+    }
+    if (rows.train === 0) throw new DataError(`${file}: no labelled training rows`);
+  }
+
+  const layout: RowLayout = { cols: spec.features.length, target: spec.target?.kind === 'values' ? 'values' : 'classes' };
+  const stride = layout.cols + 1;
+
+  // Every row of the file encoded once, grouped per split (rows without a label dropped).
+  async function* encodedGroups(): AsyncGenerator<[SplitName, Float32Array]> {
+    const groups: Record<SplitName, { records: TableRecord[]; lines: number[] }> = {
+      train: { records: [], lines: [] },
+      validation: { records: [], lines: [] },
+      test: { records: [], lines: [] },
+    };
+    const encode = (s: SplitName): Float32Array => {
+      const g = groups[s];
+      const encoded = encodeTable(spec, g.records, (k) => where(g.lines[k] as number));
+      const n = encoded.x.rows;
+      const out = new Float32Array(n * stride);
+      const y = encoded.y as Int32Array | Float32Array;
+      for (let r = 0; r < n; r++) {
+        out.set(encoded.x.data.subarray(r * layout.cols, (r + 1) * layout.cols), r * stride);
+        out[r * stride + layout.cols] = y[r] as number;
+      }
+      g.records = [];
+      g.lines = [];
+      return out;
+    };
+    let row = 0;
+    for await (const r of csvRows(file, csvOptions, undefined, fn)) {
+      const s = split(row++);
+      const g = groups[s];
+      g.records.push(r.record);
+      g.lines.push(r.line);
+      if (g.records.length === GROUP) yield [s, encode(s)];
+    }
+    for (const s of ['train', 'validation', 'test'] as const) if (groups[s].records.length > 0) yield [s, encode(s)];
+  }
+
+  const cacheDir = cacheOption === false ? null : resolve(cacheOption === true ? `${file}.cache` : cacheOption);
+  let key = '';
+  let manifest: CacheManifest | null = null;
+  const ensureCache = async (): Promise<CacheManifest> => {
+    const dir = cacheDir as string;
+    manifest = await openCache(dir, key, stride);
+    if (manifest !== null) return manifest;
+    await mkdir(dir, { recursive: true });
+    const builder = await CacheBuilder.start(dir, key, stride);
+    try {
+      for await (const [s, data] of encodedGroups()) await builder.add(s, data, data.length / stride);
+      manifest = await builder.finish();
+    } catch (error) {
+      await builder.abort();
+      throw error;
+    }
+    return manifest;
+  };
+  if (cacheDir !== null) {
+    key = cacheKey({ source: await sourceFingerprint(file), spec, split: [options.validation ?? 0, options.test ?? 0, seed], csvOptions });
+    const built: CacheManifest = await ensureCache();
+    for (const s of ['train', 'validation', 'test'] as const) rows[s] = built.splits[s].rows;
+  } else if (options.spec !== undefined) {
+    // Counting the rows needs one pass when nothing was fitted.
+    for await (const [s, data] of encodedGroups()) rows[s] += data.length / stride;
+  }
+
+  async function* chunks(s: SplitName, random: Random | null): AsyncGenerator<Float32Array> {
+    if (cacheDir !== null) {
+      yield* cachedChunks(cacheDir, await ensureCache(), s, random);
+      return;
+    }
+    for await (const [from, data] of encodedGroups()) if (from === s) yield data;
+  }
+  let epoch = 0;
+  const train = new Pipeline<SourceBatch>(() => {
+    const random = new Random(seed + 0x9e3779b1 * epoch++);
+    return rowBatches(chunks('train', random), layout, batchSize, { random, bufferRows });
+  });
+  const ordered = (s: SplitName) =>
+    rows[s] === 0 ? null : new Pipeline<SourceBatch>(() => rowBatches(chunks(s, null), layout, EVAL_BATCH, null));
+  return {
+    file,
+    spec,
+    notices,
+    rows,
+    droppedRows,
+    cache: cacheDir,
+    train,
+    validation: ordered('validation'),
+    test: ordered('test'),
+  };
+}
