@@ -1,11 +1,12 @@
 // evaluate(): the cost and every compiled metric over data in inference mode, batch by batch;
 // the training loop's validation uses the same function.
 import type { Backend } from './backend/backend.js';
+import { type BatchSource, sourceBatches } from './batch-source.js';
 import { compiledLoss } from './custom-loss.js';
 import { checkPositiveInteger } from './errors.js';
 import { REGRESSION_LOSSES, type Targets } from './losses.js';
 import { createMetrics, type MetricSpec } from './metrics/index.js';
-import type { Compiled, Evaluation } from './model-types.js';
+import type { Compiled, Evaluation, TrainableModel } from './model-types.js';
 import type { Matrix } from './tensor.js';
 
 /** What evaluation runs of a model. */
@@ -74,5 +75,12 @@ export function evaluateData(
 ): Evaluation {
   const e = evaluator(model, fn, batchSize);
   e.add(x, targets, rowWeights);
+  return e.result();
+}
+
+/** evaluate() over a source's batches (see fit(source)), read once: what model.evaluateDataset does. */
+export async function evaluateSource(model: Evaluable & TrainableModel, source: BatchSource, fn = 'evaluateDataset'): Promise<Evaluation> {
+  const e = evaluator(model, fn);
+  for await (const part of sourceBatches(model, source, fn)) e.add(part.x, part.targets, part.weights);
   return e.result();
 }

@@ -9,7 +9,7 @@ import { compiledLoss } from './custom-loss.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
 import { checkOptionKeys, checkPositiveInteger, invalidArgument, invalidRange } from './errors.js';
-import { evaluateData } from './evaluate.js';
+import { evaluateData, evaluateSource } from './evaluate.js';
 import { weightedData } from './fit-data.js';
 import type { FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
@@ -332,6 +332,11 @@ export class Model {
     const opts = options as EvaluateOptions;
     const data = weightedData(this, x, y as LabelsLike, opts.sampleWeight, ['x', 'y', 'sampleWeight']);
     return evaluateData(this, data.x, data.targets, data.weights, opts.batchSize);
+  }
+
+  /** evaluate() over a source (a dn.dataset, csvDataset's splits, or a function returning batches), read once. */
+  evaluateDataset(source: BatchSource): Promise<Evaluation> {
+    return evaluateSource(this, source);
   }
 
   /** @internal evaluate() on prepared data: the training loop's validation. */

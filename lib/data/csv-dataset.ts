@@ -15,7 +15,7 @@ import { csvRows, type ReadCsvOptions } from './read-csv.js';
 import { type RowLayout, rowBatches } from './row-batches.js';
 import { rowSplitter, type SplitName } from './row-split.js';
 import { CacheBuilder, type CacheManifest, cachedChunks, cacheKey, openCache, sourceFingerprint } from './shard-cache.js';
-import { DEFAULT_NA, type TableRecord, type TabularSpec } from './spec.js';
+import { DEFAULT_NA, inputColumns, type TableRecord, type TabularSpec } from './spec.js';
 import { type ColumnNotice, encodeTable, fitTarget, type TabularOptions } from './tabular.js';
 
 export interface CsvDatasetOptions
@@ -31,7 +31,7 @@ export interface CsvDatasetOptions
   seed?: number;
   /** Rows per training batch (default 32). */
   batchSize?: number;
-  /** Rows in the training shuffle buffer (default 16384). */
+  /** Rows in the training shuffle buffer (default: 32 MB of encoded rows). */
   shuffleBuffer?: number;
   /** The cache directory, true for `<file>.cache` next to the data (the default), false for none. */
   cache?: boolean | string;
@@ -81,6 +81,7 @@ export interface CsvDataset {
 }
 
 const EVAL_BATCH = 1024;
+const SHUFFLE_BYTES = 32 << 20;
 // Records encoded at a time on their way to the cache.
 const GROUP = 1024;
 // More distinct labels than this across the splits is no classification (fitTarget's own bound is lower).
@@ -100,7 +101,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   const seed = options.seed ?? 0;
   const split = rowSplitter({ validation: options.validation ?? 0, test: options.test ?? 0, seed }, fn);
   const batchSize = checkPositiveInteger(fn, 'batchSize', options.batchSize ?? 32);
-  const bufferRows = checkPositiveInteger(fn, 'shuffleBuffer', options.shuffleBuffer ?? 16384);
+  const shuffleBuffer = options.shuffleBuffer === undefined ? undefined : checkPositiveInteger(fn, 'shuffleBuffer', options.shuffleBuffer);
   const cacheOption = options.cache ?? true;
   if (typeof cacheOption !== 'boolean' && (typeof cacheOption !== 'string' || cacheOption === ''))
     throw invalidType(fn, 'cache', 'true, false or a directory', cacheOption);
@@ -121,6 +122,10 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     spec = options.spec;
     if (spec.target === null || spec.target.name !== target)
       throw new RangeError(`${fn}: the spec's target is ${spec.target === null ? 'none' : `'${spec.target.name}'`}, not '${target}'`);
+    // A column the spec reads but the file lacks would be imputed in every row, silently.
+    const absent = inputColumns(spec).find((c) => !columns.includes(c.name));
+    if (absent !== undefined)
+      throw new DataError(`${file}: the spec reads the column '${absent.name}', which the file lacks (columns: ${columns.join(', ')})`);
   } else {
     const na = naLookup(options.na ?? DEFAULT_NA);
     const labels = new Set<string>();
@@ -171,6 +176,8 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
 
   const layout: RowLayout = { cols: spec.features.length, target: spec.target?.kind === 'values' ? 'values' : 'classes' };
   const stride = layout.cols + 1;
+  // The buffer spans many chunks, so each batch draws on many places of the file (a sorted file mixes).
+  const bufferRows = shuffleBuffer ?? Math.max(1, Math.floor(SHUFFLE_BYTES / (stride * 4)));
 
   // Every row of the file encoded once, grouped per split (rows without a label dropped).
   async function* encodedGroups(): AsyncGenerator<[SplitName, Float32Array]> {

@@ -19,7 +19,7 @@ const MANIFEST = 'cache.json';
 const SHARD = /^(train|validation|test)-[0-9a-f]+-\d+\.f32$/;
 // A chunk is the unit of reading and of the random order: big enough for sequential-speed reads,
 // small enough that a chunk-level shuffle mixes a sorted file well (see docs/decisions.md).
-const CHUNK_BYTES = 256 << 10;
+const CHUNK_BYTES = 64 << 10;
 const SHARD_BYTES = 256 << 20;
 // Bytes written per write() call.
 const WRITE_BYTES = 4 << 20;
