@@ -34,6 +34,27 @@ function widths(value: string): number[] {
 
 const fraction = number((n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
 
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 2 ** 10,
+  kb: 2 ** 10,
+  m: 2 ** 20,
+  mb: 2 ** 20,
+  g: 2 ** 30,
+  gb: 2 ** 30,
+  t: 2 ** 40,
+  tb: 2 ** 40,
+};
+
+// --memory 512MB: bytes, with binary units (1 MB = 2^20 bytes) as memory sizes usually are.
+function byteSize(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (match === null || unit === undefined || Number(match[1]) <= 0) throw new InvalidArgumentError('expected a size like 512MB or 2GB');
+  return Math.round(Number(match[1]) * unit);
+}
+
 // --class-weight balanced, or a JSON object of class (name or index) → weight.
 function classWeight(value: string): 'balanced' | Record<string, number> {
   if (value === 'balanced') return value;
@@ -134,6 +155,13 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
       new Option('--loss <name>', 'regression loss (default meanSquaredError)').choices(['meanSquaredError', 'huber', 'meanAbsoluteError']),
     )
     .option('--out <dir>', 'where to write the model, history.json, learning-curve.svg and report.html', 'densenode-model')
+    .option(
+      '--memory <size>',
+      'a CSV that would take more memory than this (e.g. 512MB) streams through a disk cache (default: half the free memory)',
+      byteSize,
+    )
+    .option('--cache <dir>', 'stream the CSV with its encoded rows cached in this directory (default when streaming: FILE.cache)')
+    .option('--no-cache', 'stream the CSV without a cache, parsing it every epoch')
     .action(async (data: string | undefined, flags) => {
       useThreads(flags);
       const { trainCommand } = await import('./train-command.js');

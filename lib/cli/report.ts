@@ -13,6 +13,8 @@ export interface ReportData {
   notices: readonly ColumnNotice[];
   /** The encoded training split: a column's missing indicator (or its (missing) level) sums to its missing count there. */
   train: Matrix;
+  /** The training split's rows when `train` holds only the first of them (a streamed table): counts are scaled from it. */
+  trainRows?: number;
   /** Rows left out before the split because their label was missing. */
   droppedRows: number;
 }
@@ -209,6 +211,9 @@ function levelList(levels: readonly string[]): string {
 
 function dataSection(data: ReportData): string {
   const { spec, train } = data;
+  const total = data.trainRows ?? train.rows;
+  // From a sample, a count is an estimate for the whole split.
+  const scaled = (n: number) => (total === train.rows ? count(n) : `≈${count(Math.round((n * total) / Math.max(1, train.rows)))}`);
   const notices = new Map(data.notices.map((n) => [n.column, n.message]));
   const widths = spec.columns.map((c) => columnFeatures(c).length);
   // Counts are read off the encoded rows only when they line up with the spec's features.
@@ -227,11 +232,11 @@ function dataSection(data: ReportData): string {
     let levels = '';
     if (c.kind === 'categorical') {
       const other = aligned ? columnSum(train, start + c.levels.length) : 0;
-      levels = `${levelList(c.levels)}${other > 0 ? ` <span class="more">(other): ${count(other)} rows</span>` : ''}`;
+      levels = `${levelList(c.levels)}${other > 0 ? ` <span class="more">(other): ${scaled(other)} rows</span>` : ''}`;
     }
     return (
       `<tr${c.kind === 'dropped' ? ' class="dropped"' : ''}><th scope="row"><code>${escapeHtml(c.name)}</code></th>` +
-      `<td>${escapeHtml(columnType(c))}</td><td class="num">${missing === null ? '—' : `${count(missing)}${share}`}</td>` +
+      `<td>${escapeHtml(columnType(c))}</td><td class="num">${missing === null ? '—' : `${scaled(missing)}${share}`}</td>` +
       `<td class="num">${width}</td><td>${levels}</td><td class="notes">${escapeHtml(notices.get(c.name) ?? '')}</td></tr>`
     );
   });
@@ -251,7 +256,7 @@ function dataSection(data: ReportData): string {
         }; ${data.droppedRows > 0 ? `${count(data.droppedRows)} rows without a label left out` : 'no rows without a label'}.</p>`;
   return (
     `<p>${spec.columns.length} columns besides the label (${tally}) make ${spec.features.length} features, ` +
-    `fitted on ${count(train.rows)} training rows.</p>${label}${table(head, rows, undefined, 'data')}`
+    `fitted on ${count(total)} training rows${total === train.rows ? '' : ` (missing cells counted on the first ${count(train.rows)})`}.</p>${label}${table(head, rows, undefined, 'data')}`
   );
 }
 

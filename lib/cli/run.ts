@@ -1,10 +1,13 @@
 // One training run as the CLI does it (train, and each row of compare): build
 // the mlp from flags, fit with progress and Ctrl-C, then measure every split.
+import { type BatchSource, isSource } from '../batch-source.js';
+import type { BatchLogs, EpochLogs, FitOptions } from '../fit-types.js';
 import type { MetricSpec } from '../metrics/index.js';
 import type { Model } from '../model.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
-import { predictedClass } from '../targets.js';
+import { type LabelsLike, predictedClass } from '../targets.js';
+import type { Matrix, MatrixLike } from '../tensor.js';
 import { DivergenceError, earlyStopping, type History } from '../train.js';
 import type { OutputKind, PreparedData, Split } from './dataset.js';
 import { UsageError } from './errors.js';
@@ -79,7 +82,7 @@ export function checkRunConfig(c: RunConfig, where: string): RunConfig {
   return c;
 }
 
-export function buildModel(config: RunConfig, data: PreparedData): Model {
+export function buildModel(config: RunConfig, data: Pick<PreparedData, 'output' | 'classes' | 'features' | 'preprocessing'>): Model {
   const outputs = data.output === 'softmax' ? (data.classes as string[]).length : 1;
   const optimizer = OPTIMIZERS[config.optimizer]({
     ...(config.lr === undefined ? {} : { learningRate: config.lr }),
@@ -132,24 +135,35 @@ export function measure(model: Model, data: PreparedData): SplitMetrics[] {
   });
 }
 
-/** Trains one configuration; `signal` (Ctrl-C) stops it after the current step, keeping what was learnt. */
-export async function runTraining(config: RunConfig, data: PreparedData, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
-  const model = buildModel(config, data);
-  const batchSize = Math.min(config.batchSize, data.train.x.rows);
-  reporter.begin(config.name, config.epochs, Math.ceil(data.train.x.rows / batchSize));
+/** What one run fits on: arrays in memory, or a source (a streamed CSV) with its row count. */
+export interface FitInput {
+  x: MatrixLike | BatchSource;
+  y?: LabelsLike;
+  validationData?: FitOptions['validationData'];
+  /** Training rows (for the progress bar's steps). */
+  rows: number;
+}
+
+/** Fits `model` with progress, Ctrl-C and early stopping as `config` says; a divergence is a result, not an error. */
+export async function fitRun(
+  model: Model,
+  config: RunConfig,
+  input: FitInput,
+  reporter: Reporter,
+  signal: AbortSignal,
+): Promise<{ history: History; diverged: string | null }> {
+  const batchSize = Math.min(config.batchSize, input.rows);
+  reporter.begin(config.name, config.epochs, Math.ceil(input.rows / Math.max(1, batchSize)));
   let epoch = 0;
-  const started = performance.now();
   let diverged: string | null = null;
-  const fitting = model.fit(data.train.x, data.train.y.y, {
+  const options: FitOptions = {
     epochs: config.epochs,
-    batchSize,
     signal,
+    ...(isSource(input.x) ? {} : { batchSize }),
     ...(config.classWeight !== undefined ? { classWeight: config.classWeight } : {}),
-    ...(data.validation !== null
-      ? { validationData: [data.validation.x, data.validation.y.y] as [typeof data.validation.x, Int32Array | Float32Array] }
-      : {}),
-    ...(reporter.wantsBatches ? { onBatchEnd: (step: number, logs) => reporter.batch(step, logs, epoch) } : {}),
-    onEpochEnd: (e, logs) => {
+    ...(input.validationData !== undefined ? { validationData: input.validationData } : {}),
+    ...(reporter.wantsBatches ? { onBatchEnd: (step: number, logs: BatchLogs) => reporter.batch(step, logs, epoch) } : {}),
+    onEpochEnd: (e: number, logs: EpochLogs) => {
       epoch = e + 1;
       reporter.epoch(logs);
     },
@@ -159,12 +173,13 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
             earlyStopping({
               patience: config.patience,
               restoreBest: true,
-              ...(data.validation === null ? { monitor: 'loss' as const } : {}),
+              ...(input.validationData === undefined ? { monitor: 'loss' as const } : {}),
             }),
           ],
         }
       : {}),
-  });
+  };
+  const fitting = isSource(input.x) ? model.fit(input.x, options) : model.fit(input.x, input.y as LabelsLike, options);
   // A diverged run is still a result (a learning rate too high is what compare is for).
   const history = await fitting.catch((error: unknown) => {
     if (!(error instanceof DivergenceError)) throw error;
@@ -172,6 +187,22 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
     return error.history;
   });
   reporter.end();
+  return { history, diverged };
+}
+
+/** Trains one configuration; `signal` (Ctrl-C) stops it after the current step, keeping what was learnt. */
+export async function runTraining(config: RunConfig, data: PreparedData, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
+  const model = buildModel(config, data);
+  const started = performance.now();
+  const validationData =
+    data.validation !== null ? ([data.validation.x, data.validation.y.y] as [Matrix, Int32Array | Float32Array]) : undefined;
+  const { history, diverged } = await fitRun(
+    model,
+    config,
+    { x: data.train.x, y: data.train.y.y, rows: data.train.x.rows, ...(validationData !== undefined ? { validationData } : {}) },
+    reporter,
+    signal,
+  );
   const seconds = (performance.now() - started) / 1e3;
   return { config, model, history, metrics: measure(model, data), seconds, diverged };
 }

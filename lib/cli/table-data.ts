@@ -21,7 +21,7 @@ export interface ColumnFlags {
 }
 
 /** The target column: a header name, a 0-based index, or the last column. */
-export function targetColumn(table: CsvTable, target: string | undefined): string {
+export function targetColumn(table: Pick<CsvTable, 'file' | 'columns'>, target: string | undefined): string {
   if (target === undefined) return table.columns[table.columns.length - 1] as string;
   if (table.columns.includes(target)) return target;
   if (/^\d+$/.test(target) && Number(target) < table.columns.length) return table.columns[Number(target)] as string;
