@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = { gemm: 'gemm.mjs', kernels: 'kernels.mjs', train: 'train.mjs', tabular: 'tabular-prep.mjs', peers: 'peers.mjs' };
+const benches = {
+  gemm: 'gemm.mjs',
+  kernels: 'kernels.mjs',
+  train: 'train.mjs',
+  tabular: 'tabular-prep.mjs',
+  peers: 'peers.mjs',
+  stream: 'stream.mjs',
+};
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const wanted = args.filter((a) => !a.startsWith('--'));
