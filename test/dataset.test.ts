@@ -25,6 +25,21 @@ describe('dn.dataset', () => {
     expect(() => dn.dataset([1]).batch(0)).toThrow('batch: expected an integer >= 1 for size, received 0');
   });
 
+  it('forEpoch(n) gives epoch n as the n-th iteration does, in a fresh pipeline too (a resumed run)', async () => {
+    const make = () =>
+      dn
+        .dataset((epoch) => range(40).map((i) => i * 100 + epoch))
+        .shuffle(8, 3)
+        .map((v) => v + 1)
+        .batch(5);
+    const ds = make();
+    const epochs = [await collect(ds), await collect(ds), await collect(ds)];
+    expect(epochs[2]).not.toEqual(epochs[1]);
+    expect(await collect(make().forEpoch(2))).toEqual(epochs[2]);
+    expect(await collect(make().forEpoch(0))).toEqual(epochs[0]);
+    expect(() => make().forEpoch(-1)).toThrow(RangeError);
+  });
+
   it('shuffle is a seeded permutation, new each epoch, the same each run, within its buffer', async () => {
     const ds = dn.dataset(() => range(100)).shuffle(10, 7);
     const first = await collect(ds);

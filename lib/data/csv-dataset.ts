@@ -245,9 +245,8 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     }
     for await (const [from, data] of encodedGroups()) if (from === s) yield data;
   }
-  let epoch = 0;
-  const train = new Pipeline<SourceBatch>(() => {
-    const random = new Random(seed + 0x9e3779b1 * epoch++);
+  const train = new Pipeline<SourceBatch>((epoch) => {
+    const random = new Random(seed + 0x9e3779b1 * epoch);
     return rowBatches(chunks('train', random), layout, batchSize, { random, bufferRows });
   });
   const ordered = (s: SplitName) =>

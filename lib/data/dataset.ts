@@ -13,19 +13,35 @@ type Items<T> = AsyncIterable<T> | Iterable<T>;
 export class Pipeline<T> implements AsyncIterable<T> {
   private iterations = 0;
 
-  /** `make` returns a fresh iterable each time the dataset is iterated (an array is iterated as is). */
-  constructor(private readonly make: () => Items<T>) {}
+  /**
+   * `make(epoch)` returns a fresh iterable each time the dataset is iterated (an array is iterated
+   * as is); `epoch` counts the iterations, or is the epoch fit asks for (see forEpoch).
+   */
+  constructor(private readonly make: (epoch: number) => Items<T>) {}
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    this.iterations++;
-    return (async function* (items: Items<T>) {
-      yield* items;
-    })(this.make())[Symbol.asyncIterator]();
+    return this.start(this.iterations++);
   }
 
-  private pipe<U>(step: (items: AsyncIterable<T>, iteration: number) => AsyncGenerator<U>): Pipeline<U> {
+  /**
+   * The items of one given epoch: seeded steps (shuffle) draw that epoch's order, so a run resumed
+   * at epoch 3 in a new process reads epoch 3 as the first run did. fit(pipeline) iterates this way.
+   */
+  forEpoch(epoch: number): AsyncIterable<T> {
+    if (!(Number.isInteger(epoch) && epoch >= 0)) throw invalidRange('forEpoch', 'epoch', 'an integer >= 0', epoch);
+    this.iterations = epoch + 1;
+    return { [Symbol.asyncIterator]: () => this.start(epoch) };
+  }
+
+  private start(epoch: number): AsyncIterator<T> {
+    return (async function* (items: Items<T>) {
+      yield* items;
+    })(this.make(epoch))[Symbol.asyncIterator]();
+  }
+
+  private pipe<U>(step: (items: AsyncIterable<T>, epoch: number) => AsyncGenerator<U>): Pipeline<U> {
     // `this` re-makes its source on every iteration; the step runs over that fresh pass.
-    return new Pipeline<U>(() => step(this, this.iterations));
+    return new Pipeline<U>((epoch) => step(this.forEpoch(epoch), epoch));
   }
 
   /** Each item through fn (which may be async). */
@@ -60,8 +76,8 @@ export class Pipeline<T> implements AsyncIterable<T> {
   shuffle(bufferSize: number, seed = 0): Pipeline<T> {
     checkPositiveInteger('shuffle', 'bufferSize', bufferSize);
     if (!Number.isInteger(seed)) throw invalidType('shuffle', 'seed', 'an integer', seed);
-    return this.pipe(async function* (items, iteration) {
-      const random = new Random(seed + 0x9e3779b1 * iteration);
+    return this.pipe(async function* (items, epoch) {
+      const random = new Random(seed + 0x9e3779b1 * epoch);
       const buffer: T[] = [];
       for await (const item of items) {
         if (buffer.length < bufferSize) {
@@ -132,14 +148,14 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 }
 
-/** A dataset over `make()`'s items (an array, a generator function, a cursor's async iterable…). */
-export function dataset<T>(make: (() => Items<T>) | readonly T[]): Pipeline<T> {
+/** A dataset over `make(epoch)`'s items (an array, a generator function, a cursor's async iterable…). */
+export function dataset<T>(make: ((epoch: number) => Items<T>) | readonly T[]): Pipeline<T> {
   if (Array.isArray(make)) {
     const items = make as readonly T[];
     return new Pipeline(() => items);
   }
   if (typeof make !== 'function') throw invalidType('dataset', 'make', 'an array or a function returning an (async) iterable', make);
-  return new Pipeline(make as () => Items<T>);
+  return new Pipeline(make as (epoch: number) => Items<T>);
 }
 
 /**
