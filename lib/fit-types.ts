@@ -151,10 +151,26 @@ export interface FitOptions {
   /**
    * Saves a checkpoint (weights, optimizer moments and step, PRNG state, epoch) to `dir` after
    * every `every` epochs ('epoch' or 1 by default, or a number of epochs), atomically; resumeFrom picks it up.
+   * `everySteps: n` saves after every n-th optimizer step instead (Keras's save_freq as a batch count,
+   * counted over the run, so a resumed run keeps the rhythm), mid-epoch too; with `every` as well, both.
    */
-  checkpoint?: { dir: string; every?: 'epoch' | number };
+  checkpoint?: { dir: string; every?: 'epoch' | number; everySteps?: number };
   /** Continues from a checkpoint directory: the result is bit for bit that of an uninterrupted run. */
   resumeFrom?: string;
+}
+
+/**
+ * Where a mid-epoch checkpoint left its epoch: what a resumed run needs to continue it bit for bit
+ * (the model's PRNG itself is restored to its state after the last step).
+ */
+export interface EpochResume {
+  /** Batches of the epoch already trained on. */
+  step: number;
+  /** The PRNG state at the epoch's start, so the epoch's shuffle order is drawn again the same. */
+  epochRandom: number[];
+  /** The epoch's summed data loss and rows so far, so its logged loss covers the whole epoch. */
+  lossSum: number;
+  seen: number;
 }
 
 /** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', any metric or its val twin. */
