@@ -1,10 +1,10 @@
 // fit(source, { worker: true }): the source is read on the main thread, a bounded number of
 // batches ahead, and trained on in the worker; the run equals the in-process one bit for bit.
 // Also: a worker fit settles only once the worker has stopped touching the arenas (issue 21, item 9).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
 import { READ_AHEAD } from '../lib/worker-source.js';
 
@@ -38,7 +38,10 @@ function matrices(rows: number[][], labels: number[]): dn.SourceBatch[] {
 
 const withoutTimes = (h: dn.History) => h.epochs.map(({ seconds: _s, samplesPerSecond: _r, ...rest }) => rest);
 const make = () => dn.mlp([2, 8, 8, 1], { seed: 4, dropout: 0.2, batchNorm: true, optimizer: dn.adam({ learningRate: 0.02 }) });
-const freshDir = () => mkdtempSync(join(tmpdir(), 'dn-worker-source-'));
+const root = mkdtempSync(join(tmpdir(), 'dn-worker-source-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => join(root, `c${dirs++}`);
 
 describe('fit(source, { worker: true })', () => {
   const { rows, labels } = blobs(300, 1);
