@@ -171,6 +171,11 @@ export interface EpochResume {
   /** The epoch's summed data loss and rows so far, so its logged loss covers the whole epoch. */
   lossSum: number;
   seen: number;
+  /**
+   * The metric accumulators' state, so the epoch's metrics cover it all too; absent when it would
+   * be too large for the manifest (auc keeps every score: then the metrics cover the resumed part).
+   */
+  metrics?: number[][];
 }
 
 /** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', any metric or its val twin. */

@@ -23,6 +23,9 @@ export { DivergenceError } from './fit-types.js';
 
 const positiveInteger = (name: string, value: unknown) => checkPositiveInteger('fit', name, value);
 
+/** Numbers of metric state a mid-epoch checkpoint's manifest may carry (auc keeps every score). */
+const MAX_METRIC_STATE = 1 << 20;
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const FIT_KEYS = [
@@ -172,6 +175,8 @@ export async function trainModel(
     const within = epoch === initialEpoch ? resume : null;
     const epochRandom = within?.epochRandom ?? model.random.getState();
     metrics.reset();
+    if (within?.metrics !== undefined && !metrics.load(within.metrics))
+      throw new RangeError("fit: the checkpoint's metric state does not fit this model's metrics (compiled with other metrics?)");
     let lossSum = within?.lossSum ?? 0;
     let seen = within?.seen ?? 0;
     let step = within?.step ?? 0;
@@ -179,7 +184,9 @@ export async function trainModel(
     let stepSaveDue = false;
     const saveWithin = async () => {
       stepSaveDue = false;
-      await saveCheckpoint?.(epoch, history, { step, epochRandom, lossSum, seen });
+      const state = metrics.save();
+      const keep = state.reduce((n, s) => n + s.length, 0) <= MAX_METRIC_STATE && state.every((s) => s.every(Number.isFinite));
+      await saveCheckpoint?.(epoch, history, { step, epochRandom, lossSum, seen, ...(keep ? { metrics: state } : {}) });
     };
     for await (const input of plan.batches(within)) {
       if (stepSaveDue) await saveWithin();

@@ -294,7 +294,7 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
 function withinState(value: unknown, manifestPath: string): EpochResume {
   const bad = (what: string) => new ModelFileError(manifestPath, `checkpoint.within.${what}`);
   if (!isObject(value)) throw new ModelFileError(manifestPath, 'checkpoint.within must be an object or absent');
-  const { step, epochRandom, lossSum, seen } = value;
+  const { step, epochRandom, lossSum, seen, metrics } = value;
   if (!(typeof step === 'number' && Number.isInteger(step) && step >= 1 && step <= 2 ** 53)) throw bad('step must be an integer >= 1');
   if (!(typeof seen === 'number' && Number.isInteger(seen) && seen >= 1 && seen <= 2 ** 53)) throw bad('seen must be an integer >= 1');
   if (!(typeof lossSum === 'number' && Number.isFinite(lossSum))) throw bad('lossSum must be a finite number');
@@ -305,7 +305,15 @@ function withinState(value: unknown, manifestPath: string): EpochResume {
     epochRandom.every((w) => w === 0)
   )
     throw bad('epochRandom must be four 32-bit words, not all 0');
-  return { step, epochRandom: epochRandom as number[], lossSum, seen };
+  if (metrics !== undefined && !(Array.isArray(metrics) && metrics.every((m) => Array.isArray(m) && m.every(Number.isFinite))))
+    throw bad('metrics must be arrays of finite numbers');
+  return {
+    step,
+    epochRandom: epochRandom as number[],
+    lossSum,
+    seen,
+    ...(metrics === undefined ? {} : { metrics: metrics as number[][] }),
+  };
 }
 
 /** Holds the manifest's weight table to the layers built from its architecture. */
