@@ -104,7 +104,7 @@ export function createMetrics(metrics: readonly MetricSpec[], ctx: MetricContext
       if (state.length !== accumulators.length) return false;
       const before = accumulators.map((a) => a.save());
       if (accumulators.every((a, i) => a.load(state[i] as readonly number[]))) return true;
-      accumulators.forEach((a, i) => a.load(before[i] as number[]));
+      for (const [i, a] of accumulators.entries()) a.load(before[i] as number[]);
       return false;
     },
   };
