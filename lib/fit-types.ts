@@ -144,6 +144,8 @@ export interface FitOptions {
   /**
    * Train in a worker_thread: the parameter arena is shared memory, so the main thread stays free
    * (and can predict with the weights as they train). Callbacks run on the main thread (see Callback).
+   * A source is read on the main thread, a bounded number of batches ahead (see worker-source.ts).
+   * fit settles only once the worker has stopped.
    */
   worker?: boolean;
   /** The epoch to start at (Keras' initial_epoch): epochs counts up to `epochs` from here. */

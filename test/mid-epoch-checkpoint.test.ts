@@ -3,7 +3,8 @@
 // checkpoint and resumed ends with the weights of an uninterrupted run, bit for bit — in memory
 // (the epoch's shuffle drawn again), from a source (the batches already trained on skipped), with
 // dropout (the PRNG after the step), and in a worker.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,36 @@ describe('mid-epoch checkpoints', () => {
       "the checkpoint's metric state does not fit",
     );
   });
+
+  it('a run killed (SIGKILL) after a mid-epoch checkpoint resumes to the uninterrupted weights', async () => {
+    const script = new URL('./fixtures/mid-epoch-run.mjs', import.meta.url).pathname;
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr).toBe('');
+      return r.status;
+    };
+    // In process from arrays (slowed by onBatchEnd); in a worker from a slow source.
+    for (const [round, flags] of [[], ['worker', 'source']].entries()) {
+      const wholeFile = join(root, `whole-${round}.json`);
+      expect(run(['whole', wholeFile, ...flags])).toBe(0);
+      const dir = freshDir();
+      const child = spawn(process.execPath, [script, 'checkpoint', dir, ...flags], { stdio: 'ignore' });
+      // Kill once a mid-epoch checkpoint of epoch 1 is on disk, a little after (the next steps run on).
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 10));
+        if (!existsSync(join(dir, 'model.json'))) continue;
+        const at = manifestOf(dir).checkpoint;
+        if (at.epoch === 1 && at.within !== undefined) break;
+      }
+      await new Promise((r) => setTimeout(r, 40));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(manifestOf(dir).checkpoint.within.step).toBeGreaterThan(0);
+      const resumedFile = join(root, `resumed-${round}.json`);
+      expect(run(['resume', dir, resumedFile, ...flags])).toBe(0);
+      expect(readFileSync(resumedFile, 'utf8') === readFileSync(wholeFile, 'utf8'), flags.join(' ')).toBe(true);
+    }
+  }, 120_000);
 
   it('with every as well, both; a step checkpoint on an epoch end is the epoch checkpoint', async () => {
     const dir = freshDir();

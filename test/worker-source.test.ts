@@ -119,6 +119,19 @@ describe('fit(source, { worker: true })', () => {
     await expect(make().fit(source, { worker: true, validationData: bad })).rejects.toThrow('validation cursor closed');
   });
 
+  it('a diverging run rejects with a DivergenceError and keeps finite weights, as in-process', async () => {
+    const hot = () => dn.mlp([2, 8, 8, 1], { seed: 4, batchNorm: true, optimizer: dn.sgd({ learningRate: 1e6 }) });
+    const local = hot();
+    const remote = hot();
+    const a = await local.fit(source, { epochs: 5 }).catch((e: unknown) => e);
+    const b = await remote.fit(source, { epochs: 5, worker: true }).catch((e: unknown) => e);
+    expect(a).toBeInstanceOf(dn.DivergenceError);
+    expect(b).toBeInstanceOf(dn.DivergenceError);
+    expect((b as Error).message).toBe((a as Error).message);
+    expect(remote.getWeights()).toEqual(local.getWeights());
+    expect(remote.state.every(Number.isFinite)).toBe(true);
+  });
+
   it('early stopping, abort, epoch callbacks and checkpoints work as in-process', async () => {
     const stop = () => dn.earlyStopping({ monitor: 'loss', patience: 0, minDelta: 10 });
     const a = await make().fit(source, { epochs: 10, callbacks: [stop()] });
