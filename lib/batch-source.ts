@@ -1,7 +1,7 @@
 // fit(source): training data that arrives in batches — a database cursor, a stream, a
 // generator — instead of one matrix. `source` is a function that returns a fresh iterable
-// (sync or async) of batches each epoch; every batch is checked as fit checks its data, with
-// the batch's number in the message.
+// (sync or async) of batches each epoch (called with the epoch's number), or a pipeline; every
+// batch is checked as fit checks its data, with the batch's number in the message.
 import { invalidArgument, invalidType } from './errors.js';
 import { type WeightedData, weightedData, withClassWeights } from './fit-data.js';
 import type { BatchSource, ClassWeight, SourceBatch } from './fit-types.js';
@@ -12,7 +12,11 @@ export type { BatchSource, SourceBatch } from './fit-types.js';
 export const isSource = (value: unknown): value is BatchSource =>
   typeof value === 'function' || (value !== null && typeof value === 'object' && Symbol.asyncIterator in value);
 
-function iterate(source: BatchSource, fn: string): AsyncIterable<SourceBatch> | Iterable<SourceBatch> {
+// A pipeline is asked for the epoch by number (its seeded shuffle draws that epoch's order); a
+// function is called with it.
+function iterate(source: BatchSource, fn: string, epoch: number): AsyncIterable<SourceBatch> | Iterable<SourceBatch> {
+  const forEpoch = (source as { forEpoch?: unknown }).forEpoch;
+  if (typeof source !== 'function' && typeof forEpoch === 'function') return forEpoch.call(source, epoch) as AsyncIterable<SourceBatch>;
   if (typeof source !== 'function') {
     // A generator object is its own iterator: it can be read once, and fit reads every epoch.
     const iterator = source[Symbol.asyncIterator]();
@@ -25,7 +29,7 @@ function iterate(source: BatchSource, fn: string): AsyncIterable<SourceBatch> | 
       );
     return { [Symbol.asyncIterator]: () => iterator };
   }
-  const it: unknown = source();
+  const it: unknown = source(epoch);
   const iterable = it !== null && typeof it === 'object' && (Symbol.asyncIterator in (it as object) || Symbol.iterator in (it as object));
   if (!iterable) throw invalidType(fn, 'source()', 'an iterable or async iterable of { x, y } batches', it);
   return it as AsyncIterable<SourceBatch> | Iterable<SourceBatch>;
@@ -40,6 +44,7 @@ export async function* sourceBatches(
   source: BatchSource,
   fn: string,
   classWeight?: ClassWeight,
+  epoch = 0,
 ): AsyncGenerator<WeightedData> {
   model.requireCompiled(fn);
   if (classWeight === 'balanced')
@@ -51,7 +56,7 @@ export async function* sourceBatches(
       "'balanced'",
     );
   let index = 0;
-  for await (const batch of iterate(source, fn)) {
+  for await (const batch of iterate(source, fn, epoch)) {
     const at = `batch ${index}`;
     if (batch === null || typeof batch !== 'object' || !('x' in batch) || !('y' in batch))
       throw invalidType(fn, at, 'a { x, y, sampleWeight? } batch', batch);

@@ -104,9 +104,10 @@ export interface SourceBatch {
 
 /**
  * Where fit(source) reads batches, once per epoch: a function returning a fresh iterable (or async
- * iterable), or an async iterable that starts again each time it is iterated (a dn.dataset).
+ * iterable), called with the epoch's number, or an async iterable that starts again each time it
+ * is iterated (a dn.dataset, read through its forEpoch(epoch)).
  */
-export type BatchSource = (() => AsyncIterable<SourceBatch> | Iterable<SourceBatch>) | AsyncIterable<SourceBatch>;
+export type BatchSource = ((epoch: number) => AsyncIterable<SourceBatch> | Iterable<SourceBatch>) | AsyncIterable<SourceBatch>;
 
 /** Per-class weights: by class index (an array or { 0: w, 1: w }), by class name, or sklearn's 'balanced'. */
 export type ClassWeight = readonly number[] | Readonly<Record<string, number>> | 'balanced';
@@ -144,6 +145,8 @@ export interface FitOptions {
   /**
    * Train in a worker_thread: the parameter arena is shared memory, so the main thread stays free
    * (and can predict with the weights as they train). Callbacks run on the main thread (see Callback).
+   * A source is read on the main thread, a bounded number of batches ahead (see worker-source.ts).
+   * fit settles only once the worker has stopped.
    */
   worker?: boolean;
   /** The epoch to start at (Keras' initial_epoch): epochs counts up to `epochs` from here. */
@@ -151,10 +154,31 @@ export interface FitOptions {
   /**
    * Saves a checkpoint (weights, optimizer moments and step, PRNG state, epoch) to `dir` after
    * every `every` epochs ('epoch' or 1 by default, or a number of epochs), atomically; resumeFrom picks it up.
+   * `everySteps: n` saves after every n-th optimizer step instead (Keras's save_freq as a batch count,
+   * counted over the run, so a resumed run keeps the rhythm), mid-epoch too; with `every` as well, both.
    */
-  checkpoint?: { dir: string; every?: 'epoch' | number };
+  checkpoint?: { dir: string; every?: 'epoch' | number; everySteps?: number };
   /** Continues from a checkpoint directory: the result is bit for bit that of an uninterrupted run. */
   resumeFrom?: string;
+}
+
+/**
+ * Where a mid-epoch checkpoint left its epoch: what a resumed run needs to continue it bit for bit
+ * (the model's PRNG itself is restored to its state after the last step).
+ */
+export interface EpochResume {
+  /** Batches of the epoch already trained on. */
+  step: number;
+  /** The PRNG state at the epoch's start, so the epoch's shuffle order is drawn again the same. */
+  epochRandom: number[];
+  /** The epoch's summed data loss and rows so far, so its logged loss covers the whole epoch. */
+  lossSum: number;
+  seen: number;
+  /**
+   * The metric accumulators' state, so the epoch's metrics cover it all too; absent when it would
+   * be too large for the manifest (auc keeps every score: then the metrics cover the resumed part).
+   */
+  metrics?: number[][];
 }
 
 /** A log to watch: 'valLoss' (Keras' 'val_loss'), 'loss', 'valAccuracy', 'accuracy', any metric or its val twin. */

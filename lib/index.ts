@@ -3,8 +3,8 @@ export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backen
 export type { BatchSource, SourceBatch } from './batch-source.js';
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
-export { DataError } from './data/data-error.js';
 export { type CsvDataset, type CsvDatasetOptions, csvDataset } from './data/csv-dataset.js';
+export { DataError } from './data/data-error.js';
 export { dataset, Pipeline, recordBatches, type SampledSpec, tabularSample } from './data/dataset.js';
 export { type ReadCsvOptions, readCsv } from './data/read-csv.js';
 export type {

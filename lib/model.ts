@@ -11,7 +11,7 @@ import type { Preprocessing, TableRecord } from './data/spec.js';
 import { checkOptionKeys, checkPositiveInteger, invalidArgument, invalidRange } from './errors.js';
 import { evaluateData, evaluateSource } from './evaluate.js';
 import { weightedData } from './fit-data.js';
-import type { FitOptions, History } from './fit-types.js';
+import type { EpochResume, FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { buildLayer } from './layers/build.js';
@@ -191,8 +191,6 @@ export class Model {
     this.notTraining('fit');
     const source = isSource(x);
     const opts = (source ? (y ?? {}) : options) as FitOptions;
-    if (source && opts.worker)
-      throw invalidArgument(TypeError, 'fit', 'worker', 'in-memory x and y (a source is code, it cannot cross threads)', 'a source');
     this.training = opts?.worker ? 'worker' : 'in-process';
     try {
       return await this.fitOnce(x, source ? undefined : (y as LabelsLike), opts);
@@ -216,13 +214,16 @@ export class Model {
 
   private async fitOnce(x: MatrixLike | BatchSource, y: LabelsLike | undefined, options: FitOptions): Promise<History> {
     let run = options;
+    let resume: EpochResume | null = null;
     if (options.resumeFrom !== undefined) {
       const { restoreCheckpoint } = await import('./io/model-file.js');
       const { resumeFrom, ...rest } = options;
-      run = { ...rest, initialEpoch: (await restoreCheckpoint(this, resumeFrom)) + 1 };
+      const at = await restoreCheckpoint(this, resumeFrom);
+      run = { ...rest, initialEpoch: at.epoch };
+      resume = at.within;
     }
-    if (run.worker && !isSource(x)) return trainInWorker(this, x, y as LabelsLike, run);
-    return trainModel(this, x, y, run, checkpointHooks(this, run.checkpoint));
+    if (run.worker) return trainInWorker(this, x, y, run, resume);
+    return trainModel(this, x, y, run, { ...checkpointHooks(this, run.checkpoint), ...(resume === null ? {} : { resume }) });
   }
 
   /**

@@ -7,9 +7,9 @@ import type { TrainHooks } from './train.js';
 export function checkpointHooks(model: ModelData, checkpoint: FitOptions['checkpoint']): TrainHooks {
   if (checkpoint === undefined) return {};
   return {
-    async saveCheckpoint(epoch, history) {
+    async saveCheckpoint(epoch, history, within) {
       const { saveModel } = await import('./io/model-file.js');
-      await saveModel(model, checkpoint.dir, { checkpoint: { epoch }, history });
+      await saveModel(model, checkpoint.dir, { checkpoint: within === undefined ? { epoch } : { epoch, within }, history });
     },
   };
 }

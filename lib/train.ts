@@ -4,18 +4,17 @@
 // 'stop'; on divergence (a non-finite loss or gradient) the update is skipped,
 // so the weights stay the last finite ones, and fit rejects with a DivergenceError.
 
-import { type BatchSource, isSource, sourceBatches } from './batch-source.js';
+import { type BatchSource, isSource } from './batch-source.js';
 import { verboseCallback } from './callbacks/verbose.js';
 import { checkOptionKeys, checkPositiveInteger, invalidArgument, invalidRange, invalidType, oneOf } from './errors.js';
-import { evaluator } from './evaluate.js';
-import { type FitData, fitData, validationArrays } from './fit-data.js';
-import type { BatchLogs, Callback, EpochLogs, FitOptions, History, HookResult, RunInfo } from './fit-types.js';
+import { fitData } from './fit-data.js';
+import type { BatchLogs, Callback, EpochLogs, EpochResume, FitOptions, History, HookResult, RunInfo } from './fit-types.js';
 import { DivergenceError } from './fit-types.js';
-import type { Targets } from './losses.js';
 import { createMetrics } from './metrics/index.js';
-import type { Evaluation, TrainableModel } from './model-types.js';
-import { countCorrect, gatherTargets, type LabelsLike } from './targets.js';
+import type { TrainableModel } from './model-types.js';
+import { countCorrect, type LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
+import { type EpochPlan, memoryPlan, type RemoteSource, sourcePlan } from './train-plans.js';
 
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
@@ -23,6 +22,9 @@ export type { BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, FitOptions, 
 export { DivergenceError } from './fit-types.js';
 
 const positiveInteger = (name: string, value: unknown) => checkPositiveInteger('fit', name, value);
+
+/** Numbers of metric state a mid-epoch checkpoint's manifest may carry (auc keeps every score). */
+const MAX_METRIC_STATE = 1 << 20;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -47,9 +49,14 @@ export const FIT_KEYS = [
 ];
 const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
-/** What the caller of the loop supplies: how to write a checkpoint (io stays out of the loop). */
+/** What the caller of the loop supplies: how to write a checkpoint (io stays out of the loop), and where to resume. */
 export interface TrainHooks {
-  saveCheckpoint?(epoch: number, history: History): Promise<void>;
+  /** Writes a checkpoint after epoch `epoch`, or within it (`within`: where it stands) for a mid-epoch one. */
+  saveCheckpoint?(epoch: number, history: History, within?: EpochResume): Promise<void>;
+  /** A mid-epoch checkpoint's position in epoch initialEpoch (see restoreCheckpoint). */
+  resume?: EpochResume;
+  /** Batches from another thread's source (the training worker's); x is then ignored. */
+  remote?: RemoteSource;
 }
 
 /** The callbacks a run calls: the user's, then those the options ask for, in that order. */
@@ -91,89 +98,6 @@ export async function call(callbacks: Callback[], run: (c: Callback) => HookResu
   return stop;
 }
 
-/** One step's input: rows of x (batch×inputs), their targets and weights (rows 0..rows−1). */
-interface StepInput {
-  rows: number;
-  x: Float32Array;
-  targets: Targets;
-  weights: Float32Array | null;
-}
-
-/** Where a run's batches come from: in-memory rows shuffled each epoch, or a source. */
-interface EpochPlan {
-  batches(): AsyncIterable<StepInput> | Iterable<StepInput>;
-  /** Steps per epoch when known (in memory), else null. */
-  steps: number | null;
-  /** The m of the logged L2 term (λ/2m)·Σ‖W‖²: the batch size. */
-  batchSize: number;
-  /** null without validation. */
-  validate: (() => Promise<Evaluation>) | null;
-}
-
-function memoryPlan(model: TrainableModel, data: FitData, options: FitOptions, batchSize: number): EpochPlan {
-  const { x: inputs, targets, weights, validation } = data;
-  const rows = inputs.rows;
-  // Batch buffers, allocated once: rows of x, targets and weights gathered in shuffled order.
-  const order = Uint32Array.from({ length: rows }, (_, i) => i);
-  const xBatch = new Float32Array(batchSize * inputs.cols);
-  const yBatch: Targets =
-    targets.kind === 'labels'
-      ? { kind: 'labels', data: new Int32Array(batchSize) }
-      : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
-  const wBatch = weights === null ? null : new Float32Array(batchSize);
-  const steps = options.dropRemainder ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
-  return {
-    steps,
-    batchSize,
-    *batches() {
-      // Each epoch's order depends on the PRNG state alone, which a checkpoint saves.
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      if (options.shuffle !== false) model.random.shuffle(order);
-      for (let step = 0; step < steps; step++) {
-        const start = step * batchSize;
-        const batch = Math.min(batchSize, rows - start);
-        model.backend.gatherRows(batch, inputs.cols, rows, inputs.data, order.subarray(start, start + batch), xBatch);
-        gatherTargets(targets, order, start, batch, yBatch);
-        if (wBatch !== null && weights !== null) for (let i = 0; i < batch; i++) wBatch[i] = weights[order[start + i] as number] as number;
-        yield { rows: batch, x: xBatch, targets: yBatch, weights: wBatch };
-      }
-    },
-    validate: validation === null ? null : async () => model.evaluateData(validation.x, validation.targets, validation.weights),
-  };
-}
-
-// A source's batches as steps; its validation may be arrays or another source.
-function sourcePlan(model: TrainableModel, source: BatchSource, options: FitOptions): EpochPlan {
-  for (const key of ['validationSplit', 'shuffle', 'dropRemainder', 'batchSize', 'sampleWeight', 'worker'] as const) {
-    if (options[key] !== undefined)
-      throw invalidArgument(TypeError, 'fit', key, 'no such option with a source (its batches are given as they come)', 'one');
-  }
-  const given = options.validationData as unknown;
-  let validate: EpochPlan['validate'] = null;
-  if (isSource(given)) {
-    validate = async () => {
-      const e = evaluator(model, 'fit');
-      for await (const part of sourceBatches(model, given, 'fit (validationData)')) e.add(part.x, part.targets, part.weights);
-      return e.result();
-    };
-  } else if (given !== undefined) {
-    const v = validationArrays(model, given, ' or a source');
-    validate = async () => model.evaluateData(v.x, v.targets, v.weights);
-  }
-  const plan: EpochPlan = {
-    steps: null,
-    batchSize: 0,
-    async *batches() {
-      for await (const part of sourceBatches(model, source, 'fit', options.classWeight)) {
-        plan.batchSize = Math.max(plan.batchSize, part.x.rows);
-        yield { rows: part.x.rows, x: part.x.data, targets: part.targets, weights: part.weights };
-      }
-    },
-    validate,
-  };
-  return plan;
-}
-
 /** Trains `model` on x, y, or on a source's batches (x a BatchSource, y unused); see FitOptions. */
 export async function trainModel(
   model: TrainableModel,
@@ -186,7 +110,9 @@ export async function trainModel(
   checkOptionKeys('fit', 'options', options, FIT_KEYS);
   const epochs = positiveInteger('epochs', options.epochs ?? 1);
   let plan: EpochPlan;
-  if (isSource(x)) {
+  if (hooks.remote !== undefined) {
+    plan = sourcePlan(model, null, options, hooks.remote);
+  } else if (isSource(x)) {
     plan = sourcePlan(model, x, options);
   } else {
     const data = fitData(model, x, y as LabelsLike, options);
@@ -196,10 +122,16 @@ export async function trainModel(
   if (!(Number.isInteger(initialEpoch) && initialEpoch >= 0)) throw invalidRange('fit', 'initialEpoch', 'an integer >= 0', initialEpoch);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && (checkpoint === null || typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
-    throw invalidType('fit', 'checkpoint', "{ dir: string, every?: 'epoch' | number }", checkpoint);
+    throw invalidType('fit', 'checkpoint', "{ dir: string, every?: 'epoch' | number, everySteps?: number }", checkpoint);
   }
-  const every = checkpoint?.every ?? 'epoch';
-  const checkpointEvery = every === 'epoch' ? 1 : positiveInteger('checkpoint.every', every);
+  if (checkpoint !== undefined) checkOptionKeys('fit', 'checkpoint', checkpoint, ['dir', 'every', 'everySteps']);
+  const everySteps = checkpoint?.everySteps === undefined ? null : positiveInteger('checkpoint.everySteps', checkpoint.everySteps);
+  // everySteps alone saves by steps only; every (default 'epoch') saves at epoch ends.
+  const every = checkpoint?.every ?? (everySteps === null ? 'epoch' : undefined);
+  const checkpointEvery = every === undefined ? null : every === 'epoch' ? 1 : positiveInteger('checkpoint.every', every);
+  const resume = hooks.resume ?? null;
+  if (resume !== null && resume.step >= (plan.steps ?? Number.POSITIVE_INFINITY))
+    throw new RangeError(`fit: the checkpoint was taken at step ${resume.step} of an epoch, this data has ${plan.steps} steps per epoch`);
   const saveCheckpoint = checkpoint === undefined ? undefined : hooks.saveCheckpoint;
   if (checkpoint !== undefined && saveCheckpoint === undefined) throw new Error('fit: checkpoint needs a saveCheckpoint hook');
   if (checkpoint !== undefined && compiled.custom !== null)
@@ -228,6 +160,9 @@ export async function trainModel(
   if (options.signal?.aborted) history.stopReason = 'aborted';
   // Weights at the start of the epoch: the fallback if an update overflowed them (see below).
   const epochStart = { params: new Float32Array(model.params.length), state: new Float32Array(model.state.length) };
+  // The state before the step: a forward pass in training mode moves the batch-norm statistics.
+  const stepState = new Float32Array(model.state.length);
+  const nonFinite = (a: Float32Array) => backend.findNonFinite(a.length, a) >= 0;
   let diverged = '';
   for (let epoch = initialEpoch; epoch < epochs && history.stopReason === 'completed'; epoch++) {
     if (await call(callbacks, (c) => c.onEpochBegin?.(epoch, model))) {
@@ -237,27 +172,45 @@ export async function trainModel(
     const started = performance.now();
     epochStart.params.set(model.params);
     epochStart.state.set(model.state);
+    const within = epoch === initialEpoch ? resume : null;
+    const epochRandom = within?.epochRandom ?? model.random.getState();
     metrics.reset();
-    let lossSum = 0;
-    let seen = 0;
-    let step = 0;
-    for await (const input of plan.batches()) {
+    if (within?.metrics !== undefined && !metrics.load(within.metrics))
+      throw new RangeError("fit: the checkpoint's metric state does not fit this model's metrics (compiled with other metrics?)");
+    let lossSum = within?.lossSum ?? 0;
+    let seen = within?.seen ?? 0;
+    let step = within?.step ?? 0;
+    // A step checkpoint is written once the next batch is known (the epoch-end one if there is none).
+    let stepSaveDue = false;
+    const saveWithin = async () => {
+      stepSaveDue = false;
+      const state = metrics.save();
+      const keep = state.reduce((n, s) => n + s.length, 0) <= MAX_METRIC_STATE && state.every((s) => s.every(Number.isFinite));
+      await saveCheckpoint?.(epoch, history, { step, epochRandom, lossSum, seen, ...(keep ? { metrics: state } : {}) });
+    };
+    for await (const input of plan.batches(epoch, within)) {
+      if (stepSaveDue) await saveWithin();
       if (batchHooks) await call(callbacks, (c) => c.onBatchBegin?.(step, model));
       const { rows: batch, targets: yBatch, weights: wBatch } = input;
+      stepState.set(model.state);
       const result = model.lossAndGradients(input.x, yBatch, batch, wBatch);
-      if (!Number.isFinite(result.lossSum) || backend.findNonFinite(model.grads.length, model.grads) >= 0) {
+      if (!Number.isFinite(result.lossSum) || nonFinite(model.grads) || nonFinite(model.state)) {
         history.stopReason = 'diverged';
-        diverged = `fit: training diverged at epoch ${epoch}, step ${step} (loss ${result.lossSum / batch}); the model keeps the last finite weights`;
-        // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
-        // momentum): then the last finite weights are the epoch's starting ones.
-        if (backend.findNonFinite(model.params.length, model.params) >= 0 || backend.findNonFinite(model.state.length, model.state) >= 0) {
-          model.params.set(epochStart.params);
-          model.state.set(epochStart.state);
-          diverged = `fit: training diverged at epoch ${epoch}, step ${step}: the weights overflowed; the model keeps the weights from the start of epoch ${epoch}`;
-        }
+        const what = nonFinite(model.state) ? 'the batch-norm moving statistics overflowed' : `loss ${result.lossSum / batch}`;
+        diverged = `fit: training diverged at epoch ${epoch}, step ${step} (${what}); the model keeps the last finite weights`;
+        model.state.set(stepState);
         break;
       }
       compiled.optimizer.apply(backend, model.params, model.grads);
+      // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
+      // momentum): then the last finite weights are the epoch's starting ones.
+      if (nonFinite(model.params)) {
+        history.stopReason = 'diverged';
+        model.params.set(epochStart.params);
+        model.state.set(epochStart.state);
+        diverged = `fit: training diverged at epoch ${epoch}, step ${step}: the weights overflowed; the model keeps the weights from the start of epoch ${epoch}`;
+        break;
+      }
       lossSum += result.lossSum;
       seen += batch;
       metrics.update(result.probs, batch, yBatch, 0, wBatch);
@@ -270,10 +223,13 @@ export async function trainModel(
         if (await call(callbacks, (c) => c.onBatchEnd?.(step, logs, model))) history.stopReason = 'callback';
       }
       step++;
+      if (everySteps !== null && saveCheckpoint !== undefined && compiled.optimizer.step % everySteps === 0) stepSaveDue = true;
       await yieldToEventLoop();
       if (options.signal?.aborted) history.stopReason = 'aborted';
       if (history.stopReason !== 'completed') break;
     }
+    // Stopped right after a due step checkpoint: write it (a resumed run continues from there).
+    if (stepSaveDue && history.stopReason !== 'completed' && history.stopReason !== 'diverged') await saveWithin();
     if (seen === 0 && plan.steps === null && history.stopReason === 'completed')
       throw new RangeError(`fit: the source gave no rows in epoch ${epoch}`);
     if (seen === 0) break;
@@ -306,7 +262,8 @@ export async function trainModel(
       if ((await c.onEpochEnd?.(epoch, logs, model)) === 'stop' && history.stopReason === 'completed')
         history.stopReason = c.spec?.kind === 'earlyStopping' ? 'earlyStopping' : 'callback';
     }
-    if (saveCheckpoint !== undefined && fullEpoch && (epoch + 1) % checkpointEvery === 0) await saveCheckpoint(epoch, history);
+    const epochDue = checkpointEvery !== null && (epoch + 1) % checkpointEvery === 0;
+    if (saveCheckpoint !== undefined && fullEpoch && (epochDue || stepSaveDue)) await saveCheckpoint(epoch, history);
   }
   await call(callbacks, (c) => c.onTrainEnd?.(model, history));
   if (diverged !== '') throw new DivergenceError(diverged, history);

@@ -10,7 +10,8 @@ import type { LossName } from './losses.js';
 import { Model } from './model.js';
 import { trainModel } from './train.js';
 import { checkpointHooks } from './train-checkpoint.js';
-import type { WorkerJob, WorkerMessage, WorkerReply } from './worker-fit.js';
+import type { TrainedState, WorkerJob, WorkerMessage, WorkerReply } from './worker-fit.js';
+import { remoteSource } from './worker-source.js';
 
 const job = workerData as WorkerJob;
 const port = parentPort;
@@ -19,7 +20,9 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 const controller = new AbortController();
 let stopRequested = false;
 let answer: ((reply: WorkerReply) => void) | null = null;
+const remote = job.x === null ? remoteSource(post, job.remoteValidation) : null;
 port.on('message', (message: { type: string }) => {
+  if (remote?.receive(message)) return;
   if (message.type === 'abort') controller.abort();
   else if (message.type === 'stop') stopRequested = true;
   else if (message.type === 'continue') answer?.(message as WorkerReply);
@@ -36,6 +39,7 @@ function ask(message: WorkerMessage): Promise<WorkerReply> {
 const builtIn = (spec: BuiltInCallback): Callback =>
   spec.kind === 'earlyStopping' ? earlyStopping(spec.options) : reduceLrOnPlateau(spec.options);
 
+let trained: (() => TrainedState) | null = null;
 try {
   const model = new Model(job.config, undefined, { params: job.params, state: job.state });
   model.preprocessing = job.preprocessing;
@@ -53,6 +57,14 @@ try {
     slot.set(job.slots[i] as Float32Array);
   });
   model.random.setState(job.random);
+  // The optimizer's moments are trained in worker-local copies: written back to the shared slots
+  // with the rest of the state, whether the run ended well or not.
+  trained = () => {
+    optimizer.slots.forEach((slot, i) => {
+      (job.slots[i] as Float32Array).set(slot);
+    });
+    return { random: model.random.getState(), step: optimizer.step, learningRateFactor: optimizer.learningRateFactor };
+  };
   const { relay } = job;
   const stopOr = (reply: WorkerReply) => (reply.stop ? 'stop' : undefined);
   const relayCallback: Callback = {
@@ -80,10 +92,14 @@ try {
   };
   const run = trainModel(
     model,
-    job.x,
-    job.y,
+    job.x ?? [],
+    job.y ?? undefined,
     { ...job.options, signal: controller.signal, callbacks: [...job.builtIns.map(builtIn), relayCallback] },
-    checkpointHooks(model, job.options.checkpoint),
+    {
+      ...checkpointHooks(model, job.options.checkpoint),
+      ...(job.resume === null ? {} : { resume: job.resume }),
+      ...(remote === null ? {} : { remote: remote.source }),
+    },
   );
   // A divergence still hands back the state, so the model stays consistent with its last finite weights.
   const outcome = await run.then(
@@ -93,21 +109,10 @@ try {
       throw error;
     },
   );
-  // The optimizer's moments were trained in worker-local copies: write them back to the shared slots.
-  optimizer.slots.forEach((slot, i) => {
-    (job.slots[i] as Float32Array).set(slot);
-  });
-  post({
-    type: 'done',
-    history: outcome.history,
-    random: model.random.getState(),
-    step: optimizer.step,
-    learningRateFactor: optimizer.learningRateFactor,
-    diverged: outcome.diverged,
-  });
+  post({ type: 'done', history: outcome.history, diverged: outcome.diverged, state: trained() });
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
-  post({ type: 'error', name: e.name, message: e.message });
+  post({ type: 'error', name: e.name, message: e.message, state: trained?.() ?? null });
 }
 // The abort listener would keep this thread alive: closing the port lets it exit.
 port.close();

@@ -143,6 +143,29 @@ describe('csvDataset', () => {
     expect(b).toEqual(a);
   });
 
+  it('resumes a mid-epoch checkpoint in a new dataset and model at the same batch, bit for bit', async () => {
+    const open = () => dn.csvDataset(file, { seed: 6, batchSize: 200, cache: join(dir, 'cache-resume') });
+    const makeModel = () =>
+      dn.mlp([data.spec.features.length, 8, 1], { seed: 2, dropout: 0.2, optimizer: dn.adam({ learningRate: 0.01 }) });
+    const data = await open();
+    const whole = makeModel();
+    await whole.fit(data.train, { epochs: 3 });
+    const checkpoint = join(dir, 'ckpt');
+    let steps = 0;
+    // About 29 steps an epoch: a checkpoint every 10 steps, a stop at 45 (in epoch 1, after the one at step 40).
+    await makeModel().fit((await open()).train, {
+      epochs: 3,
+      checkpoint: { dir: checkpoint, everySteps: 10 },
+      callbacks: [{ onBatchEnd: () => (++steps >= 45 ? 'stop' : undefined) }],
+    });
+    const resumed = makeModel();
+    await resumed.fit((await open()).train, { epochs: 3, resumeFrom: checkpoint });
+    const flat = (m: dn.Model) => m.getWeights().flatMap((w) => Array.from(w));
+    expect(flat(resumed)).toEqual(flat(whole));
+    expect(resumed.compiled?.optimizer.step).toBe(whole.compiled?.optimizer.step);
+    expect(JSON.parse(await readFile(join(checkpoint, 'model.json'), 'utf8')).checkpoint.within.step).toBeGreaterThan(0);
+  });
+
   it('refuses bad options and bad files by name', async () => {
     await expect(dn.csvDataset(file, { batchsize: 3 } as never)).rejects.toThrow(/csvDataset: unknown option 'batchsize'.*batchSize/);
     await expect(dn.csvDataset(file, { batchSize: 0 })).rejects.toThrow(/csvDataset: .*batchSize/);

@@ -90,7 +90,9 @@ describe('fit(source)', () => {
     await expect(model.fit(() => [])).rejects.toThrow('fit: the source gave no rows in epoch 0');
     await expect(model.fit((() => 5) as unknown as dn.BatchSource)).rejects.toThrow('fit: expected an iterable or async iterable');
     await expect(model.fit(() => [good], { batchSize: 8 })).rejects.toThrow('fit: expected no such option with a source');
-    await expect(model.fit(() => [good], { worker: true })).rejects.toThrow('a source is code');
+    // In a worker the source is read (and checked) on the main thread: the same errors.
+    await expect(model.fit(() => [good, { x: [[0, 1, 2]], y: [0] }], { worker: true })).rejects.toThrow(/batch 1: x/);
+    await expect(model.fit(() => [good], { worker: true, batchSize: 8 })).rejects.toThrow('fit: expected no such option with a source');
     await expect(model.fit(() => [good], { classWeight: 'balanced' })).rejects.toThrow("'balanced' needs all the data");
   });
 

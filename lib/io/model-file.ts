@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Preprocessing } from '../data/spec.js';
 import { checkPath } from '../errors.js';
-import type { History } from '../fit-types.js';
+import type { EpochResume, History } from '../fit-types.js';
 import { builtInMetrics } from '../metrics/index.js';
 import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
@@ -27,7 +27,7 @@ const SLOTS: Record<OptimizerSpec['name'], number> = { sgd: 0, momentum: 1, rmsp
 
 export interface SaveOptions {
   /** Also saves the optimizer's moments and step, the PRNG state and the epoch: what fit({ resumeFrom }) needs. */
-  checkpoint?: { epoch: number };
+  checkpoint?: { epoch: number; within?: EpochResume };
   /** Training metadata kept in the manifest (epochs run, stop reason, per-epoch figures). */
   history?: History;
 }
@@ -43,7 +43,10 @@ interface TensorEntry {
 
 /** What a checkpoint adds to a saved model. */
 export interface CheckpointState {
+  /** The epoch completed, or, with `within`, the epoch in progress. */
   epoch: number;
+  /** Set for a mid-epoch checkpoint (fit({ checkpoint: { everySteps } })): where the epoch stands. */
+  within: EpochResume | null;
   optimizerStep: number;
   /** The learning-rate factor (1 unless a callback changed the rate); absent in older checkpoints. */
   learningRateFactor: number;
@@ -93,6 +96,7 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
   slots.forEach((slot, i) => {
     floats.set(slot, model.params.length + model.state.length + i * model.params.length);
   });
+  refuseNonFinite(floats, model.params.length, model.state.length);
   const bytes = float32LE(floats);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const file = `weights-${sha256.slice(0, 16)}.bin`;
@@ -138,6 +142,7 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
             random: model.random.getState(),
             // A reduceLrOnPlateau cut (or setLearningRate) resumes where it was.
             learningRateFactor: compiled.optimizer.learningRateFactor,
+            ...(checkpoint.within === undefined ? {} : { within: checkpoint.within }),
           },
   };
   await mkdir(dir, { recursive: true });
@@ -146,6 +151,23 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
   // Only now is the old bin unreferenced; sweep it and whatever a killed save left behind.
   for (const entry of await readdir(dir)) {
     if ((WEIGHTS_FILE.test(entry) && entry !== file) || entry.startsWith(TEMP_PREFIX)) await rm(join(dir, entry), { force: true });
+  }
+}
+
+// load refuses a non-finite value, so save does too, naming what overflowed (a diverged run's weights).
+function refuseNonFinite(floats: Float32Array, params: number, state: number): void {
+  for (let i = 0; i < floats.length; i++) {
+    const v = floats[i] as number;
+    if (v - v === 0) continue;
+    const what =
+      i < params
+        ? `parameter ${i}`
+        : i < params + state
+          ? `state value ${i - params} (batch-norm moving statistics)`
+          : `optimizer moment ${i - params - state}`;
+    throw new RangeError(
+      `save: ${what} is ${v}; a model with non-finite values cannot be loaded, so it is not saved (did training diverge?)`,
+    );
   }
 }
 
@@ -248,6 +270,8 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
     const slots = Array.from({ length: slotCount }, (_, i) => values.slice(base + i * arch.params, base + (i + 1) * arch.params));
     checkpoint = {
       epoch: epoch as number,
+      within:
+        checkpointJson.within === undefined || checkpointJson.within === null ? null : withinState(checkpointJson.within, manifestPath),
       optimizerStep: optimizerStep as number,
       learningRateFactor: factor,
       random: random as number[],
@@ -266,6 +290,32 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
   };
 }
 
+// A mid-epoch checkpoint's position: batches done, the PRNG at the epoch's start, the partial loss.
+function withinState(value: unknown, manifestPath: string): EpochResume {
+  const bad = (what: string) => new ModelFileError(manifestPath, `checkpoint.within.${what}`);
+  if (!isObject(value)) throw new ModelFileError(manifestPath, 'checkpoint.within must be an object or absent');
+  const { step, epochRandom, lossSum, seen, metrics } = value;
+  if (!(typeof step === 'number' && Number.isInteger(step) && step >= 1 && step <= 2 ** 53)) throw bad('step must be an integer >= 1');
+  if (!(typeof seen === 'number' && Number.isInteger(seen) && seen >= 1 && seen <= 2 ** 53)) throw bad('seen must be an integer >= 1');
+  if (!(typeof lossSum === 'number' && Number.isFinite(lossSum))) throw bad('lossSum must be a finite number');
+  if (
+    !Array.isArray(epochRandom) ||
+    epochRandom.length !== 4 ||
+    !epochRandom.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) ||
+    epochRandom.every((w) => w === 0)
+  )
+    throw bad('epochRandom must be four 32-bit words, not all 0');
+  if (metrics !== undefined && !(Array.isArray(metrics) && metrics.every((m) => Array.isArray(m) && m.every(Number.isFinite))))
+    throw bad('metrics must be arrays of finite numbers');
+  return {
+    step,
+    epochRandom: epochRandom as number[],
+    lossSum,
+    seen,
+    ...(metrics === undefined ? {} : { metrics: metrics as number[][] }),
+  };
+}
+
 /** Holds the manifest's weight table to the layers built from its architecture. */
 export function checkLayout(model: ModelData, saved: SavedModel): void {
   if (canonical(saved.tensors) !== canonical(tensorLayout(model))) {
@@ -275,9 +325,9 @@ export function checkLayout(model: ModelData, saved: SavedModel): void {
 
 /**
  * Puts a checkpoint's weights, optimizer state and PRNG state into `model`, which must have the
- * same architecture and optimizer; returns the epoch the checkpoint was taken after.
+ * same architecture and optimizer; returns the epoch to continue at and, mid-epoch, where in it.
  */
-export async function restoreCheckpoint(model: TrainableModel, dir: string): Promise<number> {
+export async function restoreCheckpoint(model: TrainableModel, dir: string): Promise<{ epoch: number; within: EpochResume | null }> {
   const compiled = model.requireCompiled('fit');
   const saved = await readModelFiles(dir);
   const where = join(dir, MANIFEST);
@@ -306,5 +356,6 @@ export async function restoreCheckpoint(model: TrainableModel, dir: string): Pro
   compiled.optimizer.learningRateFactor = saved.checkpoint.learningRateFactor;
   model.random.setState(saved.checkpoint.random);
   if (model.preprocessing === null) model.preprocessing = saved.preprocessing;
-  return saved.checkpoint.epoch;
+  const { epoch, within } = saved.checkpoint;
+  return within === null ? { epoch: epoch + 1, within: null } : { epoch, within };
 }

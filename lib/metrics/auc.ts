@@ -1,5 +1,5 @@
 // ROC AUC, exact: the epoch's scores are kept and ranked once at the end (semantics: index.ts).
-import { type Accumulator, byClass, isPositive, type MetricBatch, type MetricTask, rowWeight, trueClass } from './batch.js';
+import { type Accumulator, byClass, isPositive, type MetricBatch, type MetricTask, rowWeight, take, trueClass } from './batch.js';
 
 /**
  * The weighted ROC AUC of `scores` for the rows where `positive[i]` is 1 against those where it is 0:
@@ -115,6 +115,17 @@ export function aucAccumulator(task: MetricTask, width: number): Accumulator {
         sum += rocAuc(column, positive, weights.subarray(0, rows));
       }
       out.auc = sum / width;
+    },
+    save: () => [rows, ...scores.subarray(0, rows * width), ...truth.subarray(0, rows * truthWidth), ...weights.subarray(0, rows)],
+    load(values) {
+      const n = values[0] as number;
+      if (!Number.isInteger(n) || n < 0 || values.length !== 1 + n * (width + truthWidth + 1)) return false;
+      rows = n;
+      scores = new Float32Array(n * width);
+      truth = new Float32Array(n * truthWidth);
+      weights = new Float32Array(n);
+      take(weights, values, take(truth, values, take(scores, values, 1)));
+      return true;
     },
   };
 }

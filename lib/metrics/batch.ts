@@ -33,6 +33,16 @@ export interface Accumulator {
   update(batch: MetricBatch): void;
   /** Writes this accumulator's figures into `out`. */
   write(out: Record<string, number>): void;
+  /** The running state as numbers, for a mid-epoch checkpoint. */
+  save(): number[];
+  /** Takes back what save() gave; false (nothing changed) if it does not fit this accumulator. */
+  load(values: readonly number[]): boolean;
+}
+
+/** Copies values[at..at+into.length) into `into`; the next offset. */
+export function take(into: Float64Array | Float32Array | Uint8Array, values: readonly number[], at: number): number {
+  for (let i = 0; i < into.length; i++) into[i] = values[at + i] as number;
+  return at + into.length;
 }
 
 /** The weight of the batch's row i. A row of weight 0 is as if absent, in every metric. */

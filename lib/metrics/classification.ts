@@ -1,7 +1,7 @@
 // Accuracy, and precision / recall / F1 from weighted confusion counts (semantics: index.ts).
 
 import { argmaxRow } from '../targets.js';
-import { type Accumulator, byClass, isPositive, type MetricBatch, type MetricTask, rowWeight, trueClass } from './batch.js';
+import { type Accumulator, byClass, isPositive, type MetricBatch, type MetricTask, rowWeight, take, trueClass } from './batch.js';
 
 /** Weighted accuracy, the rule of countCorrect: a row's class by argmax, or each output at 0.5. */
 export function accuracyAccumulator(task: MetricTask): Accumulator {
@@ -34,6 +34,12 @@ export function accuracyAccumulator(task: MetricTask): Accumulator {
     },
     write(out) {
       out.accuracy = total > 0 ? correct / total : 0; // no weight seen: 0, as Keras' divide_no_nan
+    },
+    save: () => [correct, total],
+    load(values) {
+      if (values.length !== 2) return false;
+      [correct, total] = values as [number, number];
+      return true;
     },
   };
 }
@@ -102,6 +108,12 @@ export function confusionAccumulator(task: MetricTask, width: number, report: re
         sums.f1 += ratio(2 * tp, 2 * tp + fp + fn);
       }
       for (const name of report) out[name] = classes > 0 ? sums[name] / classes : 0;
+    },
+    save: () => [...truePositive, ...falsePositive, ...falseNegative, ...present],
+    load(values) {
+      if (values.length !== 4 * width) return false;
+      take(present, values, take(falseNegative, values, take(falsePositive, values, take(truePositive, values, 0))));
+      return true;
     },
   };
 }

@@ -30,6 +30,12 @@ export function customAccumulator(name: string, metric: CustomMetric): Accumulat
     write(out) {
       out[name] = weight > 0 ? sum / weight : 0;
     },
+    save: () => [sum, weight],
+    load(values) {
+      if (values.length !== 2) return false;
+      [sum, weight] = values as [number, number];
+      return true;
+    },
   };
 }
 

@@ -63,6 +63,10 @@ export interface MetricSet {
   update(probs: Float32Array, batch: number, targets: Targets, offset: number, weights: Float32Array | null): void;
   /** Every metric over the rows seen since reset(). */
   result(): Record<string, number>;
+  /** The running state of every accumulator, for a mid-epoch checkpoint. */
+  save(): number[][];
+  /** Takes back what save() gave; false (nothing changed) if it is another set of metrics'. */
+  load(state: readonly (readonly number[])[]): boolean;
 }
 
 /** Metrics for a model compiled with ctx.loss and ctx.outputWidth outputs; the list is checked as checkMetrics does. */
@@ -94,6 +98,14 @@ export function createMetrics(metrics: readonly MetricSpec[], ctx: MetricContext
       const figures: Record<string, number> = {};
       for (const a of accumulators) a.write(figures);
       return Object.fromEntries(names.map((name) => [name, figures[name] as number]));
+    },
+    save: () => accumulators.map((a) => a.save()),
+    load(state) {
+      if (state.length !== accumulators.length) return false;
+      const before = accumulators.map((a) => a.save());
+      if (accumulators.every((a, i) => a.load(state[i] as readonly number[]))) return true;
+      for (const [i, a] of accumulators.entries()) a.load(before[i] as number[]);
+      return false;
     },
   };
 }

@@ -1,5 +1,5 @@
 // mae, rmse and r2 as streaming float64 sums over an epoch (semantics: index.ts).
-import { type Accumulator, type MetricBatch, rowWeight } from './batch.js';
+import { type Accumulator, type MetricBatch, rowWeight, take } from './batch.js';
 
 /** Which of mae, rmse and r2 to report. */
 export type RegressionMetric = 'mae' | 'rmse' | 'r2';
@@ -69,6 +69,14 @@ export function regressionAccumulator(width: number, report: readonly Regression
         r2: rows >= 2 ? r2 / width : Number.NaN,
       };
       for (const name of report) out[name] = figures[name];
+    },
+    save: () => [...absolute, ...squared, ...shift, ...mean, ...spread, weight, rows],
+    load(values) {
+      if (values.length !== 7 * width + 2) return false;
+      const at = take(spread, values, take(mean, values, take(shift, values, take(squared, values, take(absolute, values, 0)))));
+      weight = values[at] as number;
+      rows = values[at + 1] as number;
+      return true;
     },
   };
 }
