@@ -1,0 +1,204 @@
+// What fitting a column needs to know of its cells, gathered one cell at a time
+// in bounded memory: the same summary for records in memory and for a stream,
+// so both are typed and fitted by the one rule set in fit-column.ts.
+import { calendar, cellText, dateShape, daysSinceEpoch, isCommaNumeral, isNumeral, levelKey } from './cells.js';
+import type { Cell, DateFormat } from './spec.js';
+import { CappedCounts, Moments, Reservoir } from './sketches.js';
+
+export type ColumnKindOverride = 'numeric' | 'categorical' | 'date' | 'ignore';
+
+// A numeric column may hold a few stray words — no more distinct ones than this (fit-column.ts).
+export const STRAY_DISTINCT = 3;
+export const DATE_FORMATS = ['ymd', 'dmy', 'mdy'] as const;
+const NON_DATES_KEPT = 4;
+
+/** Per date reading (year first, day first, month first): whether every text fits it, and its years. */
+export interface DateReading {
+  /** Every text seen is a date of this form. */
+  fits: boolean;
+  years: Moments;
+  /** A text of this shape that is no date all the same (a 25:00 time). */
+  bad: string | null;
+}
+
+export class ColumnSummary {
+  /** Cells missing (null, undefined, NaN, an NA token, or no key in the record). */
+  missing = 0;
+  /** Cells present (texts after the NA tokens). */
+  present = 0;
+
+  // The numeric reading: numbers, numerals and decimal-comma numerals.
+  dotted = 0;
+  commas = 0;
+  firstComma: string | null = null;
+  firstDotted: string | null = null;
+  /** Texts that are no numeral, by count (at most STRAY_DISTINCT + 1 kept), and how many cells they fill. */
+  readonly strays = new Map<string, number>();
+  strayRows = 0;
+  /** A number too large to be finite (1e999), for the error should the column be numeric. */
+  nonFinite: number | null = null;
+  readonly values = new Moments();
+  /** Moments of log(1 + x), while every value is ≥ 0. */
+  readonly logs = new Moments();
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  integers = true;
+  firstValue: number | null = null;
+  /** Distinct numeric values (numbers and dotted numerals) with their counts: also the levels that are numbers. */
+  readonly numbers = new CappedCounts<number>();
+  /** Distinct values of the decimal-comma numerals (their level texts are in `texts`). */
+  readonly commaValues = new CappedCounts<number>();
+  readonly sample: Reservoir | null;
+
+  // The categorical reading: level keys that are no numbers, and texts with spaces (free text).
+  readonly texts = new CappedCounts<string>();
+  spaced = 0;
+
+  // The date reading.
+  dates: DateReading[] | null;
+  dateSample: Reservoir | null;
+  dateTexts = 0;
+  dateCells = 0;
+  /** A dotted day-first text (31.12.2020) was seen. */
+  dottedDates = false;
+  /** Present texts that are no dates (the first few). */
+  readonly nonDates: string[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly override: ColumnKindOverride | undefined,
+    sampleSize: number,
+    seed: number,
+  ) {
+    const numeric = override === undefined || override === 'numeric';
+    const date = override === undefined || override === 'date';
+    this.sample = numeric ? new Reservoir(sampleSize, 1, seed) : null;
+    this.dates = date ? DATE_FORMATS.map(() => ({ fits: true, years: new Moments(), bad: null })) : null;
+    this.dateSample = date ? new Reservoir(sampleSize, DATE_FORMATS.length, seed ^ 0x5bd1e995) : null;
+  }
+
+  /** Reads one cell; `where` names its row should the cell be of no cell type. */
+  add(cell: Cell, na: Set<string>, where: () => string): void {
+    if (this.override === 'ignore') return;
+    let text: string | null;
+    try {
+      text = cellText(cell, na);
+    } catch (error) {
+      throw error instanceof TypeError ? new TypeError(`${where()}, column '${this.name}': ${error.message}`) : error;
+    }
+    if (text === null) {
+      this.missing++;
+      return;
+    }
+    this.present++;
+    if (this.override === undefined || this.override === 'numeric') this.addNumeric(cell, text);
+    if (this.override !== 'numeric' && this.override !== 'date') this.addLevel(cell, text);
+    if (this.dates !== null) this.addDate(cell, text);
+  }
+
+  private addNumeric(cell: Cell, text: string): void {
+    if (typeof cell === 'number' || isNumeral(text)) {
+      if (text.includes('.')) {
+        this.dotted++;
+        this.firstDotted ??= text;
+      }
+      this.addValue(typeof cell === 'number' ? cell : Number(text), false);
+    } else if (isCommaNumeral(text)) {
+      this.commas++;
+      this.firstComma ??= text;
+      this.addValue(Number(text.replace(',', '.')), true);
+    } else {
+      this.strayRows++;
+      const n = this.strays.get(text);
+      if (n !== undefined) this.strays.set(text, n + 1);
+      else if (this.strays.size <= STRAY_DISTINCT) this.strays.set(text, 1);
+    }
+  }
+
+  private addValue(v: number, comma: boolean): void {
+    if (!Number.isFinite(v)) {
+      this.nonFinite ??= v;
+      return;
+    }
+    this.firstValue ??= v;
+    this.values.add(v);
+    if (this.min >= 0 && v >= 0) this.logs.add(Math.log1p(v));
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    if (this.integers && !Number.isInteger(v)) this.integers = false;
+    (comma ? this.commaValues : this.numbers).add(v);
+    const slot = this.sample?.offer() ?? -1;
+    if (slot >= 0) this.sample?.set(0, slot, v);
+  }
+
+  private addLevel(cell: Cell, text: string): void {
+    if (/\s/.test(text)) this.spaced++;
+    // A finite number is its own level key (levelKey('1.0') is String(1)), counted with the numeric values.
+    if (typeof cell === 'number' ? Number.isFinite(cell) : isNumeral(text) && Number.isFinite(Number(text))) {
+      if (this.override !== 'categorical') return; // addValue counted it
+      this.numbers.add(typeof cell === 'number' ? cell : Number(text));
+    } else this.texts.add(levelKey(text));
+  }
+
+  private addDate(cell: Cell, text: string): void {
+    const dates = this.dates as DateReading[];
+    const sample = this.dateSample as Reservoir;
+    if (cell instanceof Date) {
+      this.dateCells++;
+      const days = cell.getTime() / 86_400_000;
+      const year = calendar(days).year;
+      const slot = sample.offer();
+      for (let f = 0; f < dates.length; f++) {
+        (dates[f] as DateReading).years.add(year);
+        if (slot >= 0) sample.set(f, slot, days);
+      }
+      return;
+    }
+    const shape = dateShape(text);
+    if (shape === null) {
+      // No date column: what is kept for its dates can go.
+      if (this.nonDates.length < NON_DATES_KEPT) this.nonDates.push(text);
+      if (this.override !== 'date' || this.nonDates.length >= NON_DATES_KEPT) this.stopDates();
+      return;
+    }
+    this.dateTexts++;
+    if (text.includes('.') && !shape.ymd) this.dottedDates = true;
+    const slot = sample.offer();
+    const fits = [shape.ymd, shape.dmy, shape.mdy];
+    for (let f = 0; f < dates.length; f++) {
+      const reading = dates[f] as DateReading;
+      if (!reading.fits) continue;
+      if (!fits[f]) {
+        reading.fits = false;
+        continue;
+      }
+      const days = daysSinceEpoch(cell, text, DATE_FORMATS[f] as DateFormat);
+      if (Number.isNaN(days)) reading.bad ??= text;
+      else reading.years.add(calendar(days).year);
+      if (slot >= 0) sample.set(f, slot, days);
+    }
+    if (dates.every((r) => !r.fits)) this.stopDates();
+  }
+
+  private stopDates(): void {
+    this.dates = null;
+    this.dateSample = null;
+  }
+
+  /** Whether the cells could still be dates (every present text date-shaped). */
+  get mayBeDates(): boolean {
+    return this.dates !== null && this.nonDates.length === 0;
+  }
+
+  /** Numbers kept, for a test of bounded memory: keys of the count tables and sampled values. */
+  get size(): number {
+    return (
+      this.numbers.counts.size +
+      this.commaValues.counts.size +
+      this.texts.counts.size +
+      this.strays.size +
+      (this.sample?.length ?? 0) +
+      (this.dateSample?.length ?? 0)
+    );
+  }
+}
