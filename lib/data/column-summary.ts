@@ -190,6 +190,11 @@ export class ColumnSummary {
     return this.dates !== null && this.nonDates.length === 0;
   }
 
+  /** Values kept for the median. */
+  get sampled(): number {
+    return Math.max(this.sample?.length ?? 0, this.dateSample?.length ?? 0);
+  }
+
   /** Numbers kept, for a test of bounded memory: keys of the count tables and sampled values. */
   get size(): number {
     return (

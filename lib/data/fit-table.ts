@@ -220,6 +220,11 @@ export class TableFitter {
     return this.summaries.reduce((sum, s) => sum + s.size, 0) + (this.targetSummary?.keys.size ?? 0);
   }
 
+  /** The most values a column keeps for its median. */
+  get sampled(): number {
+    return this.summaries.reduce((most, s) => Math.max(most, s.sampled), 0);
+  }
+
   /** The spec and the notices, from the records read. */
   finish(): { spec: TabularSpec; notices: ColumnNotice[] } {
     const { fn, target } = this.s;
