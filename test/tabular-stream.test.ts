@@ -42,7 +42,9 @@ function mixed(n: number, seed = 5): Row[] {
 /** Every cell blank at random with probability `p` (the CSVs have none). */
 function withHoles(records: dn.TableRecord[], p: number, seed = 9): Row[] {
   const random = new Random(seed);
-  return records.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k !== 'diagnosis' && random.uniform() < p ? '' : v])) as Row);
+  return records.map(
+    (r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k !== 'diagnosis' && random.uniform() < p ? '' : v])) as Row,
+  );
 }
 
 const csvs = [join(packageRoot, 'data'), '/work/shared/data']
@@ -162,7 +164,11 @@ describe('tabularStream against dn.tabular', () => {
   });
 
   it('columns default to the keys in order of first appearance; a column first seen late was missing before', async () => {
-    const table: Row[] = Array.from({ length: 400 }, (_, i) => ({ a: i % 7, ...(i >= 300 ? { late: ['p', 'q', 'r'][i % 3] as string } : {}), y: i % 2 }));
+    const table: Row[] = Array.from({ length: 400 }, (_, i) => ({
+      a: i % 7,
+      ...(i >= 300 ? { late: ['p', 'q', 'r'][i % 3] as string } : {}),
+      y: i % 2,
+    }));
     const exact = dn.tabular(table, { target: 'y' });
     const streamed = await dn.tabularStream(table, { target: 'y' });
     expect(streamed.spec).toEqual(exact.spec);
@@ -176,17 +182,24 @@ const ROWS = 1_000_000;
 const TAIL = 350_000;
 const LATE = 600_000;
 const DAYS = Array.from({ length: 4000 }, (_, d) => new Date(Date.UTC(2000, 0, 1 + d * 3)).toISOString().slice(0, 10));
+const DAY_YEARS = DAYS.map((d) => calendar(Date.parse(d) / 86_400_000).year);
+const TAILS = Array.from({ length: TAIL }, (_, k) => `T${k}`);
+const LATES = ['late0', 'late1', 'late2'];
+
+const cityOf = (i: number) =>
+  i >= LATE && i % 4 === 1 ? (LATES[i % 3] as string) : i % 5 < 2 ? (TAILS[(i * 7919) % TAIL] as string) : 'paris';
+const dayOf = (i: number) => (i % 101 === 0 ? -1 : (i * 13) % DAYS.length);
+const labelOf = (i: number, x: Float64Array) => (i % 997 === 0 ? null : (x[i] as number) > 3 ? 'yes' : 'no');
 
 function bigRecord(i: number, x: Float64Array): Row {
-  const tail = i % 5 < 2;
-  const city = i >= LATE && i % 4 === 1 ? `late${i % 3}` : tail ? `T${(i * 7919) % TAIL}` : 'paris';
+  const day = dayOf(i);
   return {
     id: i,
     x: Number.isNaN(x[i] as number) ? null : (x[i] as number),
-    city,
-    day: i % 101 === 0 ? '' : (DAYS[(i * 13) % DAYS.length] as string),
+    city: cityOf(i),
+    day: day < 0 ? '' : (DAYS[day] as string),
     k: 'same',
-    y: i % 997 === 0 ? null : (x[i] as number) > 3 ? 'yes' : 'no',
+    y: labelOf(i, x),
   };
 }
 
@@ -228,16 +241,18 @@ describe('tabularStream over a million rows', () => {
     let missingDays = 0;
     let dropped = 0;
     for (let i = 0; i < ROWS; i++) {
-      const r = bigRecord(i, x);
-      if (r.y === null) {
+      if (labelOf(i, x) === null) {
         dropped++;
         continue;
       }
-      cities.set(r.city as string, (cities.get(r.city as string) ?? 0) + 1);
-      if (r.x === null) missingX++;
-      else present.push(Math.log1p(r.x as number));
-      if (r.day === '') missingDays++;
-      else years.push(calendar(Date.parse(r.day as string) / 86_400_000).year);
+      const city = cityOf(i);
+      cities.set(city, (cities.get(city) ?? 0) + 1);
+      const v = x[i] as number;
+      if (Number.isNaN(v)) missingX++;
+      else present.push(Math.log1p(v));
+      const day = dayOf(i);
+      if (day < 0) missingDays++;
+      else years.push(DAY_YEARS[day] as number);
     }
     expect([rows, droppedRows, sampled]).toEqual([ROWS, dropped, sampleSize]);
     expect(cities.size).toBeGreaterThan(COUNT_CAP);
@@ -328,9 +343,12 @@ describe('tabularStream refuses bad input', () => {
   it('an empty stream, a stream with no target, a missing column', async () => {
     await expect(dn.tabularStream([], {})).rejects.toThrow(new DataError('tabularStream: no records to fit on'));
     await expect(dn.tabularStream(slowly([]), { target: 'y' })).rejects.toBeInstanceOf(DataError);
-    await expect(dn.tabularStream([good(0)].map((r) => ({ ...r, y: '' })), { target: 'y' })).rejects.toThrow(
-      "tabularStream: the target 'y' is missing in every row",
-    );
+    await expect(
+      dn.tabularStream(
+        [good(0)].map((r) => ({ ...r, y: '' })),
+        { target: 'y' },
+      ),
+    ).rejects.toThrow("tabularStream: the target 'y' is missing in every row");
     await expect(dn.tabularStream([good(0)], { target: 'z' })).rejects.toThrow("tabularStream: no target column 'z' (columns: a, b, y)");
     await expect(dn.tabularStream([good(0)], { categorical: ['q'] })).rejects.toThrow("tabularStream: no column 'q'");
   });
@@ -342,7 +360,9 @@ describe('tabularStream refuses bad input', () => {
     for (const sampleSize of [0, -3, 1.5, '100', Number.NaN])
       await expect(dn.tabularStream([good(0)], { sampleSize } as never)).rejects.toThrow(/tabularStream: expected .* for sampleSize/);
     await expect(dn.tabularStream([good(0)], { seed: 0.5 })).rejects.toThrow('tabularStream: expected an integer for seed, received 0.5');
-    await expect(dn.tabularStream(42 as never)).rejects.toThrow('tabularStream: expected an iterable or async iterable of records for records');
+    await expect(dn.tabularStream(42 as never)).rejects.toThrow(
+      'tabularStream: expected an iterable or async iterable of records for records',
+    );
     await expect(dn.tabularStream([good(0)], { task: 'ranking' } as never)).rejects.toThrow(/task/);
     await expect(dn.tabularStream([good(0)], null as never)).rejects.toThrow(/expected an object for options/);
   });

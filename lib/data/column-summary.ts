@@ -2,8 +2,8 @@
 // in bounded memory: the same summary for records in memory and for a stream,
 // so both are typed and fitted by the one rule set in fit-column.ts.
 import { calendar, cellText, dateShape, daysSinceEpoch, isCommaNumeral, isNumeral, levelKey } from './cells.js';
-import type { Cell, DateFormat } from './spec.js';
 import { CappedCounts, Moments, Reservoir } from './sketches.js';
+import type { Cell } from './spec.js';
 
 export type ColumnKindOverride = 'numeric' | 'categorical' | 'date' | 'ignore';
 
@@ -21,14 +21,24 @@ export interface DateReading {
   bad: string | null;
 }
 
+interface DateRead {
+  fits: boolean[];
+  days: number[];
+  years: number[];
+  dotted: boolean;
+}
+
+// Distinct date texts remembered with their readings.
+const DATE_MEMO = 20_000;
+
 export class ColumnSummary {
   /** Cells missing (null, undefined, NaN, an NA token, or no key in the record). */
   missing = 0;
   /** Cells present (texts after the NA tokens). */
   present = 0;
 
-  // The numeric reading: numbers, numerals and decimal-comma numerals.
-  dotted = 0;
+  // The numeric reading: numbers, numerals and decimal-comma numerals (off once it cannot be numeric).
+  numeric: boolean;
   commas = 0;
   firstComma: string | null = null;
   firstDotted: string | null = null;
@@ -48,7 +58,7 @@ export class ColumnSummary {
   readonly numbers = new CappedCounts<number>();
   /** Distinct values of the decimal-comma numerals (their level texts are in `texts`). */
   readonly commaValues = new CappedCounts<number>();
-  readonly sample: Reservoir | null;
+  sample: Reservoir | null;
 
   // The categorical reading: level keys that are no numbers, and texts with spaces (free text).
   readonly texts = new CappedCounts<string>();
@@ -63,6 +73,7 @@ export class ColumnSummary {
   dottedDates = false;
   /** Present texts that are no dates (the first few). */
   readonly nonDates: string[] = [];
+  private readonly dateMemo = new Map<string, DateRead | null>();
 
   constructor(
     readonly name: string,
@@ -72,6 +83,7 @@ export class ColumnSummary {
   ) {
     const numeric = override === undefined || override === 'numeric';
     const date = override === undefined || override === 'date';
+    this.numeric = numeric;
     this.sample = numeric ? new Reservoir(sampleSize, 1, seed) : null;
     this.dates = date ? DATE_FORMATS.map(() => ({ fits: true, years: new Moments(), bad: null })) : null;
     this.dateSample = date ? new Reservoir(sampleSize, DATE_FORMATS.length, seed ^ 0x5bd1e995) : null;
@@ -80,38 +92,59 @@ export class ColumnSummary {
   /** Reads one cell; `where` names its row should the cell be of no cell type. */
   add(cell: Cell, na: Set<string>, where: () => string): void {
     if (this.override === 'ignore') return;
-    let text: string | null;
-    try {
-      text = cellText(cell, na);
-    } catch (error) {
-      throw error instanceof TypeError ? new TypeError(`${where()}, column '${this.name}': ${error.message}`) : error;
-    }
-    if (text === null) {
-      this.missing++;
-      return;
+    // A number cell needs no text (String(x) is slow), and a numeral's value is read once.
+    let text: string | null = null;
+    let value = Number.NaN;
+    let numeral: boolean;
+    if (typeof cell === 'number') {
+      if (Number.isNaN(cell)) {
+        this.missing++;
+        return;
+      }
+      value = cell;
+      numeral = true;
+    } else {
+      try {
+        text = cellText(cell, na);
+      } catch (error) {
+        throw error instanceof TypeError ? new TypeError(`${where()}, column '${this.name}': ${error.message}`) : error;
+      }
+      if (text === null) {
+        this.missing++;
+        return;
+      }
+      numeral = isNumeral(text);
+      if (numeral) value = Number(text);
     }
     this.present++;
-    if (this.override === undefined || this.override === 'numeric') this.addNumeric(cell, text);
-    if (this.override !== 'numeric' && this.override !== 'date') this.addLevel(cell, text);
-    if (this.dates !== null) this.addDate(cell, text);
+    if (this.numeric) this.addNumeric(cell, text, numeral, value);
+    if (this.override === undefined || this.override === 'categorical') this.addLevel(cell, text, numeral, value);
+    if (this.dates !== null) this.addDate(cell, text ?? String(cell));
   }
 
-  private addNumeric(cell: Cell, text: string): void {
-    if (typeof cell === 'number' || isNumeral(text)) {
-      if (text.includes('.')) {
-        this.dotted++;
-        this.firstDotted ??= text;
+  private addNumeric(cell: Cell, text: string | null, numeral: boolean, value: number): void {
+    if (numeral) {
+      // Only whether a decimal point occurs matters (a mix with decimal commas is refused).
+      if (this.firstDotted === null && (text !== null || !Number.isInteger(value))) {
+        const written = text ?? String(cell);
+        if (written.includes('.')) this.firstDotted = written;
       }
-      this.addValue(typeof cell === 'number' ? cell : Number(text), false);
-    } else if (isCommaNumeral(text)) {
+      this.addValue(value, false);
+    } else if (text !== null && isCommaNumeral(text)) {
       this.commas++;
       this.firstComma ??= text;
       this.addValue(Number(text.replace(',', '.')), true);
     } else {
+      const word = text ?? String(cell);
       this.strayRows++;
-      const n = this.strays.get(text);
-      if (n !== undefined) this.strays.set(text, n + 1);
-      else if (this.strays.size <= STRAY_DISTINCT) this.strays.set(text, 1);
+      const n = this.strays.get(word);
+      if (n !== undefined) this.strays.set(word, n + 1);
+      else if (this.strays.size <= STRAY_DISTINCT) this.strays.set(word, 1);
+      // Past the distinct strays no numeric reading is left (unless declared): stop its work.
+      if (this.strays.size > STRAY_DISTINCT && this.override === undefined) {
+        this.numeric = false;
+        this.sample = null;
+      }
     }
   }
 
@@ -126,18 +159,25 @@ export class ColumnSummary {
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     if (this.integers && !Number.isInteger(v)) this.integers = false;
-    (comma ? this.commaValues : this.numbers).add(v);
-    const slot = this.sample?.offer() ?? -1;
-    if (slot >= 0) this.sample?.set(0, slot, v);
+    // Levels count the numbers (addLevel) unless the column is declared numeric.
+    if (comma) this.commaValues.add(v);
+    else if (this.override === 'numeric') this.numbers.add(v);
+    const sample = this.sample;
+    if (sample !== null) {
+      const slot = sample.offer();
+      if (slot >= 0) sample.set(0, slot, v);
+    }
   }
 
-  private addLevel(cell: Cell, text: string): void {
-    if (/\s/.test(text)) this.spaced++;
-    // A finite number is its own level key (levelKey('1.0') is String(1)), counted with the numeric values.
-    if (typeof cell === 'number' ? Number.isFinite(cell) : isNumeral(text) && Number.isFinite(Number(text))) {
-      if (this.override !== 'categorical') return; // addValue counted it
-      this.numbers.add(typeof cell === 'number' ? cell : Number(text));
-    } else this.texts.add(levelKey(text));
+  private addLevel(cell: Cell, text: string | null, numeral: boolean, value: number): void {
+    // A finite number is its own level key (levelKey('1.0') is String(1)).
+    if (numeral && Number.isFinite(value)) {
+      this.numbers.add(value);
+      return;
+    }
+    const word = text ?? String(cell);
+    if (/\s/.test(word)) this.spaced++;
+    this.texts.add(numeral ? String(value) : word.length === 4 || word.length === 5 ? levelKey(word) : word);
   }
 
   private addDate(cell: Cell, text: string): void {
@@ -154,35 +194,53 @@ export class ColumnSummary {
       }
       return;
     }
-    const shape = dateShape(text);
-    if (shape === null) {
+    const read = this.readDate(cell, text);
+    if (read === null) {
       // No date column: what is kept for its dates can go.
       if (this.nonDates.length < NON_DATES_KEPT) this.nonDates.push(text);
       if (this.override !== 'date' || this.nonDates.length >= NON_DATES_KEPT) this.stopDates();
       return;
     }
     this.dateTexts++;
-    if (text.includes('.') && !shape.ymd) this.dottedDates = true;
+    if (read.dotted) this.dottedDates = true;
     const slot = sample.offer();
-    const fits = [shape.ymd, shape.dmy, shape.mdy];
+    let fitting = false;
     for (let f = 0; f < dates.length; f++) {
       const reading = dates[f] as DateReading;
       if (!reading.fits) continue;
-      if (!fits[f]) {
+      if (!read.fits[f]) {
         reading.fits = false;
         continue;
       }
-      const days = daysSinceEpoch(cell, text, DATE_FORMATS[f] as DateFormat);
+      fitting = true;
+      const days = read.days[f] as number;
       if (Number.isNaN(days)) reading.bad ??= text;
-      else reading.years.add(calendar(days).year);
+      else reading.years.add(read.years[f] as number);
       if (slot >= 0) sample.set(f, slot, days);
     }
-    if (dates.every((r) => !r.fits)) this.stopDates();
+    if (!fitting) this.stopDates();
+  }
+
+  /** A date text read each way it can be (remembered: a date column repeats its days). */
+  private readDate(cell: Cell, text: string): DateRead | null {
+    const known = this.dateMemo.get(text);
+    if (known !== undefined) return known;
+    const shape = dateShape(text);
+    let read: DateRead | null = null;
+    if (shape !== null) {
+      const fits = [shape.ymd, shape.dmy, shape.mdy];
+      const days = DATE_FORMATS.map((format, f) => (fits[f] ? daysSinceEpoch(cell, text, format) : Number.NaN));
+      const years = days.map((d) => (Number.isNaN(d) ? Number.NaN : calendar(d).year));
+      read = { fits, days, years, dotted: text.includes('.') && !shape.ymd };
+    }
+    if (this.dateMemo.size < DATE_MEMO) this.dateMemo.set(text, read);
+    return read;
   }
 
   private stopDates(): void {
     this.dates = null;
     this.dateSample = null;
+    this.dateMemo.clear();
   }
 
   /** Whether the cells could still be dates (every present text date-shaped). */
@@ -203,7 +261,8 @@ export class ColumnSummary {
       this.texts.counts.size +
       this.strays.size +
       (this.sample?.length ?? 0) +
-      (this.dateSample?.length ?? 0)
+      (this.dateSample?.length ?? 0) +
+      this.dateMemo.size
     );
   }
 }

@@ -183,7 +183,7 @@ export function fitColumn(s: ColumnSummary, options: ColumnFitOptions): FittedCo
     strayRows === 0 ||
     (strayRows <= STRAY_FRACTION * present && s.strays.size <= STRAY_DISTINCT && strayRows < present)
   ) {
-    if (s.commas > 0 && s.dotted > 0)
+    if (s.commas > 0 && s.firstDotted !== null)
       throw new DataError(
         `column '${name}': mixes decimal commas ('${s.firstComma}') and points ('${s.firstDotted}'); write one form, or pass --categorical ${name}`,
       );

@@ -4,10 +4,18 @@
 // array, tabularStream a stream: one rule set, so one spec.
 import { checkOptionKeys, invalidArgument, invalidType, oneOf } from '../errors.js';
 import { cellText, naLookup } from './cells.js';
+import { DataError } from './data-error.js';
 import { type ColumnKindOverride, ColumnSummary, fitColumn } from './fit-column.js';
 import { fitTargetSummary, TargetSummary, type Task } from './fit-target.js';
-import { DataError } from './data-error.js';
-import { type ColumnSpec, columnFeatures, DEFAULT_NA, TABULAR_VERSION, type TableRecord, type TabularSpec, type TargetSpec } from './spec.js';
+import {
+  type ColumnSpec,
+  columnFeatures,
+  DEFAULT_NA,
+  TABULAR_VERSION,
+  type TableRecord,
+  type TabularSpec,
+  type TargetSpec,
+} from './spec.js';
 
 export interface TabularOptions {
   /** The column to predict; without it the spec encodes features only. */

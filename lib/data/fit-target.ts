@@ -10,6 +10,8 @@ import type { TargetSpec } from './spec.js';
 const MAX_INFERRED_CLASSES = 20;
 export const MAX_CLASSES = 1000;
 
+const LABELS_KEPT = 2 * MAX_CLASSES;
+
 export type Task = 'classification' | 'regression';
 
 export class TargetSummary {
@@ -19,13 +21,21 @@ export class TargetSummary {
   /** The first label that is no number, and its row's name. */
   firstText: { text: string; where: string } | null = null;
   readonly values = new Moments();
+  /** Label texts read so far, with their value (NaN for a word). */
+  private readonly labels = new Map<string, number>();
 
   constructor(readonly name: string) {}
 
   /** Reads a present label (its text, as cellText gives it); `where` names its row. */
   add(text: string, where: () => string): void {
-    if (this.keys.size <= MAX_CLASSES) this.keys.add(levelKey(text));
-    if (isNumeral(text)) this.values.add(Number(text));
+    // A target repeats a few labels: each one's reading is remembered.
+    let value = this.labels.get(text);
+    if (value === undefined) {
+      if (this.keys.size <= MAX_CLASSES) this.keys.add(levelKey(text));
+      value = isNumeral(text) ? Number(text) : Number.NaN;
+      if (this.labels.size < LABELS_KEPT) this.labels.set(text, value);
+    }
+    if (!Number.isNaN(value)) this.values.add(value);
     else if (this.numeric) {
       this.numeric = false;
       this.firstText = { text, where: where() };

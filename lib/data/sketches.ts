@@ -112,7 +112,10 @@ export class Reservoir {
 
   /** The kept values of a lane, NaN left out, sorted. */
   sorted(lane: number): Float64Array {
-    return (this.data[lane] as Float64Array).subarray(0, this.size).filter((v) => !Number.isNaN(v)).sort();
+    return (this.data[lane] as Float64Array)
+      .subarray(0, this.size)
+      .filter((v) => !Number.isNaN(v))
+      .sort();
   }
 
   /** The median of a lane's kept values (NaN when none). */
@@ -188,6 +191,28 @@ export class DistinctSketch {
   }
 }
 
+// Most counts past the cap are small: their median comes from a histogram, without a sort.
+const SMALL_COUNTS = 256;
+
+/** The median of count + floor-at-insertion over a count table. */
+function medianUpperBound<K>(counts: Map<K, number>, before: Map<K, number>): number {
+  const histogram = new Float64Array(SMALL_COUNTS + 1);
+  const large: number[] = [];
+  for (const [key, n] of counts) {
+    const upper = n + (before.get(key) ?? 0);
+    if (upper < SMALL_COUNTS) histogram[upper]++;
+    else large.push(upper);
+  }
+  const half = counts.size >>> 1;
+  let below = 0;
+  for (let v = 0; v < SMALL_COUNTS; v++) {
+    below += histogram[v] as number;
+    if (below > half) return v;
+  }
+  large.sort((a, b) => a - b);
+  return large[half - below] as number;
+}
+
 /** Keys a column holds at most, per count table (a level, a distinct number); see docs/decisions.md. */
 export const COUNT_CAP = 100_000;
 
@@ -227,11 +252,7 @@ export class CappedCounts<K extends string | number> {
       this.sketch = new DistinctSketch();
       for (const key of this.counts.keys()) this.sketch.add(key);
     }
-    const upper = new Float64Array(this.counts.size);
-    let i = 0;
-    for (const [key, n] of this.counts) upper[i++] = n + (this.before.get(key) ?? 0);
-    upper.sort();
-    const threshold = upper[upper.length >>> 1] as number;
+    const threshold = medianUpperBound(this.counts, this.before);
     for (const [key, n] of this.counts)
       if (n + (this.before.get(key) ?? 0) <= threshold) {
         this.counts.delete(key);
