@@ -5,7 +5,6 @@
 import { calendar } from './cells.js';
 import { type ColumnKindOverride, ColumnSummary, DATE_FORMATS, STRAY_DISTINCT } from './column-summary.js';
 import { DataError } from './data-error.js';
-import { COUNT_CAP } from './sketches.js';
 import type { CategoricalColumn, ColumnSpec, DateColumn, DateFormat, DropReason, NumericColumn } from './spec.js';
 
 export { type ColumnKindOverride, ColumnSummary };
@@ -47,8 +46,8 @@ function dropped(name: string, reason: DropReason, why: string): FittedColumn {
   return { spec: { name, kind: 'dropped', reason }, notice: `dropped (${why})` };
 }
 
-const capNote = (floor: number) =>
-  `over ${COUNT_CAP} distinct values: counted to a cap (every value seen more than ${floor} times kept, the distinct count estimated)`;
+const capNote = (cap: number, floor: number) =>
+  `over ${cap} distinct values: counted to a cap (every value seen more than ${floor} times kept, the distinct count estimated)`;
 
 /** Distinct numeric values (numbers and decimal-comma numerals), and whether each one is seen once. */
 function numericDistinct(s: ColumnSummary): { distinct: number; allDistinct: boolean; capped: boolean } {
@@ -134,7 +133,7 @@ function fitCategorical(s: ColumnSummary, options: ColumnFitOptions, declared: b
     merged > 0 ? `${merged} rare (${mergedRows} rows) as (other)` : '',
     frequent.length > options.maxLevels ? `capped at ${options.maxLevels} levels` : '',
     missing > 0 ? `${missing} missing as a level` : '',
-    capped ? capNote(Math.max(s.numbers.floor, s.texts.floor)) : '',
+    capped ? capNote(s.texts.overflowed ? s.texts.cap : s.numbers.cap, Math.max(s.numbers.floor, s.texts.floor)) : '',
   ].filter((t) => t !== '');
   return { spec, notice: `categorical: ${notes.join(', ')}` };
 }

@@ -213,8 +213,14 @@ function medianUpperBound<K>(counts: Map<K, number>, before: Map<K, number>): nu
   return large[half - below] as number;
 }
 
-/** Keys a column holds at most, per count table (a level, a distinct number); see docs/decisions.md. */
+/** Keys a column holds at most in its table of level texts; see docs/decisions.md. */
 export const COUNT_CAP = 100_000;
+/**
+ * Keys a column holds at most in its table of numbers (unless declared categorical): a numeric column
+ * needs its distinct values only to tell a constant, a skew and an ID, and a Map of 100 000 doubles
+ * costs about 1 µs an update against 0.2 µs at 10 000.
+ */
+export const NUMBER_CAP = 10_000;
 
 /**
  * Occurrences per key, exact up to `cap` distinct keys. Past it (lossy counting) the table is pruned
@@ -230,7 +236,7 @@ export class CappedCounts<K extends string | number> {
   floor = 0;
   private sketch: DistinctSketch | null = null;
 
-  constructor(private readonly cap = COUNT_CAP) {}
+  constructor(readonly cap = COUNT_CAP) {}
 
   get overflowed(): boolean {
     return this.sketch !== null;
