@@ -2,6 +2,7 @@
 // in bounded memory: the same summary for records in memory and for a stream,
 // so both are typed and fitted by the one rule set in fit-column.ts.
 import { calendar, cellText, dateShape, daysSinceEpoch, isCommaNumeral, isNumeral, levelKey } from './cells.js';
+import { NumberCounts } from './number-counts.js';
 import { CappedCounts, COUNT_CAP, Moments, NUMBER_CAP, Reservoir } from './sketches.js';
 import type { Cell } from './spec.js';
 
@@ -55,9 +56,9 @@ export class ColumnSummary {
   integers = true;
   firstValue: number | null = null;
   /** Distinct numeric values (numbers and dotted numerals) with their counts: also the levels that are numbers. */
-  readonly numbers: CappedCounts<number>;
+  readonly numbers: NumberCounts;
   /** Distinct values of the decimal-comma numerals (their level texts are in `texts`). */
-  readonly commaValues = new CappedCounts<number>(NUMBER_CAP);
+  readonly commaValues = new NumberCounts(NUMBER_CAP);
   sample: Reservoir | null;
 
   // The categorical reading: level keys that are no numbers, and texts with spaces (free text).
@@ -84,7 +85,7 @@ export class ColumnSummary {
     const numeric = override === undefined || override === 'numeric';
     const date = override === undefined || override === 'date';
     this.numeric = numeric;
-    this.numbers = new CappedCounts<number>(override === 'categorical' ? COUNT_CAP : NUMBER_CAP);
+    this.numbers = new NumberCounts(override === 'categorical' ? COUNT_CAP : NUMBER_CAP);
     this.sample = numeric ? new Reservoir(sampleSize, 1, seed) : null;
     this.dates = date ? DATE_FORMATS.map(() => ({ fits: true, years: new Moments(), bad: null })) : null;
     this.dateSample = date ? new Reservoir(sampleSize, DATE_FORMATS.length, seed ^ 0x5bd1e995) : null;
@@ -257,9 +258,9 @@ export class ColumnSummary {
   /** Numbers kept, for a test of bounded memory: keys of the count tables and sampled values. */
   get size(): number {
     return (
-      this.numbers.counts.size +
-      this.commaValues.counts.size +
-      this.texts.counts.size +
+      this.numbers.size +
+      this.commaValues.size +
+      this.texts.size +
       this.strays.size +
       (this.sample?.length ?? 0) +
       (this.dateSample?.length ?? 0) +

@@ -53,8 +53,9 @@ const capNote = (cap: number, floor: number) =>
 function numericDistinct(s: ColumnSummary): { distinct: number; allDistinct: boolean; capped: boolean } {
   const n = s.values.n;
   if (!s.numbers.overflowed && !s.commaValues.overflowed) {
-    let distinct = s.numbers.counts.size;
-    for (const v of s.commaValues.counts.keys()) if (!s.numbers.counts.has(v)) distinct++;
+    const numbers = s.numbers.table();
+    let distinct = numbers.size;
+    for (const v of s.commaValues.table().keys()) if (!numbers.has(v)) distinct++;
     return { distinct, allDistinct: distinct === n, capped: false };
   }
   const distinct = s.numbers.distinct() + s.commaValues.distinct();
@@ -109,8 +110,8 @@ function fitCategorical(s: ColumnSummary, options: ColumnFitOptions, declared: b
   const { name, missing, present } = s;
   const capped = s.numbers.overflowed || s.texts.overflowed;
   const distinct = s.numbers.distinct() + s.texts.distinct();
-  const ranked: [string, number][] = [...s.texts.counts.entries()];
-  for (const [v, n] of s.numbers.counts) ranked.push([String(v), n]);
+  const ranked: [string, number][] = [...s.texts.table().entries()];
+  for (const [v, n] of s.numbers.table()) ranked.push([String(v), n]);
   if (!declared && distinct === 1 && missing === 0) return dropped(name, 'constant', `constant: every row is '${ranked[0]?.[0]}'`);
   // An ID has a value in (nearly) every row; a mostly empty column of distinct values keeps its presence.
   if (!declared && present >= ID_MIN_ROWS && distinct >= ID_DISTINCT * present && missing <= 0.1 * (present + missing)) {

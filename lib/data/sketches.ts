@@ -194,16 +194,15 @@ export class DistinctSketch {
 // Most counts past the cap are small: their median comes from a histogram, without a sort.
 const SMALL_COUNTS = 256;
 
-/** The median of count + floor-at-insertion over a count table. */
-function medianUpperBound<K>(counts: Map<K, number>, before: Map<K, number>): number {
-  const histogram = new Float64Array(SMALL_COUNTS + 1);
+/** The median of the upper bounds (count + floor at insertion) that `each` gives, `size` of them. */
+export function medianUpperBound(size: number, each: (take: (upper: number) => void) => void): number {
+  const histogram = new Float64Array(SMALL_COUNTS);
   const large: number[] = [];
-  for (const [key, n] of counts) {
-    const upper = n + (before.get(key) ?? 0);
+  each((upper) => {
     if (upper < SMALL_COUNTS) histogram[upper]++;
     else large.push(upper);
-  }
-  const half = counts.size >>> 1;
+  });
+  const half = size >>> 1;
   let below = 0;
   for (let v = 0; v < SMALL_COUNTS; v++) {
     below += histogram[v] as number;
@@ -229,7 +228,7 @@ export const NUMBER_CAP = 10_000;
  * and at most its `floor` at insertion low. The distinct count is then estimated by a sketch.
  */
 export class CappedCounts<K extends string | number> {
-  readonly counts = new Map<K, number>();
+  private readonly counts = new Map<K, number>();
   /** The floor at a key's insertion (only for keys inserted after a prune). */
   private readonly before = new Map<K, number>();
   /** Every key not in the table was seen at most this many times. */
@@ -258,7 +257,9 @@ export class CappedCounts<K extends string | number> {
       this.sketch = new DistinctSketch();
       for (const key of this.counts.keys()) this.sketch.add(key);
     }
-    const threshold = medianUpperBound(this.counts, this.before);
+    const threshold = medianUpperBound(this.counts.size, (take) => {
+      for (const [key, n] of this.counts) take(n + (this.before.get(key) ?? 0));
+    });
     for (const [key, n] of this.counts)
       if (n + (this.before.get(key) ?? 0) <= threshold) {
         this.counts.delete(key);
@@ -270,5 +271,14 @@ export class CappedCounts<K extends string | number> {
   /** How many distinct keys were seen: exact until the cap was passed, then estimated. */
   distinct(): number {
     return this.sketch === null ? this.counts.size : Math.max(this.counts.size, this.sketch.estimate());
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  /** The keys kept with their counts. */
+  table(): Map<K, number> {
+    return this.counts;
   }
 }
