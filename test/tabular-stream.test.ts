@@ -10,8 +10,9 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { calendar, naLookup } from '../lib/data/cells.js';
 import { DataError } from '../lib/data/data-error.js';
+import { NumberCounts } from '../lib/data/number-counts.js';
 import { readCsv } from '../lib/data/read-csv.js';
-import { COUNT_CAP } from '../lib/data/sketches.js';
+import { CappedCounts, COUNT_CAP, DistinctSketch, Moments, Reservoir } from '../lib/data/sketches.js';
 import * as dn from '../lib/index.js';
 import { Random } from '../lib/random.js';
 import { packageRoot } from './helpers/backends.js';
@@ -365,5 +366,78 @@ describe('tabularStream refuses bad input', () => {
     );
     await expect(dn.tabularStream([good(0)], { task: 'ranking' } as never)).rejects.toThrow(/task/);
     await expect(dn.tabularStream([good(0)], null as never)).rejects.toThrow(/expected an object for options/);
+  });
+});
+
+describe('the bounded summaries', () => {
+  it('Moments: the exact two-pass mean and std, with the missing cells at a fill, on values far from zero', () => {
+    const random = new Random(1);
+    const values = Array.from({ length: 10_000 }, () => 1e6 + random.normal() * 0.01);
+    const m = new Moments();
+    for (const v of values) m.add(v);
+    const got = m.withFill(250, 1e6 + 0.003);
+    const ref = reference(values, 250, 1e6 + 0.003);
+    expect(Math.abs(got.mean - ref.mean)).toBeLessThan(1e-14 * ref.mean);
+    expect(Math.abs(got.std - ref.std) / ref.std).toBeLessThan(1e-8);
+    const skewed = Array.from({ length: 10_000 }, () => 100 + Math.exp(random.normal()));
+    const s = new Moments();
+    for (const v of skewed) s.add(v);
+    const mean = skewed.reduce((a, v) => a + v, 0) / skewed.length;
+    const [m2, m3] = [2, 3].map((p) => skewed.reduce((a, v) => a + (v - mean) ** p, 0) / skewed.length) as [number, number];
+    expect(Math.abs(s.skewness() - m3 / m2 ** 1.5)).toBeLessThan(1e-9 * (m3 / m2 ** 1.5));
+  });
+
+  it('Reservoir: every item when the stream fits, else a uniform sample', () => {
+    const all = new Reservoir(100, 1, 3);
+    for (let i = 0; i < 80; i++) all.set(0, all.offer(), i);
+    expect([...all.sorted(0)]).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    // 200 runs of 100 kept out of 10 000: each tenth of the stream should hold a tenth of the sample.
+    const tenths = new Float64Array(10);
+    for (let seed = 0; seed < 200; seed++) {
+      const r = new Reservoir(100, 1, seed);
+      for (let i = 0; i < 10_000; i++) {
+        const slot = r.offer();
+        if (slot >= 0) r.set(0, slot, i);
+      }
+      expect(r.length).toBe(100);
+      for (const v of r.sorted(0)) tenths[Math.floor(v / 1000)]++;
+    }
+    // 2 000 expected per tenth, standard deviation about 42.
+    for (const n of tenths) expect(Math.abs(n - 2000)).toBeLessThan(200);
+  });
+
+  it('capped counts keep every key seen more than their floor, exact for keys first seen after the last prune', () => {
+    for (const make of [() => new CappedCounts<number>(1000), () => new NumberCounts(1000)]) {
+      const counts = make();
+      const truth = new Map<number, number>();
+      const add = (k: number) => {
+        counts.add(k);
+        truth.set(k, (truth.get(k) ?? 0) + 1);
+      };
+      for (let i = 0; i < 200_000; i++) {
+        add(i % 3 === 0 ? 1e9 + (i % 7) : i * 1.5); // 7 frequent keys, a long tail of singletons
+        if (i > 150_000 && i % 10 === 0) add(-1 - (i % 4)); // 4 keys first seen late
+      }
+      expect(counts.overflowed).toBe(true);
+      expect(counts.size).toBeLessThanOrEqual(1000);
+      const kept = counts.table();
+      for (const [k, n] of truth) if (n > counts.floor) expect(kept.has(k), `key ${k}`).toBe(true);
+      for (let j = 1; j <= 4; j++) expect(kept.get(-j)).toBe(truth.get(-j));
+      for (const [k, n] of kept) expect(n).toBeLessThanOrEqual(truth.get(k) as number);
+      // Measured: the floor rises by about one per prune of a tail of singletons (134 here), under 2·rows/cap.
+      expect(counts.floor).toBeLessThan((2 * 200_000) / 1000);
+      expect(Math.abs(counts.distinct() - truth.size) / truth.size).toBeLessThan(0.05);
+    }
+  });
+
+  it('the distinct sketch is exact below k and within a few percent above', () => {
+    const few = new DistinctSketch(64);
+    for (let i = 0; i < 1000; i++) few.add(`k${i % 50}`);
+    expect(few.estimate()).toBe(50);
+    for (const n of [10_000, 300_000]) {
+      const many = new DistinctSketch();
+      for (let i = 0; i < n; i++) many.add(i % 2 ? `s${i}` : i);
+      expect(Math.abs(many.estimate() - n) / n).toBeLessThan(0.05);
+    }
   });
 });
