@@ -20,18 +20,16 @@ export class NumberCounts {
   /** 0 marks an empty slot. */
   private counts: Float64Array;
   private before: Float64Array;
-  private readonly mask: number;
+  private mask = 15;
   size = 0;
   floor = 0;
   private sketch: DistinctSketch | null = null;
 
   constructor(readonly cap: number) {
-    let slots = 16;
-    while (slots < 2 * cap) slots *= 2;
-    this.mask = slots - 1;
-    this.keys = new Float64Array(slots);
-    this.counts = new Float64Array(slots);
-    this.before = new Float64Array(slots);
+    // Grown as keys come (at most half full): a column of few values holds a small table.
+    this.keys = new Float64Array(16);
+    this.counts = new Float64Array(16);
+    this.before = new Float64Array(16);
   }
 
   get overflowed(): boolean {
@@ -57,6 +55,7 @@ export class NumberCounts {
     this.before[i] = this.floor;
     this.size++;
     if (this.size > this.cap) this.prune();
+    else if (2 * this.size > counts.length) this.rebuild(counts.length * 2, 0);
     this.sketch?.add(key);
   }
 
@@ -69,16 +68,23 @@ export class NumberCounts {
     const threshold = medianUpperBound(this.size, (take) => {
       for (let i = 0; i < counts.length; i++) if ((counts[i] as number) > 0) take((counts[i] as number) + (before[i] as number));
     });
-    // Rebuilt without the dropped keys (deleting in place would break the probe chains).
-    this.keys = new Float64Array(keys.length);
-    this.counts = new Float64Array(keys.length);
-    this.before = new Float64Array(keys.length);
+    this.rebuild(keys.length, threshold);
+    this.floor = Math.max(this.floor, threshold);
+  }
+
+  /** The table with `slots` slots, holding the keys whose upper bound passes `threshold`. */
+  private rebuild(slots: number, threshold: number): void {
+    const { keys, counts, before } = this;
+    // Rebuilt rather than deleted in place, which would break the probe chains.
+    this.keys = new Float64Array(slots);
+    this.counts = new Float64Array(slots);
+    this.before = new Float64Array(slots);
+    this.mask = slots - 1;
     this.size = 0;
     for (let i = 0; i < counts.length; i++) {
       const n = counts[i] as number;
       if (n > 0 && n + (before[i] as number) > threshold) this.put(keys[i] as number, n, before[i] as number);
     }
-    this.floor = Math.max(this.floor, threshold);
   }
 
   private put(key: number, n: number, before: number): void {
