@@ -5,7 +5,8 @@ export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
 export { type CsvDataset, type CsvDatasetOptions, csvDataset } from './data/csv-dataset.js';
 export { DataError } from './data/data-error.js';
-export { dataset, Pipeline, recordBatches, type SampledSpec, tabularSample } from './data/dataset.js';
+export { dataset, Pipeline, recordBatches } from './data/dataset.js';
+export { type StreamedSpec, type TabularStreamOptions, tabularStream } from './data/fit-stream.js';
 export { type ReadCsvOptions, readCsv } from './data/read-csv.js';
 export type {
   CategoricalColumn,

@@ -97,7 +97,7 @@ describe('dn.dataset', () => {
   });
 });
 
-describe('dn.tabularSample', () => {
+describe('dn.tabularStream', () => {
   const record = (i: number) => ({
     income: Math.exp(1 + (Math.sin(i * 12.9898) + 1) * 2),
     city: ['paris', 'lyon', 'nice', 'lille'][i % 4] as string,
@@ -107,24 +107,26 @@ describe('dn.tabularSample', () => {
 
   it('equals dn.tabular on the whole stream when the sample holds it all', async () => {
     const records = range(500).map(record);
-    const sampled = await dn.tabularSample(
+    const sampled = await dn.tabularStream(
       dn.dataset(() => records),
       { target: 'label', sampleSize: 1000 },
     );
-    expect(sampled).toMatchObject({ rows: 500, sampled: 500 });
+    expect(sampled).toMatchObject({ rows: 500, droppedRows: 0, sampled: 500 });
     expect(sampled.spec).toEqual(dn.tabular(records, { target: 'label' }).spec);
   });
 
-  it('fits a spec from a bounded sample of a long stream, close to the exact one, that trains', async () => {
+  it('fits a spec in one pass over a long stream, exact but for the sampled medians, that trains', async () => {
     const stream = dn.dataset(function* () {
       for (let i = 0; i < 20_000; i++) yield record(i);
     });
-    const { spec, rows, sampled } = await dn.tabularSample(stream, { target: 'label', sampleSize: 2000, seed: 3 });
+    const { spec, rows, sampled } = await dn.tabularStream(stream, { target: 'label', sampleSize: 2000, seed: 3 });
     expect([rows, sampled]).toEqual([20_000, 2000]);
     const exact = dn.tabular(range(20_000).map(record), { target: 'label' }).spec;
     const median = (s: typeof spec) => (s.columns.find((c) => c.name === 'income') as { median: number }).median;
     expect(Math.abs(median(spec) - median(exact)) / median(exact)).toBeLessThan(0.1);
     expect(spec.columns.map((c) => c.kind)).toEqual(exact.columns.map((c) => c.kind));
+    const income = (s: typeof spec) => s.columns.find((c) => c.name === 'income') as dn.NumericColumn;
+    expect(income(spec).std).toBeCloseTo(income(exact).std, 9);
     const model = dn.mlp([dn.tabularPreprocessing(spec).features?.length ?? 0, 8, 1], {
       seed: 1,
       optimizer: dn.adam({ learningRate: 0.02 }),
@@ -132,6 +134,6 @@ describe('dn.tabularSample', () => {
     model.preprocessing = dn.tabularPreprocessing(spec);
     await model.fit(dn.recordBatches(stream.take(6000).shuffle(500, 2), spec, 64), { epochs: 3 });
     expect(model.evaluate(range(1000).map((i) => record(20_000 + i))).accuracy).toBeGreaterThan(0.85);
-    await expect(dn.tabularSample([], {})).rejects.toThrow('no records to fit on');
+    await expect(dn.tabularStream([], {})).rejects.toThrow('no records to fit on');
   });
 });

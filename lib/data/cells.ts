@@ -21,7 +21,20 @@ export function cellText(cell: Cell, na: Set<string>): string | null {
   if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? null : cell.toISOString();
   if (typeof cell !== 'string') throw new TypeError(`a cell holds ${describe(cell)}; cells are strings, numbers, booleans, Dates or null`);
   const text = cell.trim();
-  return na.has(text.toLowerCase()) ? null : text;
+  // Most cells are longer than any NA token: no lower-cased copy for them.
+  return text.length <= naLength(na) && na.has(text.toLowerCase()) ? null : text;
+}
+
+const naLengths = new WeakMap<Set<string>, number>();
+
+function naLength(na: Set<string>): number {
+  let longest = naLengths.get(na);
+  if (longest === undefined) {
+    longest = 0;
+    for (const token of na) longest = Math.max(longest, token.length);
+    naLengths.set(na, longest);
+  }
+  return longest;
 }
 
 export const isNumeral = (text: string): boolean => NUMERAL.test(text);

@@ -10,8 +10,9 @@ import type { SourceBatch } from '../fit-types.js';
 import { Random } from '../random.js';
 import { cellText, naLookup } from './cells.js';
 import { DataError } from './data-error.js';
-import { Pipeline, tabularSample } from './dataset.js';
-import { csvRows, type ReadCsvOptions } from './read-csv.js';
+import { Pipeline } from './dataset.js';
+import { streamFitter } from './fit-stream.js';
+import { csvChunks, type ReadCsvOptions } from './read-csv.js';
 import { type RowLayout, rowBatches } from './row-batches.js';
 import { rowSplitter, type SplitName } from './row-split.js';
 import { CacheBuilder, type CacheManifest, cachedChunks, cacheKey, openCache, sourceFingerprint } from './shard-cache.js';
@@ -87,12 +88,6 @@ const GROUP = 1024;
 // More distinct labels than this across the splits is no classification (fitTarget's own bound is lower).
 const MAX_LABELS = 1001;
 
-// TEMPORARY until the exact streaming fitter lands: the sample-based one, without notices.
-async function fitTabularStream(records: AsyncIterable<TableRecord>, options: TabularOptions & { sampleSize?: number; seed?: number }) {
-  const { spec, rows } = await tabularSample(records, options);
-  return { spec, notices: [] as ColumnNotice[], rows };
-}
-
 /** Opens a CSV as a streamed, cached dataset; see CsvDatasetOptions. */
 export async function csvDataset(file: string, options: CsvDatasetOptions = {}): Promise<CsvDataset> {
   const fn = 'csvDataset';
@@ -109,7 +104,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   const where = (line: number) => `${file}: line ${line}`;
 
   let columns: readonly string[] = [];
-  for await (const _ of csvRows(file, { ...csvOptions, maxRows: 0 }, (names) => (columns = names), fn));
+  for await (const _ of csvChunks(file, { ...csvOptions, maxRows: 0 }, (names) => (columns = names), fn));
   const target = options.target ?? options.spec?.target?.name ?? (columns[columns.length - 1] as string);
   if (typeof target !== 'string' || !columns.includes(target))
     throw new DataError(`${file}: no target column '${String(target)}' (columns: ${columns.join(', ')})`);
@@ -129,21 +124,6 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   } else {
     const na = naLookup(options.na ?? DEFAULT_NA);
     const labels = new Set<string>();
-    let line = 0;
-    async function* trainRecords(): AsyncGenerator<TableRecord> {
-      let row = 0;
-      for await (const r of csvRows(file, csvOptions, undefined, fn)) {
-        const s = split(row++);
-        line = r.line;
-        const label = cellText(r.record[target], na);
-        if (label === null) droppedRows++;
-        else {
-          rows[s]++;
-          if (labels.size <= MAX_LABELS) labels.add(label);
-        }
-        if (s === 'train') yield r.record;
-      }
-    }
     const {
       sampleSize,
       seed: _,
@@ -156,14 +136,27 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
       spec: _p,
       ...tabular
     } = options;
-    const fitted = await fitTabularStream(trainRecords(), {
-      ...tabular,
-      target,
-      columns: [...columns],
-      seed,
-      ...(sampleSize !== undefined ? { sampleSize } : {}),
-      where: () => where(line),
-    });
+    let line = 0;
+    const fitter = streamFitter(
+      { ...tabular, target, columns: [...columns], seed, ...(sampleSize !== undefined ? { sampleSize } : {}), where: () => where(line) },
+      fn,
+    );
+    let row = 0;
+    for await (const chunk of csvChunks(file, csvOptions, undefined, fn)) {
+      for (let k = 0; k < chunk.records.length; k++) {
+        const record = chunk.records[k] as TableRecord;
+        const s = split(row++);
+        const label = cellText(record[target], na);
+        if (label === null) droppedRows++;
+        else {
+          rows[s]++;
+          if (labels.size <= MAX_LABELS) labels.add(label);
+        }
+        line = chunk.lines[k] as number;
+        if (s === 'train') fitter.add(record);
+      }
+    }
+    const fitted = fitter.finish();
     spec = fitted.spec;
     notices = fitted.notices;
     // Classes from every split's labels, so one seen only in a held-out row is still known.
@@ -201,12 +194,14 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
       return out;
     };
     let row = 0;
-    for await (const r of csvRows(file, csvOptions, undefined, fn)) {
-      const s = split(row++);
-      const g = groups[s];
-      g.records.push(r.record);
-      g.lines.push(r.line);
-      if (g.records.length === GROUP) yield [s, encode(s)];
+    for await (const chunk of csvChunks(file, csvOptions, undefined, fn)) {
+      for (let k = 0; k < chunk.records.length; k++) {
+        const s = split(row++);
+        const g = groups[s];
+        g.records.push(chunk.records[k] as TableRecord);
+        g.lines.push(chunk.lines[k] as number);
+        if (g.records.length === GROUP) yield [s, encode(s)];
+      }
     }
     for (const s of ['train', 'validation', 'test'] as const) if (groups[s].records.length > 0) yield [s, encode(s)];
   }

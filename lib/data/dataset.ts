@@ -6,7 +6,7 @@ import { checkPositiveInteger, invalidRange, invalidType } from '../errors.js';
 import type { SourceBatch } from '../fit-types.js';
 import { Random } from '../random.js';
 import type { TableRecord, TabularSpec } from './spec.js';
-import { encodeTable, type TabularOptions, tabular } from './tabular.js';
+import { encodeTable } from './tabular.js';
 
 type Items<T> = AsyncIterable<T> | Iterable<T>;
 
@@ -168,40 +168,4 @@ export function recordBatches(records: Pipeline<TableRecord>, spec: TabularSpec,
     if (encoded.y === null) throw new TypeError(`recordBatches: batch ${i} lacks the target column '${spec.target?.name ?? '?'}'`);
     return { x: encoded.x, y: encoded.y };
   });
-}
-
-/** What tabularSample found: the spec fitted on a bounded sample, and how many records the stream had. */
-export interface SampledSpec {
-  spec: TabularSpec;
-  /** Records read. */
-  rows: number;
-  /** Records the spec was fitted on (min(rows, sampleSize)). */
-  sampled: number;
-}
-
-/**
- * Fits a tabular spec (as dn.tabular does) in one pass over a stream of records too large to hold:
- * a uniform seeded reservoir sample of `sampleSize` records (default 100 000) is all that is kept,
- * and the spec (types, medians, scales, levels) is fitted on it. With sampleSize ≥ the stream's
- * length it is exactly dn.tabular's spec.
- */
-export async function tabularSample(
-  records: AsyncIterable<TableRecord> | Iterable<TableRecord>,
-  options: TabularOptions & { sampleSize?: number; seed?: number } = {},
-): Promise<SampledSpec> {
-  const { sampleSize = 100_000, seed = 0, ...tabularOptions } = options;
-  checkPositiveInteger('tabularSample', 'sampleSize', sampleSize);
-  const random = new Random(seed);
-  const sample: TableRecord[] = [];
-  let rows = 0;
-  for await (const record of records) {
-    // Algorithm R: the k-th record replaces a kept one with probability sampleSize / k.
-    if (sample.length < sampleSize) sample.push(record);
-    else {
-      const j = random.below(rows + 1);
-      if (j < sampleSize) sample[j] = record;
-    }
-    rows++;
-  }
-  return { spec: tabular(sample, tabularOptions).spec, rows, sampled: sample.length };
 }

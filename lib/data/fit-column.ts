@@ -1,21 +1,19 @@
-// Typing and fitting one column on the training rows: numeric, categorical,
-// date, or dropped (ID-like, free text, constant, entirely missing), each
-// decision with a one-line notice that says why.
-import { calendar, cellText, dateShape, daysSinceEpoch, isCommaNumeral, isNumeral, levelKey, numberOf } from './cells.js';
+// Typing and fitting one column from the summary of its training cells
+// (column-summary.ts): numeric, categorical, date, or dropped (ID-like, free
+// text, constant, entirely missing), each decision with a one-line notice that
+// says why. The same rules for records in memory and for a stream.
+import { calendar } from './cells.js';
+import { type ColumnKindOverride, ColumnSummary, DATE_FORMATS, STRAY_DISTINCT } from './column-summary.js';
 import { DataError } from './data-error.js';
-import type { CategoricalColumn, Cell, ColumnSpec, DateColumn, DateFormat, DropReason, NumericColumn } from './spec.js';
+import type { CategoricalColumn, ColumnSpec, DateColumn, DateFormat, DropReason, NumericColumn } from './spec.js';
 
-export type ColumnKindOverride = 'numeric' | 'categorical' | 'date' | 'ignore';
+export { type ColumnKindOverride, ColumnSummary };
 
 export interface ColumnFitOptions {
-  na: Set<string>;
-  override: ColumnKindOverride | undefined;
   /** Levels seen fewer times are merged into (other). */
   minCount: number;
   /** At most this many levels are kept (the most frequent). */
   maxLevels: number;
-  /** Names the i-th cell's row in errors. */
-  where: (i: number) => string;
 }
 
 export interface FittedColumn {
@@ -28,7 +26,9 @@ const ID_DISTINCT = 0.9;
 const ID_MIN_ROWS = 20;
 // A numeric column may hold a few stray words (read as missing, with a notice) — no more than these.
 const STRAY_FRACTION = 0.05;
-const STRAY_DISTINCT = 3;
+// Past the count cap "every value distinct" is judged from the distinct-count sketch (within about
+// 1.6%, so 6% is four of its standard errors) and from the median sample holding no value twice.
+const SKETCHED_ALL_DISTINCT = 0.94;
 // Standardised values are held within ±Z_CLIP (measured: an unbounded z let two outlying houses
 // of the Ames table take a fold's r² from 0.92 to 0.63; see docs/decisions.md).
 const Z_CLIP = 3;
@@ -46,89 +46,44 @@ function dropped(name: string, reason: DropReason, why: string): FittedColumn {
   return { spec: { name, kind: 'dropped', reason }, notice: `dropped (${why})` };
 }
 
-/** Median of finite values (float64). */
-function median(values: Float64Array): number {
-  return medianOfSorted(values.slice().sort());
-}
+const capNote = (cap: number, floor: number) =>
+  `over ${cap} distinct values: counted to a cap (every value seen more than ${floor} times kept, the distinct count estimated)`;
 
-function medianOfSorted(sorted: Float64Array): number {
-  const n = sorted.length;
-  return n % 2 === 1 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
-}
-
-/** Whether values are all ≥ 0 and skewed to the right past SKEW_FOR_LOG. */
-function isSkewedNonNegative(values: Float64Array): boolean {
-  if (values.length < 20) return false;
-  let lo = Number.POSITIVE_INFINITY;
-  let sum = 0;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    sum += v;
+/** Distinct numeric values (numbers and decimal-comma numerals), and whether each one is seen once. */
+function numericDistinct(s: ColumnSummary): { distinct: number; allDistinct: boolean; capped: boolean } {
+  const n = s.values.n;
+  if (!s.numbers.overflowed && !s.commaValues.overflowed) {
+    const numbers = s.numbers.table();
+    let distinct = numbers.size;
+    for (const v of s.commaValues.table().keys()) if (!numbers.has(v)) distinct++;
+    return { distinct, allDistinct: distinct === n, capped: false };
   }
-  if (lo < 0) return false;
-  const mean = sum / values.length;
-  let m2 = 0;
-  let m3 = 0;
-  for (const v of values) {
-    m2 += (v - mean) ** 2;
-    m3 += (v - mean) ** 3;
-  }
-  m2 /= values.length;
-  m3 /= values.length;
-  return m2 > 0 && m3 / m2 ** 1.5 > SKEW_FOR_LOG;
+  const distinct = s.numbers.distinct() + s.commaValues.distinct();
+  const sorted = s.sample?.sorted(0) ?? new Float64Array(0);
+  let repeats = false;
+  for (let i = 1; i < sorted.length && !repeats; i++) repeats = sorted[i] === sorted[i - 1];
+  return { distinct, allDistinct: !repeats && distinct >= SKETCHED_ALL_DISTINCT * n, capped: true };
 }
 
-/** Mean and population standard deviation of `values` with missing ones (NaN) replaced by `fill`. */
-function moments(values: Float64Array, fill: number): { mean: number; std: number } {
-  let sum = 0;
-  for (const v of values) sum += Number.isNaN(v) ? fill : v;
-  const mean = sum / Math.max(1, values.length);
-  let squares = 0;
-  for (const v of values) squares += ((Number.isNaN(v) ? fill : v) - mean) ** 2;
-  const std = Math.sqrt(squares / Math.max(1, values.length));
-  return { mean, std: std > 1e-9 * Math.max(1, Math.abs(mean)) ? std : 1 };
-}
-
-function fitNumeric(
-  name: string,
-  texts: (string | null)[],
-  cells: Cell[],
-  decimalComma: boolean,
-  extraMissing: string[],
-  declared: boolean,
-): FittedColumn {
-  const extra = new Set(extraMissing);
-  const values = new Float64Array(texts.length);
-  let missing = 0;
-  texts.forEach((text, i) => {
-    const cell = cells[i];
-    const v = typeof cell === 'number' ? cell : text === null || extra.has(text) ? Number.NaN : numberOf(text, decimalComma);
-    if (text !== null && !extra.has(text) && Number.isNaN(v))
-      throw new DataError(
-        `column '${name}' is numeric${declared ? ' (--numeric)' : ''}, but a cell holds '${text}' (add it to --na, or pass --categorical ${name})`,
-      );
-    if (Number.isNaN(v)) missing++;
-    else if (!Number.isFinite(v)) throw new DataError(`column '${name}': a cell holds ${v}; every number must be finite`);
-    values[i] = v;
-  });
-  const present = values.filter((v) => !Number.isNaN(v));
-  // One sort gives the median and the distinct count (a Set of a million doubles costs more).
-  const sorted = present.slice().sort();
-  let distinct = sorted.length > 0 ? 1 : 0;
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
-  if (distinct === 1 && missing === 0 && !declared) return dropped(name, 'constant', `constant: every row is ${present[0]}`);
-  if (!declared && present.length >= ID_MIN_ROWS && distinct === present.length && present.every(Number.isInteger)) {
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const v of present) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-    if (ID_NAME.test(name) || hi - lo + 1 === present.length) return dropped(name, 'id', 'ID-like: distinct integers in every row');
-  }
-  const log = distinct > 2 && isSkewedNonNegative(present);
-  const scaled = log ? values.map((v) => (Number.isNaN(v) ? v : Math.log1p(v))) : values;
+function fitNumeric(s: ColumnSummary, decimalComma: boolean, extraMissing: string[], declared: boolean): FittedColumn {
+  const { name } = s;
+  if (declared && s.strayRows > 0)
+    throw new DataError(
+      `column '${name}' is numeric (--numeric), but a cell holds '${[...s.strays.keys()][0]}' (add it to --na, or pass --categorical ${name})`,
+    );
+  if (s.nonFinite !== null) throw new DataError(`column '${name}': a cell holds ${s.nonFinite}; every number must be finite`);
+  const missing = s.missing + s.strayRows;
+  const n = s.values.n;
+  const { distinct, allDistinct, capped } = numericDistinct(s);
+  if (distinct === 1 && missing === 0 && !declared) return dropped(name, 'constant', `constant: every row is ${s.firstValue}`);
+  if (!declared && n >= ID_MIN_ROWS && allDistinct && s.integers && (ID_NAME.test(name) || s.max - s.min + 1 === n))
+    return dropped(name, 'id', `ID-like: distinct integers in every row${capped ? ' (past the count cap: estimated)' : ''}`);
+  const log = distinct > 2 && n >= 20 && s.min >= 0 && s.values.skewness() > SKEW_FOR_LOG;
   // log1p is monotone: the median of the logs is the log of the median.
-  const middle = medianOfSorted(sorted);
+  const middle = (s.sample as NonNullable<ColumnSummary['sample']>).median(0);
   const med = log ? Math.log1p(middle) : middle;
-  const { mean, std } = moments(scaled, med);
+  // Missing cells take the median: their moments join the present values' exactly.
+  const { mean, std } = (log ? s.logs : s.values).withFill(missing, med);
   const spec: NumericColumn = {
     name,
     kind: 'numeric',
@@ -146,148 +101,99 @@ function fitNumeric(
     missing > 0 ? `${missing} missing → median ${+(log ? Math.expm1(med) : med).toPrecision(6)} + indicator` : '',
     decimalComma ? "decimal commas ('1,5' is 1.5)" : '',
     extraMissing.length > 0 ? `${quote(extraMissing)} read as missing` : '',
-  ].filter((s) => s !== '');
+    s.sample !== null && s.sample.length < n ? `median of a sample of ${s.sample.length}` : '',
+  ].filter((t) => t !== '');
   return { spec, notice: `numeric${notes.length > 0 ? `; ${notes.join('; ')}` : ''}` };
 }
 
-function fitCategorical(name: string, texts: (string | null)[], options: ColumnFitOptions, declared: boolean): FittedColumn {
-  const counts = new Map<string, number>();
-  let missing = 0;
-  for (const text of texts) {
-    if (text === null) missing++;
-    else {
-      const key = levelKey(text);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-  }
-  const present = texts.length - missing;
-  if (!declared && counts.size === 1 && missing === 0)
-    return dropped(name, 'constant', `constant: every row is '${[...counts.keys()][0]}'`);
+function fitCategorical(s: ColumnSummary, options: ColumnFitOptions, declared: boolean): FittedColumn {
+  const { name, missing, present } = s;
+  const capped = s.numbers.overflowed || s.texts.overflowed;
+  const distinct = s.numbers.distinct() + s.texts.distinct();
+  const ranked: [string, number][] = [...s.texts.table().entries()];
+  for (const [v, n] of s.numbers.table()) ranked.push([String(v), n]);
+  if (!declared && distinct === 1 && missing === 0) return dropped(name, 'constant', `constant: every row is '${ranked[0]?.[0]}'`);
   // An ID has a value in (nearly) every row; a mostly empty column of distinct values keeps its presence.
-  if (!declared && present >= ID_MIN_ROWS && counts.size >= ID_DISTINCT * present && missing <= 0.1 * texts.length) {
-    const spaced = texts.filter((t) => t !== null && /\s/.test(t)).length;
-    return spaced > present / 2
-      ? dropped(name, 'text', `free text: ${counts.size} distinct values in ${present} rows`)
-      : dropped(name, 'id', `ID-like: ${counts.size} distinct values in ${present} rows`);
+  if (!declared && present >= ID_MIN_ROWS && distinct >= ID_DISTINCT * present && missing <= 0.1 * (present + missing)) {
+    const about = capped ? 'about ' : '';
+    return s.spaced > present / 2
+      ? dropped(name, 'text', `free text: ${about}${distinct} distinct values in ${present} rows`)
+      : dropped(name, 'id', `ID-like: ${about}${distinct} distinct values in ${present} rows`);
   }
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  ranked.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const frequent = ranked.filter(([, n]) => n >= options.minCount);
   const kept = frequent.slice(0, options.maxLevels);
   // With no level kept, whether a cell is present (a cabin number, a second phone) may still tell something.
   if (kept.length === 0 && !declared && missing === 0)
-    return dropped(name, 'id', `every one of its ${counts.size} values is rarer than ${options.minCount} rows`);
-  const merged = ranked.length - kept.length;
-  const mergedRows = ranked.slice(kept.length).reduce((sum, [, n]) => sum + n, 0);
+    return dropped(name, 'id', `every one of its ${distinct} values is rarer than ${options.minCount} rows`);
+  const merged = distinct - kept.length;
+  const mergedRows = present - kept.reduce((sum, [, n]) => sum + n, 0);
   const spec: CategoricalColumn = { name, kind: 'categorical', levels: kept.map(([level]) => level), missing: missing > 0 };
   const notes = [
     `${kept.length} level${kept.length === 1 ? '' : 's'}`,
     merged > 0 ? `${merged} rare (${mergedRows} rows) as (other)` : '',
     frequent.length > options.maxLevels ? `capped at ${options.maxLevels} levels` : '',
     missing > 0 ? `${missing} missing as a level` : '',
-  ].filter((s) => s !== '');
+    capped ? capNote(s.texts.overflowed ? s.texts.cap : s.numbers.cap, Math.max(s.numbers.floor, s.texts.floor)) : '',
+  ].filter((t) => t !== '');
   return { spec, notice: `categorical: ${notes.join(', ')}` };
 }
 
-function dateFormat(name: string, texts: (string | null)[], cells: Cell[]): DateFormat | null {
-  let ymd = true;
-  let dmy = true;
-  let mdy = true;
-  let dotted = false;
-  let seen = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (text === null || cells[i] instanceof Date) continue;
-    const shape = dateShape(text);
-    if (shape === null) return null;
-    seen++;
-    ymd &&= shape.ymd;
-    dmy &&= shape.dmy;
-    mdy &&= shape.mdy;
-    dotted ||= text.includes('.') && !shape.ymd;
-  }
-  if (seen === 0) return cells.some((c) => c instanceof Date) ? 'ymd' : null;
+function dateFormat(s: ColumnSummary): DateFormat | null {
+  if (!s.mayBeDates || s.dates === null) return null;
+  if (s.dateTexts === 0) return s.dateCells > 0 ? 'ymd' : null;
+  const [ymd, dmy, mdy] = s.dates.map((r) => r.fits);
   if (ymd) return 'ymd';
-  if (dmy && mdy) return dotted ? 'dmy' : 'mdy'; // every day ≤ 12: slashes read as the US month/day
+  if (dmy && mdy) return s.dottedDates ? 'dmy' : 'mdy'; // every day ≤ 12: slashes read as the US month/day
   if (dmy) return 'dmy';
   if (mdy) return 'mdy';
-  throw new DataError(`column '${name}': its dates mix day/month and month/day orders; write them as yyyy-mm-dd`);
+  throw new DataError(`column '${s.name}': its dates mix day/month and month/day orders; write them as yyyy-mm-dd`);
 }
 
-function fitDate(name: string, texts: (string | null)[], cells: Cell[], format: DateFormat): FittedColumn {
-  const days = new Float64Array(texts.length);
-  let missing = 0;
-  texts.forEach((text, i) => {
-    const d = text === null ? Number.NaN : daysSinceEpoch(cells[i], text, format);
-    if (text !== null && Number.isNaN(d)) throw new DataError(`column '${name}': '${text}' is not a date (${format})`);
-    if (Number.isNaN(d)) missing++;
-    days[i] = d;
-  });
-  const med = median(days.filter((d) => !Number.isNaN(d)));
-  const years = days.map((d) => calendar(Number.isNaN(d) ? med : d).year);
-  const { mean, std } = moments(years, 0);
-  const spec: DateColumn = { name, kind: 'date', format, median: med, yearMean: mean, yearStd: std, indicator: missing > 0 };
+function fitDate(s: ColumnSummary, format: DateFormat): FittedColumn {
+  const lane = DATE_FORMATS.indexOf(format as (typeof DATE_FORMATS)[number]);
+  const reading = s.dates?.[lane];
+  const sample = s.dateSample;
+  if (reading === undefined || sample === null) throw new Error(`fitDate: column '${s.name}' kept no dates`);
+  if (reading.bad !== null) throw new DataError(`column '${s.name}': '${reading.bad}' is not a date (${format})`);
+  const { missing } = s;
+  const med = sample.median(lane);
+  const { mean, std } = reading.years.withFill(missing, calendar(med).year);
+  const spec: DateColumn = { name: s.name, kind: 'date', format, median: med, yearMean: mean, yearStd: std, indicator: missing > 0 };
   return {
     spec,
     notice: `date (${format}): year, month, day of year, weekday${missing > 0 ? `; ${missing} missing → median + indicator` : ''}`,
   };
 }
 
-/** Types and fits one column from its training cells. */
-export function fitColumn(name: string, cells: Cell[], options: ColumnFitOptions): FittedColumn {
-  const { override } = options;
+/** Types and fits one column from the summary of its training cells. */
+export function fitColumn(s: ColumnSummary, options: ColumnFitOptions): FittedColumn {
+  const { name, override } = s;
   if (override === 'ignore') return dropped(name, 'ignored', 'ignored as asked');
-  const texts = cells.map((cell, i) => {
-    try {
-      return cellText(cell, options.na);
-    } catch (error) {
-      throw error instanceof TypeError ? new TypeError(`${options.where(i)}, column '${name}': ${error.message}`) : error;
-    }
-  });
-  const present = texts.filter((t): t is string => t !== null);
-  if (present.length === 0) return dropped(name, 'empty', 'entirely missing');
-  if (override === 'categorical') return fitCategorical(name, texts, options, true);
+  if (s.present === 0) return dropped(name, 'empty', 'entirely missing');
+  if (override === 'categorical') return fitCategorical(s, options, true);
   if (override === 'date') {
-    const format = dateFormat(name, texts, cells);
-    if (format === null)
-      throw new DataError(`column '${name}' is declared a date, but holds ${quote(present.filter((t) => dateShape(t) === null))}`);
-    return fitDate(name, texts, cells, format);
+    const format = dateFormat(s);
+    if (format === null) throw new DataError(`column '${name}' is declared a date, but holds ${quote(s.nonDates)}`);
+    return fitDate(s, format);
   }
-  let dotted = 0;
-  let commas = 0;
-  const strays = new Map<string, number>();
-  let strayRows = 0;
-  const strayLimit = STRAY_FRACTION * present.length;
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i] as string | null;
-    if (text === null) continue;
-    if (typeof cells[i] === 'number' || isNumeral(text)) dotted += text.includes('.') ? 1 : 0;
-    else if (isCommaNumeral(text)) commas++;
-    else {
-      strays.set(text, (strays.get(text) ?? 0) + 1);
-      strayRows++;
-      // Past the limits it is no numeric column: stop counting (a string column would fill the map).
-      if (override !== 'numeric' && (strays.size > STRAY_DISTINCT || strayRows > strayLimit)) break;
-    }
-  }
+  const { strayRows, present } = s;
   if (
     override === 'numeric' ||
     strayRows === 0 ||
-    (strayRows <= STRAY_FRACTION * present.length && strays.size <= STRAY_DISTINCT && strayRows < present.length)
+    (strayRows <= STRAY_FRACTION * present && s.strays.size <= STRAY_DISTINCT && strayRows < present)
   ) {
-    if (commas > 0 && dotted > 0) {
-      const comma = present.find(isCommaNumeral) as string;
-      const dot = present.find((t) => isNumeral(t) && t.includes('.')) as string;
+    if (s.commas > 0 && s.firstDotted !== null)
       throw new DataError(
-        `column '${name}': mixes decimal commas ('${comma}') and points ('${dot}'); write one form, or pass --categorical ${name}`,
+        `column '${name}': mixes decimal commas ('${s.firstComma}') and points ('${s.firstDotted}'); write one form, or pass --categorical ${name}`,
       );
-    }
-    if (override === 'numeric' || strayRows === 0) return fitNumeric(name, texts, cells, commas > 0, [], override === 'numeric');
+    if (override === 'numeric' || strayRows === 0) return fitNumeric(s, s.commas > 0, [], override === 'numeric');
     // Not all numbers: a date column reads as one first.
-    const format = dateFormat(name, texts, cells);
-    if (format !== null) return fitDate(name, texts, cells, format);
-    return fitNumeric(name, texts, cells, commas > 0, [...strays.keys()], false);
+    const format = dateFormat(s);
+    if (format !== null) return fitDate(s, format);
+    return fitNumeric(s, s.commas > 0, [...s.strays.keys()], false);
   }
-  const format = dateFormat(name, texts, cells);
-  if (format !== null) return fitDate(name, texts, cells, format);
-  return fitCategorical(name, texts, options, false);
+  const format = dateFormat(s);
+  if (format !== null) return fitDate(s, format);
+  return fitCategorical(s, options, false);
 }
