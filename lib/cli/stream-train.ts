@@ -10,13 +10,13 @@ import type { SourceBatch } from '../fit-types.js';
 import type { Model } from '../model.js';
 import { predictedClass } from '../targets.js';
 import type { Matrix } from '../tensor.js';
+import type { DataFlags } from './dataset.js';
 import { UsageError } from './errors.js';
 import type { OutputKind } from './prepared.js';
 import type { Reporter } from './progress.js';
 import type { ReportData } from './report.js';
 import { buildModel, fitRun, type RunConfig, type RunResult, type SplitMetrics } from './run.js';
 import { targetColumn } from './table-data.js';
-import type { TrainFlags } from './train-command.js';
 
 // Measured: `densenode train` held 339 MB of RSS for a 16.8 MB CSV of 16 columns (records as
 // objects of strings, then the encoded splits), about 16 bytes per byte of file past the runtime's own.
@@ -101,7 +101,7 @@ async function trainSample(source: Pipeline<SourceBatch>, cols: number): Promise
 /** Streams `file` through a csvDataset and trains `config` on it. */
 export async function trainStreamed(
   file: string,
-  flags: TrainFlags,
+  flags: DataFlags & { cache?: string | boolean },
   config: RunConfig,
   reporter: Reporter,
   signal: AbortSignal,
