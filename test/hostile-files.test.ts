@@ -299,6 +299,17 @@ describe('7, 8: importTfjs bounds its size and holds its metadata to the model, 
     expect(process.memoryUsage().rss - before).toBeLessThan(256 << 20);
   });
 
+  it('more layers than load allows', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const layers = Array.from({ length: 1001 }, (_, i) => ({
+      class_name: 'Activation',
+      config: { name: `a${i}`, activation: 'relu', ...(i === 0 ? { batch_input_shape: [null, 2] } : {}) },
+    }));
+    writeFileSync(manifest(dir), JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers } } }));
+    await refused(dn.importTfjs(dir), manifest(dir), /the architecture has 1001 layers, more than 1000/);
+  });
+
   it('class names that do not fit the output, feature names that do not fit the inputs', async () => {
     const dir = await exported();
     const json = JSON.parse(readFileSync(manifest(dir), 'utf8'));

@@ -73,9 +73,12 @@ const pkg = createRequire(import.meta.url)('../../package.json') as { version: s
 /** "densenode <version>", for the files' producer fields. */
 export const producer = { name: 'densenode', version: pkg.version };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Reads `count` little-endian float32 values from bytes at byteOffset, whatever the host's byte
- * order; a NaN or ±Infinity is refused with the error `nonFinite` makes for its index and value.
+ * order (a view of `bytes` where they are already aligned native floats, else a copy); a NaN or
+ * ±Infinity is refused with the error `nonFinite` makes for its index and value.
  */
 export function readFloat32LE(
   bytes: Uint8Array,
@@ -83,7 +86,14 @@ export function readFloat32LE(
   count: number,
   nonFinite: (index: number, value: number) => Error,
 ): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + byteOffset, 4 * count);
+  const start = bytes.byteOffset + byteOffset;
+  if (LITTLE_ENDIAN && start % 4 === 0) {
+    // The bytes are already the values: check them in place rather than copy up to 3 GiB.
+    const values = new Float32Array(bytes.buffer, start, count);
+    for (let i = 0; i < count; i++) if (!Number.isFinite(values[i] as number)) throw nonFinite(i, values[i] as number);
+    return values;
+  }
+  const view = new DataView(bytes.buffer, start, 4 * count);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const v = view.getFloat32(4 * i, true);

@@ -15,7 +15,7 @@ import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { float32LE, producer, readFloat32LE } from './common.js';
-import { isObject } from './json-read.js';
+import { isObject, shown } from './json-read.js';
 import { parseJsonText } from './json-text.js';
 import { READ_CHUNK_BYTES, readModelFile } from './read-file.js';
 import { architecture, compileOptions, field, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
@@ -183,7 +183,7 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
   if (json.formatVersion !== FORMAT_VERSION) {
     throw new ModelFileError(
       manifestPath,
-      `format version ${JSON.stringify(json.formatVersion)}; this densenode reads version ${FORMAT_VERSION}` +
+      `format version ${shown(json.formatVersion)}; this densenode reads version ${FORMAT_VERSION}` +
         (typeof json.formatVersion === 'number' && json.formatVersion > FORMAT_VERSION ? ' (saved by a newer densenode)' : ''),
     );
   }
@@ -201,10 +201,7 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
   if (weights.dtype !== 'float32' || weights.byteOrder !== 'little')
     throw new ModelFileError(manifestPath, 'weights must be float32 little-endian');
   if (weights.byteLength !== 4 * floats) {
-    throw new ModelFileError(
-      manifestPath,
-      `weights.byteLength is ${JSON.stringify(weights.byteLength)}, the architecture needs ${4 * floats}`,
-    );
+    throw new ModelFileError(manifestPath, `weights.byteLength is ${shown(weights.byteLength)}, the architecture needs ${4 * floats}`);
   }
   if (typeof weights.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(weights.sha256)) {
     throw new ModelFileError(manifestPath, 'weights.sha256 must be 64 hex digits');
@@ -242,7 +239,7 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
       throw new ModelFileError(manifestPath, 'checkpoint.random must be four 32-bit words, not all 0');
     }
     const base = arch.params + arch.state;
-    const slots = Array.from({ length: slotCount }, (_, i) => values.slice(base + i * arch.params, base + (i + 1) * arch.params));
+    const slots = Array.from({ length: slotCount }, (_, i) => values.subarray(base + i * arch.params, base + (i + 1) * arch.params));
     checkpoint = {
       epoch: epoch as number,
       optimizerStep: optimizerStep as number,

@@ -117,7 +117,8 @@ export async function readModelFile(path: string, options: ReadOptions): Promise
 
 // `size` bytes in chunks; a file that changes size meanwhile is refused rather than read torn.
 async function readExactly(handle: FileHandle, size: number, path: string, fn: string, chunk: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(size);
+  // Not from the shared pool: readFloat32LE may keep a view of these bytes as the weights.
+  const out = Buffer.allocUnsafeSlow(size);
   for (let at = 0; at < size; ) {
     const { bytesRead } = await handle.read(out, at, Math.min(chunk, size - at), at);
     if (bytesRead === 0) throw new ModelFileError(path, 'the file shrank while being read', fn);

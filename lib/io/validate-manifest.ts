@@ -105,13 +105,15 @@ export function architecture(value: unknown, file: string): { config: Sequential
   return { config: { inputs, seed, layers }, ...arenaSizes(inputs, layers, file) };
 }
 
-/** The parameter and state counts of these layers, computed without allocating; refused past MAX_FLOATS (load and importTfjs). */
+/** The parameter and state counts of these layers, computed without allocating; refused past MAX_LAYERS or MAX_FLOATS (load and importTfjs). */
 export function arenaSizes(
   inputs: number,
   layers: readonly LayerSpec[],
   file: string,
   fn = 'load',
 ): { params: number; state: number; outputs: number } {
+  if (layers.length > MAX_LAYERS)
+    throw new ModelFileError(file, `the architecture has ${layers.length} layers, more than ${MAX_LAYERS}`, fn);
   let width = inputs;
   let params = 0;
   let state = 0;
