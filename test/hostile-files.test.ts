@@ -22,7 +22,7 @@ import * as dn from '../lib/index.js';
 import { writeFileAtomic } from '../lib/io/atomic.js';
 import { jsonSyntaxError } from '../lib/io/json-text.js';
 import { restoreCheckpoint, saveModel } from '../lib/io/model-file.js';
-import { readModelFile } from '../lib/io/read-file.js';
+import { fileProblem, readModelFile } from '../lib/io/read-file.js';
 import { packageRoot } from './helpers/backends.js';
 
 const root = mkdtempSync(join(tmpdir(), 'densenode-hostile-'));
@@ -254,6 +254,26 @@ describe('5: links out of the model directory are refused; errors never quote a 
 });
 
 describe('6: an unreadable directory says permission denied', () => {
+  it('each errno in words', () => {
+    const errno = (code: string) => Object.assign(new Error(code), { code });
+    const missing = 'no model here (model.json is missing)';
+    expect(fileProblem(errno('EACCES'), missing)).toBe('permission denied');
+    expect(fileProblem(errno('EPERM'), missing)).toBe('permission denied');
+    expect(fileProblem(errno('ENOENT'), missing)).toBe(missing);
+    expect(fileProblem(errno('ELOOP'), missing)).toBe('a loop of symbolic links');
+    expect(fileProblem(errno('EIO'), missing)).toBe('cannot be read (EIO)');
+  });
+
+  it('a loop of links, a file where the directory should be', async () => {
+    const dir = await saved();
+    rmSync(manifest(dir));
+    symlinkSync('model.json', manifest(dir));
+    await refused(dn.load(dir), manifest(dir), /a loop of symbolic links/);
+    const file = join(root, `plain-${dirs}`);
+    writeFileSync(file, '{}');
+    await refused(dn.load(file), join(file, 'model.json'), /no model here \(model\.json is missing\) \(a part of the path is not a directory\)/);
+  });
+
   it('a mode-000 model directory, loaded by another user', async (context) => {
     // Root ignores mode bits, so the load runs as nobody in a child (from dist/, built by the suite's setup).
     const dir = await saved();

@@ -109,3 +109,8 @@ export function float32LE(values: ArrayLike<number>, out: Uint8Array = new Uint8
   for (let i = 0; i < values.length; i++) view.setFloat32(offset + 4 * i, values[i] as number, true);
   return out;
 }
+
+/** A float32 array's bytes in little-endian order: a view of the array itself on a little-endian host (no copy of a 3 GiB arena), else a copy. */
+export function littleEndianBytes(values: Float32Array): Uint8Array {
+  return LITTLE_ENDIAN ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : float32LE(values);
+}

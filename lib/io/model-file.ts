@@ -14,7 +14,7 @@ import { builtInMetrics } from '../metrics/index.js';
 import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
-import { float32LE, producer, readFloat32LE } from './common.js';
+import { littleEndianBytes, producer, readFloat32LE } from './common.js';
 import { isObject, shown } from './json-read.js';
 import { parseJsonText } from './json-text.js';
 import { READ_CHUNK_BYTES, readModelFile } from './read-file.js';
@@ -95,7 +95,7 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
   slots.forEach((slot, i) => {
     floats.set(slot, model.params.length + model.state.length + i * model.params.length);
   });
-  const bytes = float32LE(floats);
+  const bytes = littleEndianBytes(floats);
   const sha256 = sha256Hex(bytes);
   const file = `weights-${sha256.slice(0, 16)}.bin`;
   const manifest = {

@@ -31,7 +31,7 @@ export interface ReadOptions {
 }
 
 /** What an errno means for a model file, in words (never the file's content). */
-function reason(error: NodeJS.ErrnoException, missing: string): string {
+export function fileProblem(error: NodeJS.ErrnoException, missing: string): string {
   switch (error.code) {
     case 'ENOENT':
       return missing;
@@ -65,7 +65,7 @@ export async function resolveInside(path: string, options: Pick<ReadOptions, 'di
     dir = await realpath(options.dir);
     real = await realpath(path);
   } catch (error) {
-    throw new ModelFileError(path, reason(error as NodeJS.ErrnoException, missing), fn);
+    throw new ModelFileError(path, fileProblem(error as NodeJS.ErrnoException, missing), fn);
   }
   const prefix = dir.endsWith(sep) ? dir : dir + sep;
   if (!real.startsWith(prefix)) throw new ModelFileError(path, "a link to a file outside the model's directory (refused)", fn);
@@ -80,7 +80,7 @@ async function openChecked(path: string, options: ReadOptions): Promise<{ handle
   try {
     handle = await open(real, OPEN_FLAGS);
   } catch (error) {
-    throw new ModelFileError(path, reason(error as NodeJS.ErrnoException, options.missing), fn);
+    throw new ModelFileError(path, fileProblem(error as NodeJS.ErrnoException, options.missing), fn);
   }
   try {
     const info = await handle.stat();
