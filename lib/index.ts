@@ -38,6 +38,7 @@ export {
 } from './fit-types.js';
 export { type GradCheckResult, gradCheck } from './gradcheck.js';
 export { loadIdxImages, loadIdxLabels } from './io/idx.js';
+export { ModelFileError } from './io/model-file-error.js';
 export type { OnnxExportOptions } from './io/onnx.js';
 export type { TfjsExportOptions } from './io/tfjs.js';
 export type { Kernels } from './kernels.js';

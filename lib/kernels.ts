@@ -51,7 +51,9 @@ export function backendInfo(): BackendInfo {
   return { ...backend.info(), reason };
 }
 
-/** Sets the native thread pool's size (1..256); the JS backend always runs on one thread. */
+export { MAX_THREADS } from './backend/signatures.js';
+
+/** Sets the native thread pool's size (1..MAX_THREADS, 256); the JS backend always runs on one thread. */
 export const setThreads: (n: number) => void = (...args: unknown[]) => {
   checkArity('setThreads', args, checkedSignatures.setThreads.arity);
   const n = args[0] as number;

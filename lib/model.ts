@@ -23,6 +23,7 @@ import { summaryTable } from './layers/summary.js';
 import { setTrainableSpec, trainableSegments } from './layers/trainable.js';
 import { sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
+import { rate } from './optimizers/schedules.js';
 import { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
 import { checkFinite, type Matrix, type MatrixLike, toMatrix } from './tensor.js';
@@ -164,8 +165,7 @@ export class Model {
 
   /** Sets the learning rate from the next step on; a schedule keeps its shape, scaled to reach it. */
   setLearningRate(learningRate: number): void {
-    if (!(typeof learningRate === 'number' && Number.isFinite(learningRate) && learningRate >= 0))
-      throw invalidRange('setLearningRate', 'learningRate', 'a finite number >= 0', learningRate);
+    rate('setLearningRate', 'learningRate', learningRate);
     this.requireCompiled('setLearningRate').optimizer.setLearningRate(learningRate);
   }
 

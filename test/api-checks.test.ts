@@ -93,7 +93,9 @@ describe('options are checked at the call', () => {
   });
 
   it('the schedules check their arguments', () => {
-    expect(() => dn.stepDecay({ initial: -1, dropEvery: 2 })).toThrow(/stepDecay: expected a number >= 0 for initial, received -1/);
+    expect(() => dn.stepDecay({ initial: -1, dropEvery: 2 })).toThrow(
+      /stepDecay: expected a number in \[0, 1000000\] \(the update kernels' bound\) for initial, received -1/,
+    );
     expect(() => dn.exponentialDecay({ initial: 0.1, decaySteps: 10, decayRate: 2 })).toThrow(/decayRate/);
     expect(() => dn.cosineDecay({ initial: 0.1, decaySteps: 0 })).toThrow(/decaySteps/);
     expect(() => dn.cosineDecay({ initial: 0.1, decaySteps: 10, alpha: 2 })).toThrow(/alpha/);

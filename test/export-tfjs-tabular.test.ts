@@ -173,7 +173,7 @@ describe('exportTfjs / importTfjs with a column spec: what does not fit fails cl
       s.columns[0] = { ...s.columns[0], kind: 'dropped', reason: 'ignored' } as { kind: string };
       s.features = s.features.filter((f) => f !== 'x' && f !== 'x_missing');
     });
-    await expect(dn.importTfjs(narrow)).rejects.toThrow(/userDefinedMetadata.preprocessing makes \d+ features, the model takes \d+ inputs/);
+    await expect(dn.importTfjs(narrow)).rejects.toThrow(/userDefinedMetadata.preprocessing makes \d+ features, the model has \d+ inputs/);
     const classes = edit((j) => {
       const s = j.userDefinedMetadata.preprocessing as { target: unknown };
       s.target = { name: 'amount', kind: 'classes', classes: ['a', 'b'] };

@@ -6,6 +6,9 @@
 import type { ActivationKind, NativeBinding } from '../../binding.js';
 import type { Backend, GemmEpilogue } from './backend.js';
 
+/** The native thread pool's largest size (the 'threads' kind below; native/binding checks the same). */
+export const MAX_THREADS = 256;
+
 /** The kernels of the Backend contract, without the backend's own info and thread setting. */
 export type KernelName = Exclude<keyof Backend, 'name' | 'info' | 'setThreads'>;
 /** What the TypeScript checks cover: the kernels and setThreads. */
@@ -280,7 +283,7 @@ function parseParam(text: ParamText): Param {
   let [min, max] = [0, MAX_DIM];
   if (kind === 'size1') [kind, min] = ['size', 1];
   if (kind === 'int1') [kind, min] = ['int', 1];
-  if (kind === 'threads') [kind, min, max] = ['int', 1, 256];
+  if (kind === 'threads') [kind, min, max] = ['int', 1, MAX_THREADS];
   const interval = /^([[(])(.+)\.\.(.+)([\])])$/.exec(range ?? '');
   return {
     kind: kind as Kind,

@@ -4,15 +4,19 @@
 // line; --verbose adds the stack.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { producer } from '../io/common.js';
-import { setThreads } from '../kernels.js';
+import { MAX_THREADS, setThreads } from '../kernels.js';
+import { MAX_LEARNING_RATE } from '../optimizers/index.js';
 import { UsageError } from './errors.js';
 
 const { version } = producer;
 
-function integer(min: number) {
+function integer(min: number, max = Number.POSITIVE_INFINITY) {
   return (value: string) => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    if (!/^-?\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(
+        max === Number.POSITIVE_INFINITY ? `expected an integer >= ${min}` : `expected an integer in [${min}, ${max}]`,
+      );
     return n;
   };
 }
@@ -97,7 +101,7 @@ function dataOptions(command: Command, defaults: { epochs: number } = { epochs: 
     .option('--seed <n>', 'seed for initialisation, shuffling, dropout and the split', integer(0), 1)
     .option('--validation <fraction>', 'validation split', fraction, 0.2)
     .option('--test <fraction>', 'test split (Fashion-MNIST uses its own test set)', fraction, 0.2)
-    .option('--threads <n>', 'native kernel threads (default: all cores)', integer(1))
+    .option('--threads <n>', 'native kernel threads (default: all cores)', integer(1, MAX_THREADS))
     .option('--json', 'machine-readable lines on stdout instead of text', false)
     .option('--quiet', 'no progress output', false);
 }
@@ -128,7 +132,7 @@ export function buildProgram(argv: string[], exit: { code: number }): Command {
     .option(
       '--lr <rate>',
       'learning rate (default: the optimizer’s)',
-      number((n) => n > 0, 'a number > 0'),
+      number((n) => n > 0 && n <= MAX_LEARNING_RATE, `a number in (0, ${MAX_LEARNING_RATE}]`),
     )
     .option(
       '--l2 <lambda>',

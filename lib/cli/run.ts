@@ -1,10 +1,11 @@
 // One training run as the CLI does it (train, and each row of compare): build
 // the mlp from flags, fit with progress and Ctrl-C, then measure every split.
 import { type BatchSource, isSource } from '../batch-source.js';
+import { describe } from '../errors.js';
 import type { BatchLogs, EpochLogs, FitOptions } from '../fit-types.js';
 import type { MetricSpec } from '../metrics/index.js';
 import type { Model } from '../model.js';
-import { OPTIMIZERS } from '../optimizers/index.js';
+import { MAX_LEARNING_RATE, OPTIMIZERS } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
 import { type LabelsLike, predictedClass } from '../targets.js';
 import type { Matrix, MatrixLike } from '../tensor.js';
@@ -69,7 +70,11 @@ export function checkRunConfig(c: RunConfig, where: string): RunConfig {
     throw bad(`layers must be hidden widths like 64,32 (integers 1..65536), received ${JSON.stringify(c.layers)}`);
   }
   const checks: [keyof RunConfig, boolean, string][] = [
-    ['lr', c.lr === undefined || (Number.isFinite(c.lr) && c.lr > 0), 'a number > 0'],
+    [
+      'lr',
+      c.lr === undefined || (typeof c.lr === 'number' && c.lr > 0 && c.lr <= MAX_LEARNING_RATE),
+      `a number in (0, ${MAX_LEARNING_RATE}]`,
+    ],
     ['clipNorm', c.clipNorm === undefined || (Number.isFinite(c.clipNorm) && c.clipNorm > 0), 'a number > 0'],
     ['l2', Number.isFinite(c.l2) && c.l2 >= 0, 'a number >= 0'],
     ['dropout', c.dropout >= 0 && c.dropout < 1, 'a fraction in [0, 1)'],
@@ -78,7 +83,7 @@ export function checkRunConfig(c: RunConfig, where: string): RunConfig {
     ['seed', Number.isInteger(c.seed), 'an integer'],
     ['patience', Number.isInteger(c.patience) && c.patience >= 0, 'an integer >= 0'],
   ];
-  for (const [key, ok, what] of checks) if (!ok) throw bad(`${key} must be ${what}, received ${String(c[key])}`);
+  for (const [key, ok, what] of checks) if (!ok) throw bad(`${key} must be ${what}, received ${describe(c[key])}`);
   return c;
 }
 

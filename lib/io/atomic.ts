@@ -9,8 +9,14 @@ import { checkPath, invalidType } from '../errors.js';
 /** Temporary files start with this, so a later save can sweep what a killed one left. */
 export const TEMP_PREFIX = '.densenode-tmp-';
 
-/** Writes `data` to `path` via a temp file in the same directory: write, datasync, close, rename, fsync the directory. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/** Bytes per write() call: one call may move at most 2 GiB, and a checkpoint may be larger. */
+export const WRITE_CHUNK_BYTES = 64 << 20;
+
+/**
+ * Writes `data` to `path` via a temp file in the same directory: write (in chunks of
+ * `chunkBytes`), datasync, close, rename, fsync the directory.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, chunkBytes = WRITE_CHUNK_BYTES): Promise<void> {
   checkPath('writeFileAtomic', 'path', path);
   if (typeof data !== 'string' && !(data instanceof Uint8Array))
     throw invalidType('writeFileAtomic', 'data', 'a Uint8Array or a string', data);
@@ -19,7 +25,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(data);
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      for (let at = 0; at < bytes.byteLength; ) {
+        const { bytesWritten } = await handle.write(bytes, at, Math.min(chunkBytes, bytes.byteLength - at), at);
+        at += bytesWritten;
+      }
       await handle.datasync();
     } finally {
       await handle.close();
@@ -27,6 +37,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    // The caller knows the path it gave, not our temp file's name (a missing directory, a full disk).
+    const e = error as NodeJS.ErrnoException;
+    if (e.path === temp) Object.assign(e, { path, message: e.message.replace(temp, path) });
     throw error;
   }
   await syncDirectory(dir);

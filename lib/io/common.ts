@@ -73,9 +73,12 @@ const pkg = createRequire(import.meta.url)('../../package.json') as { version: s
 /** "densenode <version>", for the files' producer fields. */
 export const producer = { name: 'densenode', version: pkg.version };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Reads `count` little-endian float32 values from bytes at byteOffset, whatever the host's byte
- * order; a NaN or ±Infinity is refused with the error `nonFinite` makes for its index and value.
+ * order (a view of `bytes` where they are already aligned native floats, else a copy); a NaN or
+ * ±Infinity is refused with the error `nonFinite` makes for its index and value.
  */
 export function readFloat32LE(
   bytes: Uint8Array,
@@ -83,7 +86,14 @@ export function readFloat32LE(
   count: number,
   nonFinite: (index: number, value: number) => Error,
 ): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + byteOffset, 4 * count);
+  const start = bytes.byteOffset + byteOffset;
+  if (LITTLE_ENDIAN && start % 4 === 0) {
+    // The bytes are already the values: check them in place rather than copy up to 3 GiB.
+    const values = new Float32Array(bytes.buffer, start, count);
+    for (let i = 0; i < count; i++) if (!Number.isFinite(values[i] as number)) throw nonFinite(i, values[i] as number);
+    return values;
+  }
+  const view = new DataView(bytes.buffer, start, 4 * count);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const v = view.getFloat32(4 * i, true);
@@ -98,4 +108,9 @@ export function float32LE(values: ArrayLike<number>, out: Uint8Array = new Uint8
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0; i < values.length; i++) view.setFloat32(offset + 4 * i, values[i] as number, true);
   return out;
+}
+
+/** A float32 array's bytes in little-endian order: a view of the array itself on a little-endian host (no copy of a 3 GiB arena), else a copy. */
+export function littleEndianBytes(values: Float32Array): Uint8Array {
+  return LITTLE_ENDIAN ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : float32LE(values);
 }

@@ -6,10 +6,13 @@ export class JsonReader {
     readonly where: string,
     readonly value: unknown,
     readonly path: string,
+    /** Makes the error from the message without `where` (importTfjs: a ModelFileError); a plain Error if absent. */
+    readonly error?: (what: string) => Error,
   ) {}
 
   fail(expected: string): Error {
-    return new Error(`${this.where}: expected ${expected} at ${this.path || 'the top level'}, found ${summarise(this.value)}`);
+    const what = `expected ${expected} at ${this.path || 'the top level'}, found ${shown(this.value)}`;
+    return this.error === undefined ? new Error(`${this.where}: ${what}`) : this.error(what);
   }
 
   get isMissing(): boolean {
@@ -20,7 +23,7 @@ export class JsonReader {
   at(key: string): JsonReader {
     if (!isObject(this.value)) throw this.fail('an object');
     const path = this.path === '' ? key : `${this.path}.${key}`;
-    return new JsonReader(this.where, Object.hasOwn(this.value, key) ? this.value[key] : undefined, path);
+    return new JsonReader(this.where, Object.hasOwn(this.value, key) ? this.value[key] : undefined, path, this.error);
   }
 
   /** The first of several spellings of a key that is present (snake_case in Keras files, camelCase in some writers). */
@@ -34,7 +37,7 @@ export class JsonReader {
 
   items(): JsonReader[] {
     if (!Array.isArray(this.value)) throw this.fail('an array');
-    return this.value.map((v, i) => new JsonReader(this.where, v, `${this.path}[${i}]`));
+    return this.value.map((v, i) => new JsonReader(this.where, v, `${this.path}[${i}]`, this.error));
   }
 
   object(): Record<string, unknown> {
@@ -81,8 +84,18 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function summarise(v: unknown): string {
+/**
+ * A value from an untrusted file as a message shows it: numbers as they are (Infinity from 1e999,
+ * which JSON.stringify would print as null), short strings quoted, and arrays and objects
+ * summarised without walking them (a 10,000-deep array would overflow the stack).
+ */
+export function shown(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (Array.isArray(v)) {
+    const flat = v.length <= 8 && v.every((x) => typeof x === 'number' || typeof x === 'boolean' || x === null);
+    return flat ? `[${v.map(String).join(',')}]` : `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  }
+  return typeof v === 'object' ? 'an object' : typeof v;
 }

@@ -5,7 +5,7 @@
 // replaces the old one by rename: that rename is the commit, so a kill at any
 // moment leaves the old manifest with its own bin, or the new pair.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Preprocessing } from '../data/spec.js';
 import { checkPath } from '../errors.js';
@@ -14,8 +14,10 @@ import { builtInMetrics } from '../metrics/index.js';
 import type { CompileOptions, ModelData, SequentialConfig, TrainableModel } from '../model-types.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic.js';
-import { float32LE, producer, readFloat32LE } from './common.js';
-import { isObject } from './json-read.js';
+import { littleEndianBytes, producer, readFloat32LE } from './common.js';
+import { isObject, shown } from './json-read.js';
+import { parseJsonText } from './json-text.js';
+import { READ_CHUNK_BYTES, readModelFile } from './read-file.js';
 import { architecture, compileOptions, field, MAX_FLOATS, ModelFileError, preprocessing } from './validate-manifest.js';
 
 export const FORMAT = 'densenode-model';
@@ -97,8 +99,8 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
     floats.set(slot, model.params.length + model.state.length + i * model.params.length);
   });
   refuseNonFinite(floats, model.params.length, model.state.length);
-  const bytes = float32LE(floats);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const bytes = littleEndianBytes(floats);
+  const sha256 = sha256Hex(bytes);
   const file = `weights-${sha256.slice(0, 16)}.bin`;
   const manifest = {
     format: FORMAT,
@@ -184,37 +186,26 @@ export interface SavedModel {
   checkpoint: CheckpointState | null;
 }
 
-async function readBounded(path: string, file: string, expected: number | null, limit: number): Promise<Buffer> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    throw new ModelFileError(file, expected === null ? 'no model here (model.json is missing)' : 'the weights file is missing');
-  }
-  if (expected !== null && size !== expected) {
-    throw new ModelFileError(file, `${size < expected ? 'truncated' : 'too long'}: ${size} bytes, the architecture needs ${expected}`);
-  }
-  if (size > limit) throw new ModelFileError(file, `${size} bytes is larger than the ${limit}-byte limit`);
-  return readFile(path);
+// The hash of a buffer of any size (a single update() is limited to 2 GiB).
+function sha256Hex(bytes: Uint8Array): string {
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.byteLength; at += READ_CHUNK_BYTES) hash.update(bytes.subarray(at, at + READ_CHUNK_BYTES));
+  return hash.digest('hex');
 }
 
 /** Reads and checks a model directory: format, version, architecture, sizes, checksum, finite values. */
 export async function readModelFiles(dir: string): Promise<SavedModel> {
   checkPath('load', 'dir', dir, 'a directory path');
   const manifestPath = join(dir, MANIFEST);
-  const text = (await readBounded(manifestPath, manifestPath, null, MAX_MANIFEST_BYTES)).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ModelFileError(manifestPath, `not valid JSON (${(error as Error).message})`);
-  }
+  const missing = 'no model here (model.json is missing)';
+  const text = (await readModelFile(manifestPath, { dir, fn: 'load', missing, limit: MAX_MANIFEST_BYTES })).toString('utf8');
+  const json = parseJsonText(text, manifestPath, 'load');
   if (!isObject(json) || json.format !== FORMAT)
     throw new ModelFileError(manifestPath, `not a densenode model (format is not '${FORMAT}')`);
   if (json.formatVersion !== FORMAT_VERSION) {
     throw new ModelFileError(
       manifestPath,
-      `format version ${JSON.stringify(json.formatVersion)}; this densenode reads version ${FORMAT_VERSION}` +
+      `format version ${shown(json.formatVersion)}; this densenode reads version ${FORMAT_VERSION}` +
         (typeof json.formatVersion === 'number' && json.formatVersion > FORMAT_VERSION ? ' (saved by a newer densenode)' : ''),
     );
   }
@@ -232,17 +223,20 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
   if (weights.dtype !== 'float32' || weights.byteOrder !== 'little')
     throw new ModelFileError(manifestPath, 'weights must be float32 little-endian');
   if (weights.byteLength !== 4 * floats) {
-    throw new ModelFileError(
-      manifestPath,
-      `weights.byteLength is ${JSON.stringify(weights.byteLength)}, the architecture needs ${4 * floats}`,
-    );
+    throw new ModelFileError(manifestPath, `weights.byteLength is ${shown(weights.byteLength)}, the architecture needs ${4 * floats}`);
   }
   if (typeof weights.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(weights.sha256)) {
     throw new ModelFileError(manifestPath, 'weights.sha256 must be 64 hex digits');
   }
   const binPath = join(dir, weights.file);
-  const bytes = await readBounded(binPath, binPath, 4 * floats, 4 * floats);
-  if (createHash('sha256').update(bytes).digest('hex') !== weights.sha256) {
+  const bytes = await readModelFile(binPath, {
+    dir,
+    fn: 'load',
+    missing: 'the weights file is missing',
+    limit: 4 * floats,
+    size: 4 * floats,
+  });
+  if (sha256Hex(bytes) !== weights.sha256) {
     throw new ModelFileError(binPath, 'checksum mismatch: the file is corrupted or does not belong to this model.json');
   }
   const values = readFloat32LE(bytes, 0, floats, (i, v) => new ModelFileError(binPath, `value ${i} is ${v}`));
@@ -267,7 +261,7 @@ export async function readModelFiles(dir: string): Promise<SavedModel> {
       throw new ModelFileError(manifestPath, 'checkpoint.random must be four 32-bit words, not all 0');
     }
     const base = arch.params + arch.state;
-    const slots = Array.from({ length: slotCount }, (_, i) => values.slice(base + i * arch.params, base + (i + 1) * arch.params));
+    const slots = Array.from({ length: slotCount }, (_, i) => values.subarray(base + i * arch.params, base + (i + 1) * arch.params));
     checkpoint = {
       epoch: epoch as number,
       within:

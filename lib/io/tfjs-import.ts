@@ -6,7 +6,7 @@
 // in userDefinedMetadata.preprocessing is validated like a saved model's, and
 // a regression's folded target scale is taken back out of the last Dense
 // layer (see tfjs.ts), so predict(records) scales the outputs exactly once.
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { readTabularSpec } from '../data/read-spec.js';
 import { type Preprocessing, tabularPreprocessing } from '../data/spec.js';
@@ -16,6 +16,10 @@ import type { LayerSpec } from '../layers/layer.js';
 import type { SequentialConfig } from '../model-types.js';
 import { foldableDense, readFloat32LE } from './common.js';
 import { JsonReader } from './json-read.js';
+import { parseJsonText } from './json-text.js';
+import { ModelFileError } from './model-file-error.js';
+import { modelFileSize, readModelFile } from './read-file.js';
+import { arenaSizes, metadataMismatch, tabularCounts } from './validate-manifest.js';
 
 const maxJsonBytes = 64 * 1024 * 1024;
 const maxWeightBytes = 2 ** 31 - 1;
@@ -61,16 +65,27 @@ export async function readTfjs(dir: string): Promise<ImportedModel> {
   checkPath('importTfjs', 'dir', dir, 'a directory path');
   const given = await stat(dir).catch(() => null);
   const jsonPath = given?.isFile() ? dir : join(dir, 'model.json');
-  const where = `importTfjs: ${jsonPath}`;
-  const root = new JsonReader(where, await readJson(jsonPath, where), '');
+  const where = jsonPath;
+  const text = await readModelFile(jsonPath, {
+    dir: dirname(jsonPath),
+    fn,
+    missing: 'no model here (the file is missing)',
+    limit: maxJsonBytes,
+  });
+  const root = new JsonReader(`${fn}: ${jsonPath}`, parseJsonText(text.toString('utf8'), jsonPath, fn), '', (what) =>
+    fileError(where, what),
+  );
   const format = root.at('format').string('layers-model');
   if (format !== 'layers-model')
-    throw new Error(`${where}: format is '${format}', only 'layers-model' (a Keras/Layers model) can be imported`);
+    throw fileError(where, `format is '${format}', only 'layers-model' (a Keras/Layers model) can be imported`);
 
   const plan = planLayers(root.at('modelTopology'), where);
   const { entries, groups } = readManifest(root.at('weightsManifest'), dirname(jsonPath), where);
   checkAgainstPlan(plan, entries, where);
-  const data = await Promise.all(groups.map((g) => readGroup(g, jsonPath)));
+  // The same bound as load, before a byte of the weights is read.
+  arenaSizes(plan.inputs, plan.layers, jsonPath, fn);
+  const data: Uint8Array[] = [];
+  for (const g of groups) data.push(await readGroup(g, jsonPath));
 
   const meta = root.at('userDefinedMetadata');
   const tabular = meta.isMissing || meta.at('preprocessing').isMissing ? null : readTabular(meta, plan, where);
@@ -83,27 +98,21 @@ export async function readTfjs(dir: string): Promise<ImportedModel> {
   return {
     config: { inputs: plan.inputs, seed: 0, layers: plan.layers },
     weights: values,
-    preprocessing: tabular?.preprocessing ?? readMetadata(meta),
+    preprocessing: tabular?.preprocessing ?? readMetadata(meta, plan, where),
   };
 }
 
-async function readJson(file: string, where: string): Promise<unknown> {
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`${where}: cannot read the file (${error.code ?? error.message})`);
-  });
-  if (info.size > maxJsonBytes) throw new Error(`${where}: ${info.size} bytes is more than the ${maxJsonBytes} a model.json may have`);
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
-  }
+const fn = 'importTfjs';
+
+function fileError(file: string, what: string): ModelFileError {
+  return new ModelFileError(file, what, fn);
 }
 
 // The Keras Sequential topology as densenode layers and the weights they need.
 function planLayers(topology: JsonReader, where: string): Plan {
   const top = topology.at('model_config').isMissing ? topology : topology.at('model_config');
   const cls = top.at('class_name').string();
-  if (cls !== 'Sequential') throw new Error(`${where}: only Sequential models can be imported, this model is a ${cls}`);
+  if (cls !== 'Sequential') throw fileError(where, `only Sequential models can be imported, this model is a ${cls}`);
   const config = top.at('config');
   const list = Array.isArray(config.value) ? config.items() : config.at('layers').items();
   const plan: Plan = { inputs: 0, outputs: 0, layers: [], weights: [], names: [] };
@@ -117,17 +126,16 @@ function planLayers(topology: JsonReader, where: string): Plan {
       const dims = declared.items();
       if (dims.length !== 2) throw declared.fail('a 2-D [batch, features] input shape');
       const n = (dims[1] as JsonReader).integer(1, maxWidth);
-      if (width !== 0 && n !== width)
-        throw new Error(`${where}: layer '${name}' declares ${n} inputs, the layer before it outputs ${width}`);
+      if (width !== 0 && n !== width) throw fileError(where, `layer '${name}' declares ${n} inputs, the layer before it outputs ${width}`);
       width = n;
       if (plan.inputs === 0) plan.inputs = n;
     }
-    if (width === 0) throw new Error(`${where}: the first layer ('${name}') declares no batch_input_shape, so the input width is unknown`);
+    if (width === 0) throw fileError(where, `the first layer ('${name}') declares no batch_input_shape, so the input width is unknown`);
     const need = (weight: string, shape: number[]) => plan.weights.push({ layer: name, name: `${name}/${weight}`, shape });
     const before = plan.layers.length;
     switch (layerClass) {
       case 'InputLayer':
-        if (index !== 0) throw new Error(`${where}: InputLayer '${name}' must be the first layer`);
+        if (index !== 0) throw fileError(where, `InputLayer '${name}' must be the first layer`);
         break;
       case 'Dense': {
         const units = c.at('units').integer(1, maxWidth);
@@ -169,13 +177,11 @@ function planLayers(topology: JsonReader, where: string): Plan {
         plan.layers.push(leakyRelu(c.atAny('alpha', 'negative_slope').number(0, 1, 0.3, true)));
         break;
       default:
-        throw new Error(
-          `${where}: layer ${index} ('${name}') is a ${layerClass}, which densenode cannot import (it supports ${supported})`,
-        );
+        throw fileError(where, `layer ${index} ('${name}') is a ${layerClass}, which densenode cannot import (it supports ${supported})`);
     }
     while (plan.names.length < plan.layers.length) plan.names.push(plan.names.length === before ? name : `${name} (activation)`);
   });
-  if (plan.layers.length === 0) throw new Error(`${where}: the model has no layers to import`);
+  if (plan.layers.length === 0) throw fileError(where, `the model has no layers to import`);
   plan.outputs = width;
   return plan;
 }
@@ -183,7 +189,7 @@ function planLayers(topology: JsonReader, where: string): Plan {
 function activationOf(r: JsonReader, layer: string, where: string): string {
   const name = r.string('linear');
   if (!Object.hasOwn(activations, name)) {
-    throw new Error(`${where}: layer '${layer}' uses activation '${name}'; densenode supports ${Object.keys(activations).join(', ')}`);
+    throw fileError(where, `layer '${layer}' uses activation '${name}'; densenode supports ${Object.keys(activations).join(', ')}`);
   }
   return name;
 }
@@ -202,17 +208,17 @@ function readManifest(manifest: JsonReader, dir: string, where: string): { entri
     for (const w of g.at('weights').items()) {
       const name = w.at('name').string();
       const dtype = w.at('dtype').string('float32');
-      if (dtype !== 'float32') throw new Error(`${where}: weight '${name}' is ${dtype}; only float32 weights can be imported`);
-      if (!w.at('quantization').isMissing) throw new Error(`${where}: weight '${name}' is quantized; only float32 weights can be imported`);
+      if (dtype !== 'float32') throw fileError(where, `weight '${name}' is ${dtype}; only float32 weights can be imported`);
+      if (!w.at('quantization').isMissing) throw fileError(where, `weight '${name}' is quantized; only float32 weights can be imported`);
       const shape = w
         .at('shape')
         .items()
         .map((d) => d.integer(0, maxWidth));
       const bytes = shape.reduce((n, d) => Math.min(n * d, Number.MAX_SAFE_INTEGER), 4);
-      if (entries.has(name)) throw new Error(`${where}: the weightsManifest lists '${name}' twice`);
+      if (entries.has(name)) throw fileError(where, `the weightsManifest lists '${name}' twice`);
       entries.set(name, { shape, group: gi, offset });
       offset += bytes;
-      if (offset > maxWeightBytes) throw new Error(`${where}: the weightsManifest's group ${gi} needs more than ${maxWeightBytes} bytes`);
+      if (offset > maxWeightBytes) throw fileError(where, `the weightsManifest's group ${gi} needs more than ${maxWeightBytes} bytes`);
     }
     groups.push({ files, bytes: offset });
   });
@@ -224,7 +230,7 @@ function safePath(r: JsonReader, where: string): string {
   const p = r.string();
   const n = normalize(p);
   if (p === '' || p.includes('\0') || isAbsolute(p) || n === '..' || n.startsWith('../') || n.startsWith('..\\')) {
-    throw new Error(`${where}: weight file '${p}' is not a relative path inside the model's directory`);
+    throw fileError(where, `weight file '${p}' is not a relative path inside the model's directory`);
   }
   return n;
 }
@@ -235,50 +241,35 @@ function checkAgainstPlan(plan: Plan, entries: Map<string, Entry>, where: string
     if ('fill' in w) continue;
     const e = entries.get(w.name);
     if (e === undefined)
-      throw new Error(`${where}: layer '${w.layer}' needs weight '${w.name}' [${w.shape}], which the weightsManifest does not list`);
+      throw fileError(where, `layer '${w.layer}' needs weight '${w.name}' [${w.shape}], which the weightsManifest does not list`);
     if (e.shape.join() !== w.shape.join()) {
-      throw new Error(`${where}: weight '${w.name}' has shape [${e.shape}] in the weightsManifest, layer '${w.layer}' needs [${w.shape}]`);
+      throw fileError(where, `weight '${w.name}' has shape [${e.shape}] in the weightsManifest, layer '${w.layer}' needs [${w.shape}]`);
     }
     used.add(w.name);
   }
   for (const name of entries.keys()) {
-    if (!used.has(name)) throw new Error(`${where}: the weightsManifest lists '${name}', which no layer uses`);
+    if (!used.has(name)) throw fileError(where, `the weightsManifest lists '${name}', which no layer uses`);
   }
 }
 
 // The group's files, concatenated; their sizes on disk must add up to what the manifest describes before anything is allocated.
 async function readGroup(group: Group, jsonPath: string): Promise<Uint8Array> {
-  const sizes = await Promise.all(
-    group.files.map((f) =>
-      stat(f).then(
-        (s) => s.size,
-        (error: NodeJS.ErrnoException) => {
-          throw new Error(`importTfjs: ${f}: cannot read this weight file listed in ${jsonPath} (${error.code ?? error.message})`);
-        },
-      ),
-    ),
-  );
+  const dir = dirname(jsonPath);
+  const options = { dir, fn, missing: `a weight file listed in ${jsonPath} is missing`, limit: maxWeightBytes };
+  const sizes: number[] = [];
+  for (const file of group.files) sizes.push(await modelFileSize(file, options));
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total !== group.bytes) {
     const hint = total < group.bytes ? 'truncated, or a manifest that does not match' : 'longer than the manifest says';
-    throw new Error(
-      `importTfjs: ${group.files.join(', ')}: ${jsonPath} needs ${group.bytes} bytes of weights here, found ${total} (${hint})`,
-    );
+    throw fileError(group.files.join(', '), `${jsonPath} needs ${group.bytes} bytes of weights here, found ${total} (${hint})`);
   }
   const out = new Uint8Array(group.bytes);
   let at = 0;
   for (const [i, file] of group.files.entries()) {
-    const handle = await open(file, 'r');
-    try {
-      const end = at + (sizes[i] as number);
-      while (at < end) {
-        const { bytesRead } = await handle.read(out, at, end - at, null);
-        if (bytesRead === 0) throw new Error(`importTfjs: ${file}: the file shrank while being read`);
-        at += bytesRead;
-      }
-    } finally {
-      await handle.close();
-    }
+    // Read again with the size just measured: a file that changed meanwhile is refused.
+    const bytes = await readModelFile(file, { ...options, size: sizes[i] as number });
+    out.set(bytes, at);
+    at += bytes.byteLength;
   }
   return out;
 }
@@ -287,19 +278,21 @@ function decode(bytes: Uint8Array, e: Entry, name: string, group: Group): Float3
   const count = e.shape.reduce((a, b) => a * b, 1);
   return readFloat32LE(bytes, e.offset, count, (i, v) => {
     const file = group.files.length === 1 ? group.files[0] : group.files.join(' + ');
-    return new Error(`importTfjs: ${file}: weight '${name}' value ${i} is ${v}`);
+    return fileError(file as string, `weight '${name}' value ${i} is ${v}`);
   });
 }
 
 /** The column spec of a tabular export, checked against the layers, and whether the target's scale is folded into them. */
 function readTabular(meta: JsonReader, plan: Plan, where: string): { preprocessing: Preprocessing; folded: boolean } {
   const path = 'userDefinedMetadata.preprocessing';
-  const spec = readTabularSpec(meta.at('preprocessing').value, where, path);
-  if (spec.features.length !== plan.inputs)
-    throw new Error(`${where}: ${path} makes ${spec.features.length} features, the model takes ${plan.inputs} inputs`);
-  const classes = spec.target?.kind === 'classes' ? spec.target.classes.length : null;
-  if (classes !== null && classes !== (plan.outputs === 1 ? 2 : plan.outputs))
-    throw new Error(`${where}: ${path} has ${classes} classes, the model has ${plan.outputs} outputs`);
+  let spec: ReturnType<typeof readTabularSpec>;
+  try {
+    spec = readTabularSpec(meta.at('preprocessing').value, fn, path);
+  } catch (error) {
+    throw fileError(where, (error as Error).message.replace(/^importTfjs: /, ''));
+  }
+  const mismatch = metadataMismatch(tabularCounts(spec), plan.inputs, plan.outputs, path);
+  if (mismatch !== null) throw fileError(where, mismatch);
   const flag = meta.at('outputsInTargetUnits');
   const folded = flag.boolean(false);
   if (folded && spec.target?.kind !== 'values') throw flag.fail(`false or absent (${path} has no regression target)`);
@@ -315,19 +308,23 @@ function unfoldTarget(plan: Plan, values: Float32Array[], pre: Preprocessing, wh
   const at = (weight: string) => plan.weights.findIndex((w) => 'name' in w && w.name === `${name}/${weight}`);
   const [kernel, bias] = [at('kernel'), at('bias')];
   if (layer < 0 || bias < 0)
-    throw new Error(
-      `${where}: outputsInTargetUnits is true, but the model does not end in a Dense layer with a bias followed only by linear activations or dropout, where the target's scale is folded`,
+    throw fileError(
+      where,
+      `outputsInTargetUnits is true, but the model does not end in a Dense layer with a bias followed only by linear activations or dropout, where the target's scale is folded`,
     );
   values[kernel] = Float32Array.from(values[kernel] as Float32Array, (w) => w / target.std);
   values[bias] = Float32Array.from(values[bias] as Float32Array, (b) => (b - target.mean) / target.std);
 }
 
-// What our exporter keeps of the preprocessing (classes, features, target); mean/std are already folded into the weights.
-function readMetadata(meta: JsonReader): Preprocessing | null {
+// What our exporter keeps of the preprocessing (classes, features, target), held to the model as load holds it; mean/std are already folded into the weights.
+function readMetadata(meta: JsonReader, plan: Plan, where: string): Preprocessing | null {
   if (meta.isMissing) return null;
   const out: Preprocessing = {};
   if (!meta.at('classes').isMissing) out.classes = meta.at('classes').strings();
   if (!meta.at('features').isMissing) out.features = meta.at('features').strings();
   if (!meta.at('target').isMissing) out.target = meta.at('target').string();
+  const counts = { features: out.features?.length, classes: out.classes?.length };
+  const mismatch = metadataMismatch(counts, plan.inputs, plan.outputs, 'userDefinedMetadata');
+  if (mismatch !== null) throw fileError(where, mismatch);
   return Object.keys(out).length > 0 ? out : null;
 }

@@ -12,7 +12,8 @@ import type { CompileOptions, SequentialConfig } from '../model-types.js';
 import { adam, adamw, momentum, OPTIMIZER_KEYS, rmsprop, sgd } from '../optimizers/index.js';
 import type { OptimizerSpec } from '../optimizers/optimizer.js';
 import { cosineDecay, exponentialDecay, type Schedule, stepDecay } from '../optimizers/schedules.js';
-import { isObject } from './json-read.js';
+import { isObject, shown } from './json-read.js';
+import { ModelFileError } from './model-file-error.js';
 
 /** Widths and layer counts past these are not a model anyone trains on one machine: refuse before allocating. */
 export const MAX_WIDTH = 1 << 20;
@@ -20,12 +21,7 @@ export const MAX_LAYERS = 1000;
 /** Floats in one arena (1 GiB of float32). */
 export const MAX_FLOATS = 1 << 28;
 
-export class ModelFileError extends Error {
-  constructor(file: string, what: string) {
-    super(`load: ${file}: ${what}`);
-    this.name = 'ModelFileError';
-  }
-}
+export { ModelFileError };
 
 type Json = Record<string, unknown>;
 
@@ -38,7 +34,7 @@ export function field(obj: Json, key: string, where: string, file: string): Json
 
 function integer(value: unknown, where: string, file: string, min: number, max: number): number {
   if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) {
-    throw new ModelFileError(file, `${where} must be an integer in [${min}, ${max}], found ${JSON.stringify(value)}`);
+    throw new ModelFileError(file, `${where} must be an integer in [${min}, ${max}], found ${shown(value)}`);
   }
   return value;
 }
@@ -89,11 +85,11 @@ function layerSpec(value: unknown, where: string, file: string): LayerSpec {
       if (value.activation === 'leakyRelu') return rebuild(where, file, () => leakyRelu(num('alpha')));
       const makers = { relu, sigmoid, softmax, tanh, linear };
       const name = String(value.activation);
-      if (!Object.hasOwn(makers, name)) throw new ModelFileError(file, `${where}: unknown activation ${JSON.stringify(value.activation)}`);
+      if (!Object.hasOwn(makers, name)) throw new ModelFileError(file, `${where}: unknown activation ${shown(value.activation)}`);
       return makers[name as keyof typeof makers]();
     }
     default:
-      throw new ModelFileError(file, `${where}: unknown layer type ${JSON.stringify(value.type)}`);
+      throw new ModelFileError(file, `${where}: unknown layer type ${shown(value.type)}`);
   }
 }
 
@@ -106,6 +102,18 @@ export function architecture(value: unknown, file: string): { config: Sequential
     throw new ModelFileError(file, `architecture.layers must be an array of 1 to ${MAX_LAYERS} layers`);
   }
   const layers = value.layers.map((spec, i) => layerSpec(spec, `architecture.layers[${i}]`, file));
+  return { config: { inputs, seed, layers }, ...arenaSizes(inputs, layers, file) };
+}
+
+/** The parameter and state counts of these layers, computed without allocating; refused past MAX_LAYERS or MAX_FLOATS (load and importTfjs). */
+export function arenaSizes(
+  inputs: number,
+  layers: readonly LayerSpec[],
+  file: string,
+  fn = 'load',
+): { params: number; state: number; outputs: number } {
+  if (layers.length > MAX_LAYERS)
+    throw new ModelFileError(file, `the architecture has ${layers.length} layers, more than ${MAX_LAYERS}`, fn);
   let width = inputs;
   let params = 0;
   let state = 0;
@@ -118,9 +126,9 @@ export function architecture(value: unknown, file: string): { config: Sequential
       state += 2 * width;
     }
     if (params > MAX_FLOATS || state > MAX_FLOATS)
-      throw new ModelFileError(file, `the architecture needs more than ${MAX_FLOATS} parameters`);
+      throw new ModelFileError(file, `the architecture needs more than ${MAX_FLOATS} parameters`, fn);
   }
-  return { config: { inputs, seed, layers }, params, state, outputs: width };
+  return { params, state, outputs: width };
 }
 
 function schedule(value: unknown, where: string, file: string): number | Schedule {
@@ -137,7 +145,7 @@ function schedule(value: unknown, where: string, file: string): number | Schedul
     case 'cosine':
       return rebuild(where, file, () => cosineDecay({ initial: n('initial'), decaySteps: n('decaySteps'), alpha: n('alpha') }));
     default:
-      throw new ModelFileError(file, `${where}: unknown schedule ${JSON.stringify(value.kind)}`);
+      throw new ModelFileError(file, `${where}: unknown schedule ${shown(value.kind)}`);
   }
 }
 
@@ -145,7 +153,7 @@ function optimizerSpec(value: unknown, file: string): OptimizerSpec {
   if (!isObject(value)) throw new ModelFileError(file, 'compile.optimizer must be an object');
   const factories = { sgd, momentum, rmsprop, adam, adamw };
   const name = String(value.name);
-  if (!Object.hasOwn(factories, name)) throw new ModelFileError(file, `compile.optimizer: unknown optimizer ${JSON.stringify(value.name)}`);
+  if (!Object.hasOwn(factories, name)) throw new ModelFileError(file, `compile.optimizer: unknown optimizer ${shown(value.name)}`);
   const optimizer = name as keyof typeof factories;
   // Only the options this optimizer takes (sgd has no β), each as its factory checks it.
   const options: Record<string, unknown> = {};
@@ -162,7 +170,7 @@ export function compileOptions(value: unknown, file: string): (CompileOptions & 
   if (!isObject(value)) throw new ModelFileError(file, 'compile must be an object or null');
   const loss = value.loss;
   if (typeof loss !== 'string' || !(LOSSES as readonly string[]).includes(loss)) {
-    throw new ModelFileError(file, `compile.loss: unknown loss ${JSON.stringify(loss)}`);
+    throw new ModelFileError(file, `compile.loss: unknown loss ${shown(loss)}`);
   }
   const metrics = value.metrics ?? [];
   if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string' || !(METRIC_NAMES as readonly string[]).includes(m)))
@@ -197,7 +205,7 @@ export function preprocessing(value: unknown, file: string, inputs: number, outp
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new ModelFileError(file, 'preprocessing must be an object or null');
   const result: Preprocessing = {};
-  if (value.features !== undefined) result.features = strings(value.features, 'preprocessing.features', file, inputs);
+  if (value.features !== undefined) result.features = strings(value.features, 'preprocessing.features', file);
   if (value.target !== undefined) {
     if (typeof value.target !== 'string') throw new ModelFileError(file, 'preprocessing.target must be a string');
     result.target = value.target;
@@ -208,22 +216,43 @@ export function preprocessing(value: unknown, file: string, inputs: number, outp
     result.mean = numbers(value.mean, 'preprocessing.mean', file, inputs, false);
     result.std = numbers(value.std, 'preprocessing.std', file, inputs, true);
   }
-  if (value.classes !== undefined) {
-    const classes = strings(value.classes, 'preprocessing.classes', file);
-    const expected = outputs === 1 ? 2 : outputs;
-    if (classes.length !== expected)
-      throw new ModelFileError(file, `preprocessing.classes has ${classes.length} names for ${expected} classes`);
-    result.classes = classes;
-  }
+  if (value.classes !== undefined) result.classes = strings(value.classes, 'preprocessing.classes', file);
+  const mismatch = metadataMismatch(
+    { features: result.features?.length, classes: result.classes?.length },
+    inputs,
+    outputs,
+    'preprocessing',
+  );
+  if (mismatch !== null) throw new ModelFileError(file, mismatch);
   if (value.tabular !== undefined) {
     const tabular = rebuild('preprocessing.tabular', file, () => readTabularSpec(value.tabular, 'spec', 'preprocessing.tabular'));
-    if (tabular.features.length !== inputs)
-      throw new ModelFileError(file, `preprocessing.tabular makes ${tabular.features.length} features, the model has ${inputs} inputs`);
-    const classes = tabular.target?.kind === 'classes' ? tabular.target.classes : undefined;
-    if (classes !== undefined && (outputs === 1 ? 2 : outputs) !== classes.length)
-      throw new ModelFileError(file, `preprocessing.tabular has ${classes.length} classes for ${outputs === 1 ? 2 : outputs}`);
+    const tabularMismatch = metadataMismatch(tabularCounts(tabular), inputs, outputs, 'preprocessing.tabular');
+    if (tabularMismatch !== null) throw new ModelFileError(file, tabularMismatch);
     if (result.mean !== undefined) throw new ModelFileError(file, 'preprocessing has both a tabular spec and mean/std');
     Object.assign(result, tabularPreprocessing(tabular));
   }
   return result;
+}
+
+/** The feature and class counts of a column spec, for metadataMismatch. */
+export function tabularCounts(spec: ReturnType<typeof readTabularSpec>): { features: number; classes?: number } {
+  return { features: spec.features.length, ...(spec.target?.kind === 'classes' ? { classes: spec.target.classes.length } : {}) };
+}
+
+/**
+ * The one rule for a model's metadata, on load and on importTfjs: as many feature names as inputs,
+ * and as many class names as classes (2 for one sigmoid output). The problem in words, or null.
+ */
+export function metadataMismatch(
+  counts: { features?: number | undefined; classes?: number | undefined },
+  inputs: number,
+  outputs: number,
+  path: string,
+): string | null {
+  if (counts.features !== undefined && counts.features !== inputs)
+    return `${path} makes ${counts.features} feature${counts.features === 1 ? '' : 's'}, the model has ${inputs} input${inputs === 1 ? '' : 's'}`;
+  const classes = outputs === 1 ? 2 : outputs;
+  if (counts.classes !== undefined && counts.classes !== classes)
+    return `${path} has ${counts.classes} classes, the model has ${outputs} output${outputs === 1 ? '' : 's'} (${classes} classes)`;
+  return null;
 }

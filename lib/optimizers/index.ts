@@ -1,7 +1,7 @@
 // The optimizers a user picks in compile(): sgd, momentum, rmsprop, adam, adamw.
 import { checkOptionKeys, invalidRange, invalidType, oneOf } from '../errors.js';
 import type { OptimizerSpec } from './optimizer.js';
-import type { Schedule } from './schedules.js';
+import { rate, type Schedule } from './schedules.js';
 
 /** Options shared by every optimizer. */
 export interface OptimizerOptions {
@@ -42,14 +42,14 @@ function make(
   const spec: OptimizerSpec = { name, ...defaults, weightDecay: 0 };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (spec as unknown as Record<string, unknown>)[key] = value;
   const lr = spec.learningRate;
-  if (typeof lr === 'number' && !(Number.isFinite(lr) && lr >= 0)) throw invalidRange(name, 'learningRate', 'a finite number >= 0', lr);
+  if (typeof lr === 'number') rate(name, 'learningRate', lr);
   if (typeof lr !== 'number' && (lr === null || typeof lr !== 'object' || !['step', 'exponential', 'cosine'].includes(lr.kind)))
     throw invalidType(name, 'learningRate', 'a number or a schedule (stepDecay, exponentialDecay, cosineDecay)', lr);
   for (const key of ['beta1', 'beta2'] as const) {
     if (!(spec[key] >= 0 && spec[key] < 1)) throw invalidRange(name, key, 'a number in [0, 1)', spec[key]);
   }
   if (!(spec.epsilon > 0)) throw invalidRange(name, 'epsilon', 'a number > 0', spec.epsilon);
-  if (!(spec.weightDecay >= 0)) throw invalidRange(name, 'weightDecay', 'a number >= 0', spec.weightDecay);
+  rate(name, 'weightDecay', spec.weightDecay);
   // Absent is off; a given one must be finite (the spec is saved as JSON, where Infinity is null).
   for (const key of ['clipNorm', 'clipValue'] as const) {
     const value = spec[key];
@@ -87,7 +87,7 @@ export function adamw(options: OptimizerOptions & { beta1?: number; beta2?: numb
 
 export type { OptimizerSpec } from './optimizer.js';
 export type { Schedule } from './schedules.js';
-export { cosineDecay, exponentialDecay, stepDecay } from './schedules.js';
+export { cosineDecay, exponentialDecay, MAX_LEARNING_RATE, stepDecay } from './schedules.js';
 
 /** The optimizers by name, for compile({ optimizer: 'adam' }) and the CLI. */
 export const OPTIMIZERS = { sgd, momentum, rmsprop, adam, adamw } as const;

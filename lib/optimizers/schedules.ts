@@ -2,6 +2,13 @@
 // optimizer step. Steps count from 0.
 import { checkOptionKeys, invalidRange } from '../errors.js';
 
+/**
+ * The largest learning rate (and weight decay) the update kernels take (lr [0..1e6] in
+ * lib/backend/signatures.ts and native/binding/optimizers.cc): checked when an optimizer or
+ * schedule is made, so a bad rate fails there and not inside fit.
+ */
+export const MAX_LEARNING_RATE = 1e6;
+
 /** A learning rate that changes with the optimizer step. */
 export type Schedule =
   | { kind: 'step'; initial: number; dropEvery: number; factor: number }
@@ -13,7 +20,7 @@ export function stepDecay(options: { initial: number; dropEvery: number; factor?
   checkOptionKeys('stepDecay', 'options', options, ['initial', 'dropEvery', 'factor']);
   return {
     kind: 'step',
-    initial: nonNegative('stepDecay', 'initial', options.initial),
+    initial: rate('stepDecay', 'initial', options.initial),
     dropEvery: positive('stepDecay', 'dropEvery', options.dropEvery),
     factor: fraction('stepDecay', 'factor', options.factor ?? 0.5),
   };
@@ -24,7 +31,7 @@ export function exponentialDecay(options: { initial: number; decaySteps: number;
   checkOptionKeys('exponentialDecay', 'options', options, ['initial', 'decaySteps', 'decayRate']);
   return {
     kind: 'exponential',
-    initial: nonNegative('exponentialDecay', 'initial', options.initial),
+    initial: rate('exponentialDecay', 'initial', options.initial),
     decaySteps: positive('exponentialDecay', 'decaySteps', options.decaySteps),
     decayRate: fraction('exponentialDecay', 'decayRate', options.decayRate),
   };
@@ -35,14 +42,16 @@ export function cosineDecay(options: { initial: number; decaySteps: number; alph
   checkOptionKeys('cosineDecay', 'options', options, ['initial', 'decaySteps', 'alpha']);
   return {
     kind: 'cosine',
-    initial: nonNegative('cosineDecay', 'initial', options.initial),
+    initial: rate('cosineDecay', 'initial', options.initial),
     decaySteps: positive('cosineDecay', 'decaySteps', options.decaySteps),
     alpha: floorFraction(options.alpha ?? 0),
   };
 }
 
-function nonNegative(fn: string, name: string, value: number): number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw invalidRange(fn, name, 'a number >= 0', value);
+/** A learning rate (or weight decay) in [0, MAX_LEARNING_RATE]; a schedule never rises above its initial rate. */
+export function rate(fn: string, name: string, value: unknown): number {
+  if (!(typeof value === 'number' && value >= 0 && value <= MAX_LEARNING_RATE))
+    throw invalidRange(fn, name, `a number in [0, ${MAX_LEARNING_RATE}] (the update kernels' bound)`, value);
   return value;
 }
 
