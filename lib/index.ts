@@ -3,7 +3,7 @@ export type { ActivationKind, BackendInfo, GemmEpilogue } from './backend/backen
 export type { BatchSource, SourceBatch } from './batch-source.js';
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';
-export { type CsvDataset, type CsvDatasetOptions, csvDataset } from './data/csv-dataset.js';
+export { type CsvDataset, type CsvDatasetOptions, type CsvProgress, csvDataset } from './data/csv-dataset.js';
 export { DataError } from './data/data-error.js';
 export { dataset, Pipeline, recordBatches } from './data/dataset.js';
 export { type StreamedSpec, type TabularStreamOptions, tabularStream } from './data/fit-stream.js';

@@ -45,6 +45,7 @@ describe('densenode train, streaming', () => {
       /\d+ train, \d+ validation, \d+ test rows \(split by row\); .*2 classes \(sigmoid\); cache in .*orders\.csv\.cache/,
     );
     expect(existsSync(join(work, 'orders.csv.cache', 'cache.json'))).toBe(true);
+    expect(run.stdout).toMatch(/fitting the column spec: 100% \(0 MB, 4,000 rows\)\n {2}writing the disk cache: 100%/);
     const accuracy = Number(/test accuracy: ([\d.]+)%/.exec(run.stdout)?.[1]);
     expect(accuracy).toBeGreaterThan(85);
     const history = JSON.parse(readFileSync(join(work, 'm', 'history.json'), 'utf8'));

@@ -70,7 +70,16 @@ describe('csvDataset', () => {
   });
 
   it('gives every labelled training row once an epoch, in a new seeded order, cached or not', async () => {
-    const cached = await dn.csvDataset(file, { validation: 0.2, seed: 5, batchSize: 50 });
+    const events: dn.CsvProgress[] = [];
+    const cached = await dn.csvDataset(file, {
+      validation: 0.2,
+      seed: 5,
+      batchSize: 50,
+      cache: join(dir, 'cache-p'),
+      onProgress: (p) => events.push(p),
+    });
+    expect(events.map((e) => e.pass)).toEqual(['fit', 'cache']);
+    expect(events.at(-1)).toEqual({ pass: 'cache', rows: ROWS, bytes: events[0]?.totalBytes, totalBytes: (await stat(file)).size });
     const plain = await dn.csvDataset(file, { validation: 0.2, seed: 5, batchSize: 50, cache: false });
     expect(plain.cache).toBeNull();
     expect(plain.rows).toEqual(cached.rows);

@@ -2,7 +2,7 @@
 // csvDataset (one pass fits the column spec, one writes the encoded disk cache, then every epoch
 // reads the cache), split by a seeded hash of the row number, and measured split by split.
 import { freemem } from 'node:os';
-import { type CsvDataset, type CsvDatasetOptions, csvDataset } from '../data/csv-dataset.js';
+import { type CsvDataset, type CsvDatasetOptions, type CsvProgress, csvDataset } from '../data/csv-dataset.js';
 import type { Pipeline } from '../data/dataset.js';
 import { csvColumns } from '../data/read-csv.js';
 import { tabularPreprocessing } from '../data/spec.js';
@@ -98,6 +98,18 @@ async function trainSample(source: Pipeline<SourceBatch>, cols: number): Promise
   return { rows, cols, data };
 }
 
+// A line at every fifth of each of the two first passes: minutes on a large file, not silence.
+function passProgress(reporter: Reporter): (p: CsvProgress) => void {
+  const shown = { fit: 0, cache: 0 };
+  const what = { fit: 'fitting the column spec', cache: 'writing the disk cache' };
+  return (p) => {
+    const fifth = Math.floor((5 * p.bytes) / Math.max(1, p.totalBytes));
+    if (fifth <= shown[p.pass]) return;
+    shown[p.pass] = fifth;
+    reporter.say(`  ${what[p.pass]}: ${fifth * 20}% (${megabytes(p.bytes)}, ${p.rows.toLocaleString('en-US')} rows)`);
+  };
+}
+
 /** Streams `file` through a csvDataset and trains `config` on it. */
 export async function trainStreamed(
   file: string,
@@ -129,7 +141,7 @@ export async function trainStreamed(
     ...(flags.na !== undefined ? { na: flags.na } : {}),
     ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
   };
-  const data = await csvDataset(file, options);
+  const data = await csvDataset(file, { ...options, onProgress: passProgress(reporter) });
   const spec = data.spec;
   const classes = spec.target?.kind === 'classes' ? spec.target.classes : null;
   const output: OutputKind = classes === null ? 'linear' : (flags.output ?? (classes.length === 2 ? 'sigmoid' : 'softmax'));

@@ -3,7 +3,7 @@
 // the disk cache (shard-cache.ts); then each epoch reads the cache in a seeded random chunk order
 // through a shuffle buffer. Rows go to train/validation/test by a seeded hash of their row number
 // (row-split.ts), so no split needs a copy. Without a cache every epoch parses the file again.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { checkOptionKeys, checkPath, checkPositiveInteger, invalidType } from '../errors.js';
 import type { SourceBatch } from '../fit-types.js';
@@ -39,6 +39,16 @@ export interface CsvDatasetOptions
   /** Values kept per column for the medians (see fitTabularStream). */
   sampleSize?: number;
   delimiter?: string;
+  /** Called as the two first passes read the file (the CLI shows it), about every megabyte. */
+  onProgress?: (progress: CsvProgress) => void;
+}
+
+/** How far a pass over the file has got. */
+export interface CsvProgress {
+  pass: 'fit' | 'cache';
+  rows: number;
+  bytes: number;
+  totalBytes: number;
 }
 
 const OPTION_KEYS = [
@@ -61,6 +71,7 @@ const OPTION_KEYS = [
   'classes',
   'minCount',
   'maxLevels',
+  'onProgress',
 ] as const;
 
 export interface CsvDataset {
@@ -97,6 +108,8 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   const split = rowSplitter({ validation: options.validation ?? 0, test: options.test ?? 0, seed }, fn);
   const batchSize = checkPositiveInteger(fn, 'batchSize', options.batchSize ?? 32);
   const shuffleBuffer = options.shuffleBuffer === undefined ? undefined : checkPositiveInteger(fn, 'shuffleBuffer', options.shuffleBuffer);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw invalidType(fn, 'onProgress', 'a function', options.onProgress);
   const cacheOption = options.cache ?? true;
   if (typeof cacheOption !== 'boolean' && (typeof cacheOption !== 'string' || cacheOption === ''))
     throw invalidType(fn, 'cache', 'true, false or a directory', cacheOption);
@@ -105,10 +118,12 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
 
   let columns: readonly string[] = [];
   for await (const _ of csvChunks(file, { ...csvOptions, maxRows: 0 }, (names) => (columns = names), fn));
+  const totalBytes = (await stat(file)).size;
   const target = options.target ?? options.spec?.target?.name ?? (columns[columns.length - 1] as string);
   if (typeof target !== 'string' || !columns.includes(target))
     throw new DataError(`${file}: no target column '${String(target)}' (columns: ${columns.join(', ')})`);
 
+  const progress = (pass: CsvProgress['pass'], rows: number, bytes: number) => options.onProgress?.({ pass, rows, bytes, totalBytes });
   const rows: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   let droppedRows = 0;
   let spec: TabularSpec;
@@ -134,6 +149,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
       cache: _c,
       delimiter: _d,
       spec: _p,
+      onProgress: _o,
       ...tabular
     } = options;
     let line = 0;
@@ -155,6 +171,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
         line = chunk.lines[k] as number;
         if (s === 'train') fitter.add(record);
       }
+      progress('fit', row, chunk.bytes);
     }
     const fitted = fitter.finish();
     spec = fitted.spec;
@@ -173,7 +190,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   const bufferRows = shuffleBuffer ?? Math.max(1, Math.floor(SHUFFLE_BYTES / (stride * 4)));
 
   // Every row of the file encoded once, grouped per split (rows without a label dropped).
-  async function* encodedGroups(): AsyncGenerator<[SplitName, Float32Array]> {
+  async function* encodedGroups(pass: CsvProgress['pass'] | null): AsyncGenerator<[SplitName, Float32Array]> {
     const groups: Record<SplitName, { records: TableRecord[]; lines: number[] }> = {
       train: { records: [], lines: [] },
       validation: { records: [], lines: [] },
@@ -202,6 +219,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
         g.lines.push(chunk.lines[k] as number);
         if (g.records.length === GROUP) yield [s, encode(s)];
       }
+      if (pass !== null) progress(pass, row, chunk.bytes);
     }
     for (const s of ['train', 'validation', 'test'] as const) if (groups[s].records.length > 0) yield [s, encode(s)];
   }
@@ -216,7 +234,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     await mkdir(dir, { recursive: true });
     const builder = await CacheBuilder.start(dir, key, stride);
     try {
-      for await (const [s, data] of encodedGroups()) await builder.add(s, data, data.length / stride);
+      for await (const [s, data] of encodedGroups('cache')) await builder.add(s, data, data.length / stride);
       manifest = await builder.finish();
     } catch (error) {
       await builder.abort();
@@ -230,7 +248,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     for (const s of ['train', 'validation', 'test'] as const) rows[s] = built.splits[s].rows;
   } else if (options.spec !== undefined) {
     // Counting the rows needs one pass when nothing was fitted.
-    for await (const [s, data] of encodedGroups()) rows[s] += data.length / stride;
+    for await (const [s, data] of encodedGroups(null)) rows[s] += data.length / stride;
   }
 
   async function* chunks(s: SplitName, random: Random | null): AsyncGenerator<Float32Array> {
@@ -238,7 +256,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
       yield* cachedChunks(cacheDir, await ensureCache(), s, random);
       return;
     }
-    for await (const [from, data] of encodedGroups()) if (from === s) yield data;
+    for await (const [from, data] of encodedGroups(null)) if (from === s) yield data;
   }
   const train = new Pipeline<SourceBatch>((epoch) => {
     const random = new Random(seed + 0x9e3779b1 * epoch);

@@ -77,6 +77,8 @@ export interface CsvChunk {
   columns: readonly string[];
   records: TableRecord[];
   lines: number[];
+  /** Bytes of the file read so far. */
+  bytes: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export async function* csvChunks(
     for (let k = 0; k < count; k++) records[k] = build(tokens.records[from + k] as string[], lines[k] as number);
     left -= count;
     rows += count;
-    return { columns: header, records, lines };
+    return { columns: header, records, lines, bytes: input.bytesRead };
   };
   try {
     for await (const text of input as AsyncIterable<string>) {
