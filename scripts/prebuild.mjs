@@ -93,11 +93,8 @@ function buildInSysroot(arch) {
   }
   const out = `/build/${arch}`;
   const crossFlags =
-    arch === 'arm64'
-      ? ['-DCMAKE_SYSTEM_NAME=Linux', '-DCMAKE_SYSTEM_PROCESSOR=aarch64', '-DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++']
-      : [];
-  const inRoot = (command) =>
-    run('chroot', [sysroot, '/usr/bin/env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', ...command]);
+    arch === 'arm64' ? ['-DCMAKE_SYSTEM_NAME=Linux', '-DCMAKE_SYSTEM_PROCESSOR=aarch64', '-DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++'] : [];
+  const inRoot = (command) => run('chroot', [sysroot, '/usr/bin/env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', ...command]);
   inRoot([
     'cmake',
     '-S',
