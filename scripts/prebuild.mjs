@@ -172,7 +172,7 @@ if (oldGlibc) {
 const dir = join(root, 'prebuilds', `${process.platform}-${arch}`);
 mkdirSync(dir, { recursive: true });
 const target = join(dir, `densenode.napi${libcTag()}.node`);
+if (oldGlibc) checkOldGlibc(built);
 copyFileSync(built, target);
 if (process.platform !== 'win32' && !oldGlibc) run(strip, ['--strip-unneeded', target]);
-if (oldGlibc) checkOldGlibc(target);
 console.log(`prebuild: ${target} (${Math.round(statSync(target).size / 1024)} KiB)`);
