@@ -31,6 +31,10 @@ for cpu in Haswell:avx2 Nehalem:portable; do
 done
 
 node scripts/prebuild.mjs --cross arm64
+# The C++ kernel tests, cross-built with this machine's g++ (the prebuild may come from the
+# Debian 11 root of scripts/sysroot.sh, which has no build-prebuild-arm64/).
+cmake -S . -B build-prebuild-arm64 -DCMAKE_BUILD_TYPE=Release -DCMAKE_SYSTEM_NAME=Linux \
+  -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++ >/dev/null
 cmake --build build-prebuild-arm64 --target densenode_native_tests
 for test in densenode_gemm_test densenode_kernels_test; do
   echo "== $test under qemu-aarch64"
