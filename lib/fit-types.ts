@@ -160,6 +160,11 @@ export interface FitOptions {
   checkpoint?: { dir: string; every?: 'epoch' | number; everySteps?: number };
   /** Continues from a checkpoint directory: the result is bit for bit that of an uninterrupted run. */
   resumeFrom?: string;
+  /**
+   * With a source: an epoch is this many batches (the source is read afresh each epoch and closed
+   * after them; one that ends sooner ends the epoch). Needed for an endless source (`repeat()`).
+   */
+  stepsPerEpoch?: number;
 }
 
 /**

@@ -2,7 +2,7 @@
 // source read on this thread, or batches handed over by another thread (a worker whose source stays
 // on the main thread). A plan can start an epoch part way through, for a mid-epoch checkpoint.
 import { type BatchSource, isSource, sourceBatches } from './batch-source.js';
-import { invalidArgument } from './errors.js';
+import { checkPositiveInteger, invalidArgument } from './errors.js';
 import { evaluator } from './evaluate.js';
 import { type FitData, validationArrays, type WeightedData } from './fit-data.js';
 import type { EpochResume, FitOptions } from './fit-types.js';
@@ -27,8 +27,10 @@ export interface RemoteSource {
 export interface EpochPlan {
   /** One epoch's batches; with `resume`, from batch resume.step on, as the uninterrupted epoch would go. */
   batches(epoch: number, resume: EpochResume | null): AsyncIterable<StepInput> | Iterable<StepInput>;
-  /** Steps per epoch when known (in memory), else null. */
+  /** Steps per epoch when known (in memory, or a source's stepsPerEpoch), else null. */
   steps: number | null;
+  /** Whether the batches come from a source (one that gives none is an error). */
+  fromSource: boolean;
   /** The m of the logged L2 term (λ/2m)·Σ‖W‖²: the batch size. */
   batchSize: number;
   /** null without validation. */
@@ -47,8 +49,10 @@ export function memoryPlan(model: TrainableModel, data: FitData, options: FitOpt
       : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
   const wBatch = weights === null ? null : new Float32Array(batchSize);
   const steps = options.dropRemainder ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
+  checkMemoryOptions(options);
   return {
     steps,
+    fromSource: false,
     batchSize,
     *batches(_epoch, resume) {
       // Each epoch's order depends on the PRNG state alone: a resumed epoch redraws it from the
@@ -73,12 +77,25 @@ export function memoryPlan(model: TrainableModel, data: FitData, options: FitOpt
 
 const SOURCE_REFUSES = ['validationSplit', 'shuffle', 'dropRemainder', 'batchSize', 'sampleWeight'] as const;
 
-/** Refuses the in-memory options a source cannot take (its batches are given as they come). */
-export function checkSourceOptions(options: FitOptions): void {
+/**
+ * Refuses the in-memory options a source cannot take (its batches are given as they come), and an
+ * endless source (a pipeline after repeat()) without stepsPerEpoch, whose epoch would never end.
+ */
+export function checkSourceOptions(options: FitOptions, source: unknown = null): number | null {
   for (const key of SOURCE_REFUSES) {
     if (options[key] !== undefined)
       throw invalidArgument(TypeError, 'fit', key, 'no such option with a source (its batches are given as they come)', 'one');
   }
+  const steps = options.stepsPerEpoch === undefined ? null : checkPositiveInteger('fit', 'stepsPerEpoch', options.stepsPerEpoch);
+  if (steps === null && (source as { endless?: unknown } | null)?.endless === true)
+    throw invalidArgument(RangeError, 'fit', 'stepsPerEpoch', 'a number of batches per epoch for an endless source (repeat())', 'none');
+  return steps;
+}
+
+/** Refuses stepsPerEpoch with arrays, whose epoch is their rows. */
+export function checkMemoryOptions(options: FitOptions): void {
+  if (options.stepsPerEpoch !== undefined)
+    throw invalidArgument(TypeError, 'fit', 'stepsPerEpoch', 'no such option with arrays (an epoch is every row once)', 'one');
 }
 
 /** Evaluates validationData given as arrays or as a source (read again at every call). */
@@ -100,21 +117,22 @@ export function sourceValidation(model: TrainableModel, given: unknown): (() => 
  * checkpoint had already trained on: that is right for a source that gives the same batches each epoch.
  */
 export function sourcePlan(model: TrainableModel, source: BatchSource | null, options: FitOptions, remote?: RemoteSource): EpochPlan {
-  checkSourceOptions(options);
+  const limit = checkSourceOptions(options, source);
   const read = (epoch: number): AsyncIterable<WeightedData> =>
     remote !== undefined ? remote.batches(epoch) : sourceBatches(model, source as BatchSource, 'fit', options.classWeight, epoch);
   const plan: EpochPlan = {
-    steps: null,
+    steps: limit,
+    fromSource: true,
     batchSize: 0,
     async *batches(epoch, resume) {
       let skip = resume?.step ?? 0;
+      let taken = 0;
       for await (const part of read(epoch)) {
         plan.batchSize = Math.max(plan.batchSize, part.x.rows);
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        yield { rows: part.x.rows, x: part.x.data, targets: part.targets, weights: part.weights };
+        if (skip > 0) skip--;
+        else yield { rows: part.x.rows, x: part.x.data, targets: part.targets, weights: part.weights };
+        // Leaving the loop closes the source (its return()): an epoch of stepsPerEpoch batches reads no more.
+        if (limit !== null && ++taken >= limit) return;
       }
       if (skip > 0) throw new RangeError(`fit: the source ended ${skip} batches before the step the checkpoint was taken at`);
     },

@@ -46,6 +46,7 @@ export const FIT_KEYS = [
   'initialEpoch',
   'checkpoint',
   'resumeFrom',
+  'stepsPerEpoch',
 ];
 const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
@@ -230,7 +231,7 @@ export async function trainModel(
     }
     // Stopped right after a due step checkpoint: write it (a resumed run continues from there).
     if (stepSaveDue && history.stopReason !== 'completed' && history.stopReason !== 'diverged') await saveWithin();
-    if (seen === 0 && plan.steps === null && history.stopReason === 'completed')
+    if (seen === 0 && plan.fromSource && history.stopReason === 'completed')
       throw new RangeError(`fit: the source gave no rows in epoch ${epoch}`);
     if (seen === 0) break;
     const fullEpoch = history.stopReason === 'completed';

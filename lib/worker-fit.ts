@@ -28,6 +28,7 @@ import type { OptimizerSpec } from './optimizers/optimizer.js';
 import type { LabelsLike } from './targets.js';
 import type { MatrixLike } from './tensor.js';
 import { call as callHooks, runCallbacks } from './train.js';
+import { checkSourceOptions } from './train-plans.js';
 import { type SourceRequest, sourceFeeder } from './worker-source.js';
 
 /** What the worker needs to rebuild the model around the shared arenas. */
@@ -113,6 +114,8 @@ export async function trainInWorker(
       `fit: with worker: true, the custom metric '${custom.name}' cannot run in the worker (functions do not cross threads)`,
     );
   const source = isSource(x) ? x : null;
+  // The worker sees the batches, not the source: whether it is endless is known here.
+  if (source !== null) checkSourceOptions(options, source);
   const validationSource = isSource(options.validationData) ? options.validationData : null;
   if (source === null && validationSource !== null)
     throw new TypeError('fit: with worker: true and arrays, validationData must be arrays (a source is code, it cannot cross threads)');

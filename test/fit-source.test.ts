@@ -116,3 +116,74 @@ describe('fit(source)', () => {
     expect(model.isTraining).toBe(false);
   });
 });
+
+describe('fit(source, { stepsPerEpoch }) and endless pipelines', () => {
+  const { rows, labels } = blobs(64, 4);
+  const endless = () => {
+    const opened: number[] = [];
+    let closed = 0;
+    let reads = 0;
+    const source = async function* (epoch: number) {
+      opened.push(epoch);
+      try {
+        for (let k = 0; ; k++) {
+          reads++;
+          const at = (k * 8) % 64;
+          yield { x: rows.slice(at, at + 8), y: labels.slice(at, at + 8) };
+        }
+      } finally {
+        closed++;
+      }
+    };
+    return { source, opened, closed: () => closed, reads: () => reads };
+  };
+
+  for (const worker of [false, true]) {
+    it(`an epoch is stepsPerEpoch batches of an endless source, each epoch's iterator closed${worker ? ' (worker)' : ''}`, async () => {
+      const s = endless();
+      const model = dn.mlp([2, 4, 1], { seed: 1 });
+      let steps = 0;
+      const history = await model.fit(s.source, { epochs: 3, stepsPerEpoch: 5, worker, onBatchEnd: () => void steps++ });
+      expect(history.epochs).toHaveLength(3);
+      expect(steps).toBe(15);
+      expect(s.opened).toEqual([0, 1, 2]);
+      expect(s.closed()).toBe(3);
+      // Read ahead in a worker by at most its window; in process not one batch past the fifth.
+      if (!worker) expect(s.reads()).toBe(15);
+    });
+  }
+
+  it('refuses an endless pipeline without stepsPerEpoch before reading it, and stepsPerEpoch with arrays', async () => {
+    let reads = 0;
+    const pipeline = dn
+      .dataset(() => {
+        reads++;
+        return [{ x: rows.slice(0, 8), y: labels.slice(0, 8) }];
+      })
+      .repeat();
+    expect(pipeline.endless).toBe(true);
+    expect(pipeline.take(3).endless).toBe(false);
+    expect(pipeline.map((b) => b).endless).toBe(true);
+    const model = dn.mlp([2, 4, 1], { seed: 1 });
+    await expect(model.fit(pipeline, { epochs: 1 })).rejects.toThrow(
+      /fit: expected a number of batches per epoch for an endless source.*stepsPerEpoch/,
+    );
+    await expect(model.fit(pipeline, { epochs: 1, worker: true })).rejects.toThrow(/stepsPerEpoch/);
+    expect(reads).toBe(0);
+    const history = await model.fit(pipeline, { epochs: 2, stepsPerEpoch: 4 });
+    expect(history.epochs.map((e) => e.samplesPerSecond > 0)).toEqual([true, true]);
+    await expect(model.fit(rows, labels, { stepsPerEpoch: 2 })).rejects.toThrow(/no such option with arrays .*for stepsPerEpoch/);
+    await expect(model.fit(pipeline, { stepsPerEpoch: 0 })).rejects.toThrow(/stepsPerEpoch/);
+  });
+
+  it('repeat(n) gives the items n times, each pass seeded apart, and an empty source ends', async () => {
+    const passes = dn.dataset([1, 2, 3]).shuffle(3, 1).repeat(2);
+    const items: number[] = [];
+    for await (const v of passes) items.push(v);
+    expect([...items].sort()).toEqual([1, 1, 2, 2, 3, 3]);
+    const empty: number[] = [];
+    for await (const v of dn.dataset<number>([]).repeat()) empty.push(v);
+    expect(empty).toEqual([]);
+    expect(() => dn.dataset([1]).repeat(0)).toThrow(/repeat/);
+  });
+});

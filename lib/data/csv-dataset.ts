@@ -15,7 +15,15 @@ import { streamFitter } from './fit-stream.js';
 import { csvChunks, type ReadCsvOptions } from './read-csv.js';
 import { type RowLayout, rowBatches } from './row-batches.js';
 import { rowSplitter, type SplitName } from './row-split.js';
-import { CacheBuilder, type CacheManifest, cachedChunks, cacheKey, openCache, sourceFingerprint } from './shard-cache.js';
+import {
+  CacheBuilder,
+  type CacheManifest,
+  cachedChunks,
+  cacheKey,
+  openCache,
+  sourceFingerprint,
+  type VerifiedChunks,
+} from './shard-cache.js';
 import { DEFAULT_NA, inputColumns, type TableRecord, type TabularSpec } from './spec.js';
 import { type ColumnNotice, encodeTable, fitTarget, type TabularOptions } from './tabular.js';
 
@@ -32,7 +40,7 @@ export interface CsvDatasetOptions
   seed?: number;
   /** Rows per training batch (default 32). */
   batchSize?: number;
-  /** Rows in the training shuffle buffer (default: 32 MB of encoded rows). */
+  /** Rows held for shuffling the training split (default: 8 MB of encoded rows, 128 cache chunks). */
   shuffleBuffer?: number;
   /** The cache directory, true for `<file>.cache` next to the data (the default), false for none. */
   cache?: boolean | string;
@@ -93,7 +101,7 @@ export interface CsvDataset {
 }
 
 const EVAL_BATCH = 1024;
-const SHUFFLE_BYTES = 32 << 20;
+const SHUFFLE_BYTES = 8 << 20;
 // Records encoded at a time on their way to the cache.
 const GROUP = 1024;
 // More distinct labels than this across the splits is no classification (fitTarget's own bound is lower).
@@ -251,9 +259,10 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     for await (const [s, data] of encodedGroups(null)) rows[s] += data.length / stride;
   }
 
+  const verifiedChunks: VerifiedChunks = new Map();
   async function* chunks(s: SplitName, random: Random | null): AsyncGenerator<Float32Array> {
     if (cacheDir !== null) {
-      yield* cachedChunks(cacheDir, await ensureCache(), s, random);
+      yield* cachedChunks(cacheDir, await ensureCache(), s, random, verifiedChunks);
       return;
     }
     for await (const [from, data] of encodedGroups(null)) if (from === s) yield data;

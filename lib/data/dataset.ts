@@ -17,7 +17,11 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * `make(epoch)` returns a fresh iterable each time the dataset is iterated (an array is iterated
    * as is); `epoch` counts the iterations, or is the epoch fit asks for (see forEpoch).
    */
-  constructor(private readonly make: (epoch: number) => Items<T>) {}
+  constructor(
+    private readonly make: (epoch: number) => Items<T>,
+    /** True after repeat() with no count (and no take() since): fit then needs stepsPerEpoch. */
+    readonly endless = false,
+  ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.start(this.iterations++);
@@ -39,9 +43,35 @@ export class Pipeline<T> implements AsyncIterable<T> {
     })(this.make(epoch))[Symbol.asyncIterator]();
   }
 
-  private pipe<U>(step: (items: AsyncIterable<T>, epoch: number) => AsyncGenerator<U>): Pipeline<U> {
+  private pipe<U>(step: (items: AsyncIterable<T>, epoch: number) => AsyncGenerator<U>, endless = this.endless): Pipeline<U> {
     // `this` re-makes its source on every iteration; the step runs over that fresh pass.
-    return new Pipeline<U>((epoch) => step(this.forEpoch(epoch), epoch));
+    return new Pipeline<U>((epoch) => step(this.forEpoch(epoch), epoch), endless);
+  }
+
+  /**
+   * The items `count` times over (default: endlessly, as tf.data's repeat()), each pass a fresh
+   * iteration of the source; fit over an endless pipeline needs stepsPerEpoch.
+   */
+  repeat(count?: number): Pipeline<T> {
+    if (count !== undefined) checkPositiveInteger('repeat', 'count', count);
+    const upstream = this;
+    return new Pipeline<T>(
+      (epoch) =>
+        (async function* () {
+          // Pass k of epoch e is the upstream's iteration e·count + k, so every pass is seeded apart.
+          const passes = count ?? Number.POSITIVE_INFINITY;
+          for (let k = 0; k < passes; k++) {
+            let any = false;
+            for await (const item of upstream.forEpoch(count === undefined ? epoch * 0x10000 + k : epoch * count + k)) {
+              any = true;
+              yield item;
+            }
+            // An empty source repeated forever would spin: it ends instead.
+            if (!any) return;
+          }
+        })(),
+      count === undefined,
+    );
   }
 
   /** Each item through fn (which may be async). */
@@ -106,7 +136,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
         yield item;
         if (++i >= count) return;
       }
-    });
+    }, false);
   }
 
   /** All but the first `count` items. */
