@@ -13,7 +13,8 @@ import { DataError } from './data-error.js';
 import { Pipeline } from './dataset.js';
 import { streamFitter } from './fit-stream.js';
 import { csvChunks, type ReadCsvOptions } from './read-csv.js';
-import { type RowLayout, rowBatches } from './row-batches.js';
+import { rowBatches } from './row-batches.js';
+import { rowLayout, storedRows } from './row-layout.js';
 import { rowSplitter, type SplitName } from './row-split.js';
 import {
   CacheBuilder,
@@ -192,8 +193,8 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     if (rows.train === 0) throw new DataError(`${file}: no labelled training rows`);
   }
 
-  const layout: RowLayout = { cols: spec.features.length, target: spec.target?.kind === 'values' ? 'values' : 'classes' };
-  const stride = layout.cols + 1;
+  const layout = rowLayout(spec);
+  const stride = layout.stride;
   // The buffer spans many chunks, so each batch draws on many places of the file (a sorted file mixes).
   const bufferRows = shuffleBuffer ?? Math.max(1, Math.floor(SHUFFLE_BYTES / (stride * 4)));
 
@@ -207,13 +208,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     const encode = (s: SplitName): Float32Array => {
       const g = groups[s];
       const encoded = encodeTable(spec, g.records, (k) => where(g.lines[k] as number));
-      const n = encoded.x.rows;
-      const out = new Float32Array(n * stride);
-      const y = encoded.y as Int32Array | Float32Array;
-      for (let r = 0; r < n; r++) {
-        out.set(encoded.x.data.subarray(r * layout.cols, (r + 1) * layout.cols), r * stride);
-        out[r * stride + layout.cols] = y[r] as number;
-      }
+      const out = storedRows(layout, encoded.x.data, encoded.y as Int32Array | Float32Array, encoded.x.rows);
       g.records = [];
       g.lines = [];
       return out;

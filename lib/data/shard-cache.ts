@@ -14,7 +14,8 @@ import { DataError } from './data-error.js';
 import type { SplitName } from './row-split.js';
 
 const FORMAT = 'densenode-table-cache';
-const VERSION = 1;
+// 2: one-hot blocks stored as indices (row-layout.ts).
+const VERSION = 2;
 const MANIFEST = 'cache.json';
 const SHARD = /^(train|validation|test)-[0-9a-f]+-\d+\.f32$/;
 // A chunk is the unit of reading and of the random order: big enough for sequential-speed reads,
@@ -38,7 +39,7 @@ export interface CacheManifest {
   version: typeof VERSION;
   /** Hash of what the rows were made from: the source's fingerprint, the spec, the split. */
   key: string;
-  /** Floats per row: the features, then the target. */
+  /** Floats per stored row (row-layout.ts), the target last. */
   stride: number;
   chunkRows: number;
   splits: Record<SplitName, { rows: number; shards: ShardEntry[] }>;
