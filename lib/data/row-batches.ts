@@ -17,7 +17,7 @@ class BatchBuilder {
     this.y = new Float32Array(size);
   }
 
-  /** Appends stored row `r` of `source`; true when the batch is full. */
+  /** Appends stored row `r` of `source` (into a fresh, zeroed row); true when the batch is full. */
   push(source: Float32Array, r: number): boolean {
     expandRow(this.layout, source, r, this.x, this.rows);
     this.y[this.rows] = source[(r + 1) * this.layout.stride - 1] as number;

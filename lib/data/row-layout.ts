@@ -68,16 +68,20 @@ export function storedRows(layout: RowLayout, x: Float32Array, y: ArrayLike<numb
   return out;
 }
 
-/** Writes stored row r of `source` as model features at out[row · cols …]. */
+// A run shorter than this is copied by a loop: a subarray for set() costs more than the copy.
+const SHORT_RUN = 48;
+
+/** Writes stored row r of `source` as model features into out[row · cols …], which must be zero. */
 export function expandRow(layout: RowLayout, source: Float32Array, r: number, out: Float32Array, row: number): void {
   const { cols, stride, dense, onehot } = layout;
   const from = r * stride;
   const to = row * cols;
-  if (onehot.length > 0) out.fill(0, to, to + cols);
-  for (let d = 0; d < dense.length; d += 3)
-    out.set(
-      source.subarray(from + (dense[d] as number), from + (dense[d] as number) + (dense[d + 2] as number)),
-      to + (dense[d + 1] as number),
-    );
+  for (let d = 0; d < dense.length; d += 3) {
+    const at = from + (dense[d] as number);
+    const into = to + (dense[d + 1] as number);
+    const n = dense[d + 2] as number;
+    if (n < SHORT_RUN) for (let j = 0; j < n; j++) out[into + j] = source[at + j] as number;
+    else out.set(source.subarray(at, at + n), into);
+  }
   for (let h = 0; h < onehot.length; h += 3) out[to + (onehot[h + 1] as number) + (source[from + (onehot[h] as number)] as number)] = 1;
 }
