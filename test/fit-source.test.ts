@@ -3,20 +3,9 @@
 // batches, runs every fit feature over them, and refuses bad batches by number.
 import { describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
+import { BATCH_SIZES, blobs } from './helpers/blobs.js';
 
-// Two overlapping clusters (deterministic pseudo-noise), labels alternating.
-function blobs(n: number, seed: number): { rows: number[][]; labels: number[] } {
-  const rows: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
-    rows.push([label * 2 - 1 + Math.sin(i * 12.9898 + seed) * 0.8, (label * 2 - 1) * 0.5 + Math.cos(i * 78.233 + seed) * 0.8]);
-    labels.push(label);
-  }
-  return { rows, labels };
-}
-
-const sizes = [7, 16, 3, 16, 16, 9, 13];
+const sizes = BATCH_SIZES;
 function* batchesOf(rows: number[][], labels: number[]): Iterable<dn.SourceBatch> {
   let at = 0;
   for (let k = 0; at < rows.length; k++) {

@@ -7,20 +7,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
 import { READ_AHEAD } from '../lib/worker-source.js';
-
-function blobs(n: number, seed: number): { rows: number[][]; labels: number[] } {
-  const rows: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
-    rows.push([label * 2 - 1 + Math.sin(i * 12.9898 + seed) * 0.8, (label * 2 - 1) * 0.5 + Math.cos(i * 78.233 + seed) * 0.8]);
-    labels.push(label);
-  }
-  return { rows, labels };
-}
+import { BATCH_SIZES, blobs } from './helpers/blobs.js';
 
 // Batches of varying size as Float32Array matrices, with sample weights: the caller's buffers.
-const sizes = [7, 16, 3, 16, 16, 9, 13];
+const sizes = BATCH_SIZES;
 function matrices(rows: number[][], labels: number[]): dn.SourceBatch[] {
   const out: dn.SourceBatch[] = [];
   for (let k = 0, at = 0; at < rows.length; k++) {

@@ -16,7 +16,7 @@ import type { OutputKind } from './prepared.js';
 import type { Reporter } from './progress.js';
 import type { ReportData } from './report.js';
 import { buildModel, fitRun, type RunConfig, type RunResult, type SplitMetrics } from './run.js';
-import { targetColumn } from './table-data.js';
+import { columnOptions, targetColumn } from './table-data.js';
 
 // Measured: `densenode train` held 339 MB of RSS for a 16.8 MB CSV of 16 columns (records as
 // objects of strings, then the encoded splits), about 16 bytes per byte of file past the runtime's own.
@@ -134,12 +134,7 @@ export async function trainStreamed(
       : flags.output !== undefined
         ? { task: 'classification' as const }
         : {}),
-    ...(flags.categorical !== undefined ? { categorical: flags.categorical } : {}),
-    ...(flags.numeric !== undefined ? { numeric: flags.numeric } : {}),
-    ...(flags.dates !== undefined ? { dates: flags.dates } : {}),
-    ...(flags.ignore !== undefined ? { ignore: flags.ignore } : {}),
-    ...(flags.na !== undefined ? { na: flags.na } : {}),
-    ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
+    ...columnOptions(flags),
   };
   const data = await csvDataset(file, { ...options, onProgress: passProgress(reporter) });
   const spec = data.spec;

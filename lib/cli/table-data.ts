@@ -20,6 +20,20 @@ export interface ColumnFlags {
   minCount?: number;
 }
 
+/** The column-typing flags as tabular options (only those given). */
+export function columnOptions(
+  flags: ColumnFlags,
+): Pick<TabularOptions, 'categorical' | 'numeric' | 'dates' | 'ignore' | 'na' | 'minCount'> {
+  return {
+    ...(flags.categorical !== undefined ? { categorical: flags.categorical } : {}),
+    ...(flags.numeric !== undefined ? { numeric: flags.numeric } : {}),
+    ...(flags.dates !== undefined ? { dates: flags.dates } : {}),
+    ...(flags.ignore !== undefined ? { ignore: flags.ignore } : {}),
+    ...(flags.na !== undefined ? { na: flags.na } : {}),
+    ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
+  };
+}
+
 /** The target column: a header name, a 0-based index, or the last column. */
 export function targetColumn(table: Pick<CsvTable, 'file' | 'columns'>, target: string | undefined): string {
   if (target === undefined) return table.columns[table.columns.length - 1] as string;
@@ -83,12 +97,7 @@ export async function readCsvRows(
       columns: table.columns,
       where: (k) => where(trainRows[k] as number),
       ...(targetSpec.kind === 'classes' ? { classes: targetSpec.classes } : { task: 'regression' as const }),
-      ...(flags.categorical !== undefined ? { categorical: flags.categorical } : {}),
-      ...(flags.numeric !== undefined ? { numeric: flags.numeric } : {}),
-      ...(flags.dates !== undefined ? { dates: flags.dates } : {}),
-      ...(flags.ignore !== undefined ? { ignore: flags.ignore } : {}),
-      ...(flags.na !== undefined ? { na: flags.na } : {}),
-      ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
+      ...columnOptions(flags),
     };
     let fitted: ReturnType<typeof tabular>;
     try {

@@ -12,6 +12,7 @@ import { cellText, naLookup } from './cells.js';
 import { DataError } from './data-error.js';
 import { Pipeline } from './dataset.js';
 import { streamFitter } from './fit-stream.js';
+import { TABULAR_OPTION_KEYS } from './fit-table.js';
 import { csvChunks, type ReadCsvOptions } from './read-csv.js';
 import { rowBatches } from './row-batches.js';
 import { rowLayout, storedRows } from './row-layout.js';
@@ -61,7 +62,7 @@ export interface CsvProgress {
 }
 
 const OPTION_KEYS = [
-  'target',
+  ...TABULAR_OPTION_KEYS.filter((k) => k !== 'columns' && k !== 'where'),
   'spec',
   'validation',
   'test',
@@ -71,17 +72,8 @@ const OPTION_KEYS = [
   'cache',
   'sampleSize',
   'delimiter',
-  'categorical',
-  'numeric',
-  'dates',
-  'ignore',
-  'na',
-  'task',
-  'classes',
-  'minCount',
-  'maxLevels',
   'onProgress',
-] as const;
+];
 
 export interface CsvDataset {
   file: string;
