@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CsvTokenizer } from '../lib/data/csv-tokenizer.js';
-import { csvRows, readCsvTable } from '../lib/data/read-csv.js';
+import { csvChunks, readCsvTable } from '../lib/data/read-csv.js';
 import { Random } from '../lib/random.js';
 
 function tokenize(text: string, chunks: number[], delimiter = ','): { records: string[][]; lines: number[] } {
@@ -133,15 +133,17 @@ describe('readCsv over the tokenizer', () => {
     const lines = ['x,y', ...Array.from({ length: 50_000 }, (_, i) => `${i},"v${i}"`)];
     await writeFile(file, `${lines.join('\n')}\n`);
     const seen: number[] = [];
-    for await (const row of csvRows(file)) {
-      seen.push(row.line);
-      if (seen.length === 3) break;
+    for await (const chunk of csvChunks(file)) {
+      seen.push(...chunk.lines.slice(0, 3));
+      break;
     }
     expect(seen).toEqual([2, 3, 4]);
     let count = 0;
-    for await (const row of csvRows(file)) {
-      expect(row.record.y).toBe(`v${count}`);
-      count++;
+    for await (const chunk of csvChunks(file)) {
+      for (const record of chunk.records) {
+        expect(record.y).toBe(`v${count}`);
+        count++;
+      }
     }
     expect(count).toBe(50_000);
   });

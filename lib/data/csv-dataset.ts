@@ -13,7 +13,7 @@ import { DataError } from './data-error.js';
 import { Pipeline } from './dataset.js';
 import { streamFitter } from './fit-stream.js';
 import { TABULAR_OPTION_KEYS } from './fit-table.js';
-import { csvChunks, type ReadCsvOptions } from './read-csv.js';
+import { csvChunks, csvColumns, type ReadCsvOptions } from './read-csv.js';
 import { rowBatches } from './row-batches.js';
 import { rowLayout, storedRows } from './row-layout.js';
 import { rowSplitter, type SplitName } from './row-split.js';
@@ -117,8 +117,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   const csvOptions: ReadCsvOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   const where = (line: number) => `${file}: line ${line}`;
 
-  let columns: readonly string[] = [];
-  for await (const _ of csvChunks(file, { ...csvOptions, maxRows: 0 }, (names) => (columns = names), fn));
+  const columns = await csvColumns(file, csvOptions, fn);
   const totalBytes = (await stat(file)).size;
   const target = options.target ?? options.spec?.target?.name ?? (columns[columns.length - 1] as string);
   if (typeof target !== 'string' || !columns.includes(target))

@@ -53,13 +53,6 @@ async function sniffDelimiter(file: string): Promise<string> {
   }
 }
 
-/** One data row of a CSV as it streams: the header's names, the record, its file line. */
-export interface CsvRow {
-  columns: readonly string[];
-  record: TableRecord;
-  line: number;
-}
-
 function checkCsvOptions(fn: string, file: string, options: ReadCsvOptions): void {
   checkPath(fn, 'file', file);
   checkOptionKeys(fn, 'options', options, ['delimiter', 'maxRows']);
@@ -166,22 +159,10 @@ function recordBuilder(file: string, header: string[]): (fields: string[], line:
   };
 }
 
-/** Streams a CSV's data rows one at a time (see csvChunks). */
-export async function* csvRows(
-  file: string,
-  options: ReadCsvOptions = {},
-  onHeader: (columns: readonly string[]) => void = () => undefined,
-  fn = 'readCsv',
-): AsyncGenerator<CsvRow> {
-  for await (const chunk of csvChunks(file, options, onHeader, fn))
-    for (let k = 0; k < chunk.records.length; k++)
-      yield { columns: chunk.columns, record: chunk.records[k] as TableRecord, line: chunk.lines[k] as number };
-}
-
 /** The header of a CSV: its column names (reads only as far as the first record). */
-export async function csvColumns(file: string, options: Omit<ReadCsvOptions, 'maxRows'> = {}): Promise<string[]> {
+export async function csvColumns(file: string, options: Omit<ReadCsvOptions, 'maxRows'> = {}, fn = 'readCsv'): Promise<string[]> {
   let columns: string[] = [];
-  for await (const _ of csvRows(file, { ...options, maxRows: 0 }, (names) => (columns = [...names])));
+  for await (const _ of csvChunks(file, { ...options, maxRows: 0 }, (names) => (columns = [...names]), fn));
   return columns;
 }
 
