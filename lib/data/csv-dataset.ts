@@ -61,8 +61,14 @@ export interface CsvProgress {
   totalBytes: number;
 }
 
+// The tabular options a CSV takes (its header gives the columns, its lines name the rows).
+const TABULAR_KEYS = TABULAR_OPTION_KEYS.filter(
+  (k): k is Exclude<(typeof TABULAR_OPTION_KEYS)[number], 'columns' | 'where' | 'target'> =>
+    k !== 'columns' && k !== 'where' && k !== 'target',
+);
 const OPTION_KEYS = [
-  ...TABULAR_OPTION_KEYS.filter((k) => k !== 'columns' && k !== 'where'),
+  'target',
+  ...TABULAR_KEYS,
   'spec',
   'validation',
   'test',
@@ -139,22 +145,18 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   } else {
     const na = naLookup(options.na ?? DEFAULT_NA);
     const labels = new Set<string>();
-    const {
-      sampleSize,
-      seed: _,
-      validation: _v,
-      test: _t,
-      batchSize: _b,
-      shuffleBuffer: _s,
-      cache: _c,
-      delimiter: _d,
-      spec: _p,
-      onProgress: _o,
-      ...tabular
-    } = options;
+    // The column-typing options pass through to the fitter as given.
+    const tabular = Object.fromEntries(TABULAR_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
     let line = 0;
     const fitter = streamFitter(
-      { ...tabular, target, columns: [...columns], seed, ...(sampleSize !== undefined ? { sampleSize } : {}), where: () => where(line) },
+      {
+        ...tabular,
+        target,
+        columns: [...columns],
+        seed,
+        ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
+        where: () => where(line),
+      },
       fn,
     );
     let row = 0;
@@ -220,21 +222,19 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
 
   const cacheDir = cacheOption === false ? null : resolve(cacheOption === true ? `${file}.cache` : cacheOption);
   let key = '';
-  let manifest: CacheManifest | null = null;
   const ensureCache = async (): Promise<CacheManifest> => {
     const dir = cacheDir as string;
-    manifest = await openCache(dir, key, stride);
-    if (manifest !== null) return manifest;
+    const found = await openCache(dir, key, stride);
+    if (found !== null) return found;
     await mkdir(dir, { recursive: true });
     const builder = await CacheBuilder.start(dir, key, stride);
     try {
       for await (const [s, data] of encodedGroups('cache')) await builder.add(s, data, data.length / stride);
-      manifest = await builder.finish();
+      return await builder.finish();
     } catch (error) {
       await builder.abort();
       throw error;
     }
-    return manifest;
   };
   if (cacheDir !== null) {
     key = cacheKey({ source: await sourceFingerprint(file), spec, split: [options.validation ?? 0, options.test ?? 0, seed], csvOptions });
