@@ -5,6 +5,7 @@ import { describe } from '../errors.js';
 import type { BatchLogs, EpochLogs, FitOptions } from '../fit-types.js';
 import type { MetricSpec } from '../metrics/index.js';
 import type { Model } from '../model.js';
+import type { Evaluation } from '../model-types.js';
 import { MAX_LEARNING_RATE, OPTIMIZERS } from '../optimizers/index.js';
 import { mlp } from '../sequential.js';
 import { type LabelsLike, predictedClass } from '../targets.js';
@@ -124,20 +125,20 @@ export function measure(model: Model, data: PreparedData): SplitMetrics[] {
     ['validation', data.validation],
     ['test', data.test],
   ];
-  return splits.flatMap(([split, s]) => {
-    if (s === null) return [];
-    const { loss, dataLoss: _d, l2Loss: _l, accuracy, ...rest } = model.evaluate(s.x, s.y.y);
-    const others = Object.fromEntries(Object.entries(rest).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    return [
-      {
-        split,
-        rows: s.x.rows,
-        loss,
-        ...(accuracy !== undefined ? { accuracy } : {}),
-        ...(Object.keys(others).length > 0 ? { metrics: others } : {}),
-      },
-    ];
-  });
+  return splits.flatMap(([split, s]) => (s === null ? [] : [splitMetrics(split, s.x.rows, model.evaluate(s.x, s.y.y))]));
+}
+
+/** One split's line of figures from its evaluation (loss, accuracy, and the other metrics). */
+export function splitMetrics(split: SplitMetrics['split'], rows: number, evaluation: Evaluation): SplitMetrics {
+  const { loss, dataLoss: _d, l2Loss: _l, accuracy, ...rest } = evaluation;
+  const others = Object.fromEntries(Object.entries(rest).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  return {
+    split,
+    rows,
+    loss,
+    ...(accuracy !== undefined ? { accuracy } : {}),
+    ...(Object.keys(others).length > 0 ? { metrics: others } : {}),
+  };
 }
 
 /** What one run fits on: arrays in memory, or a source (a streamed CSV) with its row count. */
@@ -214,11 +215,16 @@ export async function runTraining(config: RunConfig, data: PreparedData, reporte
 
 /** Rows true class, columns predicted class, counted over a split. */
 export function confusionMatrix(model: Model, split: Split, classes: number): number[][] {
-  const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const out = model.predict(split.x);
+  return countConfusion(emptyConfusion(classes), model.predict(split.x), split.y.y);
+}
+
+export const emptyConfusion = (classes: number): number[][] => Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+
+/** Adds each row's (true class, predicted class) of `out` to `matrix`. */
+export function countConfusion(matrix: number[][], out: Matrix, labels: ArrayLike<number>): number[][] {
   for (let i = 0; i < out.rows; i++) {
     const predicted = predictedClass(out.data, i, out.cols);
-    const row = matrix[split.y.y[i] as number] as number[];
+    const row = matrix[labels[i] as number] as number[];
     row[predicted] = (row[predicted] as number) + 1;
   }
   return matrix;
