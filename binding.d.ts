@@ -168,6 +168,26 @@ export interface LayerKernels {
    * shuffled order. An index ≥ rows is a RangeError naming it (dst is then partly written).
    */
   gatherRows(count: number, cols: number, rows: number, src: Float32Array, indices: Uint32Array, dst: Float32Array): void;
+  /**
+   * Stored table rows expanded into a mini-batch (lib/data/row-layout.ts): for i < count, with
+   * s = src[indices[i]·stride …] and d = dst[i·cols …], d is zeroed, then each (from, into, n)
+   * triple of layout (parts of them) writes a run (n > 0: d[into + j] = s[from + j], j < n) or a
+   * one-hot block of width w = −n (s[from] is a level k, an integer in [0, w]: d[into + k] = 1,
+   * k = w meaning none); targets[i] = s[stride − 1]. A triple outside the rows, an index ≥ rows
+   * or a bad level is a RangeError naming it (dst is then partly written).
+   */
+  expandRows(
+    count: number,
+    rows: number,
+    stride: number,
+    cols: number,
+    src: Float32Array,
+    indices: Uint32Array,
+    parts: number,
+    layout: Int32Array,
+    dst: Float32Array,
+    targets: Float32Array,
+  ): void;
   /** y += a·x (the L2 term dW += (λ/m)·W). */
   axpy(count: number, a: number, x: Float32Array, y: Float32Array): void;
   /** Index of the first NaN or ±Infinity in x[0..count), or −1. */

@@ -2,6 +2,8 @@
 // generator — instead of one matrix. `source` is a function that returns a fresh iterable
 // (sync or async) of batches each epoch (called with the epoch's number), or a pipeline; every
 // batch is checked as fit checks its data, with the batch's number in the message.
+
+import { giveBack } from './batch-recycling.js';
 import { invalidArgument, invalidType } from './errors.js';
 import { type WeightedData, weightedData, withClassWeights } from './fit-data.js';
 import type { BatchSource, ClassWeight, SourceBatch } from './fit-types.js';
@@ -64,5 +66,7 @@ export async function* sourceBatches(
     const data = classWeight === undefined ? sampled : withClassWeights(model, sampled, classWeight);
     index++;
     if (data.x.rows > 0) yield data;
+    // Asked for the next batch: the consumer is done with this one.
+    giveBack(batch);
   }
 }

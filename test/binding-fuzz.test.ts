@@ -233,7 +233,7 @@ class Call {
     return this.value(v);
   }
 
-  private array(elem: Elem, need: number, labelsBelow = 0): this {
+  array(elem: Elem, need: number, labelsBelow = 0): this {
     const p = this.param;
     const view = makeArray(this.r, elem, need, this.guards, labelsBelow);
     this.arrays.push({ index: this.args.length, elem, need, output: p.output, view });
@@ -283,6 +283,12 @@ class Call {
   /** Row indices below `rows` (at least 1). */
   u32indices(need: number, rows: number): this {
     return this.array('u32', need, rows);
+  }
+
+  /** Sets the last array argument's elements (a valid call's contents that random values would not be). */
+  fill(set: (view: Typed) => void): this {
+    set(this.args[this.args.length - 1] as Typed);
+    return this;
   }
 
   /** The very same array as an earlier argument (the in-place calls the contract allows). */
@@ -525,6 +531,40 @@ const bindingSpecs: Record<BindingName, Spec> = {
       .f32(rows * cols)
       .u32indices(n, Math.max(1, rows))
       .f32(n * cols);
+  }),
+  expandRows: spec(bindingSignatures.expandRows, (c) => {
+    const r = c.r;
+    const n = count(r);
+    // Runs and one-hot blocks side by side, as lib/data/row-layout.ts lays a table out.
+    const layout: number[] = [];
+    let [at, into] = [0, 0];
+    for (let p = r.int(0, 6); p > 0; p--) {
+      const width = r.int(1, 5);
+      const onehot = r.chance(0.5);
+      layout.push(at, into, onehot ? -width : width);
+      at += onehot ? 1 : width;
+      into += width;
+    }
+    const parts = layout.length / 3;
+    const stride = at + 1;
+    const cols = into + pad(r);
+    const rows = n > 0 ? Math.max(1, dim(r)) : dim(r);
+    c.size(n)
+      .size(rows)
+      .size(stride)
+      .size(cols)
+      .f32(rows * stride)
+      .fill((src) => {
+        for (let row = 0; row < rows; row++)
+          for (let q = 0; q < parts; q++)
+            if ((layout[3 * q + 2] as number) < 0) src[row * stride + (layout[3 * q] as number)] = r.int(0, -(layout[3 * q + 2] as number));
+      })
+      .u32indices(n, Math.max(1, rows))
+      .size(parts)
+      .array('i32', layout.length)
+      .fill((view) => view.set(layout))
+      .f32(n * cols)
+      .f32(n);
   }),
   axpy: spec(bindingSignatures.axpy, (c) => {
     const n = count(c.r);

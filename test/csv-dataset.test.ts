@@ -199,3 +199,40 @@ describe('csvDataset', () => {
     await expect(dn.csvDataset(good, { spec: fitted.spec })).rejects.toThrow(/the spec reads the column 'a'|lacks/);
   });
 });
+
+describe('csvDataset batches given back by fit', () => {
+  const model = () => dn.mlp([7, 8, 1], { seed: 4, optimizer: dn.adam({ learningRate: 0.01 }) });
+
+  it('train the same weights as batches fit cannot give back, and a batch kept elsewhere is emptied, never overwritten', async () => {
+    const data = await dn.csvDataset(file, { target: 'label', batchSize: 32, seed: 5, cache: join(dir, 'given-back') });
+    expect(data.spec.features.length).toBe(7);
+    const reused = model();
+    await reused.fit(data.train, { epochs: 2 });
+    // Copies of the batches (fit cannot give those back): the same rows, so the same weights.
+    const fresh = model();
+    await fresh.fit(
+      data.train.map((b) => ({ x: { ...(b.x as dn.Matrix), data: (b.x as dn.Matrix).data.slice() }, y: b.y })),
+      { epochs: 2 },
+    );
+    expect(reused.getWeights()).toEqual(fresh.getWeights());
+    // A source that keeps each batch it hands fit: once fit is done with one, its array is detached.
+    const kept: { batch: dn.SourceBatch; copy: Float32Array }[] = [];
+    await model().fit(
+      async function* () {
+        for await (const batch of data.train) {
+          kept.push({ batch, copy: (batch.x as dn.Matrix).data.slice() });
+          yield batch;
+        }
+      },
+      { epochs: 1 },
+    );
+    const whole = kept.slice(0, -1); // the short last batch is a copy of its own
+    expect(whole.length).toBeGreaterThan(10);
+    for (const { batch } of whole) expect((batch.x as dn.Matrix).data.length).toBe(0);
+    const last = kept.at(-1) as (typeof kept)[number];
+    expect((last.batch.x as dn.Matrix).data).toEqual(last.copy);
+    // Read without fit, every batch keeps its rows.
+    const { batches } = await epochRows(data.train);
+    for (const b of batches) expect((b.x as dn.Matrix).data.length).toBe(b.x.rows * 7);
+  });
+});

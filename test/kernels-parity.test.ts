@@ -170,3 +170,42 @@ describe('layer and optimizer kernels, native vs js', () => {
     });
   }
 });
+
+describe('expandRows, native vs js, unchecked', () => {
+  // Stored rows of (x0, x1, level of 4, level of 2, target) into rows of 2 + 4 + 2 features.
+  const layout = Int32Array.from([0, 0, 2, 2, 2, -4, 3, 6, -2]);
+  const stored = (levels: number[][]) => Float32Array.from(levels.flatMap(([a, b], i) => [i + 0.5, -i, a as number, b as number, i]));
+  const run = (b: Backend, src: Float32Array, indices: number[]) => {
+    const dst = new Float32Array(indices.length * 8).fill(Number.NaN);
+    const targets = new Float32Array(indices.length);
+    b.expandRows(indices.length, src.length / 5, 5, 8, src, Uint32Array.from(indices), 3, layout, dst, targets);
+    return [dst, targets];
+  };
+  const error = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    return null;
+  };
+
+  it('gives the same rows and targets, and the same first error, on both backends', () => {
+    const src = stored([
+      [0, 1],
+      [4, 2],
+      [3, 0],
+    ]);
+    expect(run(native, src, [2, 0, 1, 1])).toEqual(run(js, src, [2, 0, 1, 1]));
+    const bad = stored([
+      [0, 1],
+      [1.5, 0],
+      [3, 3],
+    ]);
+    for (const indices of [[0, 2, 1], [1], [0, 3, 1]]) {
+      const e = error(() => run(native, bad, indices));
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e).toEqual(error(() => run(js, bad, indices)));
+    }
+  });
+});

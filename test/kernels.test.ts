@@ -376,6 +376,87 @@ describe('dropout, column sums, row gathers, axpy, non-finite scan', () => {
     );
   });
 
+  it('expandRows writes runs, one-hot blocks and targets of the indexed stored rows, over every dst cell', () => {
+    for (const [count, rows, parts] of [
+      [1, 1, 1],
+      [9, 4, 6],
+      [700, 50, 12], // above the parallel threshold
+      [3, 2, 0],
+      [0, 0, 3],
+    ] as const) {
+      const r = new Random(count + parts);
+      const layout: number[] = [];
+      let [at, into] = [0, 0];
+      for (let p = 0; p < parts; p++) {
+        const width = 1 + r.below(12);
+        const onehot = p % 3 !== 0;
+        layout.push(at, into, onehot ? -width : width);
+        at += onehot ? 1 : width;
+        into += width;
+      }
+      const [stride, cols] = [at + 1, into + 2];
+      const src = randomFloats(rows * stride, rows);
+      for (let row = 0; row < rows; row++)
+        for (let p = 0; p < parts; p++) {
+          const n = layout[3 * p + 2] as number;
+          if (n < 0) src[row * stride + (layout[3 * p] as number)] = r.below(1 - n); // -n is no level
+        }
+      const indices = Uint32Array.from({ length: count }, () => r.below(rows));
+      const dst = new Float32Array(count * cols + 1).fill(Number.NaN);
+      dst[count * cols] = -7;
+      const targets = new Float32Array(count).fill(Number.NaN);
+      kernels.expandRows(count, rows, stride, cols, src, indices, parts, Int32Array.from(layout), dst, targets);
+      for (let i = 0; i < count; i++) {
+        const s = (indices[i] as number) * stride;
+        const want = new Float32Array(cols);
+        for (let p = 0; p < parts; p++) {
+          const [from, to, n] = layout.slice(3 * p, 3 * p + 3) as [number, number, number];
+          if (n > 0) want.set(src.subarray(s + from, s + from + n), to);
+          else if ((src[s + from] as number) < -n) want[to + (src[s + from] as number)] = 1;
+        }
+        expect(dst.subarray(i * cols, (i + 1) * cols)).toEqual(want);
+        expect(targets[i]).toBe(src[s + stride - 1]);
+      }
+      expect(dst[count * cols]).toBe(-7); // nothing past count rows
+    }
+  });
+
+  it('expandRows refuses a layout outside the rows, an index past the last row and a cell that is no level', () => {
+    // Two stored rows of (x, level of 3, target) into rows of 4 features.
+    const src = Float32Array.from([0.5, 2, 1, -1, 3, 0]);
+    const layout = Int32Array.from([0, 0, 1, 1, 1, -3]);
+    const run = (indices: number[], l = layout, s = src) =>
+      kernels.expandRows(
+        indices.length,
+        2,
+        3,
+        4,
+        s,
+        Uint32Array.from(indices),
+        2,
+        l,
+        new Float32Array(4 * indices.length),
+        new Float32Array(indices.length),
+      );
+    run([1, 0]);
+    expect(() => run([0, 2])).toThrow(
+      new RangeError('expandRows: expected indices below 2 (the rows of src) for indices, received 2 at position 1'),
+    );
+    expect(() => run([0], Int32Array.from([0, 0, 1, 2, 1, -3]))).toThrow(
+      new RangeError(
+        'expandRows: expected (from, into, n) triples with n != 0 inside a stored row of 2 features and a row of 4 for layout, received (2, 1, -3) at part 1',
+      ),
+    );
+    expect(() => run([0], Int32Array.from([0, 0, 1, 1, 2, -3]))).toThrow(/received \(1, 2, -3\) at part 1/);
+    expect(() => run([0], Int32Array.from([0, 0, 0, 1, 1, -3]))).toThrow(/received \(0, 0, 0\) at part 0/);
+    for (const bad of [2.5, -1, 4, Number.NaN]) {
+      const s = Float32Array.from([0.5, 2, 1, 0.25, bad, 0]);
+      expect(() => run([0, 1], layout, s)).toThrow(
+        new RangeError(`expandRows: expected level indices (integers in [0, 3]) for src, received ${bad} in row 1 (part 1)`),
+      );
+    }
+  });
+
   it('findNonFinite reports the first NaN or Infinity, or -1', () => {
     const x = new Float32Array(200_000);
     expect(kernels.findNonFinite(x.length, x)).toBe(-1);

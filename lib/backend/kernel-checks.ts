@@ -1,87 +1,11 @@
 // One check per kernel, mirroring native/binding/*.cc argument for argument:
 // sizes, ranges, lengths against the shape, and which outputs may alias. The
 // sizes' and numbers' ranges come from the signature table (signatures.ts).
-import { describe, invalidArgument, invalidType } from '../errors.js';
-import type { Backend } from './backend.js';
-import { ACTIVATIONS, type CheckedName } from './signatures.js';
-import { Check, noView, product, span, type View } from './validate.js';
-
-type Args<K extends keyof Backend> = Backend[K] extends (...args: infer P) => unknown ? P : never;
-/** One argument check per kernel and setThreads, with the signature of the call it checks. */
-export type Checks = { [K in CheckedName]: (...args: Args<K>) => void };
-
-// Every pair of outputs and inputs must be disjoint, except the allowed in-place pairs.
-function allDisjoint(c: Check, outputs: View[], inputs: View[], inPlace: [View, View][] = []): void {
-  for (const out of outputs) {
-    for (const other of [...outputs, ...inputs]) {
-      if (other === out) continue;
-      const allowed = inPlace.some(([a, b]) => a === out && b === other);
-      c.disjoint(out, other, allowed);
-    }
-  }
-}
-
-function lossArrays(c: Check, rows: unknown, cols: unknown) {
-  const r = c.dim('rows', rows);
-  const k = c.dim('cols', cols);
-  return { r, k, count: product(r, k) };
-}
-
-type LossKernel =
-  | 'sigmoidCrossEntropy'
-  | 'softmaxCrossEntropy'
-  | 'softmaxCrossEntropyLabels'
-  | 'meanSquaredError'
-  | 'huber'
-  | 'meanAbsoluteError';
-
-// The optional last argument of every loss: rows weights, each finite and >= 0 (the table's
-// [0..Infinity), which the fuzz holds this to), or null; `given` is false when the call left it
-// out. The twin of RowWeights in native/binding/losses.cc.
-function rowWeightsView(c: Check, fn: LossKernel, value: unknown, rows: number, given: boolean): View {
-  if (!given) return noView('rowWeights');
-  const view = c.optionalFloats('rowWeights', value, rows);
-  if (value === null) return view;
-  const w = value as Float32Array;
-  for (let i = 0; i < rows; i++) {
-    const v = w[i] as number;
-    if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) {
-      throw invalidArgument(RangeError, fn, 'rowWeights', 'finite numbers >= 0', `rowWeights[${i}] = ${describe(v)}`);
-    }
-  }
-  return view;
-}
-
-// A loss against dense targets y (rows, cols, z, y, scale, probs, dz, rowWeights?); dz may be z
-// itself. The twin of LossWithDenseTargets in native/binding/losses.cc.
-function checkLossWithDenseTargets(fn: 'sigmoidCrossEntropy' | 'softmaxCrossEntropy', args: IArguments): void {
-  const c = new Check(fn);
-  const [rows, cols, z, y, scale, probs, dz, rowWeights] = args;
-  const { r, count } = lossArrays(c, rows, cols);
-  const zs = c.floats('z', z, count);
-  const ys = c.floats('y', y, count);
-  c.num('scale', scale);
-  const ps = c.optionalFloats('probs', probs, count);
-  const dzs = c.optionalFloats('dz', dz, count);
-  const ws = rowWeightsView(c, fn, rowWeights, r, args.length > 7);
-  allDisjoint(c, [ps, dzs], [zs, ys, ws], [[dzs, zs]]);
-}
-
-// A regression loss (rows, cols, z, y, [delta,] scale, dz, rowWeights?); dz may be z itself.
-// The twin of ReadRegression in native/binding/losses.cc.
-function checkRegression(fn: 'meanSquaredError' | 'huber' | 'meanAbsoluteError', args: IArguments): void {
-  const c = new Check(fn);
-  const [rows, cols, z, y] = args;
-  const { r, count } = lossArrays(c, rows, cols);
-  const zs = c.floats('z', z, count);
-  const ys = c.floats('y', y, count);
-  let i = 4;
-  if (fn === 'huber') c.num('delta', args[i++]);
-  c.num('scale', args[i++]);
-  const dzs = c.optionalFloats('dz', args[i++], count);
-  const ws = rowWeightsView(c, fn, args[i], r, args.length > i);
-  allDisjoint(c, [dzs], [zs, ys, ws], [[dzs, zs]]);
-}
+import { invalidArgument, invalidType } from '../errors.js';
+import { badLevel, badRowIndex, isLevel } from './js/rows.js';
+import { lossChecks } from './loss-checks.js';
+import { ACTIVATIONS } from './signatures.js';
+import { allDisjoint, Check, type Checks, matrixShape, noView, product, span, type View } from './validate.js';
 
 // The updates' optional trailing pair (gradScale, clipValue) from argument `at` on, read only when
 // passed. The twin of ReadClipping in native/binding/optimizers.cc.
@@ -90,6 +14,8 @@ function clipping(c: Check, args: IArguments, at: number, gradScale: unknown, cl
   c.num('gradScale', gradScale);
   c.num('clipValue', clipValue);
 }
+
+export type { Checks } from './validate.js';
 
 /** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
 export const kernelChecks: Checks = {
@@ -213,7 +139,7 @@ export const kernelChecks: Checks = {
 
   softmaxForward(rows, cols, x, y) {
     const c = new Check('softmaxForward');
-    const { count } = lossArrays(c, rows, cols);
+    const { count } = matrixShape(c, rows, cols);
     const xs = c.floats('x', x, count);
     const ys = c.floats('y', y, count);
     allDisjoint(c, [ys], [xs], [[ys, xs]]);
@@ -221,56 +147,14 @@ export const kernelChecks: Checks = {
 
   softmaxBackward(rows, cols, y, dy, dx) {
     const c = new Check('softmaxBackward');
-    const { count } = lossArrays(c, rows, cols);
+    const { count } = matrixShape(c, rows, cols);
     const ys = c.floats('y', y, count);
     const dys = c.floats('dy', dy, count);
     const dxs = c.floats('dx', dx, count);
     allDisjoint(c, [dxs], [ys, dys], [[dxs, dys]]);
   },
 
-  // The losses hand `arguments` on: a left-out rowWeights is not a passed undefined, as in the binding.
-  sigmoidCrossEntropy(_rows, _cols, _z, _y, _scale, _probs, _dz, _rowWeights) {
-    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    checkLossWithDenseTargets('sigmoidCrossEntropy', arguments);
-  },
-
-  softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz, rowWeights) {
-    const c = new Check('softmaxCrossEntropyLabels');
-    const { r, k, count } = lossArrays(c, rows, cols);
-    const zs = c.floats('z', z, count);
-    const ls = c.int32s('labels', labels, r);
-    c.num('scale', scale);
-    const ps = c.optionalFloats('probs', probs, count);
-    const dzs = c.optionalFloats('dz', dz, count);
-    for (let i = 0; i < r; i++) {
-      const label = labels[i] as number;
-      if (label < 0 || label >= k)
-        throw new RangeError(`softmaxCrossEntropyLabels: expected class indices in [0, ${k}) for labels, received labels[${i}] = ${label}`);
-    }
-    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    const ws = rowWeightsView(c, 'softmaxCrossEntropyLabels', rowWeights, r, arguments.length > 7);
-    allDisjoint(c, [ps, dzs], [zs, ls, ws], [[dzs, zs]]);
-  },
-
-  softmaxCrossEntropy(_rows, _cols, _z, _y, _scale, _probs, _dz, _rowWeights) {
-    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    checkLossWithDenseTargets('softmaxCrossEntropy', arguments);
-  },
-
-  meanSquaredError(_rows, _cols, _z, _y, _scale, _dz, _rowWeights) {
-    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    checkRegression('meanSquaredError', arguments);
-  },
-
-  huber(_rows, _cols, _z, _y, _delta, _scale, _dz, _rowWeights) {
-    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    checkRegression('huber', arguments);
-  },
-
-  meanAbsoluteError(_rows, _cols, _z, _y, _scale, _dz, _rowWeights) {
-    // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    checkRegression('meanAbsoluteError', arguments);
-  },
+  ...lossChecks,
 
   dropoutApply(count, x, mask, keep, y) {
     const c = new Check('dropoutApply');
@@ -320,6 +204,40 @@ export const kernelChecks: Checks = {
       const row = ix[i] as number;
       if (row >= r)
         throw invalidArgument(RangeError, 'gatherRows', 'indices', `indices below ${r} (the rows of src)`, `${row} at position ${i}`);
+    }
+  },
+
+  expandRows(count, rows, stride, cols, src, indices, parts, layout, dst, targets) {
+    const c = new Check('expandRows');
+    const n = c.dim('count', count);
+    const r = c.dim('rows', rows);
+    const s = c.dim('stride', stride);
+    const k = c.dim('cols', cols);
+    const ss = c.floats('src', src, product(r, s));
+    const is = c.uint32s('indices', indices, n);
+    const p = c.dim('parts', parts);
+    const ls = c.int32s('layout', layout, 3 * p);
+    allDisjoint(c, [c.floats('dst', dst, product(n, k)), c.floats('targets', targets, n)], [ss, is, ls]);
+    const triples = layout as Int32Array;
+    for (let q = 0; q < p; q++) {
+      const [from, into, width] = [triples[3 * q] as number, triples[3 * q + 1] as number, triples[3 * q + 2] as number];
+      if (width === 0 || from < 0 || from + Math.max(width, 1) > s - 1 || into < 0 || into + Math.abs(width) > k) {
+        const what = `(from, into, n) triples with n != 0 inside a stored row of ${s - 1} features and a row of ${k}`;
+        throw invalidArgument(RangeError, 'expandRows', 'layout', what, `(${from}, ${into}, ${width}) at part ${q}`);
+      }
+    }
+    // The kernels check each index and level again as they read it (the arrays may be shared memory).
+    const ix = indices as Uint32Array;
+    const rowsOf = src as Float32Array;
+    for (let i = 0; i < n; i++) {
+      const row = ix[i] as number;
+      if (row >= r) throw badRowIndex(r, row, i);
+      for (let q = 0; q < p; q++) {
+        const width = -(triples[3 * q + 2] as number);
+        if (width < 0) continue;
+        const level = rowsOf[row * s + (triples[3 * q] as number)] as number;
+        if (!isLevel(level, width)) throw badLevel(width, level, row, q);
+      }
     }
   },
 

@@ -31,6 +31,7 @@ export function nativeBackend(binding: NativeBinding): Backend {
     dropoutMask: binding.dropoutMask,
     columnSums: binding.columnSums,
     gatherRows: binding.gatherRows,
+    expandRows: binding.expandRows,
     axpy: binding.axpy,
     findNonFinite: binding.findNonFinite,
     sumOfSquares: binding.sumOfSquares,

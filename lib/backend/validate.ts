@@ -4,7 +4,12 @@
 // `undefined` past an array's end, the same errors. Messages match
 // native/binding/args.cc: "<fn>: expected <what> for <name>, received <actual>".
 import { choiceList, invalidArgument, invalidRange, invalidType, typedArrayName } from '../errors.js';
+import type { Backend } from './backend.js';
 import { type CheckedName, checkedSignatures, type Param } from './signatures.js';
+
+type Args<K extends keyof Backend> = Backend[K] extends (...args: infer P) => unknown ? P : never;
+/** One argument check per kernel and setThreads, with the signature of the call it checks. */
+export type Checks = { [K in CheckedName]: (...args: Args<K>) => void };
 
 const MAX_DIM = 2 ** 31 - 1;
 
@@ -190,4 +195,22 @@ export function span(rows: number, cols: number, ld: number): Count {
   if (rows === 0 || cols === 0) return 0;
   const s = (rows - 1) * ld + cols;
   return Number.isSafeInteger(s) ? s : BigInt(rows - 1) * BigInt(ld) + BigInt(cols);
+}
+
+// Every pair of outputs and inputs must be disjoint, except the allowed in-place pairs.
+export function allDisjoint(c: Check, outputs: View[], inputs: View[], inPlace: [View, View][] = []): void {
+  for (const out of outputs) {
+    for (const other of [...outputs, ...inputs]) {
+      if (other === out) continue;
+      const allowed = inPlace.some(([a, b]) => a === out && b === other);
+      c.disjoint(out, other, allowed);
+    }
+  }
+}
+
+/** A rows × cols shape's sizes and element count. */
+export function matrixShape(c: Check, rows: unknown, cols: unknown): { r: number; k: number; count: Count } {
+  const r = c.dim('rows', rows);
+  const k = c.dim('cols', cols);
+  return { r, k, count: product(r, k) };
 }

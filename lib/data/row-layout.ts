@@ -11,77 +11,57 @@ export interface RowLayout {
   stride: number;
   /** Class indices (Int32Array batches) or regression values (Float32Array). */
   target: 'classes' | 'values';
-  /** Runs of features stored as they are: (from in the stored row, into the model row, length) triples. */
-  dense: Int32Array;
-  /** One-hot blocks: (at in the stored row, into the model row, width) triples. */
-  onehot: Int32Array;
+  /**
+   * (at in the stored row, into the model row, n) triples, as the expandRows kernel reads them:
+   * n > 0 is a run of n features stored as they are, n < 0 a one-hot block of width −n stored
+   * as the index of its 1 (the width itself for a row with no level).
+   */
+  parts: Int32Array;
 }
 
 export function rowLayout(spec: TabularSpec): RowLayout {
-  const dense: number[] = [];
-  const onehot: number[] = [];
+  const parts: number[] = [];
   let into = 0;
   let at = 0;
   for (const column of inputColumns(spec)) {
     const width = columnFeatures(column).length;
+    const last = parts.length - 3;
     if (column.kind === 'categorical') {
-      onehot.push(at, into, width);
+      parts.push(at, into, -width);
       at += 1;
+    } else if (last >= 0 && (parts[last + 2] as number) > 0 && (parts[last] as number) + (parts[last + 2] as number) === at) {
+      // Right after a run in both rows (runs are stored in model order): one longer run.
+      parts[last + 2] = (parts[last + 2] as number) + width;
+      at += width;
     } else {
-      const last = dense.length - 3;
-      // Next to the previous run in both rows: one longer run.
-      if (last >= 0 && dense[last] + dense[last + 2] === at && dense[last + 1] + dense[last + 2] === into) dense[last + 2] += width;
-      else dense.push(at, into, width);
+      parts.push(at, into, width);
       at += width;
     }
     into += width;
   }
-  return {
-    cols: into,
-    stride: at + 1,
-    target: spec.target?.kind === 'values' ? 'values' : 'classes',
-    dense: Int32Array.from(dense),
-    onehot: Int32Array.from(onehot),
-  };
+  return { cols: into, stride: at + 1, target: spec.target?.kind === 'values' ? 'values' : 'classes', parts: Int32Array.from(parts) };
 }
 
 /** Rows of model features x (rows × cols) and targets y as stored rows (rows × stride). */
 export function storedRows(layout: RowLayout, x: Float32Array, y: ArrayLike<number>, rows: number): Float32Array {
-  const { cols, stride, dense, onehot } = layout;
+  const { cols, stride, parts } = layout;
   const out = new Float32Array(rows * stride);
   for (let r = 0; r < rows; r++) {
     const from = r * cols;
     const to = r * stride;
-    for (let d = 0; d < dense.length; d += 3)
-      out.set(
-        x.subarray(from + (dense[d + 1] as number), from + (dense[d + 1] as number) + (dense[d + 2] as number)),
-        to + (dense[d] as number),
-      );
-    for (let h = 0; h < onehot.length; h += 3) {
-      const start = from + (onehot[h + 1] as number);
+    for (let p = 0; p < parts.length; p += 3) {
+      const at = to + (parts[p] as number);
+      const start = from + (parts[p + 1] as number);
+      const n = parts[p + 2] as number;
+      if (n > 0) {
+        out.set(x.subarray(start, start + n), at);
+        continue;
+      }
       let k = 0;
-      while (k < (onehot[h + 2] as number) && x[start + k] !== 1) k++;
-      out[to + (onehot[h] as number)] = k;
+      while (k < -n && x[start + k] !== 1) k++;
+      out[at] = k;
     }
     out[to + stride - 1] = y[r] as number;
   }
   return out;
-}
-
-// A run shorter than this is copied by a loop: a subarray for set() costs more than the copy.
-const SHORT_RUN = 48;
-
-/** Writes stored row r of `source` as model features into out[row · cols …], which must be zero. */
-export function expandRow(layout: RowLayout, source: Float32Array, r: number, out: Float32Array, row: number): void {
-  const { cols, stride, dense, onehot } = layout;
-  const from = r * stride;
-  const to = row * cols;
-  for (let d = 0; d < dense.length; d += 3) {
-    const at = from + (dense[d] as number);
-    const into = to + (dense[d + 1] as number);
-    const n = dense[d + 2] as number;
-    if (n < SHORT_RUN) for (let j = 0; j < n; j++) out[into + j] = source[at + j] as number;
-    else out.set(source.subarray(at, at + n), into);
-  }
-  for (let h = 0; h < onehot.length; h += 3) out[to + (onehot[h + 1] as number) + (source[from + (onehot[h] as number)] as number)] = 1;
 }

@@ -6,8 +6,6 @@
 
 namespace densenode::binding {
 
-namespace {
-
 std::string FormatNumber(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -15,6 +13,8 @@ std::string FormatNumber(double d) {
   std::snprintf(text, sizeof text, "%.15g", d);
   return text;
 }
+
+namespace {
 
 const char* TypedArrayName(napi_typedarray_type type) {
   switch (type) {

@@ -14,6 +14,8 @@ namespace densenode::binding {
 constexpr int64_t kMaxDim = 2147483647;  // 2^31 - 1
 
 std::string Describe(const Napi::Value& v);
+// A number as the errors print it (as lib/errors.ts's describe does for the values tests use).
+std::string FormatNumber(double d);
 
 // Elements spanned by a rows x cols row-major view with leading dimension ld.
 inline int64_t Span(int64_t rows, int64_t cols, int64_t ld) {

@@ -1,8 +1,11 @@
-// Batch-norm, activations, softmax, dropout, column sums, axpy and the
-// non-finite scan (native/batchnorm.h, native/elementwise.h state the math).
+// Batch-norm, activations, softmax, dropout, column sums, row gathers, axpy and the
+// non-finite scan (native/batchnorm.h, native/elementwise.h, native/rows.h state the math).
+#include <vector>
+
 #include "batchnorm.h"
 #include "binding/args.h"
 #include "elementwise.h"
+#include "rows.h"
 
 namespace densenode::binding {
 namespace {
@@ -239,6 +242,54 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// expandRows(count, rows, stride, cols, src, indices, parts, layout, dst, targets)
+Napi::Value ExpandRows(const Napi::CallbackInfo& info) {
+  Args args(info, "expandRows", 10);
+  int64_t count = args.Size(0, "count");
+  int64_t rows = args.Size(1, "rows");
+  int64_t stride = args.Size(2, "stride", 1);
+  int64_t cols = args.Size(3, "cols");
+  auto src = args.Floats(4, "src", rows * stride);
+  auto indices = args.Uint32s(5, "indices", count);
+  int64_t parts = args.Size(6, "parts");
+  auto layoutView = args.Int32s(7, "layout", 3 * parts);
+  auto dst = args.Floats(8, "dst", count * cols);
+  auto targets = args.Floats(9, "targets", count);
+  args.Disjoint(dst, targets);
+  args.Disjoint(dst, src);
+  args.Disjoint(dst, indices);
+  args.Disjoint(dst, layoutView);
+  args.Disjoint(targets, src);
+  args.Disjoint(targets, indices);
+  args.Disjoint(targets, layoutView);
+  // Copied, then checked: the kernel must read the triples that were checked.
+  std::vector<int32_t> layout(layoutView.data, layoutView.data + 3 * parts);
+  for (int64_t p = 0; p < parts; ++p) {
+    const int64_t from = layout[3 * p], into = layout[3 * p + 1], n = layout[3 * p + 2];
+    const int64_t width = n < 0 ? -n : n;
+    if (n == 0 || from < 0 || from + (n > 0 ? n : 1) > stride - 1 || into < 0 || into + width > cols) {
+      args.Range("layout",
+                 "(from, into, n) triples with n != 0 inside a stored row of " +
+                     std::to_string(stride - 1) + " features and a row of " + std::to_string(cols),
+                 "(" + std::to_string(from) + ", " + std::to_string(into) + ", " + std::to_string(n) +
+                     ") at part " + std::to_string(p));
+    }
+  }
+  const ExpandFault fault = expand_rows(count, rows, stride, cols, src.data, indices.data, parts,
+                                        layout.data(), dst.data, targets.data);
+  if (fault.row >= 0 && fault.index) {
+    args.Range("indices", "indices below " + std::to_string(rows) + " (the rows of src)",
+               std::to_string(fault.source) + " at position " + std::to_string(fault.row));
+  }
+  if (fault.row >= 0) {
+    const int64_t width = -static_cast<int64_t>(layout[3 * fault.part + 2]);
+    args.Range("src", "level indices (integers in [0, " + std::to_string(width) + "])",
+               FormatNumber(fault.level) + " in row " + std::to_string(fault.source) + " (part " +
+                   std::to_string(fault.part) + ")");
+  }
+  return info.Env().Undefined();
+}
+
 // findNonFinite(count, x) -> index of the first NaN/Inf, or -1
 Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
   Args args(info, "findNonFinite", 2);
@@ -261,6 +312,7 @@ void RegisterLayers(Napi::Env env, Napi::Object exports) {
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
+  exports.Set("expandRows", Napi::Function::New(env, ExpandRows));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite));
 }

@@ -19,6 +19,7 @@
 #include "elementwise.h"
 #include "losses.h"
 #include "optimizers.h"
+#include "rows.h"
 #include "stream_kernels.h"
 #include "threadpool.h"
 
@@ -711,6 +712,69 @@ static void test_misc() {
   }
 }
 
+// ---------------------------------------------------------------- expand_rows
+
+// Stored rows: runs and one-hot levels laid out at random, against a naive expansion.
+static void test_expand_rows() {
+  for (int64_t count : {0, 1, 7, 300, 3000})
+    for (int parts : {0, 1, 5, 40}) {
+      // The layout: parts alternating runs and one-hot blocks, at consecutive places.
+      std::vector<int32_t> layout;
+      int32_t at = 0, into = 0;
+      for (int p = 0; p < parts; ++p) {
+        const int32_t width = 1 + static_cast<int32_t>(rng() % 9);
+        const bool onehot = p % 2 == 1;
+        layout.insert(layout.end(), {at, into, onehot ? -width : width});
+        at += onehot ? 1 : width;
+        into += width;
+      }
+      const int64_t stride = at + 1, cols = into + 3;  // 3 columns no part writes
+      const int64_t rows = 50;
+      fvec src(rows * stride);
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int p = 0; p < parts; ++p) {
+          const int32_t n = layout[3 * p + 2];
+          float* s = &src[r * stride + layout[3 * p]];
+          if (n > 0)
+            for (int32_t j = 0; j < n; ++j) s[j] = static_cast<float>(rng() % 1000) / 7.0f;
+          else
+            s[0] = static_cast<float>(rng() % (-n + 1));  // -n: no level
+        }
+        src[r * stride + stride - 1] = static_cast<float>(r);
+      }
+      std::vector<uint32_t> indices(count);
+      for (auto& i : indices) i = static_cast<uint32_t>(rng() % rows);
+      fvec ref(count * cols, 0.0f), refT(count);
+      for (int64_t i = 0; i < count; ++i) {
+        const float* s = &src[indices[i] * stride];
+        for (int p = 0; p < parts; ++p) {
+          const int32_t n = layout[3 * p + 2];
+          if (n > 0)
+            for (int32_t j = 0; j < n; ++j) ref[i * cols + layout[3 * p + 1] + j] = s[layout[3 * p] + j];
+          else if (s[layout[3 * p]] < -n)
+            ref[i * cols + layout[3 * p + 1] + static_cast<int64_t>(s[layout[3 * p]])] = 1.0f;
+        }
+        refT[i] = s[stride - 1];
+      }
+      fvec dst(count * cols, NAN), targets(count, NAN);  // dst is write-only
+      const ExpandFault f = expand_rows(count, rows, stride, cols, src.data(), indices.data(), parts,
+                                        layout.data(), dst.data(), targets.data());
+      const std::string what = "expand_rows count=" + std::to_string(count) + " parts=" + std::to_string(parts);
+      check(f.row == -1 && dst == ref && targets == refT, what);
+      if (count < 300 || parts == 0) continue;
+      // The first bad row is reported, whichever thread met it: a bad index at 250, a bad level at 120.
+      indices[250] = static_cast<uint32_t>(rows);
+      ExpandFault g = expand_rows(count, rows, stride, cols, src.data(), indices.data(), parts,
+                                  layout.data(), dst.data(), targets.data());
+      check(g.row == 250 && g.index && g.source == rows, what + " bad index");
+      if (parts < 2) continue;
+      src[indices[120] * stride + layout[3 * 1]] = 2.5f;
+      g = expand_rows(count, rows, stride, cols, src.data(), indices.data(), parts, layout.data(),
+                      dst.data(), targets.data());
+      check(g.row <= 120 && !g.index && g.part == 1 && g.level == 2.5f, what + " bad level");
+    }
+}
+
 // ---------------------------------------------------------------- optimizers
 
 static void test_optimizers() {
@@ -1152,6 +1216,7 @@ int main() {
   test_softmax(5000, 10);
   test_extreme_logits();
   test_misc();
+  test_expand_rows();
   test_optimizers();
   test_clipping();
   test_thread_determinism();

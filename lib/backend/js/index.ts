@@ -13,6 +13,7 @@ import {
   softmaxCrossEntropyLabels,
 } from './losses.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate, sumOfSquares } from './optimizers.js';
+import { expandRows } from './rows.js';
 
 /** The JS fallback backend. */
 export const jsBackend: Backend = {
@@ -39,6 +40,7 @@ export const jsBackend: Backend = {
   dropoutMask,
   columnSums,
   gatherRows,
+  expandRows,
   axpy,
   findNonFinite,
   sumOfSquares,
