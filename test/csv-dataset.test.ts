@@ -142,6 +142,38 @@ describe('csvDataset', () => {
     expect(other.rows.validation).toBeGreaterThan(0);
   });
 
+  it('keeps what the fitting pass found, and fits again when the file, an option or the kept file changes', async () => {
+    const copy = join(dir, 'fitted.csv');
+    await writeFile(copy, await readFile(file));
+    const passes = async (options: dn.CsvDatasetOptions) => {
+      const seen = new Set<string>();
+      const data = await dn.csvDataset(copy, { ...options, onProgress: (p) => seen.add(p.pass) });
+      return { data, passes: [...seen] };
+    };
+    const first = await passes({ seed: 2, validation: 0.1 });
+    expect(first.passes).toEqual(['fit', 'cache']);
+    const again = await passes({ seed: 2, validation: 0.1 });
+    expect(again.passes).toEqual([]); // neither pass: the spec and the rows were kept
+    expect(again.data.spec).toEqual(first.data.spec);
+    expect(again.data.notices).toEqual(first.data.notices);
+    expect([again.data.rows, again.data.droppedRows]).toEqual([first.data.rows, first.data.droppedRows]);
+    // An option the pass reads: fitted again.
+    expect((await passes({ seed: 2, validation: 0.1, ignore: ['b'] })).passes).toEqual(['fit', 'cache']);
+    expect((await passes({ seed: 2, validation: 0.1 })).passes).toEqual(['fit', 'cache']);
+    // A torn or edited fitted.json is a miss, never an error or a spec that was not fitted.
+    const kept = join(first.data.cache as string, 'fitted.json');
+    await writeFile(kept, (await readFile(kept, 'utf8')).slice(0, 200));
+    expect((await passes({ seed: 2, validation: 0.1 })).passes).toEqual(['fit']);
+    const saved = JSON.parse(await readFile(kept, 'utf8'));
+    await writeFile(kept, JSON.stringify({ ...saved, spec: { ...saved.spec, features: ['x'] } }));
+    expect((await passes({ seed: 2, validation: 0.1 })).passes).toEqual(['fit']);
+    // A changed file: fitted again, with the new row.
+    await appendFile(copy, '9999,1.0,1.0,red,yes\n');
+    const grown = await passes({ seed: 2, validation: 0.1 });
+    expect(grown.passes).toEqual(['fit', 'cache']);
+    expect(grown.data.rows.train + grown.data.rows.validation).toBe(first.data.rows.train + first.data.rows.validation + 1);
+  });
+
   it('encodes with a given spec, as a loaded model would', async () => {
     const fitted = await dn.csvDataset(file, { seed: 4, cache: join(dir, 'cache-a') });
     const reused = await dn.csvDataset(file, { spec: fitted.spec, seed: 4, cache: false });
@@ -233,6 +265,6 @@ describe('csvDataset batches given back by fit', () => {
     expect((last.batch.x as dn.Matrix).data).toEqual(last.copy);
     // Read without fit, every batch keeps its rows.
     const { batches } = await epochRows(data.train);
-    for (const b of batches) expect((b.x as dn.Matrix).data.length).toBe(b.x.rows * 7);
+    for (const b of batches) expect((b.x as dn.Matrix).data.length).toBe((b.x as dn.Matrix).rows * 7);
   });
 });

@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import { checkOptionKeys, checkPath, checkPositiveInteger, invalidType } from '../errors.js';
 import type { SourceBatch } from '../fit-types.js';
 import { Random } from '../random.js';
-import { cellText, naLookup } from './cells.js';
+import { fitCsv } from './csv-fit.js';
 import { DataError } from './data-error.js';
 import { Pipeline } from './dataset.js';
-import { streamFitter } from './fit-stream.js';
 import { TABULAR_OPTION_KEYS } from './fit-table.js';
+import { readFitted, writeFitted } from './fitted-cache.js';
 import { csvChunks, csvColumns, type ReadCsvOptions } from './read-csv.js';
 import { rowBatches } from './row-batches.js';
 import { rowLayout, storedRows } from './row-layout.js';
@@ -103,8 +103,6 @@ const EVAL_BATCH = 1024;
 const SHUFFLE_BYTES = 8 << 20;
 // Records encoded at a time on their way to the cache.
 const GROUP = 1024;
-// More distinct labels than this across the splits is no classification (fitTarget's own bound is lower).
-const MAX_LABELS = 1001;
 
 /** Opens a CSV as a streamed, cached dataset; see CsvDatasetOptions. */
 export async function csvDataset(file: string, options: CsvDatasetOptions = {}): Promise<CsvDataset> {
@@ -130,7 +128,9 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     throw new DataError(`${file}: no target column '${String(target)}' (columns: ${columns.join(', ')})`);
 
   const progress = (pass: CsvProgress['pass'], rows: number, bytes: number) => options.onProgress?.({ pass, rows, bytes, totalBytes });
-  const rows: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  const cacheDir = cacheOption === false ? null : resolve(cacheOption === true ? `${file}.cache` : cacheOption);
+  const source = cacheDir === null ? null : await sourceFingerprint(file);
+  let rows: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   let droppedRows = 0;
   let spec: TabularSpec;
   let notices: ColumnNotice[] = [];
@@ -143,47 +143,20 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     if (absent !== undefined)
       throw new DataError(`${file}: the spec reads the column '${absent.name}', which the file lacks (columns: ${columns.join(', ')})`);
   } else {
-    const na = naLookup(options.na ?? DEFAULT_NA);
-    const labels = new Set<string>();
     // The column-typing options pass through to the fitter as given.
     const tabular = Object.fromEntries(TABULAR_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
-    let line = 0;
-    const fitter = streamFitter(
-      {
-        ...tabular,
-        target,
-        columns: [...columns],
-        seed,
-        ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
-        where: () => where(line),
-      },
-      fn,
-    );
-    let row = 0;
-    for await (const chunk of csvChunks(file, csvOptions, undefined, fn)) {
-      for (let k = 0; k < chunk.records.length; k++) {
-        const record = chunk.records[k] as TableRecord;
-        const s = split(row++);
-        const label = cellText(record[target], na);
-        if (label === null) droppedRows++;
-        else {
-          rows[s]++;
-          if (labels.size <= MAX_LABELS) labels.add(label);
-        }
-        line = chunk.lines[k] as number;
-        if (s === 'train') fitter.add(record);
+    const fitOptions = { ...tabular, target, seed, ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}) };
+    // Everything the pass reads: the same file and options find what it found last time.
+    const fitKey = cacheKey({ source, fitOptions, split: [options.validation ?? 0, options.test ?? 0], csvOptions });
+    let fitted = cacheDir === null ? null : await readFitted(cacheDir, fitKey);
+    if (fitted === null) {
+      fitted = await fitCsv(file, columns, fitOptions, split, csvOptions, (r, b) => progress('fit', r, b), fn);
+      if (cacheDir !== null) {
+        await mkdir(cacheDir, { recursive: true });
+        await writeFitted(cacheDir, fitKey, fitted);
       }
-      progress('fit', row, chunk.bytes);
     }
-    const fitted = fitter.finish();
-    spec = fitted.spec;
-    notices = fitted.notices;
-    // Classes from every split's labels, so one seen only in a held-out row is still known.
-    if (spec.target?.kind === 'classes' && options.classes === undefined && labels.size <= MAX_LABELS) {
-      const all = fitTarget(target, [...labels], na, 'classification', () => file);
-      spec = { ...spec, target: all };
-    }
-    if (rows.train === 0) throw new DataError(`${file}: no labelled training rows`);
+    ({ spec, notices, rows, droppedRows } = fitted);
   }
 
   const layout = rowLayout(spec);
@@ -220,7 +193,6 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     for (const s of ['train', 'validation', 'test'] as const) if (groups[s].records.length > 0) yield [s, encode(s)];
   }
 
-  const cacheDir = cacheOption === false ? null : resolve(cacheOption === true ? `${file}.cache` : cacheOption);
   let key = '';
   const ensureCache = async (): Promise<CacheManifest> => {
     const dir = cacheDir as string;
@@ -237,7 +209,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
     }
   };
   if (cacheDir !== null) {
-    key = cacheKey({ source: await sourceFingerprint(file), spec, split: [options.validation ?? 0, options.test ?? 0, seed], csvOptions });
+    key = cacheKey({ source, spec, split: [options.validation ?? 0, options.test ?? 0, seed], csvOptions });
     const built: CacheManifest = await ensureCache();
     for (const s of ['train', 'validation', 'test'] as const) rows[s] = built.splits[s].rows;
   } else if (options.spec !== undefined) {
