@@ -4,6 +4,7 @@
 // commands (train, evaluate, predict, compare, bench, info) are the CLI in dist/cli, whose
 // packages (commander, the chart libraries) come with densenode-cli; without them this says so.
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 
 function build() {
@@ -20,6 +21,11 @@ function build() {
 
 async function run(argv) {
   if (argv[2] === 'build') return build();
+  // A clone before its first `npm run build:ts` (npm ci builds nothing).
+  if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'cli', 'main.js'))) {
+    console.error('densenode: dist/ is not built; run `npm run build:ts` (or `npm run build`) first');
+    return 1;
+  }
   let main;
   try {
     ({ main } = await import('../dist/cli/main.js'));

@@ -78,3 +78,13 @@ describe('the densenode command without the CLI packages', () => {
     ).toContain("needs the 'vega' package");
   });
 });
+
+describe('the densenode command in a clone before dist/ is built', () => {
+  it('says which script builds it, exit 1', () => {
+    const dir = join(scratch, 'no-dist');
+    for (const entry of ['package.json', 'bin', 'scripts']) cpSync(join(packageRoot, entry), join(dir, entry), { recursive: true });
+    const result = spawnSync(process.execPath, [join(dir, 'bin', 'densenode.cjs'), 'train'], { cwd: dir, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('densenode: dist/ is not built; run `npm run build:ts` (or `npm run build`) first');
+  });
+});

@@ -7,6 +7,13 @@
 
 import('densenode/cli')
   .then(({ main }) => main(process.argv))
-  .then((code) => {
-    process.exitCode = code;
-  });
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      // Only when the library itself cannot load (a mismatched or broken install); main() reports everything else.
+      console.error(`densenode-cli: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
