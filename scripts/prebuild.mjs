@@ -174,5 +174,7 @@ mkdirSync(dir, { recursive: true });
 const target = join(dir, `densenode.napi${libcTag()}.node`);
 if (oldGlibc) checkOldGlibc(built);
 copyFileSync(built, target);
-if (process.platform !== 'win32' && !oldGlibc) run(strip, ['--strip-unneeded', target]);
+// Apple's strip has no --strip-unneeded; -x drops the local symbols, the same effect on a bundle.
+if (process.platform === 'darwin') run('strip', ['-x', target]);
+else if (process.platform !== 'win32' && !oldGlibc) run(strip, ['--strip-unneeded', target]);
 console.log(`prebuild: ${target} (${Math.round(statSync(target).size / 1024)} KiB)`);

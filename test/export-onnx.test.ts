@@ -1,7 +1,9 @@
 // ONNX interop: onnxruntime-node (CPU) runs our exports and must predict what
 // we predict, on any batch size; the file has the structure and metadata we
 // promise; standardisation runs inside the graph; protobufjs loads lazily.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,10 +191,31 @@ describe('exportOnnx: files and loading', () => {
     expect(seen.has(join(packageRoot, 'lib', 'io', 'tfjs-import.ts'))).toBe(true);
     expect(seen.has(join(packageRoot, 'lib', 'io', 'onnx.ts'))).toBe(false);
     expect([...bare].filter((s) => s.startsWith('protobufjs'))).toEqual([]);
-    // The scan does see protobufjs where it is imported.
+    // onnx.ts itself has no value import of it either: it requires it on the first export.
     seen.clear();
     bare.clear();
     visit(join(packageRoot, 'lib', 'io', 'onnx.ts'));
-    expect(bare.has('protobufjs/light.js')).toBe(true);
+    expect([...bare].filter((s) => s.startsWith('protobufjs'))).toEqual([]);
+    expect(readFileSync(join(packageRoot, 'lib', 'io', 'onnx.ts'), 'utf8')).toContain("require('protobufjs/light.js')");
+  });
+
+  it('without protobufjs installed, exportOnnx names it and its range (an optional peer)', () => {
+    // dist/ and package.json with no node_modules above them: protobufjs cannot resolve.
+    const dir = mkdtempSync(join(tmpdir(), 'densenode-no-protobuf-'));
+    cpSync(join(packageRoot, 'dist'), join(dir, 'dist'), { recursive: true });
+    cpSync(join(packageRoot, 'package.json'), join(dir, 'package.json'));
+    const code = `const dn = await import('./dist/index.js');
+      await dn.mlp([2, 1]).exportOnnx('m.onnx').then(() => console.log('exported'), (e) => console.log(e.message));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, DENSENODE_BACKEND: 'js' },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    const range = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> })
+      .peerDependencies.protobufjs;
+    expect(result.stdout.trim()).toBe(
+      `exportOnnx: the ONNX export needs the 'protobufjs' package, an optional peer of densenode: npm install protobufjs@'${range}'`,
+    );
   });
 });

@@ -1,9 +1,27 @@
-// What `npm pack` ships: dist/, prebuilds/, the native sources and their build
-// file, the binding's types, the CLI, the built-in data, README, LICENSE — and
-// nothing else (no tests, benchmarks or local build/).
+// What `npm pack` ships: dist/ (no source maps, no demo), prebuilds/, the native sources and
+// their build file, the binding's types, the `densenode` bin, the built-in data, README,
+// CHANGELOG, LICENSE — and nothing else (no tests, benchmarks or local build/). And the
+// package.json promises: no install script, two runtime dependencies, the CLI's packages as
+// optional peers that packages/cli (densenode-cli) depends on at the same ranges.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from './helpers/backends.js';
+
+interface Manifest {
+  name: string;
+  version: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  repository: { url: string };
+  homepage: string;
+  bugs: { url: string };
+  bin: Record<string, string>;
+}
+const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
 
 describe('the npm package', () => {
   it('contains exactly the shipped files, at a bounded size', () => {
@@ -12,7 +30,7 @@ describe('the npm package', () => {
     const [pack] = JSON.parse(result.stdout) as { files: { path: string }[]; size: number; unpackedSize: number }[];
     const files = (pack?.files ?? []).map((f) => f.path);
     const allowed =
-      /^(dist\/|prebuilds\/|native\/|bin\/densenode\.cjs$|scripts\/(install|native-build)\.cjs$|CMakeLists\.txt$|binding\.d\.ts$|data\/|README\.md$|SECURITY\.md$|LICENSE$|package\.json$)/;
+      /^(dist\/|prebuilds\/|native\/|bin\/densenode\.cjs$|scripts\/native-build\.cjs$|CMakeLists\.txt$|binding\.d\.ts$|data\/|README\.md$|CHANGELOG\.md$|SECURITY\.md$|LICENSE$|package\.json$)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     for (const required of [
       'dist/index.js',
@@ -29,9 +47,45 @@ describe('the npm package', () => {
     ]) {
       expect(files).toContain(required);
     }
-    expect(files.some((f) => /^(test|bench|build)\//.test(f))).toBe(false);
-    // Without prebuilds the package is ~1.2 MB unpacked (dist with its source maps, the data, the README); each prebuild adds ~0.6 MB.
+    expect(files).toContain('CHANGELOG.md');
+    expect(files.some((f) => /^(test|bench|build|packages)\//.test(f))).toBe(false);
+    expect(files.filter((f) => f.endsWith('.map') || f.startsWith('dist/demo.'))).toEqual([]);
+    // Without prebuilds the package is ~1.2 MB unpacked (dist without source maps, the data, the README); each prebuild adds ~0.6 MB.
     const prebuilds = files.filter((f) => f.startsWith('prebuilds/')).length;
-    expect(pack?.unpackedSize ?? 0).toBeLessThan(1_600_000 + prebuilds * 800_000);
+    expect(pack?.unpackedSize ?? 0).toBeLessThan(1_300_000 + prebuilds * 800_000);
+  });
+
+  it('runs no install script and depends on the addon loader and headers only', () => {
+    const pkg = readManifest(packageRoot);
+    expect(Object.keys(pkg.scripts).filter((s) => /^(pre|post)?install$|^(pre|post)?prepare$/.test(s))).toEqual([]);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['node-addon-api', 'node-gyp-build']);
+    expect(pkg.bin).toEqual({ densenode: 'bin/densenode.cjs' });
+    expect(pkg.repository.url).toBe('git+https://github.com/densenode/densenode.git');
+    expect(pkg.homepage).toMatch(/^https:\/\/github\.com\/densenode\/densenode\b/);
+    expect(pkg.bugs.url).toBe('https://github.com/densenode/densenode/issues');
+  });
+
+  it("lists the CLI's packages and protobufjs as optional peers, which densenode-cli depends on at the same ranges", () => {
+    const pkg = readManifest(packageRoot);
+    const cli = readManifest(join(packageRoot, 'packages', 'cli'));
+    expect(cli.name).toBe('densenode-cli');
+    expect(cli.version).toBe(pkg.version);
+    const { densenode, ...cliPackages } = cli.dependencies;
+    // The CLI's code is this package's dist/cli: the exact same release.
+    expect(densenode).toBe(pkg.version);
+    const { protobufjs, ...peers } = pkg.peerDependencies;
+    expect(protobufjs).toMatch(/^\^8\./);
+    expect(cliPackages).toEqual(peers);
+    expect(Object.keys(pkg.peerDependenciesMeta).sort()).toEqual(Object.keys(pkg.peerDependencies).sort());
+    expect(Object.values(pkg.peerDependenciesMeta).every((m) => m.optional === true)).toBe(true);
+    expect(cli.bin).toEqual({ 'densenode-cli': 'bin/densenode-cli.cjs' });
+    expect(cli.repository.url).toBe(pkg.repository.url);
+  });
+
+  it("dist's public types do not mention protobufjs (the ONNX export loads it on first use)", () => {
+    const declarations = (readdirSync(join(packageRoot, 'dist'), { recursive: true }) as string[]).filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.length).toBeGreaterThan(20);
+    const leaking = declarations.filter((f) => /protobuf/.test(readFileSync(join(packageRoot, 'dist', f), 'utf8')));
+    expect(leaking).toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ describe('README', () => {
   it('the Quick start command trains the built-in data and prints a test accuracy above 93%', () => {
     const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
     const first = readme.split('## Quick start')[1]?.split('```sh')[1]?.split('\n')[1] ?? '';
-    const command = (first.split('#')[0] ?? '').split('&&')[1]?.trim() ?? '';
+    const command = (first.split('#')[0] ?? '').split('&&').at(-1)?.trim() ?? '';
     expect(command).toBe('node bin/densenode.cjs train');
     const [, script, ...args] = command.split(' ');
     const cwd = mkdtempSync(join(tmpdir(), 'densenode-quick-start-'));

@@ -21,7 +21,15 @@ export interface Selection {
   reason: string;
 }
 
-const FIX = 'rebuild it with `npm rebuild densenode` (needs cmake >= 3.15 and a C++17 compiler)';
+const FIX = 'build it from source with `npx densenode build` (needs cmake >= 3.15 and a C++17 compiler)';
+
+/** This process's platform as prebuilds/ names it, with the C library on Linux (glibc and musl binaries differ). */
+function platformName(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const header = report?.header;
+  const libc = process.platform === 'linux' ? (header?.glibcVersionRuntime ? '-glibc' : '-musl') : '';
+  return `${process.platform}-${process.arch}${libc}`;
+}
 
 function loadNative(addon: string | undefined): { binding: NativeBinding; file: string } {
   if (addon) {
@@ -57,7 +65,7 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
       );
     }
     process.stderr.write(
-      `densenode: native addon unavailable (${why}); using the slower JS fallback. To fix, ${FIX}; DENSENODE_BACKEND=js silences this.\n`,
+      `densenode: native addon unavailable on ${platformName()} (${why}); using the slower JS fallback. To fix, ${FIX}; DENSENODE_BACKEND=js silences this.\n`,
     );
     return { backend: jsBackend, reason: `native addon unavailable: ${why}` };
   }

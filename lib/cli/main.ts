@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { producer } from '../io/common.js';
 import { MAX_THREADS, setThreads } from '../kernels.js';
 import { MAX_LEARNING_RATE } from '../optimizers/index.js';
+import { missingPackageMessage } from './cli-packages.js';
 import { UsageError } from './errors.js';
 
 const { version } = producer;
@@ -261,6 +262,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // commander has printed the message; help and version are not errors.
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    const missing = missingPackageMessage(error);
+    if (missing !== undefined) {
+      console.error(`densenode: ${missing}`);
+      return 1;
     }
     const e = error instanceof Error ? error : new Error(String(error));
     if (verbose) console.error(e.stack);

@@ -7,6 +7,7 @@ import type { INamespace } from 'protobufjs';
 
 const field = (id: number, type: string, rule?: 'repeated') => (rule ? { id, type, rule } : { id, type });
 
+/** @internal */
 export const onnxSchema: INamespace = {
   nested: {
     onnx: {

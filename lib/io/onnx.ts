@@ -14,7 +14,11 @@
 // categories), Concat in feature order, the layers, and for a regression
 // Mul/Add back to the target's units; metadata_props add 'preprocessing'
 // (the spec) and 'inputs' (each input's name, kind and type).
-import protobuf from 'protobufjs/light.js';
+//
+// protobufjs (2 packages, 5 MB installed) is an optional peer: loaded on the first export, and
+// named with its install command when missing, so a user who never exports ONNX does not carry it.
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs/light.js';
 import type { TabularSpec } from '../data/spec.js';
 import { checkPath, describe, invalidArgument } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
@@ -33,11 +37,27 @@ export interface OnnxExportOptions {
   batch?: string | number;
 }
 
-let modelType: protobuf.Type | null = null;
+const require = createRequire(import.meta.url);
+let modelType: Protobuf.Type | null = null;
 
-/** The ModelProto message type, built once from the schema on first use. */
-export function onnxModelType(): protobuf.Type {
-  modelType ??= protobuf.Root.fromJSON(onnxSchema).lookupType('onnx.ModelProto');
+function loadProtobuf(): typeof Protobuf {
+  try {
+    return require('protobufjs/light.js') as typeof Protobuf;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    const range = (require('../../package.json') as { peerDependencies: Record<string, string> }).peerDependencies.protobufjs;
+    throw new Error(
+      `exportOnnx: the ONNX export needs the 'protobufjs' package, an optional peer of densenode: npm install protobufjs@'${range}'`,
+    );
+  }
+}
+
+/**
+ * The ModelProto message type, built once from the schema on first use (tests decode with it).
+ * @internal
+ */
+export function onnxModelType(): Protobuf.Type {
+  modelType ??= loadProtobuf().Root.fromJSON(onnxSchema).lookupType('onnx.ModelProto');
   return modelType;
 }
 
