@@ -26,8 +26,8 @@ import {
   sourceFingerprint,
   type VerifiedChunks,
 } from './shard-cache.js';
-import { DEFAULT_NA, inputColumns, type TableRecord, type TabularSpec } from './spec.js';
-import { type ColumnNotice, encodeTable, fitTarget, type TabularOptions } from './tabular.js';
+import { inputColumns, type TableRecord, type TabularSpec } from './spec.js';
+import { type ColumnNotice, encodeTable, type TabularOptions } from './tabular.js';
 
 export interface CsvDatasetOptions
   extends Pick<TabularOptions, 'categorical' | 'numeric' | 'dates' | 'ignore' | 'na' | 'task' | 'classes' | 'minCount' | 'maxLevels'> {
