@@ -18,7 +18,7 @@ function header(dims: number[], type = 0x08): Buffer {
   const out = Buffer.alloc(4 + 4 * dims.length);
   out[2] = type;
   out[3] = dims.length;
-  dims.forEach((d, i) => out.writeUInt32BE(d, 4 + 4 * i));
+  for (const [i, d] of dims.entries()) out.writeUInt32BE(d, 4 + 4 * i);
   return out;
 }
 const idx = (dims: number[], values: Uint8Array) => Buffer.concat([header(dims), values]);
