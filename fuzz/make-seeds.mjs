@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EDITS } from './targets/json-edits.mjs';
 import { joinParts } from './targets/model-files.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +67,17 @@ await trained.fit(x, [0, 1, 1, 0], { epochs: 2, batchSize: 2, checkpoint: { dir:
 const manifest = readFileSync(join(checkpoint, 'model.json'));
 const file = readdirSync(checkpoint).find((f) => f.startsWith('weights-'));
 writeFileSync(join(load, 'checkpoint'), joinParts([manifest, readFileSync(join(checkpoint, file))]));
+
+// Inputs in the edit form (fuzz/targets/json-edits.mjs): a seed and a few edits, from fixed bytes.
+for (const [target, dir] of [
+  ['load', load],
+  ['tfjs', tfjs],
+]) {
+  for (let i = 0; i < 6; i++) {
+    const ops = Array.from({ length: 40 }, (_, j) => (j * 37 + i * 101 + (target === 'load' ? 0 : 13)) % 256);
+    writeFileSync(join(dir, `edits-${i}`), Buffer.from([EDITS, i, 7, ...ops]));
+  }
+}
 
 const binding = seeds('binding');
 for (const [i, name] of Object.keys(bindingSignatures).sort().entries()) {

@@ -1,13 +1,16 @@
-// Targets "load" and "tfjs": each input is a model directory. Its parts, split at SEPARATOR, are
-// model.json and then the binary files it names (load: the weights file; tfjs: the shards, in
+// Targets "load" and "tfjs": each input is a model directory: a seed with edits to it (an input
+// that starts with EDITS, fuzz/targets/json-edits.mjs), or the files themselves. Those, split
+// at SEPARATOR, are model.json and then the binary files it names (load: the weights file; tfjs: the shards, in
 // the order the weights manifest lists them). Written to a fresh directory, then read by
 // dn.load / dn.importTfjs. The outcome must be a ModelFileError naming a file of the directory,
 // or a model that predicts, saves, and loads back. For load the harness rewrites a 64-hex
 // sha256 in model.json to the weights' real hash (the checksum would otherwise stop every
 // mutation of the weights at once: its refusal has its own regression tests).
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyEdits, EDITS } from './json-edits.mjs';
 
 /** Between the files of one input (also in fuzz/dict/model-files.dict). */
 export const SEPARATOR = Buffer.from('\n\x00\x00FILE\x00\x00\n');
@@ -48,11 +51,18 @@ function binaryNames(target, json) {
   return groups.flatMap((group) => (Array.isArray(group?.paths) ? group.paths : []));
 }
 
-function writeDirectory(target, dir, bytes) {
+// model.json's text and the binary files of an input: its parts as they are, or a seed with edits.
+function files(bytes, seeds) {
+  if (bytes[0] === EDITS && seeds.length > 0) return applyEdits(bytes, seeds);
+  const [manifest, ...binaries] = splitParts(bytes);
+  return { text: Buffer.from(manifest).toString('latin1'), binaries };
+}
+
+function writeDirectory(target, dir, bytes, seeds) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const [manifest, ...binaries] = splitParts(bytes);
-  let text = Buffer.from(manifest).toString('latin1');
+  const { binaries, ...rest } = files(bytes, seeds);
+  let { text } = rest;
   const json = parsed(text);
   if (target === 'load' && binaries.length > 0) {
     const sha = createHash('sha256').update(binaries[0]).digest('hex');
@@ -72,8 +82,14 @@ export function modelFileTarget(dn, target, work) {
   const again = join(work, 'saved');
   const read = target === 'load' ? (d) => dn.load(d) : (d) => dn.importTfjs(d);
   const fn = target === 'load' ? 'load' : 'importTfjs';
+  const seedDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'seeds', target);
+  const seeds = readdirSync(seedDir)
+    .sort()
+    .map((name) => readFileSync(join(seedDir, name)))
+    .filter((seed) => seed[0] !== EDITS)
+    .map((seed) => splitParts(seed).map((part, i) => (i === 0 ? part.toString('utf8') : part)));
   return async (bytes) => {
-    writeDirectory(target, dir, bytes);
+    writeDirectory(target, dir, bytes, seeds);
     let model;
     try {
       model = await read(dir);
