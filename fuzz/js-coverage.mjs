@@ -2,7 +2,7 @@
 // call counts, so each take is this input's counts and resets them), restricted to the files
 // under test. Each executed block (its script and start offset) is hashed into one byte of the
 // addon's extra-counters array, which libFuzzer reads after the input as it reads the C++ edge
-// counters. The blocks ever seen, executed or not, are kept for the line and block figures.
+// counters. Which source offsets ran in some input is kept for the line and block figures.
 import { Session } from 'node:inspector';
 
 function post(session, method, params) {
@@ -28,8 +28,8 @@ export class JsCoverage {
     this.session = session;
     this.counters = counters;
     this.wanted = wanted;
-    /** url -> "start:end" -> executed in some input */
-    this.blocks = new Map();
+    /** url -> { ever: per source offset, 0 never reported, 1 run in some input, 2 reported not run; ranges: start·2^24 + end } */
+    this.scripts = new Map();
   }
 
   /** This input's coverage into the counters (libFuzzer cleared them before the input). */
@@ -38,49 +38,57 @@ export class JsCoverage {
     const mask = this.counters.length - 1;
     for (const script of result) {
       if (!this.wanted(script.url)) continue;
-      if (!this.blocks.has(script.url)) this.blocks.set(script.url, new Map());
-      const seen = this.blocks.get(script.url);
-      const salt = hashString(script.url);
-      for (const fn of script.functions) {
-        for (const range of fn.ranges) {
-          const key = `${range.startOffset}:${range.endOffset}`;
-          const ran = range.count > 0;
-          if (ran || !seen.has(key)) seen.set(key, ran || seen.get(key) === true);
-          if (!ran) continue;
-          const slot = (Math.imul(salt ^ range.startOffset, 0x9e3779b1) >>> 16) & mask;
-          const count = Math.min(255, range.count);
-          if (this.counters[slot] < count) this.counters[slot] = count;
-        }
+      const ranges = script.functions.flatMap((fn) => fn.ranges);
+      const length = ranges.reduce((n, r) => Math.max(n, r.endOffset), 0);
+      let known = this.scripts.get(script.url);
+      if (known === undefined || known.ever.length < length) {
+        const ever = new Uint8Array(length);
+        if (known) ever.set(known.ever);
+        known = { ever, ranges: known?.ranges ?? new Set() };
+        this.scripts.set(script.url, known);
       }
+      // V8 leaves out a block whose count equals its parent's, so a block is "run" in this input
+      // where the innermost range around it says so: outer ranges first, inner ones override.
+      ranges.sort((a, b) => b.endOffset - b.startOffset - (a.endOffset - a.startOffset));
+      if (this.now === undefined || this.now.length < length) this.now = new Uint8Array(length);
+      const now = this.now.fill(0, 0, length);
+      const salt = hashString(script.url);
+      for (const range of ranges) {
+        known.ranges.add(range.startOffset * 2 ** 24 + range.endOffset);
+        now.fill(range.count > 0 ? 1 : 2, range.startOffset, range.endOffset);
+        if (range.count === 0) continue;
+        const slot = (Math.imul(salt ^ range.startOffset, 0x9e3779b1) >>> 16) & mask;
+        const count = Math.min(255, range.count);
+        if (this.counters[slot] < count) this.counters[slot] = count;
+      }
+      const { ever } = known;
+      for (let i = 0; i < length; i++) if (now[i] === 1 || (now[i] === 2 && ever[i] === 0)) ever[i] = now[i];
     }
   }
 
-  /** Blocks and lines executed in some input, per file and in total, from the sources' text. */
+  /** Lines and V8 blocks executed in some input, per file and in total, from the sources' text. */
   summary(sourceOf) {
     const files = [];
-    for (const [url, seen] of this.blocks) {
+    for (const [url, { ever, ranges }] of this.scripts) {
       const source = sourceOf(url);
       if (source === undefined) continue;
-      // Offsets: outer ranges first, inner (smaller) ranges override, as V8 nests them.
-      const covered = new Uint8Array(source.length);
-      const ranges = [...seen].map(([key, ran]) => [...key.split(':').map(Number), ran]);
-      ranges.sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
-      for (const [start, end, ran] of ranges) covered.fill(ran ? 1 : 2, start, Math.min(end, source.length));
       let lines = 0;
       let linesRun = 0;
       let offset = 0;
-      for (const line of source.split('\n')) {
+      const missed = [];
+      for (const [number, line] of source.split('\n').entries()) {
         const first = line.search(/\S/);
         const code = first >= 0 && !/^\s*(\/\/|\/\*|\*|\}|\)|import |export \{)/.test(line);
-        if (code && covered[offset + first] !== 0) {
+        if (code && ever[offset + first] !== 0) {
           lines++;
-          if (covered[offset + first] === 1) linesRun++;
+          if (ever[offset + first] === 1) linesRun++;
+          else missed.push(number + 1);
         }
         offset += line.length + 1;
       }
-      const blocks = ranges.length;
-      const blocksRun = ranges.filter((r) => r[2]).length;
-      files.push({ file: url, lines, linesRun, blocks, blocksRun });
+      const starts = [...ranges].map((key) => Math.floor(key / 2 ** 24));
+      const blocksRun = starts.filter((at) => ever[at] === 1).length;
+      files.push({ file: url, lines, linesRun, blocks: starts.length, blocksRun, missed });
     }
     const total = (key) => files.reduce((sum, f) => sum + f[key], 0);
     return { files, lines: total('lines'), linesRun: total('linesRun'), blocks: total('blocks'), blocksRun: total('blocksRun') };
