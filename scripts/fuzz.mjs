@@ -108,6 +108,7 @@ for (const target of targets) {
   const output = `${result.stdout}${result.stderr}`;
   const stats = [...output.matchAll(/cov: (\d+) ft: (\d+)/g)].at(-1);
   const runs = /Done (\d+) runs in (\d+) second/.exec(output);
+  const edges = /\((\d+) inline 8-bit counters\)/.exec(output);
   const found = readdirSync(findings).filter((f) => /^(crash|timeout|oom|leak|slow-unit)-/.test(f));
   if (result.status !== 0 || found.length > 0 || !runs) {
     process.stdout.write(output.split('\n').slice(-80).join('\n'));
@@ -128,7 +129,7 @@ for (const target of targets) {
   const size = (dir) => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
   console.log(
     `fuzz ${target}: ${runs ? `${runs[1]} runs in ${runs[2]} s` : 'no final stats'} (${took.toFixed(1)} s wall), ` +
-      `cov: ${stats?.[1] ?? '?'} ft: ${stats?.[2] ?? '?'}, corpus ${readdirSync(corpus).length} files ${size(corpus)} B${js}`,
+      `cov: ${stats?.[1] ?? '?'} (of ${edges?.[1] ?? '?'} instrumented edges) ft: ${stats?.[2] ?? '?'}, corpus ${readdirSync(corpus).length} files ${size(corpus)} B${js}`,
   );
 
   // --merge: the smallest set of inputs keeping every feature, back into fuzz/corpus/<target>/.
