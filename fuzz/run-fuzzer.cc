@@ -3,11 +3,13 @@
 // stays free for the async parsers (dn.load reads files); each input goes to the JS callback
 // through a thread-safe function, and the fuzzer thread waits until JS calls fuzzDone(). A
 // finding (fuzzDone with a message) aborts on the fuzzer thread, inside the callback, so
-// libFuzzer's own crash handler writes the input as crash-<sha1>. JS coverage reaches libFuzzer
-// through jsCounters(), a view of an array in the __libfuzzer_extra_counters section, which
-// libFuzzer clears before each input and reads after it, as it reads the addon's own counters.
+// libFuzzer's own crash handler writes the input as crash-<sha1>; so does an input that takes
+// longer than -timeout. JS coverage reaches libFuzzer through jsCounters(), a view of an array in
+// the __libfuzzer_extra_counters section, which libFuzzer clears before each input and reads after
+// it, as it reads the addon's own counters.
 #include <napi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -39,6 +41,7 @@ std::mutex mutex;
 std::condition_variable answered;
 bool done = false;
 std::string finding;
+int timeout_seconds = 1200;  // libFuzzer's default -timeout
 std::vector<std::string> arg_storage;
 std::vector<char*> arg_pointers;
 
@@ -58,7 +61,15 @@ int OneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   std::unique_lock<std::mutex> lock(mutex);
-  answered.wait(lock, [] { return done; });  // libFuzzer's -timeout bounds this wait
+  // libFuzzer's own -timeout cannot fire here: its SIGALRM handler acts only on the thread that
+  // runs the fuzzer, and the kernel delivers the signal to another (Node's main thread), so the
+  // wait is bounded here, with the same -timeout.
+  if (!answered.wait_for(lock, std::chrono::seconds(timeout_seconds), [] { return done; })) {
+    std::fprintf(stderr, "\n==fuzz== FINDING: timeout: the input took more than %d s\n",
+                 timeout_seconds);
+    std::fflush(stderr);
+    std::abort();
+  }
   if (!finding.empty()) {
     std::fprintf(stderr, "\n==fuzz== FINDING: %s\n", finding.c_str());
     std::fflush(stderr);
@@ -96,7 +107,10 @@ Napi::Value RunFuzzer(const Napi::CallbackInfo& info) {
   Napi::Array argv = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < argv.Length(); i++)
     arg_storage.push_back(argv.Get(i).ToString().Utf8Value());
-  for (auto& arg : arg_storage) arg_pointers.push_back(arg.data());
+  for (auto& arg : arg_storage) {
+    if (arg.rfind("-timeout=", 0) == 0) timeout_seconds = std::max(1, std::atoi(arg.c_str() + 9));
+    arg_pointers.push_back(arg.data());
+  }
   arg_pointers.push_back(nullptr);
   on_input = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "fuzz", 0, 1);
   on_exit = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "fuzz-exit", 0, 1);

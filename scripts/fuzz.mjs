@@ -11,7 +11,7 @@
 // libFuzzer's cov (edges) and ft (features), and for the JS targets the lines and V8 blocks of
 // dist/io/ executed by the corpus.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -74,6 +74,26 @@ const env = {
 delete env.NODE_OPTIONS;
 
 const failures = [];
+// 0. The driver's own check: a finding, a pending input and a blocked event loop each fail a run
+// and leave the input in a crash- file.
+for (const kind of ['BAD', 'HANG', 'SPIN']) {
+  const dir = mkdtempSync(join(tmpdir(), 'densenode-fuzz-selftest-'));
+  mkdirSync(join(dir, 'in'));
+  writeFileSync(join(dir, 'in', 'input'), kind);
+  const args = [join(root, 'fuzz', 'selftest.mjs'), '-timeout=1', '-runs=0', `-artifact_prefix=${dir}/`, join(dir, 'in')];
+  const result = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+  const saved = readdirSync(dir).some((f) => f.startsWith('crash-'));
+  // 77 (libFuzzer's crash exit code), or SIGABRT when ASan handles the abort (handle_abort=1).
+  if (!(result.status === 77 || result.signal === 'SIGABRT') || !saved) {
+    process.stdout.write(`${result.stdout}${result.stderr}`);
+    failures.push(
+      `selftest ${kind}: exit ${result.status ?? result.signal}, ${saved ? 'input saved' : 'no crash- file'} (expected 77 or SIGABRT and a crash- file)`,
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`fuzz: selftest ${failures.length === 0 ? 'passed' : 'FAILED'} (a finding, a hang and a blocked event loop each fail a run)`);
+
 for (const target of targets) {
   const corpus = join(root, 'fuzz', 'corpus', target);
   const seeds = join(root, 'fuzz', 'seeds', target);
