@@ -57,17 +57,20 @@ let inputs = 0;
 let jsMs = 0;
 function onInput(bytes) {
   inputs++;
-  check(bytes).then(
-    async () => {
-      if (jsCoverage) {
-        const t = performance.now();
-        await jsCoverage.collect();
-        jsMs += performance.now() - t;
-      }
-      binding.fuzzDone();
-    },
-    (error) => binding.fuzzDone(String(error?.stack ?? error)),
-  );
+  check(bytes)
+    .then(
+      async () => {
+        if (jsCoverage) {
+          const t = performance.now();
+          await jsCoverage.collect();
+          jsMs += performance.now() - t;
+        }
+        binding.fuzzDone();
+      },
+      (error) => binding.fuzzDone(String(error?.stack ?? error)),
+    )
+    // The harness's own failure (coverage, a bug here) stops the run too, rather than leaving the input pending.
+    .catch((error) => binding.fuzzDone(`harness: ${String(error?.stack ?? error)}`));
 }
 
 // At the end of the run: the JS coverage figures, for scripts/fuzz.mjs to report.
