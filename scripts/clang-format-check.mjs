@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run lint` part for C++: every file under native/ and bench/ must be
+// `npm run lint` part for C++: every file under native/, bench/ and fuzz/ must be
 // clang-formatted (.clang-format). `--fix` rewrites them in place.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ function walk(dir) {
     else if (/\.(cc|h)$/.test(entry.name)) files.push(path);
   }
 }
-for (const dir of ['native', 'bench']) walk(dir);
+for (const dir of ['native', 'bench', 'fuzz']) walk(dir);
 const bin = 'node_modules/clang-format/index.js';
 const args = fix ? ['-i', ...files] : ['--dry-run', '--Werror', ...files];
 const result = spawnSync(process.execPath, [bin, '--style=file', ...args], { stdio: 'inherit' });

@@ -398,3 +398,14 @@ describe('the smaller ones', () => {
     expect(error.message).not.toMatch(/densenode-tmp/);
   });
 });
+
+describe('found by the fuzzer (scripts/fuzz.mjs)', () => {
+  it('importTfjs: a weight group with weights but an empty paths list names model.json (it named no file)', async () => {
+    const dir = await exported();
+    edit(dir, (json) => {
+      json.weightsManifest[0].paths = [];
+    });
+    const e = await refused(dn.importTfjs(dir), manifest(dir), /group 0 lists weights but no files \(paths is empty\)/);
+    expect(e.file).toBe(manifest(dir));
+  });
+});

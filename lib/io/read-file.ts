@@ -72,25 +72,42 @@ export async function resolveInside(path: string, options: Pick<ReadOptions, 'di
   return real;
 }
 
+/** What a reader says when a file cannot be used: `what` in words, the error type the reader's own. */
+export type Refuse = (what: string) => Error;
+
+/**
+ * `path` opened for reading if it is a regular file (O_NONBLOCK, so a FIFO cannot block the open),
+ * with its size from the open descriptor; `refuse` builds the error, `missing` says a missing file.
+ */
+export async function openRegularFile(path: string, refuse: Refuse, missing: string): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (error) {
+    throw refuse(fileProblem(error as NodeJS.ErrnoException, missing));
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw refuse(`${kind(info)}, not a regular file`);
+    return { handle, size: info.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
 // The file opened and measured: a regular file inside the directory, its size from the descriptor.
 async function openChecked(path: string, options: ReadOptions): Promise<{ handle: FileHandle; size: number }> {
   const { fn } = options;
   const real = await resolveInside(path, options);
-  let handle: FileHandle;
+  const refuse: Refuse = (what) => new ModelFileError(path, what, fn);
+  const { handle, size } = await openRegularFile(real, refuse, options.missing);
   try {
-    handle = await open(real, OPEN_FLAGS);
-  } catch (error) {
-    throw new ModelFileError(path, fileProblem(error as NodeJS.ErrnoException, options.missing), fn);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new ModelFileError(path, `${kind(info)}, not a regular file`, fn);
-    const { size } = info;
     if (options.size !== undefined && size !== options.size) {
       const what = size < options.size ? 'truncated' : 'too long';
-      throw new ModelFileError(path, `${what}: ${size} bytes, the architecture needs ${options.size}`, fn);
+      throw refuse(`${what}: ${size} bytes, the architecture needs ${options.size}`);
     }
-    if (size > options.limit) throw new ModelFileError(path, `${size} bytes is larger than the ${options.limit}-byte limit`, fn);
+    if (size > options.limit) throw refuse(`${size} bytes is larger than the ${options.limit}-byte limit`);
     return { handle, size };
   } catch (error) {
     await handle.close();
@@ -109,22 +126,23 @@ export async function modelFileSize(path: string, options: ReadOptions): Promise
 export async function readModelFile(path: string, options: ReadOptions): Promise<Buffer> {
   const { handle, size } = await openChecked(path, options);
   try {
-    return await readExactly(handle, size, path, options.fn, options.chunkBytes ?? READ_CHUNK_BYTES);
+    const refuse: Refuse = (what) => new ModelFileError(path, what, options.fn);
+    return await readExactly(handle, size, refuse, options.chunkBytes ?? READ_CHUNK_BYTES);
   } finally {
     await handle.close();
   }
 }
 
-// `size` bytes in chunks; a file that changes size meanwhile is refused rather than read torn.
-async function readExactly(handle: FileHandle, size: number, path: string, fn: string, chunk: number): Promise<Buffer> {
+/** `size` bytes of an open file in chunks; a file that changes size meanwhile is refused rather than read torn. */
+export async function readExactly(handle: FileHandle, size: number, refuse: Refuse, chunk = READ_CHUNK_BYTES): Promise<Buffer> {
   // Not from the shared pool: readFloat32LE may keep a view of these bytes as the weights.
   const out = Buffer.allocUnsafeSlow(size);
   for (let at = 0; at < size; ) {
     const { bytesRead } = await handle.read(out, at, Math.min(chunk, size - at), at);
-    if (bytesRead === 0) throw new ModelFileError(path, 'the file shrank while being read', fn);
+    if (bytesRead === 0) throw refuse('the file shrank while being read');
     at += bytesRead;
   }
   const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, size);
-  if (bytesRead !== 0) throw new ModelFileError(path, 'the file grew while being read', fn);
+  if (bytesRead !== 0) throw refuse('the file grew while being read');
   return out;
 }

@@ -220,6 +220,9 @@ function readManifest(manifest: JsonReader, dir: string, where: string): { entri
       offset += bytes;
       if (offset > maxWeightBytes) throw fileError(where, `the weightsManifest's group ${gi} needs more than ${maxWeightBytes} bytes`);
     }
+    // Found by the fuzzer: with no files, the size error named none (an empty file name).
+    if (files.length === 0 && offset > 0)
+      throw fileError(where, `the weightsManifest's group ${gi} lists weights but no files (paths is empty)`);
     groups.push({ files, bytes: offset });
   });
   return { entries, groups };

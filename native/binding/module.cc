@@ -5,6 +5,12 @@
 #include "gemm/gemm.h"
 #include "threadpool.h"
 
+#ifdef DENSENODE_FUZZ
+namespace densenode::fuzz {
+void RegisterFuzz(Napi::Env env, Napi::Object exports);  // fuzz/run-fuzzer.cc, the fuzz build only
+}
+#endif
+
 namespace densenode::binding {
 namespace {
 
@@ -33,6 +39,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterLayers(env, exports);
   RegisterLosses(env, exports);
   RegisterOptimizers(env, exports);
+#ifdef DENSENODE_FUZZ
+  fuzz::RegisterFuzz(env, exports);
+#endif
   return exports;
 }
 
