@@ -134,9 +134,16 @@ void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const 
   for (int64_t j = 0; j < nb; ++j) sum_g[j] = sum_gx[j] = 0.0;
   // dy loaded unconditionally before the select, so the select vectorises;
   // times s (1: exact, or the fused dropout's 1 / keep).
-  auto grad = [s](const float* yr, const float* dyr, int64_t j) {
-    const float d = dyr[j] * s;
-    return kRelu ? (yr[j] > 0.0f ? d : 0.0f) : d;
+  // Row k of a group starting at yr/dyr: y is read (and yr + k * ld formed) only with the ReLU, as
+  // y may then be null.
+  auto grad = [s, ld](const float* yr, const float* dyr, int64_t k, int64_t j) {
+    const float d = dyr[k * ld + j] * s;
+    if constexpr (kRelu) {
+      return yr[k * ld + j] > 0.0f ? d : 0.0f;
+    } else {
+      (void)yr;
+      return d;
+    }
   };
   for (int64_t i0 = 0; i0 < batch; i0 += kRowGroup) {
     const int64_t i1 = batch - i0 < kRowGroup ? batch : i0 + kRowGroup;
@@ -148,9 +155,8 @@ void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const 
       const float* ya = kRelu ? y + i * ld : nullptr;
       for (int64_t j = 0; j < nb; ++j) {
         const float m = mean[j];
-        const float ga = grad(ya, dya, j), gb = grad(ya + ld, dya + ld, j);
-        const float gc = grad(ya + 2 * ld, dya + 2 * ld, j),
-                    gd = grad(ya + 3 * ld, dya + 3 * ld, j);
+        const float ga = grad(ya, dya, 0, j), gb = grad(ya, dya, 1, j);
+        const float gc = grad(ya, dya, 2, j), gd = grad(ya, dya, 3, j);
         const float ha = xa[j] - m, hb = xa[j + ld] - m;
         const float hc = xa[j + 2 * ld] - m, hd = xa[j + 3 * ld] - m;
         part_g[j] += (ga + gb) + (gc + gd);
@@ -162,7 +168,7 @@ void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const 
       const float* dyr = dy + i * ld;
       const float* yr = kRelu ? y + i * ld : nullptr;
       for (int64_t j = 0; j < nb; ++j) {
-        const float g = grad(yr, dyr, j);
+        const float g = grad(yr, dyr, 0, j);
         part_g[j] += g;
         part_gx[j] += g * (xr[j] - mean[j]);
       }
