@@ -62,11 +62,12 @@ void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64
   }
 
   // Rows of C from 4 x 4 transposes: rows 4v..4v+3, columns 4q..4q+3.
-  const neon::EpilogueV k(ep);
+  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+  const neon::EpilogueV k(e);
 #pragma GCC unroll 3
   for (int q = 0; q < NB; ++q) {
     const int w = N - 4 * q < 4 ? N - 4 * q : 4;
-    const float32x4_t bias = ep.bias ? neon::load_n(ep.bias + 4 * q, w) : k.zero;
+    const float32x4_t bias = e.bias ? neon::load_n(e.bias + 4 * q, w) : k.zero;
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
       float32x4_t r[4];
@@ -78,8 +79,8 @@ void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64
       for (int i = 0; i < 4; ++i) {
         if (i >= rows) break;
         float* ci = c + (4 * v + i) * ldc + 4 * q;
-        const float32x4_t old = ep.beta != 0.0f ? neon::load_n(ci, w) : k.zero;
-        neon::store_n(ci, neon::finish(r[i], old, bias, ep, k), w);
+        const float32x4_t old = e.beta != 0.0f ? neon::load_n(ci, w) : k.zero;
+        neon::store_n(ci, neon::finish(r[i], old, bias, e, k), w);
       }
     }
   }

@@ -4,8 +4,6 @@
 // ragged last vector, and the 4 x 4 register transpose.
 #include <arm_neon.h>
 
-#include <cstring>
-
 #include "kernels.h"
 
 namespace densenode {
@@ -30,22 +28,29 @@ inline float32x4_t finish(float32x4_t acc, float32x4_t c, float32x4_t bias, cons
 }
 
 // The first n (1..4) floats at p, the other lanes 0; never reads past p + n.
+// Lane loads, not memcpy: a call would clobber the caller-saved vector
+// registers, and GCC then kept a tile's accumulators in memory.
 inline float32x4_t load_n(const float* p, int n) {
-  if (n >= 4) return vld1q_f32(p);
-  float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  std::memcpy(t, p, sizeof(float) * n);
-  return vld1q_f32(t);
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  switch (n) {
+    case 1: return vsetq_lane_f32(p[0], zero, 0);
+    case 2: return vcombine_f32(vld1_f32(p), vdup_n_f32(0.0f));
+    case 3: return vsetq_lane_f32(p[2], vcombine_f32(vld1_f32(p), vdup_n_f32(0.0f)), 2);
+    default: return vld1q_f32(p);
+  }
 }
 
 // Stores the first n (1..4) lanes of v at p; never writes past p + n.
 inline void store_n(float* p, float32x4_t v, int n) {
-  if (n >= 4) {
-    vst1q_f32(p, v);
-    return;
+  switch (n) {
+    case 1: vst1q_lane_f32(p, v, 0); break;
+    case 2: vst1_f32(p, vget_low_f32(v)); break;
+    case 3:
+      vst1_f32(p, vget_low_f32(v));
+      vst1q_lane_f32(p + 2, v, 2);
+      break;
+    default: vst1q_f32(p, v);
   }
-  float t[4];
-  vst1q_f32(t, v);
-  std::memcpy(p, t, sizeof(float) * n);
 }
 
 // In place: lane j of r[i] becomes lane i of r[j].
