@@ -13,9 +13,9 @@ enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2, Neon = 3 };
 // This build's ISAs from the baseline up, the order DENSENODE_ISA and the test
 // override lower through: portable < avx2 < avx512 on x86-64, portable < neon
 // on arm64, portable alone elsewhere. A level is an index into that ladder.
-int isa_levels();            // how many: 3, 2 or 1
+int isa_levels();             // how many: 3, 2 or 1
 Isa isa_at_level(int level);  // 0 = Portable
-int isa_level(Isa isa);      // its index, or -1 if this build has no kernels for it
+int isa_level(Isa isa);       // its index, or -1 if this build has no kernels for it
 
 // Best ISA this CPU + OS can run, lowered by DENSENODE_ISA if set (a name not
 // on this build's ladder is ignored). Decided once (first call) and cached;

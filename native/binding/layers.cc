@@ -267,12 +267,13 @@ Napi::Value ExpandRows(const Napi::CallbackInfo& info) {
   for (int64_t p = 0; p < parts; ++p) {
     const int64_t from = layout[3 * p], into = layout[3 * p + 1], n = layout[3 * p + 2];
     const int64_t width = n < 0 ? -n : n;
-    if (n == 0 || from < 0 || from + (n > 0 ? n : 1) > stride - 1 || into < 0 || into + width > cols) {
+    if (n == 0 || from < 0 || from + (n > 0 ? n : 1) > stride - 1 || into < 0 ||
+        into + width > cols) {
       args.Range("layout",
                  "(from, into, n) triples with n != 0 inside a stored row of " +
                      std::to_string(stride - 1) + " features and a row of " + std::to_string(cols),
-                 "(" + std::to_string(from) + ", " + std::to_string(into) + ", " + std::to_string(n) +
-                     ") at part " + std::to_string(p));
+                 "(" + std::to_string(from) + ", " + std::to_string(into) + ", " +
+                     std::to_string(n) + ") at part " + std::to_string(p));
     }
   }
   const ExpandFault fault = expand_rows(count, rows, stride, cols, src.data, indices.data, parts,

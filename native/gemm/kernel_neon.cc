@@ -172,20 +172,14 @@ void edge_tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t b
 using EdgeFn = void (*)(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
                         const Epilogue&, int);
 
-// At most 4 rows per edge call: with 8, GCC kept the 24 accumulators of an
-// 8-row edge tile on the stack (seen in the disassembly); two 4-row calls
-// read the B sliver twice, from L1, and spill nothing.
-constexpr int kEdgeRows = 4;
-
 template <int V, std::size_t... I>
 constexpr std::array<EdgeFn, sizeof...(I)> edge_row(std::index_sequence<I...>) {
   return {&edge_tile<int(I) + 1, V>...};
 }
 // kEdge[V - 1][M - 1]
-constexpr std::array<std::array<EdgeFn, kEdgeRows>, NV> kEdge{
-    edge_row<1>(std::make_index_sequence<kEdgeRows>{}),
-    edge_row<2>(std::make_index_sequence<kEdgeRows>{}),
-    edge_row<3>(std::make_index_sequence<kEdgeRows>{})};
+constexpr std::array<std::array<EdgeFn, MR>, NV> kEdge{edge_row<1>(std::make_index_sequence<MR>{}),
+                                                       edge_row<2>(std::make_index_sequence<MR>{}),
+                                                       edge_row<3>(std::make_index_sequence<MR>{})};
 static_assert(NV == 3, "one kEdge row per tile vector");
 
 }  // namespace
@@ -204,11 +198,7 @@ void kernel_neon(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 // vectors, so a 4-column tail costs a third of a full tile.
 void kernel_neon_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                       float* c, int64_t ldc, const Epilogue& ep, int mr, int nr) {
-  const auto& row = kEdge[(nr + 3) / 4 - 1];
-  for (int i0 = 0; i0 < mr; i0 += kEdgeRows) {
-    const int rows = mr - i0 < kEdgeRows ? mr - i0 : kEdgeRows;
-    row[rows - 1](kc, a + i0 * al.rs, al, b, b_step, c + i0 * ldc, ldc, ep, nr);
-  }
+  kEdge[(nr + 3) / 4 - 1][mr - 1](kc, a, al, b, b_step, c, ldc, ep, nr);
 }
 
 }  // namespace densenode

@@ -72,7 +72,8 @@ void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64
     for (int v = 0; v < NV; ++v) {
       float32x4_t r[4];
 #pragma GCC unroll 4
-      for (int l = 0; l < 4; ++l) r[l] = 4 * q + l < N ? acc[4 * q + l < N ? 4 * q + l : 0][v] : k.zero;
+      for (int l = 0; l < 4; ++l)
+        r[l] = 4 * q + l < N ? acc[4 * q + l < N ? 4 * q + l : 0][v] : k.zero;
       neon::transpose4(r);
       const int rows = mr - 4 * v < 4 ? mr - 4 * v : 4;
 #pragma GCC unroll 4
