@@ -18,9 +18,24 @@
 #include <cpuid.h>
 #endif
 #endif
+// Likewise DENSENODE_NEON_KERNELS where it builds the *neon* files (arm64).
+// NEON is part of the AArch64 baseline: every arm64 CPU runs them, no check.
+#if defined(DENSENODE_NEON_KERNELS) && !defined(__aarch64__) && !defined(_M_ARM64)
+#error "DENSENODE_NEON_KERNELS on a non-arm64 target"
+#endif
 
 namespace densenode {
 namespace {
+
+// This build's ladder (cpu.h), baseline first.
+#if defined(DENSENODE_X86_KERNELS)
+constexpr Isa kLadder[] = {Isa::Portable, Isa::Avx2, Isa::Avx512};
+#elif defined(DENSENODE_NEON_KERNELS)
+constexpr Isa kLadder[] = {Isa::Portable, Isa::Neon};
+#else
+constexpr Isa kLadder[] = {Isa::Portable};
+#endif
+constexpr int kLevels = int(sizeof kLadder / sizeof kLadder[0]);
 
 #if defined(DENSENODE_X86_KERNELS)
 // XCR0 tells which register states the OS saves on context switch; a CPU flag
@@ -70,6 +85,8 @@ Isa detect_hw() {
   if (ymm_ok && avx2 && fma) return Isa::Avx2;
   return Isa::Portable;
 }
+#elif defined(DENSENODE_NEON_KERNELS)
+Isa detect_hw() { return Isa::Neon; }
 #else
 Isa detect_hw() { return Isa::Portable; }
 #endif
@@ -77,21 +94,29 @@ Isa detect_hw() { return Isa::Portable; }
 Isa detect() {
   Isa best = detect_hw();
   // DENSENODE_ISA can only lower the choice: asking for more than the hardware
-  // has falls back to the best supported ISA not above the request.
+  // has falls back to the best supported ISA not above the request. A name
+  // this build has no kernels for (another architecture's) is ignored.
   if (const char* env = std::getenv("DENSENODE_ISA")) {
-    Isa want = best;
-    if (std::strcmp(env, "portable") == 0)
-      want = Isa::Portable;
-    else if (std::strcmp(env, "avx2") == 0)
-      want = Isa::Avx2;
-    else if (std::strcmp(env, "avx512") == 0)
-      want = Isa::Avx512;
-    if (want < best) best = want;
+    for (int level = 0; level < kLevels; ++level)
+      if (std::strcmp(env, cpu_isa_name(kLadder[level])) == 0 && level < isa_level(best))
+        best = kLadder[level];
   }
   return best;
 }
 
 }  // namespace
+
+int isa_levels() { return kLevels; }
+
+Isa isa_at_level(int level) {
+  return level >= 0 && level < kLevels ? kLadder[level] : Isa::Portable;
+}
+
+int isa_level(Isa isa) {
+  for (int level = 0; level < kLevels; ++level)
+    if (kLadder[level] == isa) return level;
+  return -1;
+}
 
 Isa cpu_selected_isa() {
   static const Isa isa = detect();  // magic static: computed once, thread-safe
@@ -102,6 +127,7 @@ const char* cpu_isa_name(Isa isa) {
   switch (isa) {
     case Isa::Avx512: return "avx512";
     case Isa::Avx2: return "avx2";
+    case Isa::Neon: return "neon";
     default: return "portable";
   }
 }
@@ -112,14 +138,14 @@ namespace {
 std::atomic<int> g_kernel_isa_override{-1};
 }  // namespace
 
-void set_kernel_isa_override(int isa) {
-  g_kernel_isa_override.store(isa, std::memory_order_relaxed);
+void set_kernel_isa_override(int level) {
+  g_kernel_isa_override.store(level, std::memory_order_relaxed);
 }
 
 Isa kernel_isa() {
   const Isa best = cpu_selected_isa();
   const int forced = g_kernel_isa_override.load(std::memory_order_relaxed);
-  return forced >= 0 && forced < static_cast<int>(best) ? static_cast<Isa>(forced) : best;
+  return forced >= 0 && forced < isa_level(best) ? kLadder[forced] : best;
 }
 
 namespace {
@@ -147,6 +173,17 @@ constexpr KernelTable kAvx512{Isa::Avx512,
                               &stream::avx512::kKernels};
 #endif
 
+#if defined(DENSENODE_NEON_KERNELS)
+// The layer kernels are the portable tables: on AArch64 the compiler already
+// vectorises those loops with NEON (the baseline), so a second copy would be
+// the same instructions (docs/decisions.md).
+constexpr KernelTable kNeon{Isa::Neon,
+                            {kernel_neon, nullptr, kernel_neon_edge, kBlockNeon, narrow_neon,
+                             kNarrowNeon, gather_cols_neon, 4},
+                            &bn::portable::kKernels,
+                            &stream::portable::kKernels};
+#endif
+
 }  // namespace
 
 const KernelTable& isa_kernels() {
@@ -154,6 +191,9 @@ const KernelTable& isa_kernels() {
 #if defined(DENSENODE_X86_KERNELS)
     case Isa::Avx512: return kAvx512;
     case Isa::Avx2: return kAvx2;
+#endif
+#if defined(DENSENODE_NEON_KERNELS)
+    case Isa::Neon: return kNeon;
 #endif
     default: return kPortable;
   }

@@ -93,7 +93,7 @@ const env = {
 step('C++ kernel tests under ASan + UBSan + LSan, each ISA forced');
 t = performance.now();
 let cppChecks = 0;
-for (const isa of ['portable', 'avx2', 'avx512']) {
+for (const isa of process.arch === 'arm64' ? ['portable', 'neon'] : ['portable', 'avx2', 'avx512']) {
   for (const test of ['densenode_gemm_test', 'densenode_kernels_test']) {
     const result = spawnSync(join(out, test), [], { cwd: root, encoding: 'utf8', env: { ...env, DENSENODE_ISA: isa } });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;

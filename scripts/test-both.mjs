@@ -28,7 +28,7 @@ const built = spawnSync('cmake', ['--build', 'build', '--target', 'densenode_nat
 ok &&= built.status === 0;
 if (built.status === 0) {
   // A forced ISA above what the CPU has falls back to the best below it.
-  for (const isa of ['portable', 'avx2', 'avx512']) {
+  for (const isa of process.arch === 'arm64' ? ['portable', 'neon'] : ['portable', 'avx2', 'avx512']) {
     runNativeTest(`native gemm ${isa}`, 'densenode_gemm_test', { DENSENODE_ISA: isa });
     runNativeTest(`native kernels ${isa}`, 'densenode_kernels_test', { DENSENODE_ISA: isa });
   }

@@ -53,7 +53,8 @@ describe('native gemm across threads and ISAs', () => {
     expect(result.stdout.trim()).toBe('3');
   });
 
-  // What this CPU can run, from /proc/cpuinfo (x86-64 Linux); elsewhere only the portable kernel is expected.
+  // What this CPU can run, from /proc/cpuinfo (x86-64 Linux); NEON is baseline on arm64; elsewhere only
+  // the portable kernel is expected. `order` is this architecture's ladder, which DENSENODE_ISA lowers through.
   const flags = existsSync('/proc/cpuinfo')
     ? (readFileSync('/proc/cpuinfo', 'utf8')
         .match(/^flags\s*:(.*)$/m)?.[1]
@@ -63,8 +64,10 @@ describe('native gemm across threads and ISAs', () => {
   const supported = ['portable'];
   if (process.arch === 'x64' && has('avx2', 'fma')) supported.push('avx2');
   if (process.arch === 'x64' && has('avx512f', 'avx512vl', 'avx512bw', 'avx512dq')) supported.push('avx512');
+  if (process.arch === 'arm64') supported.push('neon');
+  const order = process.arch === 'arm64' ? ['portable', 'neon'] : ['portable', 'avx2', 'avx512'];
 
-  for (const isa of ['portable', 'avx2', 'avx512']) {
+  for (const isa of order) {
     it(`DENSENODE_ISA=${isa} selects ${isa} where the CPU has it (else the best below) and it is correct`, () => {
       const cases: Shape[] = [
         [false, false, 67, 35, 259],
@@ -90,7 +93,6 @@ describe('native gemm across threads and ISAs', () => {
       });
       expect(result.status, result.stderr).toBe(0);
       const { isa: chosen, out } = JSON.parse(result.stdout) as { isa: string; out: number[][] };
-      const order = ['portable', 'avx2', 'avx512'];
       const expected = supported.filter((s) => order.indexOf(s) <= order.indexOf(isa)).pop();
       expect(chosen).toBe(expected);
       cases.forEach(([tA, tB, m, n, k], i) => {

@@ -59,7 +59,7 @@ describe(`gemm on the ${process.env.DENSENODE_BACKEND ?? 'default'} backend`, ()
   it('runs on the backend the environment asked for', () => {
     const requested = process.env.DENSENODE_BACKEND;
     if (requested === 'js' || requested === 'native') expect(backendInfo().name).toBe(requested);
-    expect(['avx512', 'avx2', 'portable', 'js']).toContain(backendInfo().isa);
+    expect(['avx512', 'avx2', 'neon', 'portable', 'js']).toContain(backendInfo().isa);
   });
 
   const pairs: [boolean, boolean][] = [

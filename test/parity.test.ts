@@ -16,7 +16,7 @@ function relativeGap(a: Float32Array, b: Float32Array): number {
 describe('gemm parity, native vs js', () => {
   it('the native backend is really native', () => {
     expect(native.name).toBe('native');
-    expect(['avx512', 'avx2', 'portable']).toContain(native.info().isa);
+    expect(['avx512', 'avx2', 'neon', 'portable']).toContain(native.info().isa);
   });
 
   it('agrees on random awkward shapes, every transpose pair, with epilogues', () => {

@@ -17,7 +17,7 @@ export interface GemmEpilogue {
 export interface BackendInfo {
   /** 'native' when the C++ addon loaded, 'js' for the pure-TypeScript fallback. */
   name: 'native' | 'js';
-  /** The GEMM micro-kernel in use ('avx512' | 'avx2' | 'portable' natively, 'js' otherwise). */
+  /** The GEMM micro-kernel in use ('avx512' | 'avx2' | 'neon' | 'portable' natively, 'js' otherwise). */
   isa: string;
   /** Threads the kernels use (always 1 on the JS backend). */
   threads: number;

@@ -20,18 +20,28 @@ constexpr Blocking kBlockAvx512{14, 32, 378, 512, 4096};
 // avx2: 6x16 tile = 12 ymm accumulators + 2 B + 1 broadcast (<= 16 regs).
 //   KC 512: 32 KiB B sliver, fits L1. MC 378 (=6*63): 756 KiB A block in L2.
 constexpr Blocking kBlockAvx2{6, 16, 378, 512, 4096};
+// neon (arm64): 8x12 tile = 24 q-register accumulators + 2 A + 3 B (<= 32
+//   regs), the A value taken from a vector lane (fmla by element): 5 loads per
+//   24 FMAs. Sized for the 64 KiB L1d / 1-2 MiB L2 per core of Neoverse
+//   N1/V1/V2 (Graviton 2-4, Ampere Altra); not measured (docs/decisions.md).
+//   KC 512: 24 KiB B sliver + a 16 KiB A sliver in L1. MC 256 (=8*32): 512 KiB
+//   A block, half of a 1 MiB L2. NC 3072 = 12*256: a multiple of NR, so only
+//   the matrix edge has partial slivers.
+constexpr Blocking kBlockNeon{8, 12, 256, 512, 3072};
 // portable: 6x8 tile = 12 SSE/NEON accumulators, same cache reasoning as avx2.
 constexpr Blocking kBlockPortable{6, 8, 378, 512, 4096};
 
 // Narrow-n path (n <= 16): panel height (rows of C per narrow-kernel call)
 // and K block. avx512: 32 rows = 2 zmm per column, up to 12 columns (24
-// accumulators); avx2: 16 rows = 2 ymm, up to 6 columns; portable: 8 rows.
+// accumulators); avx2: 16 rows = 2 ymm, up to 6 columns; neon: 8 rows = 2
+// q registers, up to 12 columns (24 accumulators); portable: 8 rows.
 // KC 512 as above: a 512 x 16 B block (32 KiB) stays in L1 across panels.
 struct NarrowBlocking {
   int mr, kc;
 };
 constexpr NarrowBlocking kNarrowAvx512{32, 512};
 constexpr NarrowBlocking kNarrowAvx2{16, 512};
+constexpr NarrowBlocking kNarrowNeon{8, 512};
 constexpr NarrowBlocking kNarrowPortable{8, 512};
 constexpr int kNarrowMaxN = 16;        // widest n the narrow path takes
 constexpr int kNarrowMaxNPacked = 12;  // same when A needs packing (NN, NT):

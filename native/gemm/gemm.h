@@ -10,5 +10,6 @@ namespace densenode {
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
           const float* bias, bool relu);
-const char* gemm_isa();  // "avx512" | "avx2" | "portable" — the micro-kernel chosen at load
+const char*
+gemm_isa();  // "avx512" | "avx2" | "neon" | "portable" — the micro-kernel chosen at load
 }  // namespace densenode

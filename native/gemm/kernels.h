@@ -29,8 +29,9 @@ struct ALayout {
 using MicroKernel = void (*)(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                              float* c, int64_t ldc, const Epilogue& ep);
 
-// Each in its own TU with its own flags. The x86 ones are built on x86-64 only
-// (CMakeLists.txt), and only native/cpu.cc refers to them.
+// Each in its own TU with its own flags. The x86 ones are built on x86-64 only,
+// the neon ones on arm64 only (CMakeLists.txt), and only native/cpu.cc refers
+// to them.
 void kernel_avx512(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
                    int64_t ldc, const Epilogue& ep);
 void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
@@ -39,6 +40,8 @@ void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 // same per-element arithmetic, half the wasted lanes.
 void kernel_avx512_n16(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                        float* c, int64_t ldc, const Epilogue& ep);
+void kernel_neon(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
+                 int64_t ldc, const Epilogue& ep);
 void kernel_portable(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                      float* c, int64_t ldc, const Epilogue& ep);
 // Exact mr x nr edge tile (mr <= MR, nr <= NR) written straight into C: reads
@@ -47,6 +50,8 @@ using EdgeKernel = void (*)(int64_t kc, const float* a, ALayout al, const float*
                             float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
 void kernel_avx512_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                         float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
+void kernel_neon_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                      float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
 
 // Narrow-n kernel (n <= 16, e.g. an output layer): vectorised along m, so
 // no lane is wasted on a few columns. Computes rows [0, mr) x columns [0, nr)
@@ -62,6 +67,8 @@ void narrow_avx512(int64_t kc, const float* a, int64_t a_cs, const float* b, int
                    int nr, float* c, int64_t ldc, const Epilogue& ep);
 void narrow_avx2(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
                  int nr, float* c, int64_t ldc, const Epilogue& ep);
+void narrow_neon(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                 int nr, float* c, int64_t ldc, const Epilogue& ep);
 void narrow_portable(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
                      int nr, float* c, int64_t ldc, const Epilogue& ep);
 
@@ -73,6 +80,8 @@ using GatherCols = void (*)(const float* src, int64_t lds, int64_t kc, int64_t l
 void gather_cols_avx512(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
                         float* dst);
 void gather_cols_avx2(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                      float* dst);
+void gather_cols_neon(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
                       float* dst);
 void gather_cols_portable(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
                           float* dst);

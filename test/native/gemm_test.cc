@@ -1,5 +1,6 @@
 // Standalone correctness test for densenode::gemm against a float64 reference.
-// Run once per ISA: DENSENODE_ISA=portable|avx2|avx512 ./gemm_test
+// Run once per ISA: DENSENODE_ISA=portable|avx2|avx512 ./gemm_test on x86-64,
+// DENSENODE_ISA=portable|neon on arm64.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>

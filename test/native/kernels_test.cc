@@ -1113,7 +1113,7 @@ static std::vector<fvec> run_batchnorm(int64_t B, int64_t F) {
 }
 
 static void test_isa_identity() {
-  const int top = static_cast<int>(cpu_selected_isa());
+  const int top = isa_level(cpu_selected_isa());
   const int64_t shapes[][2] = {{1, 7}, {5, 33}, {128, 257}, {1000, 300}, {37, 1030}};
   for (const auto& sh : shapes) {
     set_kernel_isa_override(0);
@@ -1125,7 +1125,7 @@ static void test_isa_identity() {
       for (size_t k = 0; k < ref.size(); ++k)
         same &= std::memcmp(ref[k].data(), got[k].data(), ref[k].size() * 4) == 0;
       check(same, std::string("bn bitwise identical portable vs ") +
-                      cpu_isa_name(static_cast<Isa>(isa)) + " " + shape(sh[0], sh[1]));
+                      cpu_isa_name(isa_at_level(isa)) + " " + shape(sh[0], sh[1]));
     }
   }
   set_kernel_isa_override(-1);
@@ -1184,7 +1184,7 @@ static void test_isa_identity() {
       for (size_t k = 0; k < ref.size(); ++k)
         same &= std::memcmp(ref[k].data(), got[k].data(), ref[k].size() * 4) == 0;
       check(same, std::string("stream kernels bitwise identical portable vs ") +
-                      cpu_isa_name(static_cast<Isa>(isa)) + " n=" + std::to_string(n));
+                      cpu_isa_name(isa_at_level(isa)) + " n=" + std::to_string(n));
     }
   }
   set_kernel_isa_override(-1);

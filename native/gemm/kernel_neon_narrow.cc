@@ -1,0 +1,139 @@
+// NEON narrow-n kernel (C panels of 8 rows x up to 12 columns per pass,
+// vectorised along m) and the transposing pack, both on 4 x 4 register
+// transposes. Built on arm64 only.
+#include <arm_neon.h>
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "blocking.h"
+#include "kernels.h"
+#include "neon_util.h"
+
+namespace densenode {
+
+namespace {
+
+constexpr int NMR = kNarrowNeon.mr;
+static_assert(NMR == 8, "a narrow panel column is two vectors");
+constexpr int kMaxCols = 12;  // 2 x 12 accumulators + 2 A + 3 B <= 32 registers
+
+template <int NV, int N>
+using NarrowAcc = float32x4_t[N][NV];
+
+// Column J += A column p * op(B)(p, J): B's value from a lane of the vector
+// holding columns 4*(J/4).. (the lane must be a constant).
+template <int NV, int N, int J>
+inline void col_lane(NarrowAcc<NV, N>& acc, const float32x4_t (&av)[NV],
+                     const float32x4_t (&bq)[(N + 3) / 4]) {
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) acc[J][v] = vfmaq_laneq_f32(acc[J][v], av[v], bq[J / 4], J % 4);
+}
+
+template <int NV, int N, int... J>
+inline void cols_lane(NarrowAcc<NV, N>& acc, const float32x4_t (&av)[NV],
+                      const float32x4_t (&bq)[(N + 3) / 4], std::integer_sequence<int, J...>) {
+  (col_lane<NV, N, J>(acc, av, bq), ...);
+}
+
+// (4*NV) rows x N columns: acc[j][v] holds C rows 4v..4v+3 of column j.
+// A panel rows past 4*NV are never read; B's row is read for columns < N only.
+template <int NV, int N>
+void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                 float* c, int64_t ldc, const Epilogue& ep) {
+  constexpr int NB = (N + 3) / 4;  // B vectors per row, the last one maybe partial
+  NarrowAcc<NV, N> acc;
+#pragma GCC unroll 12
+  for (int j = 0; j < N; ++j)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[j][v] = vdupq_n_f32(0.0f);
+
+  for (int64_t p = 0; p < kc; ++p) {
+    float32x4_t av[NV], bq[NB];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) av[v] = vld1q_f32(a + 4 * v);
+#pragma GCC unroll 3
+    for (int q = 0; q < N / 4; ++q) bq[q] = vld1q_f32(b + 4 * q);
+    if constexpr (N % 4 != 0) bq[NB - 1] = neon::load_n(b + 4 * (NB - 1), N % 4);
+    cols_lane<NV, N>(acc, av, bq, std::make_integer_sequence<int, N>{});
+    a += a_cs;
+    b += b_rs;
+  }
+
+  // Rows of C from 4 x 4 transposes: rows 4v..4v+3, columns 4q..4q+3.
+  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+  const neon::EpilogueV k(e);
+#pragma GCC unroll 3
+  for (int q = 0; q < NB; ++q) {
+    const int w = N - 4 * q < 4 ? N - 4 * q : 4;
+    const float32x4_t bias = e.bias ? neon::load_n(e.bias + 4 * q, w) : k.zero;
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      float32x4_t r[4];
+#pragma GCC unroll 4
+      for (int l = 0; l < 4; ++l)
+        r[l] = 4 * q + l < N ? acc[4 * q + l < N ? 4 * q + l : 0][v] : k.zero;
+      neon::transpose4(r);
+      const int rows = mr - 4 * v < 4 ? mr - 4 * v : 4;
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        if (i >= rows) break;
+        float* ci = c + (4 * v + i) * ldc + 4 * q;
+        const float32x4_t old = e.beta != 0.0f ? neon::load_n(ci, w) : k.zero;
+        neon::store_n(ci, neon::finish(r[i], old, bias, e, k), w);
+      }
+    }
+  }
+}
+
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int, float*, int64_t,
+                        const Epilogue&);
+
+template <int NV, std::size_t... I>
+constexpr std::array<TileFn, sizeof...(I)> make_table(std::index_sequence<I...>) {
+  return {&narrow_tile<NV, int(I) + 1>...};
+}
+constexpr auto kOne = make_table<1>(std::make_index_sequence<kMaxCols>{});
+constexpr auto kTwo = make_table<2>(std::make_index_sequence<kMaxCols>{});
+
+}  // namespace
+
+// nr columns in ceil(nr/12) near-equal passes over the panel.
+void narrow_neon(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                 int nr, float* c, int64_t ldc, const Epilogue& ep) {
+  const auto& tab = mr <= 4 ? kOne : kTwo;
+  const int passes = (nr + kMaxCols - 1) / kMaxCols;
+  Epilogue e = ep;
+  for (int s = 0, j0 = 0; s < passes; ++s) {
+    const int w = (nr - j0) / (passes - s);
+    if (ep.bias) e.bias = ep.bias + j0;
+    tab[w - 1](kc, a, a_cs, b + j0, b_rs, mr, c + j0, ldc, e);
+    j0 += w;
+  }
+}
+
+// 4 x 4 blocks by register transpose. Needs width % 4 == 0 (the caller
+// uses the scalar pack otherwise); the kc tail is copied one float at a time.
+void gather_cols_neon(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
+                      float* dst) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  for (int i0 = 0; i0 + 4 <= width; i0 += 4) {
+    const int64_t rows = len - i0 < 0 ? 0 : len - i0 < 4 ? len - i0 : 4;
+    int64_t p0 = 0;
+    for (; p0 + 4 <= kc; p0 += 4) {
+      float32x4_t r[4];
+#pragma GCC unroll 4
+      for (int l = 0; l < 4; ++l) r[l] = l < rows ? vld1q_f32(src + (i0 + l) * lds + p0) : zero;
+      neon::transpose4(r);
+      float* d = dst + p0 * width + i0;
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) vst1q_f32(d + q * width, r[q]);
+    }
+    for (; p0 < kc; ++p0)
+      for (int l = 0; l < 4; ++l)
+        dst[p0 * width + i0 + l] = l < rows ? src[(i0 + l) * lds + p0] : 0.0f;
+  }
+}
+
+}  // namespace densenode
