@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run prebuild [-- --cross arm64] [-- --old-glibc | --host-toolchain]`: builds the addon
+// `npm run prebuilds [-- --cross arm64] [-- --old-glibc | --host-toolchain]`: builds the addon
 // and writes it, stripped, where node-gyp-build looks:
 // prebuilds/<platform>-<arch>/densenode.napi[.glibc|.musl].node — the names and
 // tags prebuildify would write. prebuildify itself always runs node-gyp, which

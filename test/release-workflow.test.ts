@@ -54,7 +54,7 @@ describe('the release workflow', () => {
     expect(os).toMatchObject({ 'linux-arm64': 'ubuntu-24.04-arm', 'linux-arm64-musl': 'ubuntu-24.04-arm', 'darwin-x64': 'macos-13' });
     expect(include.filter((e) => e.alpine !== undefined).map((e) => e.target)).toEqual(['linux-x64-musl', 'linux-arm64-musl']);
     expect(runs(build)).toMatch(/npm ci\n\s*npm test/);
-    expect(runs(build)).toMatch(/npm ci && npm test && npm run prebuild/);
+    expect(runs(build)).toMatch(/npm ci && npm test && npm run prebuilds/);
     // The glibc prebuilds come from the Debian 11 root, with the glibc 2.28 check of prebuild.mjs.
     expect(include[0]?.prebuild).toMatch(/scripts\/sysroot\.sh.*--old-glibc.*--old-glibc --cross arm64/);
     expect(build.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.with?.path).toBe('prebuilds/');
