@@ -50,7 +50,7 @@ function array(elem, bytes, sizes, arrays) {
   else if (shape === 1) length = pickSize() * pickSize();
   else if (shape === 2) length = bytes.u8() % 64;
   else length = pickSize() * pickSize() + (bytes.u8() % 3) - 1;
-  length = Math.max(0, Math.min(length, 1 << 16));
+  length = Number.isFinite(length) ? Math.max(0, Math.min(length, 1 << 16)) : 0;
   const Ctor = CTORS[elem];
   const buffer =
     how >= 236 ? new SharedArrayBuffer((length + 2) * Ctor.BYTES_PER_ELEMENT) : new ArrayBuffer((length + 2) * Ctor.BYTES_PER_ELEMENT);
@@ -76,7 +76,8 @@ function argument(param, bytes, sizes, arrays) {
     case 'int':
     case 'num': {
       const value = number(param, bytes);
-      if (param.kind !== 'num' && typeof value === 'number') sizes.push(value);
+      // Sizes the arrays' lengths are made from: NaN or ±Infinity make no length.
+      if (param.kind !== 'num' && Number.isFinite(value)) sizes.push(value);
       return value;
     }
     case 'kind':
