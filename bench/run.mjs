@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench -- <name>`: runs one benchmark (or all but peers, which takes ~15 minutes),
 // each printing a table and writing bench/results/<name>.json. Benchmarks never assert a time.
-// Flags (--…) are passed on to each benchmark, e.g. `npm run bench -- peers --update-readme`.
+// Flags (--…, with their values) are passed on to each benchmark, e.g. `npm run bench -- peers --update-readme`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,8 +17,10 @@ const benches = {
   stream: 'stream.mjs',
 };
 const args = process.argv.slice(2);
-const flags = args.filter((a) => a.startsWith('--'));
-const wanted = args.filter((a) => !a.startsWith('--'));
+// Names first, then flags and their values (`stream --file big.csv`), passed on as they are.
+const firstFlag = args.findIndex((a) => a.startsWith('--'));
+const wanted = firstFlag < 0 ? args : args.slice(0, firstFlag);
+const flags = firstFlag < 0 ? [] : args.slice(firstFlag);
 const names = wanted.length > 0 ? wanted : ['gemm', 'kernels', 'train', 'tabular'];
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
