@@ -276,7 +276,12 @@ export async function* cachedChunks(
     const last = Math.min(first + RUN_CHUNKS, shard.crcs.length);
     const rows = Math.min(last * chunkRows, shard.rows) - first * chunkRows;
     const bytes = new Uint8Array(rows * stride * 4);
-    const { bytesRead } = await (handles[s] as Awaited<ReturnType<typeof open>>).read(bytes, 0, bytes.length, first * chunkRows * stride * 4);
+    const { bytesRead } = await (handles[s] as Awaited<ReturnType<typeof open>>).read(
+      bytes,
+      0,
+      bytes.length,
+      first * chunkRows * stride * 4,
+    );
     const seen = verified(checked, join(dir, shard.file), shard);
     const chunks: Float32Array[] = [];
     for (let c = first; c < last; c++) {
