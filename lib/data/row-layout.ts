@@ -29,8 +29,8 @@ export function rowLayout(spec: TabularSpec): RowLayout {
     if (column.kind === 'categorical') {
       parts.push(at, into, -width);
       at += 1;
-    } else if (last >= 0 && (parts[last + 2] as number) > 0 && (parts[last] as number) + (parts[last + 2] as number) === at) {
-      // Right after a run in both rows (runs are stored in model order): one longer run.
+    } else if (last >= 0 && (parts[last + 2] as number) > 0) {
+      // The last part a run: it ends here in both rows (only a one-hot block moves them apart), so it grows.
       parts[last + 2] = (parts[last + 2] as number) + width;
       at += width;
     } else {
