@@ -1,6 +1,6 @@
 // dn.csvDataset(file): a CSV larger than memory as training data. One streaming pass fits the
 // column spec on the training rows (or a given spec is used); a second encodes every row once into
-// the disk cache (shard-cache.ts); then each epoch reads the cache in a seeded random chunk order
+// the disk cache (shard-cache.ts); then each epoch reads the cache in a seeded random order of chunk runs
 // through a shuffle buffer. Rows go to train/validation/test by a seeded hash of their row number
 // (row-split.ts), so no split needs a copy. Without a cache every epoch parses the file again.
 import { mkdir, stat } from 'node:fs/promises';
