@@ -5,11 +5,43 @@
 /** What the addon reports about itself. */
 export interface NativeInfo {
   /** The GEMM micro-kernel chosen at load from CPU features. */
-  isa: 'avx512' | 'avx2' | 'portable';
+  isa: 'avx512' | 'avx2' | 'neon' | 'portable';
   /** Threads in the shared pool. */
   threads: number;
   /** The Node-API version the addon was built for. */
   napiVersion: number;
+  /** The data caches read at load. */
+  caches: CacheInfo;
+  /** The GEMM block sizes in use. */
+  blocking: GemmBlocking;
+}
+
+/** One cache level: bytes of one instance, associativity and logical CPUs sharing it (0 = unknown). */
+export interface CacheLevelInfo {
+  bytes: number;
+  ways: number;
+  sharing: number;
+}
+
+export interface CacheInfo {
+  l1d: CacheLevelInfo;
+  l2: CacheLevelInfo;
+  l3: CacheLevelInfo;
+  /** Where they were read: CPUID, Linux sysfs, macOS sysctl, or 'none' (the fixed table is used). */
+  source: 'cpuid' | 'sysfs' | 'sysctl' | 'none';
+}
+
+/**
+ * The GEMM blocking: the mr×nr register tile, the mc×kc packed A block, the kc×nc B panel; source
+ * 'model' (derived from the caches), 'table' (caches unknown) or 'DENSENODE_BLOCKING' (override).
+ */
+export interface GemmBlocking {
+  mr: number;
+  nr: number;
+  mc: number;
+  kc: number;
+  nc: number;
+  source: 'model' | 'table' | 'DENSENODE_BLOCKING';
 }
 
 /** Element-wise activations with a backward computed from the forward output. */

@@ -21,6 +21,7 @@
 // share a vector, never the arithmetic.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "batchnorm_kernels.h"
@@ -127,6 +128,17 @@ void normalize_block(int64_t batch, int64_t ld, int64_t nb, const float* x, cons
 // (= dgamma / inv_std: the constant factor is applied once per feature, in
 // double, instead of per element), with g = dy masked by the fused ReLU
 // (y > 0) when kRelu.
+// d where y > 0, else +0: the ReLU's gradient gate. As a bit mask rather than
+// `y > 0 ? d : 0`, which GCC compiled to a compare-and-branch per element on
+// the AVX2 copy (random signs: 366 vs 22 us for [128,256]); same values.
+inline float relu_gate(float d, float y) {
+  uint32_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  bits &= 0u - static_cast<uint32_t>(y > 0.0f);
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
 template <bool kRelu>
 void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const float* y,
                    const float* dy, float s, const float* mean, double* sum_g, double* sum_gx) {
@@ -139,7 +151,7 @@ void backward_sums(int64_t batch, int64_t ld, int64_t nb, const float* x, const 
   auto grad = [s, ld](const float* yr, const float* dyr, int64_t k, int64_t j) {
     const float d = dyr[k * ld + j] * s;
     if constexpr (kRelu) {
-      return yr[k * ld + j] > 0.0f ? d : 0.0f;
+      return relu_gate(d, yr[k * ld + j]);
     } else {
       (void)yr;
       return d;
@@ -197,7 +209,7 @@ void backward_dx(int64_t batch, int64_t ld, int64_t nb, const float* x, const fl
     float* dxr = dx + i * ld;
     for (int64_t j = 0; j < nb; ++j) {
       const float d = dyr[j] * s;
-      const float g = kRelu ? (yr[j] > 0.0f ? d : 0.0f) : d;
+      const float g = kRelu ? relu_gate(d, yr[j]) : d;
       dxr[j] = a[j] * g - (b[j] + c[j] * (xr[j] - mean[j]));
     }
   }

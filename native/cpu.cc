@@ -160,11 +160,11 @@ constexpr KernelTable kPortable{Isa::Portable,
 
 #if defined(DENSENODE_X86_KERNELS)
 // gather_cols_avx2 transposes whole 8-float blocks only.
-constexpr KernelTable kAvx2{
-    Isa::Avx2,
-    {kernel_avx2, nullptr, nullptr, kBlockAvx2, narrow_avx2, kNarrowAvx2, gather_cols_avx2, 8},
-    &bn::avx2::kKernels,
-    &stream::avx2::kKernels};
+constexpr KernelTable kAvx2{Isa::Avx2,
+                            {kernel_avx2, kernel_avx2_n8, kernel_avx2_edge, kBlockAvx2, narrow_avx2,
+                             kNarrowAvx2, gather_cols_avx2, 8},
+                            &bn::avx2::kKernels,
+                            &stream::avx2::kKernels};
 
 constexpr KernelTable kAvx512{Isa::Avx512,
                               {kernel_avx512, kernel_avx512_n16, kernel_avx512_edge, kBlockAvx512,

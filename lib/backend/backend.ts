@@ -1,9 +1,9 @@
 // The kernel contract: one interface, two implementations (native/ and js/).
 // Kernels compute into caller-owned arrays and allocate nothing; the
 // TypeScript layer decides what to compute.
-import type { LayerKernels } from '../../binding.js';
+import type { CacheInfo, GemmBlocking, LayerKernels } from '../../binding.js';
 
-export type { ActivationKind } from '../../binding.js';
+export type { ActivationKind, CacheInfo, CacheLevelInfo, GemmBlocking } from '../../binding.js';
 
 /** Options of the GEMM epilogue, applied while C is still in registers. */
 export interface GemmEpilogue {
@@ -23,6 +23,10 @@ export interface BackendInfo {
   threads: number;
   /** Why this backend was chosen. */
   reason: string;
+  /** Native only: the CPU's data caches as read at load. */
+  caches?: CacheInfo;
+  /** Native only: the GEMM block sizes chosen for those caches (or DENSENODE_BLOCKING). */
+  blocking?: GemmBlocking;
 }
 
 /** One backend's kernels, BLAS-style, on row-major Float32Arrays (the layer kernels: binding.d.ts). */

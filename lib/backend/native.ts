@@ -8,8 +8,8 @@ export function nativeBackend(binding: NativeBinding): Backend {
   return {
     name: 'native',
     info: () => {
-      const { isa, threads } = binding.info();
-      return { name: 'native', isa, threads };
+      const { isa, threads, caches, blocking } = binding.info();
+      return { name: 'native', isa, threads, caches, blocking };
     },
     setThreads: (n) => binding.setThreads(n),
     gemm: (transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue) =>

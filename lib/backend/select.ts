@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeBinding } from '../../binding.js';
-import { oneOf } from '../errors.js';
+import { invalidArgument, oneOf } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native.js';
@@ -48,11 +48,24 @@ function firstLine(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
+/**
+ * DENSENODE_BLOCKING=mc,kc,nc sets the GEMM block sizes (an experiment's knob; the addon reads it at
+ * load and reports it in backendInfo().blocking). The addon would ignore a malformed value, so it is
+ * an error here instead.
+ */
+function checkBlocking(value: string | undefined): void {
+  if (value === undefined) return;
+  const parts = value.split(',');
+  const ok = parts.length === 3 && parts.every((p) => /^[0-9]{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65536);
+  if (!ok) throw invalidArgument(RangeError, 'densenode', 'DENSENODE_BLOCKING', "'mc,kc,nc' (three integers 1..65536)", `'${value}'`);
+}
+
 /** Chooses the backend for this process (or worker) from DENSENODE_BACKEND, DENSENODE_ADDON and what loads. */
 export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   const requested = env.DENSENODE_BACKEND ?? '';
   if (requested === 'js') return { backend: jsBackend, reason: 'forced by DENSENODE_BACKEND=js' };
   if (requested !== '' && requested !== 'native') throw oneOf('densenode', 'DENSENODE_BACKEND', ['js', 'native'], requested);
+  checkBlocking(env.DENSENODE_BLOCKING);
   try {
     const { binding, file } = loadNative(env.DENSENODE_ADDON);
     const how = requested === 'native' ? 'forced by DENSENODE_BACKEND=native' : 'loaded';

@@ -2,7 +2,10 @@
 // per-process mutable state except the thread pool, which guards itself, so
 // the addon loads in worker_threads.
 #include "binding/args.h"
+#include "cache_info.h"
+#include "cpu.h"
 #include "gemm/gemm.h"
+#include "gemm/runtime_blocking.h"
 #include "threadpool.h"
 
 #ifdef DENSENODE_FUZZ
@@ -27,6 +30,29 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("isa", gemm_isa());
   out.Set("threads", pool_threads());
   out.Set("napiVersion", NAPI_VERSION);
+  const CacheInfo& c = cpu_caches();
+  Napi::Object caches = Napi::Object::New(info.Env());
+  auto level = [&](const char* name, const CacheLevel& l) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("bytes", double(l.bytes));
+    o.Set("ways", l.ways);
+    o.Set("sharing", l.sharing);
+    caches.Set(name, o);
+  };
+  level("l1d", c.l1d);
+  level("l2", c.l2);
+  level("l3", c.l3);
+  caches.Set("source", c.source);
+  out.Set("caches", caches);
+  const BlockingChoice& b = runtime_blocking(isa_kernels());
+  Napi::Object blocking = Napi::Object::New(info.Env());
+  blocking.Set("mr", b.bk.mr);
+  blocking.Set("nr", b.bk.nr);
+  blocking.Set("mc", b.bk.mc);
+  blocking.Set("kc", b.bk.kc);
+  blocking.Set("nc", b.bk.nc);
+  blocking.Set("source", b.source);
+  out.Set("blocking", blocking);
   return out;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Block sizes per ISA. Caches of the target (AMD EPYC, measured on the dev VM:
-// L1d 48 KiB 12-way, L2 1 MiB per core, large shared L3). MR x NR is the
-// register tile, KC the depth of one rank-KC update, MC x KC the packed A
-// block, KC x NC the B panel. KC/MC were chosen by sweeping 1024^3 and 2048^3
-// on one thread (bench notes in the report): KC 128..1024 x MC 126..504.
+// Block sizes per ISA. MR x NR is the register tile (fixed by the kernel), KC
+// the depth of one rank-KC update, MC x KC the packed A block, KC x NC the B
+// panel. At load MC/KC/NC are derived from the running CPU's caches
+// (runtime_blocking.h); the values below are the fallback where the caches
+// cannot be read. They were swept on Zen 5 (L1d 48 KiB 12-way, L2 1 MiB per
+// core), 1024^3 and 2048^3 on one thread: KC 128..1024 x MC 126..504; the
+// cache model reproduces the AVX-512 row there.
 namespace densenode {
 
 struct Blocking {

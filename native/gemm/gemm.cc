@@ -11,6 +11,7 @@
 #include "blocking.h"
 #include "kernels.h"
 #include "pack.h"
+#include "runtime_blocking.h"
 
 namespace densenode {
 
@@ -28,12 +29,14 @@ int64_t small_mnk() {
   return v;
 }
 
-// Up to this m*n*k, operands are read in place instead of packed (A always,
-// B unless transposed): measured faster on one core for every cube <= 512^3
-// and every MLP shape (e.g. 128x128x256: 180 vs 149 GFLOP/s; 512^3: 191 vs
-// 164), and it removes the packing that grid blocks would repeat. Beyond it,
+// Up to this m*n*k, A is read in place instead of packed: measured faster on
+// one core for every cube <= 512^3 and every MLP shape (Zen 5: 128x128x256 180
+// vs 149 GFLOP/s, 512^3 191 vs 164, with B also in place then). Beyond it,
 // slivers are reused so often (and 4 KiB strides alias in L1/TLB) that packing
-// wins (1024^3: 152 packed vs ~97 in place).
+// wins (1024^3: 152 packed vs ~97 in place). B is always packed: its sliver is
+// re-read by every row tile, and read in place (KC rows at the caller's
+// stride) it lost on Zen 3 at every shape, aliased or not (128x256x784 57 vs
+// 73 GFLOP/s, 128x200x784 73 vs 86; docs/decisions.md).
 constexpr int64_t kInPlaceMNK = int64_t(1) << 27;
 
 struct Problem {
@@ -49,10 +52,9 @@ struct Problem {
   int64_t ldc;
   const float* bias;
   bool relu;
-  // Read A / B slivers straight from the caller's memory instead of packing
-  // them (B only when not transposed: a sliver row must be contiguous; A in
-  // either layout via ALayout). Only ragged last slivers are then packed.
-  bool a_in_place, b_in_place;
+  // Read A slivers straight from the caller's memory (either layout, via
+  // ALayout) instead of packing them; only a ragged last sliver is packed.
+  bool a_in_place;
 };
 
 // Address of op(A)(i, p) and op(B)(p, j).
@@ -112,9 +114,9 @@ inline int64_t tile_rows(int64_t rest, int64_t MR, bool any_start) {
 // The five loops over C[i0:i1, j0:j1]. Every C element sees the same KC blocks
 // in the same order whatever the sub-range, so results do not depend on how
 // the caller splits C over threads.
-void gemm_range(const Problem& g, const GemmKernels& K, int64_t i0, int64_t i1, int64_t j0,
-                int64_t j1) {
-  const int64_t MR = K.bk.mr, NR = K.bk.nr, MC = K.bk.mc, KC = K.bk.kc, NC = K.bk.nc;
+void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int64_t i0, int64_t i1,
+                int64_t j0, int64_t j1) {
+  const int64_t MR = bk.mr, NR = bk.nr, MC = bk.mc, KC = bk.kc, NC = bk.nc;
   const int64_t mcap = std::min(MC, (i1 - i0 + MR - 1) / MR * MR);
   const int64_t ncap = std::min(NC, (j1 - j0 + NR - 1) / NR * NR);
   const int64_t kcap = std::min(KC, g.k);
@@ -122,22 +124,18 @@ void gemm_range(const Problem& g, const GemmKernels& K, int64_t i0, int64_t i1, 
   // A in place and one row block: B is packed sliver by sliver right before
   // its row tiles (each sliver still packed once), so it is used while in L1
   // instead of making a round trip through L2 as a whole panel.
-  const bool b_lazy = !g.b_in_place && g.a_in_place && i1 - i0 <= MC;
-  float* bufB = pack_buffer(1, (g.b_in_place || b_lazy ? NR : ncap) * kcap);
+  const bool b_lazy = g.a_in_place && i1 - i0 <= MC;
+  float* bufB = pack_buffer(1, (b_lazy ? NR : ncap) * kcap);
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
-    const int64_t nfull = nc / NR * NR;  // columns covered by full slivers
     for (int64_t pc = 0; pc < g.k; pc += KC) {
       const int64_t kc = std::min(KC, g.k - pc);
       const bool last = pc + kc == g.k;
       // beta only on the first K block (later blocks accumulate onto C);
       // bias + relu only on the last, while the tile is still in registers.
       const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
-      if (!g.b_in_place && !b_lazy)
-        pack_b(K, g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
-      else if (g.b_in_place && nfull < nc)  // only the ragged last sliver needs padding
-        pack_b(K, false, b_at(g, pc, jc + nfull), g.ldb, kc, nc - nfull, int(NR), bufB);
+      if (!b_lazy) pack_b(K, g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
 
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic);
@@ -151,11 +149,8 @@ void gemm_range(const Problem& g, const GemmKernels& K, int64_t i0, int64_t i1, 
 
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = int(std::min(NR, nc - jr));
-          const bool b_direct = g.b_in_place && jr < nfull;
           if (b_lazy) pack_b(K, g.tb, b_at(g, pc, jc + jr), g.ldb, kc, nr, int(NR), bufB);
-          const float* b =
-              b_direct ? b_at(g, pc, jc + jr) : bufB + (g.b_in_place || b_lazy ? 0 : jr * kc);
-          const int64_t b_step = b_direct ? g.ldb : NR;
+          const float* b = bufB + (b_lazy ? 0 : jr * kc);
           Epilogue e = ep;
           if (last && g.bias) e.bias = g.bias + jc + jr;
           for (int64_t ir = 0, mr; ir < mc; ir += mr) {
@@ -165,8 +160,7 @@ void gemm_range(const Problem& g, const GemmKernels& K, int64_t i0, int64_t i1, 
             const ALayout al = !a_direct ? ALayout{1, MR}
                                : g.ta    ? ALayout{1, g.lda}
                                          : ALayout{g.lda, 1};
-            run_tile(K, kc, a, al, b, b_step, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, int(mr), nr,
-                     e);
+            run_tile(K, kc, a, al, b, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, int(mr), nr, e);
           }
         }
       }
@@ -174,16 +168,16 @@ void gemm_range(const Problem& g, const GemmKernels& K, int64_t i0, int64_t i1, 
   }
 }
 
-// Work items per pool thread where a block repeats no packing (in-place
-// products, narrow panels): see gemm().
+// Work items per narrow-path pool thread: see gemm().
 constexpr int kItemsPerThread = 4;
 
 // Narrow-n path (n <= kNarrowMaxN) over rows [i0, i1), all columns: panels
 // of MR rows, A contiguous along m (transposed A read in place, else packed
 // per panel), B read in place unless transposed (then packed: kc x 16, a few
 // KiB). The K blocking is fixed, so any row split gives identical results.
-void narrow_range(const Problem& g, const GemmKernels& N, int64_t i0, int64_t i1) {
-  const int64_t MR = N.narrow_bk.mr, KC = N.narrow_bk.kc;
+void narrow_range(const Problem& g, const GemmKernels& N, const NarrowBlocking& nb, int64_t i0,
+                  int64_t i1) {
+  const int64_t MR = nb.mr, KC = nb.kc;
   const int64_t kcap = std::min(KC, g.k);
   float* bufA = pack_buffer(0, MR * kcap);
   float* bufB = g.tb ? pack_buffer(1, kNarrowMaxN * kcap) : nullptr;
@@ -207,13 +201,14 @@ void narrow_range(const Problem& g, const GemmKernels& N, int64_t i0, int64_t i1
 struct NarrowJob {
   const Problem* g;
   const GemmKernels* N;
+  NarrowBlocking nb;
   int64_t rows;  // per item, a multiple of the panel height
 };
 
 void narrow_item(void* ctx, int64_t begin, int64_t end) {
   const NarrowJob& J = *static_cast<const NarrowJob*>(ctx);
   for (int64_t t = begin; t < end; ++t)
-    narrow_range(*J.g, *J.N, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
+    narrow_range(*J.g, *J.N, J.nb, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
 }
 
 // C = act(beta*C + bias): the k == 0 / alpha == 0 case.
@@ -234,6 +229,7 @@ void scale_only(const Problem& g) {
 struct GridJob {
   const Problem* g;
   const GemmKernels* K;
+  Blocking bk;
   int64_t tm, tn, rows, cols;  // grid shape and block size
 };
 
@@ -242,7 +238,7 @@ void grid_item(void* ctx, int64_t begin, int64_t end) {
   for (int64_t t = begin; t < end; ++t) {
     const int64_t i0 = (t / J.tn) * J.rows, j0 = (t % J.tn) * J.cols;
     const int64_t i1 = std::min(J.g->m, i0 + J.rows), j1 = std::min(J.g->n, j0 + J.cols);
-    if (i0 < i1 && j0 < j1) gemm_range(*J.g, *J.K, i0, i1, j0, j1);
+    if (i0 < i1 && j0 < j1) gemm_range(*J.g, *J.K, J.bk, i0, i1, j0, j1);
   }
 }
 
@@ -251,9 +247,9 @@ inline int64_t round_up(int64_t x, int64_t q) { return (x + q - 1) / q * q; }
 // Picks the grid for `threads` workers that minimises per-thread cost: its
 // share of FMAs plus the operand packing every block repeats (a packed
 // element costs roughly as much as 16 FMA lanes).
-GridJob plan_grid(const Problem& g, const GemmKernels& K, int threads) {
-  const int64_t MR = K.bk.mr, NR = K.bk.nr;
-  GridJob best{&g, &K, 1, 1, g.m, g.n};
+GridJob plan_grid(const Problem& g, const GemmKernels& K, const Blocking& bk, int threads) {
+  const int64_t MR = bk.mr, NR = bk.nr;
+  GridJob best{&g, &K, bk, 1, 1, g.m, g.n};
   double best_cost = -1;
   for (int64_t tm = 1; tm <= threads; ++tm) {
     const int64_t tn = threads / tm;
@@ -261,7 +257,7 @@ GridJob plan_grid(const Problem& g, const GemmKernels& K, int threads) {
                   cols = round_up((g.n + tn - 1) / tn, NR);
     if (tm > 1 && rows * (tm - 1) >= g.m) continue;  // a row of the grid would be empty
     if (tn > 1 && cols * (tn - 1) >= g.n) continue;
-    const double pack = double(g.a_in_place ? 0 : rows) + double(g.b_in_place ? 0 : cols);
+    const double pack = double(g.a_in_place ? 0 : rows) + double(cols);
     const double cost = double(rows) * double(cols) + 16.0 * pack;
     // On a tie, more row blocks: each thread's share of C is then one contiguous
     // run of rows, like its share of an element-wise kernel over the same array
@@ -269,7 +265,7 @@ GridJob plan_grid(const Problem& g, const GemmKernels& K, int threads) {
     // data stays in that core's cache.
     if (best_cost < 0 || cost <= best_cost) {
       best_cost = cost;
-      best = GridJob{&g, &K, tm, tn, rows, cols};
+      best = GridJob{&g, &K, bk, tm, tn, rows, cols};
     }
   }
   return best;
@@ -281,42 +277,39 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
           const float* bias, bool relu) {
   if (m <= 0 || n <= 0) return;
-  Problem g{transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu, false, false};
+  Problem g{transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu, false};
   if (k <= 0 || alpha == 0.0f) {
     scale_only(g);
     return;
   }
   const bool small = m * n * k <= small_mnk();
+  const KernelTable& row = isa_kernels();
+  const BlockingChoice& choice = runtime_blocking(row);
   // Narrow path up to 16 columns when A is read in place (transA); when A
   // must be transposed into panels, only while the main kernel would waste
   // lanes enough to pay for that (at 13..16 columns it is as fast or faster).
   if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked)) {
-    const GemmKernels& N = isa_kernels().gemm;
-    const int64_t panels = (m + N.narrow_bk.mr - 1) / N.narrow_bk.mr;
+    const GemmKernels& N = row.gemm;
+    const int64_t panels = (m + choice.narrow.mr - 1) / choice.narrow.mr;
     const int threads = small ? 1 : pool_threads();
     // A few panels per item: idle threads pick up the rest dynamically.
     const int64_t per = std::max<int64_t>(1, panels / (kItemsPerThread * int64_t(threads)));
-    NarrowJob job{&g, &N, per * N.narrow_bk.mr};
+    NarrowJob job{&g, &N, choice.narrow, per * choice.narrow.mr};
     if (threads == 1 || panels == 1)
       narrow_item(&job, 0, 1 + (m - 1) / job.rows);
     else
       pool_parallel_for(1 + (m - 1) / job.rows, narrow_item, &job);
     return;
   }
-  const GemmKernels& K = isa_kernels().gemm;
-  const bool in_place = m * n * k <= kInPlaceMNK;
-  g.a_in_place = in_place;
-  g.b_in_place = in_place && !transB;
+  const GemmKernels& K = row.gemm;
+  g.a_in_place = m * n * k <= kInPlaceMNK;
   if (small) {
-    gemm_range(g, K, 0, m, 0, n);  // calling thread, no pool hand-off
+    gemm_range(g, K, choice.bk, 0, m, 0, n);  // calling thread, no pool hand-off
     return;
   }
-  // More items than threads when a block costs no repeated packing (A and B
-  // in place): a worker that wakes late then takes fewer items instead of
-  // stalling the call on its one share. The split is over C only.
-  const int threads = pool_threads();
-  const int items = g.a_in_place && g.b_in_place ? kItemsPerThread * threads : threads;
-  GridJob job = plan_grid(g, K, items);
+  // One block per thread: every block packs its own B slivers, so more
+  // blocks would repeat that packing. The split is over C only.
+  GridJob job = plan_grid(g, K, choice.bk, pool_threads());
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
 }
 

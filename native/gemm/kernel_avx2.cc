@@ -1,5 +1,10 @@
-// AVX2+FMA micro-kernel, 6 x 16. Built with -mavx2 -mfma, on x86-64 only.
+// AVX2+FMA micro-kernels: 6 x 16 (main), 6 x 8 (narrow edge slivers) and
+// exact-size edge tiles. Built with -mavx2 -mfma, on x86-64 only.
 #include <immintrin.h>
+
+#include <array>
+#include <cstddef>
+#include <utility>
 
 #include "blocking.h"
 #include "kernels.h"
@@ -8,52 +13,103 @@ namespace densenode {
 
 namespace {
 constexpr int MR = kBlockAvx2.mr;
-constexpr int NR = kBlockAvx2.nr;
-static_assert(NR == 16, "kernel holds each tile row in two ymm");
+static_assert(kBlockAvx2.nr == 16, "main kernel holds each tile row in two ymm");
 
-inline __m256 finish(__m256 acc, const float* c, const Epilogue& ep, __m256 valpha, __m256 vbeta,
-                     __m256 bias) {
-  __m256 v = _mm256_mul_ps(acc, valpha);
-  if (ep.beta != 0.0f) v = _mm256_fmadd_ps(_mm256_loadu_ps(c), vbeta, v);
-  if (ep.bias) v = _mm256_add_ps(v, bias);
-  if (ep.relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
-  return v;
+// Lanes [0, n) set: the mask of maskload/maskstore (sign bit per lane).
+inline __m256i lanes(int n) {
+  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), index);
 }
 
-template <bool PackedA>
+// ROWS x (8*NV) tile. PackedA: op(A)(i,p) = a[p*cs + i] (packed sliver or
+// transposed A in place); else a[i*rs + p]. Masked: only columns < nr of C
+// are read or written (edge tiles); B is padded by the caller, read in full.
+template <int NV, int ROWS, bool PackedA, bool Masked>
 inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
-                 int64_t ldc, const Epilogue& ep) {
-  __m256 acc[MR][2];
+                 int64_t ldc, const Epilogue& ep, int nr) {
+  // C is read (beta) or written only after the K loop: fetching its lines now
+  // overlaps the miss with the FMAs (a tile of a large C is rarely in L1).
 #pragma GCC unroll 6
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-
+  for (int i = 0; i < ROWS; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 8 * NV - 1), _MM_HINT_T0);
+  }
+  __m256 acc[ROWS][NV];
+#pragma GCC unroll 6
+  for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
+
+  const int64_t step = PackedA ? al.cs : 1;
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
-    const __m256 b0 = _mm256_loadu_ps(b);
-    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma GCC unroll 6
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < ROWS; ++i) {
       const __m256 ai = _mm256_broadcast_ss(PackedA ? a + i : a + i * al.rs);
-      acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
     }
-    a += PackedA ? al.cs : 1;
+    a += step;
     b += b_step;
   }
 
-  const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
-  const __m256 bias0 = ep.bias ? _mm256_loadu_ps(ep.bias) : _mm256_setzero_ps();
-  const __m256 bias1 = ep.bias ? _mm256_loadu_ps(ep.bias + 8) : _mm256_setzero_ps();
+  __m256i cm[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) cm[v] = lanes(Masked ? nr - 8 * v : 8);
+  auto load = [&](const float* p, int v) {
+    return Masked ? _mm256_maskload_ps(p, cm[v]) : _mm256_loadu_ps(p);
+  };
+  auto store = [&](float* p, int v, __m256 x) {
+    if (Masked)
+      _mm256_maskstore_ps(p, cm[v], x);
+    else
+      _mm256_storeu_ps(p, x);
+  };
+  // The common epilogues (alpha 1, beta 0 or 1, no bias or ReLU) skip the
+  // multiplies by 1: 1*x == x and fma(c, 1, v) == c + v exactly.
+  if (ep.alpha == 1.0f && !ep.bias && !ep.relu && (ep.beta == 0.0f || ep.beta == 1.0f)) {
+    const bool add = ep.beta != 0.0f;  // beta == 0: C is write-only, never read (NaN-safe)
 #pragma GCC unroll 6
-  for (int i = 0; i < MR; ++i) {
-    float* ci = c + i * ldc;
-    const __m256 v0 = finish(acc[i][0], ci, ep, valpha, vbeta, bias0);
-    const __m256 v1 = finish(acc[i][1], ci + 8, ep, valpha, vbeta, bias1);
-    _mm256_storeu_ps(ci, v0);
-    _mm256_storeu_ps(ci + 8, v1);
+    for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        float* cp = c + i * ldc + 8 * v;
+        store(cp, v, add ? _mm256_add_ps(load(cp, v), acc[i][v]) : acc[i][v]);
+      }
+    return;
   }
+  const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
+  __m256 bias[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) bias[v] = ep.bias ? load(ep.bias + 8 * v, v) : _mm256_setzero_ps();
+#pragma GCC unroll 6
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      float* cp = c + i * ldc + 8 * v;
+      __m256 x = ep.alpha == 1.0f ? acc[i][v] : _mm256_mul_ps(acc[i][v], valpha);
+      if (ep.beta != 0.0f) x = _mm256_fmadd_ps(load(cp, v), vbeta, x);
+      if (ep.bias) x = _mm256_add_ps(x, bias[v]);
+      if (ep.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+      store(cp, v, x);
+    }
 }
 
+using EdgeFn = void (*)(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
+                        const Epilogue&, int);
+
+template <int NV, bool PackedA, std::size_t... I>
+constexpr std::array<EdgeFn, sizeof...(I)> edge_table(std::index_sequence<I...>) {
+  return {&tile<NV, int(I) + 1, PackedA, true>...};
+}
+// [NV-1][PackedA] -> kernels for 1..MR rows.
+const std::array<EdgeFn, MR> kEdge[2][2] = {{edge_table<1, false>(std::make_index_sequence<MR>{}),
+                                             edge_table<1, true>(std::make_index_sequence<MR>{})},
+                                            {edge_table<2, false>(std::make_index_sequence<MR>{}),
+                                             edge_table<2, true>(std::make_index_sequence<MR>{})}};
 }  // namespace
 
 // kc steps of a 6-row A sliver (layout al) times a kc x 16 B sliver (row
@@ -61,9 +117,26 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
                  int64_t ldc, const Epilogue& ep) {
   if (al.rs == 1)
-    tile<true>(kc, a, al, b, b_step, c, ldc, ep);
+    tile<2, MR, true, false>(kc, a, al, b, b_step, c, ldc, ep, 16);
   else
-    tile<false>(kc, a, al, b, b_step, c, ldc, ep);
+    tile<2, MR, false, false>(kc, a, al, b, b_step, c, ldc, ep, 16);
+}
+
+// Same with a kc x 8 B sliver into a 6 x 8 tile.
+void kernel_avx2_n8(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                    float* c, int64_t ldc, const Epilogue& ep) {
+  if (al.rs == 1)
+    tile<1, MR, true, false>(kc, a, al, b, b_step, c, ldc, ep, 8);
+  else
+    tile<1, MR, false, false>(kc, a, al, b, b_step, c, ldc, ep, 8);
+}
+
+// An mr x nr edge tile (mr <= 6, nr <= 16) straight into C: only mr rows of A
+// are read and only the tile is touched, so no staging buffer and no FMAs on
+// padding rows. Per element the same arithmetic as the full kernel.
+void kernel_avx2_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                      float* c, int64_t ldc, const Epilogue& ep, int mr, int nr) {
+  kEdge[nr > 8][al.rs == 1][mr - 1](kc, a, al, b, b_step, c, ldc, ep, nr);
 }
 
 }  // namespace densenode

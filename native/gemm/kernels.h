@@ -40,6 +40,9 @@ void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 // same per-element arithmetic, half the wasted lanes.
 void kernel_avx512_n16(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                        float* c, int64_t ldc, const Epilogue& ep);
+// 6 x 8 variant of the avx2 kernel, the same way.
+void kernel_avx2_n8(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                    float* c, int64_t ldc, const Epilogue& ep);
 void kernel_neon(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
                  int64_t ldc, const Epilogue& ep);
 void kernel_portable(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
@@ -50,6 +53,8 @@ using EdgeKernel = void (*)(int64_t kc, const float* a, ALayout al, const float*
                             float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
 void kernel_avx512_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                         float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
+void kernel_avx2_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
+                      float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
 void kernel_neon_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                       float* c, int64_t ldc, const Epilogue& ep, int mr, int nr);
 

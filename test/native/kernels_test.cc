@@ -17,6 +17,7 @@
 #include "batchnorm_kernels.h"
 #include "cpu.h"
 #include "elementwise.h"
+#include "gemm/runtime_blocking.h"
 #include "losses.h"
 #include "optimizers.h"
 #include "rows.h"
@@ -1190,6 +1191,54 @@ static void test_isa_identity() {
   set_kernel_isa_override(-1);
 }
 
+// The cache model against the two machines whose sweeps are recorded (docs/performance.md):
+// Zen 5 (48 KiB L1d, 1 MiB L2, 32 MiB L3 per 2 vCPUs) must give the AVX-512 table measured
+// best there; Zen 3 (32 KiB / 512 KiB) the A block within its L2. Unknown levels keep the table.
+static void test_blocking_model() {
+  auto caches = [](int64_t l1, int64_t l2, int64_t l3, int l3_share) {
+    CacheInfo c;
+    c.l1d = CacheLevel{l1, 12, 1};
+    c.l2 = CacheLevel{l2, 16, 1};
+    c.l3 = CacheLevel{l3, 16, l3_share};
+    c.source = "test";
+    return c;
+  };
+  auto same = [](const Blocking& b, Blocking want) {
+    return b.mr == want.mr && b.nr == want.nr && b.mc == want.mc && b.kc == want.kc &&
+           b.nc == want.nc;
+  };
+  const CacheInfo zen5 = caches(48 << 10, 1 << 20, 32 << 20, 2);
+  const CacheInfo zen3 = caches(32 << 10, 512 << 10, 32 << 20, 2);
+  check(same(model_blocking(kBlockAvx512, zen5), kBlockAvx512), "model: Zen 5 avx512 = table");
+  check(same(model_blocking(kBlockAvx2, zen3), Blocking{6, 16, 192, 512, 4096}),
+        "model: Zen 3 avx2");
+  const Blocking neon = model_blocking(kBlockNeon, caches(64 << 10, 1 << 20, 32 << 20, 64));
+  check(neon.mc % neon.mr == 0 && neon.nc % neon.nr == 0 && neon.nc >= 1024 && neon.kc == 512,
+        "model: Graviton-like neon: multiples of the tile, NC at its floor");
+  // 16 KiB L1: KC stays 512 (2 x L1 / 64 B); 8 KiB halves it. No L3: NC from the table.
+  check(same(model_blocking(kBlockAvx2, caches(16 << 10, 256 << 10, 0, 0)),
+             Blocking{6, 16, 96, 512, kBlockAvx2.nc}),
+        "model: 16 KiB L1, 256 KiB L2");
+  check(same(model_blocking(kBlockAvx2, caches(8 << 10, 64 << 10, 0, 0)),
+             Blocking{6, 16, 48, 256, kBlockAvx2.nc}),
+        "model: 8 KiB L1, 64 KiB L2");
+  check(same(model_blocking(kBlockAvx2, CacheInfo{}), kBlockAvx2), "model: unknown caches");
+  // SMT siblings sharing L2 halve what one thread may use.
+  CacheInfo smt = zen3;
+  smt.l2.sharing = 2;
+  check(model_blocking(kBlockAvx2, smt).mc == 96, "model: shared L2");
+
+  Blocking b = kBlockAvx2;
+  check(parse_blocking("100,256,1000", b) && same(b, Blocking{6, 16, 102, 256, 1008}),
+        "parse_blocking rounds mc, nc up to the tile");
+  for (const char* bad : {"", "1,2", "1,2,3,4", "0,1,1", "1,,1", "a,1,1", "1,1,70000", " 1,1,1",
+                          "1,1,1 ", "-1,1,1", "1,1,1,"}) {
+    Blocking untouched = kBlockAvx2;
+    check(!parse_blocking(bad, untouched) && same(untouched, kBlockAvx2),
+          std::string("parse_blocking rejects '") + bad + "'");
+  }
+}
+
 int main() {
   std::printf("isa: %s\n", cpu_best_isa());
   test_isa_identity();
@@ -1220,6 +1269,7 @@ int main() {
   test_optimizers();
   test_clipping();
   test_thread_determinism();
+  test_blocking_model();
   std::printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
   return g_failures ? 1 : 0;
 }
