@@ -35,6 +35,11 @@ export class Activation implements Layer {
     return out;
   }
 
+  /** Takes y as this layer's forward output (a producer computed it in place: see DenseReluStep). */
+  adoptOutput(y: Float32Array): void {
+    this.output = y;
+  }
+
   backward(dY: Float32Array, batch: number): Float32Array {
     const { activation } = this.spec;
     if (activation === 'linear') return dY;

@@ -54,10 +54,18 @@ export class Dense implements Layer {
   }
 
   forward(input: Float32Array, batch: number): Float32Array {
+    return this.forwardFused(input, batch, false);
+  }
+
+  /** forward, with a following ReLU applied in the GEMM's epilogue when relu is set. */
+  forwardFused(input: Float32Array, batch: number, relu: boolean): Float32Array {
     this.input = input;
     const out = this.output.get(batch);
     const { inputWidth: k, outputWidth: n } = this;
-    this.ctx.backend.gemm(false, false, batch, n, k, 1, input, k, this.kernel, n, 0, out, n, { bias: this.bias });
+    this.ctx.backend.gemm(false, false, batch, n, k, 1, input, k, this.kernel, n, 0, out, n, {
+      bias: this.bias,
+      activation: relu ? 'relu' : 'none',
+    });
     return out;
   }
 

@@ -1,9 +1,11 @@
 // The execution plan, made once when the model is built: the layers as steps, where batch-norm
-// followed by ReLU (and dropout) runs as one kernel call — the same arithmetic and the same
-// dropout masks, with fewer passes over the activations. The layers themselves stay as declared
+// followed by ReLU (and dropout) runs as one kernel call, and a dense layer followed by ReLU
+// applies it in the GEMM's epilogue — the same arithmetic and the same dropout masks, with fewer
+// passes over the activations. The layers themselves stay as declared
 // (weights, summary and exports read them); only forward and backward go through the plan.
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
+import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import type { Layer } from './layer.js';
 
@@ -30,6 +32,24 @@ class BatchNormReluStep implements Step {
   }
 }
 
+/** Dense → ReLU: max(0, ·) in the GEMM epilogue while the tile is in registers; backward as two layers. */
+class DenseReluStep implements Step {
+  constructor(
+    private readonly dense: Dense,
+    private readonly relu: Activation,
+  ) {}
+
+  forward(input: Float32Array, batch: number): Float32Array {
+    const y = this.dense.forwardFused(input, batch, true);
+    this.relu.adoptOutput(y);
+    return y;
+  }
+
+  backward(dOutput: Float32Array, batch: number, needInputGradient: boolean): Float32Array | null {
+    return this.dense.backward(this.relu.backward(dOutput, batch), batch, needInputGradient);
+  }
+}
+
 const isRelu = (layer: Layer | undefined): layer is Activation => layer instanceof Activation && layer.spec.activation === 'relu';
 
 /**
@@ -46,6 +66,9 @@ export function executionPlan(layers: readonly Layer[]): Step[] {
       const dropout = next instanceof Dropout && i + 2 < last ? next : null;
       steps.push(new BatchNormReluStep(layer, dropout));
       i += dropout === null ? 1 : 2;
+    } else if (layer instanceof Dense && i + 1 < last && isRelu(layers[i + 1])) {
+      steps.push(new DenseReluStep(layer, layers[i + 1] as Activation));
+      i += 1;
     } else {
       steps.push(layer);
     }

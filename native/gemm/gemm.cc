@@ -211,6 +211,37 @@ void narrow_item(void* ctx, int64_t begin, int64_t end) {
     narrow_range(*J.g, *J.N, J.nb, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
 }
 
+// Small-m path (m <= kSmallM, B not transposed) over columns [j0, j1): B read
+// in place in the ISA's small_width strips, the K blocks those of the main
+// path, so each element's arithmetic is the same as there.
+void small_range(const Problem& g, const GemmKernels& K, int64_t KC, int64_t j0, int64_t j1) {
+  const int64_t W = K.small_width;
+  const int64_t a_rs = g.ta ? 1 : g.lda, a_cs = g.ta ? g.lda : 1;
+  for (int64_t pc = 0; pc < g.k; pc += KC) {
+    const int64_t kc = std::min(KC, g.k - pc);
+    const bool last = pc + kc == g.k;
+    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
+    for (int64_t j = j0; j < j1; j += W) {
+      Epilogue e = ep;
+      if (last && g.bias) e.bias = g.bias + j;
+      K.small(kc, a_at(g, 0, pc), a_rs, a_cs, int(g.m), b_at(g, pc, j), g.ldb,
+              int(std::min(W, j1 - j)), g.C + j, g.ldc, e);
+    }
+  }
+}
+
+struct SmallJob {
+  const Problem* g;
+  const GemmKernels* K;
+  int64_t kc, cols;  // K block; columns per item, a multiple of small_width
+};
+
+void small_item(void* ctx, int64_t begin, int64_t end) {
+  const SmallJob& J = *static_cast<const SmallJob*>(ctx);
+  for (int64_t t = begin; t < end; ++t)
+    small_range(*J.g, *J.K, J.kc, t * J.cols, std::min(J.g->n, (t + 1) * J.cols));
+}
+
 // C = act(beta*C + bias): the k == 0 / alpha == 0 case.
 void scale_only(const Problem& g) {
   for (int64_t i = 0; i < g.m; ++i) {
@@ -285,6 +316,18 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   const bool small = m * n * k <= small_mnk();
   const KernelTable& row = isa_kernels();
   const BlockingChoice& choice = runtime_blocking(row);
+  if (m <= kSmallM && !transB && row.gemm.small) {
+    const int64_t W = row.gemm.small_width, strips = (n + W - 1) / W;
+    const int threads = small ? 1 : pool_threads();
+    SmallJob job{&g, &row.gemm, choice.bk.kc,
+                 W * std::max<int64_t>(1, strips / (kItemsPerThread * int64_t(threads)))};
+    const int64_t items = (n + job.cols - 1) / job.cols;
+    if (threads == 1 || items == 1)
+      small_item(&job, 0, items);
+    else
+      pool_parallel_for(items, small_item, &job);
+    return;
+  }
   // Narrow path up to 16 columns when A is read in place (transA); when A
   // must be transposed into panels, only while the main kernel would waste
   // lanes enough to pay for that (at 13..16 columns it is as fast or faster).

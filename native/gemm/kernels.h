@@ -77,6 +77,24 @@ void narrow_neon(int64_t kc, const float* a, int64_t a_cs, const float* b, int64
 void narrow_portable(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
                      int nr, float* c, int64_t ldc, const Epilogue& ep);
 
+// Small-m kernel (m <= kSmallM rows of C, B not transposed; a prediction on
+// a few rows): rows [0, m) x columns [0, nr) of C, nr <= the ISA's
+// small_width, op(A)(i, p) = a[i*a_rs + p*a_cs], B read in place:
+// op(B)(p, j) = b[p*ldb + j], only columns < nr read. Epilogue as above (bias:
+// nr floats). See small_m_impl.h.
+constexpr int kSmallM = 4;
+using SmallMKernel = void (*)(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int m,
+                              const float* b, int64_t ldb, int nr, float* c, int64_t ldc,
+                              const Epilogue& ep);
+void small_m_avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int m, const float* b,
+                    int64_t ldb, int nr, float* c, int64_t ldc, const Epilogue& ep);
+void small_m_avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int m, const float* b,
+                  int64_t ldb, int nr, float* c, int64_t ldc, const Epilogue& ep);
+void small_m_neon(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int m, const float* b,
+                  int64_t ldb, int nr, float* c, int64_t ldc, const Epilogue& ep);
+void small_m_portable(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int m, const float* b,
+                      int64_t ldb, int nr, float* c, int64_t ldc, const Epilogue& ep);
+
 // Transposing pack: dst[p*width + i] = src[i*lds + p] for i < len, p < kc,
 // and 0 for len <= i < width. The ISA versions transpose whole register
 // blocks instead of moving one float at a time (B of NT, A of NN).
@@ -103,6 +121,8 @@ struct GemmKernels {
   // gather takes only widths that are a multiple of this; the others go
   // through gather_cols_portable.
   int gather_width;
+  SmallMKernel small;  // or nullptr: small m takes the main path
+  int small_width;     // columns per small-kernel call
 };
 
 }  // namespace densenode
