@@ -3,7 +3,7 @@
 // blocking, and the FMA peak measured by bench/fma-peak.cc on 1 thread and on all cores.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { arch, cpus, platform } from 'node:os';
+import { arch, cpus, loadavg, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendInfo } from '../dist/index.js';
@@ -52,6 +52,20 @@ function sysfsCaches() {
   return caches;
 }
 
+/** Logical CPUs on cpu0's physical core (2 with SMT), from sysfs (Linux); null elsewhere. */
+function threadsPerCore() {
+  const file = '/sys/devices/system/cpu/cpu0/topology/thread_siblings_list';
+  if (!existsSync(file)) return null;
+  // A list such as "0", "0,8" or "0-1".
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split(',')
+    .reduce((n, part) => {
+      const [first, last = first] = part.split('-').map(Number);
+      return n + last - first + 1;
+    }, 0);
+}
+
 const compilers = ['c++', 'g++'];
 
 /** Builds build/bench/fma_peak_<isa> once (again when the source is newer); returns its path or the reason it cannot. */
@@ -83,7 +97,7 @@ function measurePeak(isa, cores) {
   if (built.error) return { isa, error: built.error };
   const one = runPeak(built.binary, 1);
   const all = cores > 1 ? runPeak(built.binary, cores) : one;
-  return { isa, one: one.gflops, all: all.gflops, chains: one.chains, lanes: one.lanes };
+  return { isa, one: one.gflops, all: all.gflops, chains: one.chains, lanes: one.lanes, runsOne: one.runs, runsAll: all.runs };
 }
 
 /** Everything printMachine shows, as data for a benchmark's JSON. */
@@ -97,6 +111,8 @@ export function describeMachine() {
     ...cpuinfo(),
     platform: `${platform()} ${arch()}`,
     cores,
+    threadsPerCore: threadsPerCore(),
+    loadAverage: loadavg()[0],
     backend: { name: info.name, isa: info.isa, threads: info.threads },
     caches: info.caches ?? sysfsCaches(),
     blocking: info.blocking ?? null,
@@ -109,7 +125,9 @@ const kib = (bytes) => (bytes >= 1024 ** 2 ? `${bytes / 1024 ** 2} MiB` : `${byt
 /** The description as the lines printMachine prints. */
 export function machineLines(m) {
   const id = [m.vendor, m.family && `family ${m.family}`, m.model && `model ${m.model}`].filter(Boolean).join(' ');
-  const lines = [`machine: ${m.cpu}${id ? ` (${id})` : ''}, ${m.cores} logical cores, ${m.platform}`];
+  const lines = [
+    `machine: ${m.cpu}${id ? ` (${id})` : ''}, ${m.cores} logical cores, ${m.platform}, load average ${m.loadAverage.toFixed(2)}`,
+  ];
   lines.push(`densenode: ${m.backend.name} backend, isa ${m.backend.isa}, ${m.backend.threads} threads`);
   const c = m.caches;
   if (c) {
@@ -124,6 +142,11 @@ export function machineLines(m) {
       ? `FMA peak: ${p.error}`
       : `FMA peak (${p.isa}, ${p.chains} chains of ${p.lanes} lanes): ${p.one.toFixed(1)} GFLOP/s on 1 thread, ${p.all.toFixed(1)} GFLOP/s on ${m.cores}`,
   );
+  // Each physical core has its own FMA pipes (SMT siblings share them), so all cores reach about
+  // physical cores × one thread's peak unless something else runs: then this run's figures are low too.
+  const physical = m.threadsPerCore ? m.cores / m.threadsPerCore : null;
+  if (!p.error && physical > 1 && p.all < 0.75 * physical * p.one)
+    lines.push(`FMA peak on ${m.cores} threads is only ${(p.all / p.one).toFixed(2)}× one thread's: other load on the machine?`);
   return lines;
 }
 
