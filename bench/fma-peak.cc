@@ -42,8 +42,9 @@ static double spin(double seconds, float seed, float* sink) {
   Vec acc[kChains];
 #pragma GCC unroll 32
   for (int c = 0; c < kChains; c++) acc[c] = Vec{} + seed * (c + 1);
-  // Each chain grows by x * y = 1e-6 a step (in the accumulate form NEON's fmla and x86's vfmadd231ps
-  // take without a copy), so in seconds of steps it stays far from overflow and never goes denormal.
+  // Each chain grows by x * y = 1e-6 a step (in the accumulate form NEON's fmla and x86's
+  // vfmadd231ps take without a copy), so in seconds of steps it stays far from overflow and never
+  // goes denormal.
   Vec x = Vec{} + 1e-3f;
   const Vec y = Vec{} + 1e-3f;
   const auto end = Clock::now() + std::chrono::duration<double>(seconds);
@@ -54,7 +55,8 @@ static double spin(double seconds, float seed, float* sink) {
       for (int c = 0; c < kChains; c++) {
 #ifdef VECTOR_REGISTER
         // Empty asm claiming to change x and the chain: the compiler can neither share one x * y
-        // between chains (a target without FMA then does a multiply and an add for each) nor fold steps.
+        // between chains (a target without FMA then does a multiply and an add for each) nor fold
+        // steps.
         __asm__ volatile("" : VECTOR_REGISTER(x));
         acc[c] = acc[c] + x * y;
         __asm__ volatile("" : VECTOR_REGISTER(acc[c]));
@@ -75,7 +77,8 @@ static double spin(double seconds, float seed, float* sink) {
   return 2.0 * kLanes * kChains * 4096.0 * static_cast<double>(blocks);
 }
 
-// One repetition: every thread spins for `seconds`; the rate is the sum of each thread's FLOPs / time.
+// One repetition: every thread spins for `seconds`; the rate is the sum of each thread's FLOPs /
+// time.
 static double repetition(int threads, double seconds) {
   std::vector<double> rates(threads);
   std::vector<float> sinks(threads);
@@ -113,8 +116,8 @@ int main(int argc, char** argv) {
   for (int r = 0; r < reps; r++) runs.push_back(repetition(threads, seconds));
   std::vector<double> sorted = runs;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("{\"threads\":%d,\"lanes\":%d,\"chains\":%d,\"gflops\":%.3f,\"runs\":[", threads, kLanes, kChains,
-              sorted[sorted.size() / 2]);
+  std::printf("{\"threads\":%d,\"lanes\":%d,\"chains\":%d,\"gflops\":%.3f,\"runs\":[", threads,
+              kLanes, kChains, sorted[sorted.size() / 2]);
   for (size_t i = 0; i < runs.size(); i++) std::printf("%s%.3f", i ? "," : "", runs[i]);
   std::printf("]}\n");
   return 0;
