@@ -1,12 +1,15 @@
 // GEMM throughput in GFLOP/s: native on 1 thread and on all threads, the JS
 // fallback and (when installed) OpenBLAS, on square products and the shapes of
-// MLP training, with every figure also as a ratio to OpenBLAS.
+// MLP training, with every figure also as a ratio to OpenBLAS and native's as a share of the
+// machine's FMA peak on the same thread count.
 import { cpus } from 'node:os';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
+import { peakFor, printMachine } from './machine.mjs';
 import { buildOpenBlas, runOpenBlas } from './openblas.mjs';
 import { medianSeconds, randomFloats, writeResults } from './timing.mjs';
 
+const machine = printMachine();
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
 const allThreads = cpus().length;
 const budget = Number(process.env.BENCH_SECONDS ?? 1);
@@ -51,15 +54,21 @@ if (openblas.binary) {
 const rows = [];
 const fmt = (v, digits = 1) => (v == null ? '-' : v.toFixed(digits));
 const ratio = (a, b) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
+const peak1 = peakFor(machine, 1);
+const peakAll = peakFor(machine, allThreads);
+const share = (gflops, peak) => (peak == null ? null : (100 * gflops) / peak);
+const percent = (v) => (v == null ? '-' : `${v.toFixed(0)}%`);
 console.log(`gemm, GFLOP/s (median of runs), native isa ${native.info().isa}, ${allThreads} cores`);
 console.log(openblas.binary ? `OpenBLAS core: ${blas1.corename}` : openblas.error);
 console.log(
   [
     'shape'.padEnd(22),
     'nat 1T'.padStart(7),
+    'peak'.padStart(5),
     'BLAS 1T'.padStart(8),
     'ratio'.padStart(6),
     `nat ${allThreads}T`.padStart(7),
+    'peak'.padStart(5),
     `BLAS ${allThreads}T`.padStart(8),
     'ratio'.padStart(6),
     'js'.padStart(6),
@@ -77,14 +86,18 @@ shapes.forEach((shape, index) => {
   const js = m * n * k > 1.1e9 ? null : gflops(jsBackend, shape, budget);
   const b1 = blas1?.gflops[index] ?? null;
   const bAll = blasAll?.gflops[index] ?? null;
-  rows.push({ shape: label, m, n, k, native1: one, nativeAll: all, js, openblas1: b1, openblasAll: bAll });
+  const peakShare1 = share(one, peak1);
+  const peakShareAll = share(all, peakAll);
+  rows.push({ shape: label, m, n, k, native1: one, nativeAll: all, peakShare1, peakShareAll, js, openblas1: b1, openblasAll: bAll });
   console.log(
     [
       label.padEnd(22),
       fmt(one).padStart(7),
+      percent(peakShare1).padStart(5),
       fmt(b1).padStart(8),
       ratio(one, b1).padStart(6),
       fmt(all).padStart(7),
+      percent(peakShareAll).padStart(5),
       fmt(bAll).padStart(8),
       ratio(all, bAll).padStart(6),
       fmt(js, 2).padStart(6),
@@ -93,5 +106,6 @@ shapes.forEach((shape, index) => {
     ].join(' '),
   );
 });
-const file = writeResults('gemm', { isa: native.info().isa, threads: allThreads, openblas: blas1?.corename ?? null, rows });
+const file = writeResults('gemm', { machine, isa: native.info().isa, threads: allThreads, openblas: blas1?.corename ?? null, rows });
+console.log('peak: the native figure to its left as a % of the FMA peak on the same thread count (peakShare1/All in the JSON)');
 console.log(`wrote ${file}`);

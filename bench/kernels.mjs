@@ -5,8 +5,10 @@
 import { cpus } from 'node:os';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
+import { printMachine } from './machine.mjs';
 import { medianSeconds, randomFloats, writeResults } from './timing.mjs';
 
+const machine = printMachine();
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
 const allThreads = cpus().length;
 const budget = Number(process.env.BENCH_SECONDS ?? 1);
@@ -92,4 +94,4 @@ for (const c of cases) {
     ].join(' '),
   );
 }
-console.log(`wrote ${writeResults('kernels', { threads: allThreads, rows })}`);
+console.log(`wrote ${writeResults('kernels', { machine, threads: allThreads, rows })}`);

@@ -175,6 +175,8 @@ async function main() {
     workloads = workloads.filter((name) => WORKLOADS[name].data !== 'fmnist');
   }
   const { backendInfo } = await import('../dist/index.js');
+  // Imported once dist/ is known to exist (machine.mjs reads backendInfo from it).
+  const machine = (await import('./machine.mjs')).printMachine();
   const native = backendInfo();
   const meta = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -192,6 +194,7 @@ async function main() {
     workloads,
     smoke: knobs.rows ? `${knobs.rows} rows` : null,
     loadStart: loadavg()[0],
+    machine,
   };
   console.log(`peers: ${meta.command} on ${meta.cpu} (${meta.cores} threads), load average ${meta.loadStart.toFixed(2)}`);
   const rows = [];

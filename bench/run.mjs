@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench -- <name>`: runs one benchmark (or all but peers, which takes ~15 minutes),
-// each printing a table and writing bench/results/<name>.json. Benchmarks never assert a time.
+// `npm run bench -- <name>`: runs one benchmark (or the default set: gemm, kernels, train and
+// tabular; peers takes ~15 minutes, stream and predict run when named), each printing the machine
+// (bench/machine.mjs), then a table, and writing bench/results/<name>.json. Benchmarks never assert a time.
 // Flags (--…, with their values) are passed on to each benchmark, e.g. `npm run bench -- peers --update-readme`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ const benches = {
   tabular: 'tabular-prep.mjs',
   peers: 'peers.mjs',
   stream: 'stream.mjs',
+  predict: 'predict.mjs',
 };
 const args = process.argv.slice(2);
 // Names first, then flags and their values (`stream --file big.csv`), passed on as they are.

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { csvChunks } from '../dist/data/read-csv.js';
 import * as dn from '../dist/index.js';
+import { printMachine } from './machine.mjs';
 import { writeStreamCsv } from './stream-data.mjs';
 import { writeResults } from './timing.mjs';
 
@@ -53,6 +54,7 @@ if (process.argv[2] === '--in-memory-child') {
   process.exit(0);
 }
 
+const machine = printMachine();
 console.log(
   `stream: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} threads, backend ${dn.backendInfo().name} (${dn.backendInfo().isa})`,
 );
@@ -124,6 +126,7 @@ console.log(
     `event-loop delay during fit p50 ${(delay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`,
 );
 const out = writeResults('stream', {
+  machine,
   cpu: cpus()[0]?.model,
   threads: cpus().length,
   backend: dn.backendInfo(),

@@ -192,6 +192,8 @@ function profileSummary(file, top = 15) {
 }
 
 async function main() {
+  // Imported here, not at the top: each phase's child runs this file and needs no FMA peak.
+  const machine = (await import('./machine.mjs')).printMachine();
   const rows = Number(flag('rows') ?? 1_000_000);
   if (!(Number.isInteger(rows) && rows >= 1000)) throw new Error(`--rows must be an integer >= 1000, received ${flag('rows')}`);
   const profile = process.argv.includes('--profile');
@@ -245,6 +247,7 @@ async function main() {
     }
     const result = {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      machine,
       cpu,
       cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),

@@ -1,7 +1,8 @@
 // End-to-end training on Fashion-MNIST (Debian package dataset-fashion-mnist):
 // the 784-256-128-10 model with batch-norm and dropout, Adam (cosine decay), batch 128.
 // Seconds per epoch and samples/s for native (1 and all threads) and JS, test
-// accuracy after 5 epochs, and event-loop delay p50/p99 during fit.
+// accuracy after 5 epochs, and event-loop delay p50/p99 during fit. Each native row also shows
+// the epoch's GEMM bound: its GEMM FLOPs at the machine's FMA peak for that thread count.
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -10,6 +11,7 @@ import { selectBackend } from '../dist/backend/select.js';
 import * as dn from '../dist/index.js';
 import { loadIdxImages, loadIdxLabels } from '../dist/io/idx.js';
 import { Model } from '../dist/model.js';
+import { peakFor, printMachine } from './machine.mjs';
 import { writeResults } from './timing.mjs';
 
 const dir = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -17,6 +19,7 @@ if (!existsSync(`${dir}/train-images-idx3-ubyte.gz`)) {
   console.log(`train: Fashion-MNIST not found in ${dir}; install it with \`apt-get install dataset-fashion-mnist\` (skipped)`);
   process.exit(0);
 }
+const machine = printMachine();
 const [xTrain, yTrain, xTest, yTest] = await Promise.all([
   loadIdxImages(`${dir}/train-images-idx3-ubyte.gz`),
   loadIdxLabels(`${dir}/train-labels-idx1-ubyte.gz`),
@@ -42,6 +45,23 @@ const config = {
   ],
 };
 
+/**
+ * GEMM FLOPs of one epoch: per dense layer (i inputs, o outputs) and row, 2·i·o for the forward
+ * X·W, 2·i·o for dW = Xᵀ·dZ and 2·i·o for dX = dZ·Wᵀ, which the first layer skips (its input
+ * needs no gradient: lib/model.ts backward). Every row counts once (fit keeps the last short batch).
+ */
+function epochGemmFlops(rows) {
+  let inputs = config.inputs;
+  let flops = 0;
+  config.layers
+    .filter((spec) => spec.type === 'dense')
+    .forEach(({ units }, index) => {
+      flops += (index === 0 ? 2 : 3) * 2 * rows * inputs * units;
+      inputs = units;
+    });
+  return flops;
+}
+
 async function run(label, backend, threads, epochCount, worker = false, extra = {}) {
   if (threads) backend.setThreads(threads);
   // The worker builds its model with the default (shared-arena) runtime on the same backend.
@@ -66,8 +86,13 @@ async function run(label, backend, threads, epochCount, worker = false, extra = 
     loopDelayP50ms: delay.percentile(50) / 1e6,
     loopDelayP99ms: delay.percentile(99) / 1e6,
   };
+  // The JS backend has no FMA peak to compare with; native rows run on `threads` or all cores.
+  const peak = backend === jsBackend ? null : peakFor(machine, threads || allThreads);
+  row.gemmBoundSeconds = peak == null ? null : epochGemmFlops(xTrain.rows) / (peak * 1e9);
+  row.timesBound = row.gemmBoundSeconds == null ? null : median / row.gemmBoundSeconds;
+  const bound = row.gemmBoundSeconds == null ? '' : `  bound ${row.gemmBoundSeconds.toFixed(3)} s, ${row.timesBound.toFixed(1)}× the bound`;
   console.log(
-    `${label.padEnd(18)} ${median.toFixed(3).padStart(8)} s/epoch ${Math.round(row.samplesPerSecond).toString().padStart(8)} samples/s  test acc ${(100 * test.accuracy).toFixed(2)}% after ${epochCount} epochs  loop delay p50 ${row.loopDelayP50ms.toFixed(2)} ms p99 ${row.loopDelayP99ms.toFixed(2)} ms`,
+    `${label.padEnd(18)} ${median.toFixed(3).padStart(8)} s/epoch ${Math.round(row.samplesPerSecond).toString().padStart(8)} samples/s  test acc ${(100 * test.accuracy).toFixed(2)}% after ${epochCount} epochs  loop delay p50 ${row.loopDelayP50ms.toFixed(2)} ms p99 ${row.loopDelayP99ms.toFixed(2)} ms${bound}`,
   );
   return row;
 }
@@ -86,4 +111,5 @@ rows.push(await run(`native, worker: true`, native, allThreads, Math.min(epochs,
 rows.push(await run('native 1 thread', native, 1, Math.min(epochs, 2)));
 native.setThreads(allThreads);
 rows.push(await run('js', jsBackend, 0, 1));
-console.log(`wrote ${writeResults('train', { rows })}`);
+console.log(`GEMM FLOPs per epoch: ${(epochGemmFlops(xTrain.rows) / 1e9).toFixed(1)} G (the bound is that at the FMA peak)`);
+console.log(`wrote ${writeResults('train', { machine, gemmFlopsPerEpoch: epochGemmFlops(xTrain.rows), rows })}`);
