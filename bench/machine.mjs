@@ -36,6 +36,12 @@ const sizeBytes = (text) => {
   return match ? Number(match[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match[2]] : null;
 };
 
+/** backendInfo().caches (bytes of one instance per level, 0 = unknown) in the form sysfsCaches gives. */
+function fromBinding(c) {
+  const bytes = (level) => (level.bytes > 0 ? level.bytes : null);
+  return { l1d: bytes(c.l1d), l2: bytes(c.l2), l3: bytes(c.l3), source: c.source };
+}
+
 /** cpu0's L1 data, L2 and L3 sizes from sysfs (Linux), or null. */
 function sysfsCaches() {
   const dir = '/sys/devices/system/cpu/cpu0/cache';
@@ -114,7 +120,7 @@ export function describeMachine() {
     threadsPerCore: threadsPerCore(),
     loadAverage: loadavg()[0],
     backend: { name: info.name, isa: info.isa, threads: info.threads },
-    caches: info.caches ?? sysfsCaches(),
+    caches: info.caches ? fromBinding(info.caches) : sysfsCaches(),
     blocking: info.blocking ?? null,
     peak: measurePeak(isa, cores),
   };

@@ -25,10 +25,11 @@ const minimumMs = 50;
 const tolerance = 1e-4;
 
 /**
- * Median µs per call: a warm-up finds how many calls take ≥ 50 ms, then `repetitions` runs of
- * that many calls. An async call is awaited before the next starts (sequential, as a server would).
+ * A timer for one engine: a warm-up finds how many calls take ≥ 50 ms; each `run()` then times that
+ * many calls and returns µs per call. An async call is awaited before the next starts (sequential,
+ * as a server would).
  */
-async function microsPerCall(call, isAsync) {
+async function timer(call, isAsync) {
   const runCalls = isAsync
     ? async (n) => {
         for (let i = 0; i < n; i++) await call();
@@ -43,14 +44,25 @@ async function microsPerCall(call, isAsync) {
     if (performance.now() - t0 >= minimumMs) break;
     calls *= 2;
   }
-  const times = [];
-  for (let r = 0; r < repetitions; r++) {
+  return async () => {
     const t0 = performance.now();
     await runCalls(calls);
-    times.push(((performance.now() - t0) * 1e3) / calls);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+    return ((performance.now() - t0) * 1e3) / calls;
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+/**
+ * Median µs per call of each engine, their repetitions interleaved (a, b, a, b, …) so that a slow
+ * phase of the machine slows both alike; and the median of the per-repetition ratios a/b.
+ */
+async function interleaved(engines) {
+  const timers = [];
+  for (const [call, isAsync] of engines) timers.push(await timer(call, isAsync));
+  const times = engines.map(() => []);
+  for (let r = 0; r < repetitions; r++) for (let e = 0; e < timers.length; e++) times[e].push(await timers[e]());
+  return { medians: times.map(median), ratio: median(times[0].map((t, r) => t / times[1][r])) };
 }
 
 function buildModel({ inputs, hidden, outputs }) {
@@ -125,9 +137,12 @@ try {
       // Each engine's largest difference from densenode's outputs, checked once before timing.
       const diffs = { onnxruntime: maxAbsDiff(expected, await ortPredict(x)) };
       const row = { model: spec.name, rows: count };
-      row.densenodeUs = await microsPerCall(() => model.predict(x), false);
-      row.onnxruntimeUs = await microsPerCall(() => ortPredict(x), true);
-      row.ratio = row.densenodeUs / row.onnxruntimeUs;
+      const paired = await interleaved([
+        [() => model.predict(x), false],
+        [() => ortPredict(x), true],
+      ]);
+      [row.densenodeUs, row.onnxruntimeUs] = paired.medians;
+      row.ratio = paired.ratio;
       row.tfjsCpuUs = null;
       row.tfjsWasmUs = null;
       for (const backend of backends) {
@@ -135,7 +150,8 @@ try {
         const loaded = tfjsModels[backend];
         const name = backend === 'cpu' ? 'tfjsCpu' : 'tfjsWasm';
         diffs[name] = maxAbsDiff(expected, tfjsPredict(loaded, x));
-        row[`${name}Us`] = await microsPerCall(() => tfjsPredict(loaded, x), false);
+        const run = await timer(() => tfjsPredict(loaded, x), false);
+        row[`${name}Us`] = median([await run(), await run(), await run()]);
       }
       row.maxAbsDiff = diffs;
       const diff = Math.max(...Object.values(diffs));
