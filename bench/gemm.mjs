@@ -44,22 +44,43 @@ function gflops(backend, [, transA, transB, m, n, k], seconds) {
 
 const openblas = buildOpenBlas();
 const dims = shapes.map(([, ...rest]) => rest);
-let blas1 = null;
-let blasAll = null;
-if (openblas.binary) {
-  blas1 = runOpenBlas(1, budget, dims);
-  blasAll = runOpenBlas(allThreads, budget, dims);
+// Passes alternate OpenBLAS and native, each with a share of the budget, so that a slow phase of
+// a shared machine slows both alike; figures are medians over passes, ratios medians of the
+// per-pass ratios.
+const passes = Math.max(1, Number(process.env.BENCH_PASSES ?? 3));
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const perPass = { blas1: [], nat1: [], blasAll: [], natAll: [] };
+let corename = null;
+for (let pass = 0; pass < passes; pass++) {
+  for (const [threads, blasKey, natKey] of [
+    [1, 'blas1', 'nat1'],
+    [allThreads, 'blasAll', 'natAll'],
+  ]) {
+    if (openblas.binary) {
+      const run = runOpenBlas(threads, budget / passes, dims);
+      corename = run.corename;
+      perPass[blasKey].push(run.gflops);
+    }
+    native.setThreads(threads);
+    perPass[natKey].push(shapes.map((shape) => gflops(native, shape, budget / passes)));
+  }
 }
+const across = (key, index) => (perPass[key].length === 0 ? null : median(perPass[key].map((run) => run[index])));
+const ratioAcross = (natKey, blasKey, index) =>
+  perPass[blasKey].length === 0 ? null : median(perPass[natKey].map((run, p) => run[index] / perPass[blasKey][p][index]));
 
 const rows = [];
 const fmt = (v, digits = 1) => (v == null ? '-' : v.toFixed(digits));
 const ratio = (a, b) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
+const times = (r) => (r == null ? '-' : `${r.toFixed(2)}x`);
 const peak1 = peakFor(machine, 1);
 const peakAll = peakFor(machine, allThreads);
 const share = (gflops, peak) => (peak == null ? null : (100 * gflops) / peak);
 const percent = (v) => (v == null ? '-' : `${v.toFixed(0)}%`);
-console.log(`gemm, GFLOP/s (median of runs), native isa ${native.info().isa}, ${allThreads} cores`);
-console.log(openblas.binary ? `OpenBLAS core: ${blas1.corename}` : openblas.error);
+console.log(
+  `gemm, GFLOP/s (medians over ${passes} passes alternating OpenBLAS and native), native isa ${native.info().isa}, ${allThreads} cores`,
+);
+console.log(openblas.binary ? `OpenBLAS core: ${corename}` : openblas.error);
 console.log(
   [
     'shape'.padEnd(22),
@@ -78,34 +99,48 @@ console.log(
 );
 shapes.forEach((shape, index) => {
   const [label, , , m, n, k] = shape;
-  native.setThreads(1);
-  const one = gflops(native, shape, budget);
-  native.setThreads(allThreads);
-  const all = gflops(native, shape, budget);
+  const one = across('nat1', index);
+  const all = across('natAll', index);
   // The JS fallback at 2048³ takes seconds a run; its 1024³ figure stands for it.
   const js = m * n * k > 1.1e9 ? null : gflops(jsBackend, shape, budget);
-  const b1 = blas1?.gflops[index] ?? null;
-  const bAll = blasAll?.gflops[index] ?? null;
+  const b1 = across('blas1', index);
+  const bAll = across('blasAll', index);
+  const ratio1 = ratioAcross('nat1', 'blas1', index);
+  const ratioAll = ratioAcross('natAll', 'blasAll', index);
   const peakShare1 = share(one, peak1);
   const peakShareAll = share(all, peakAll);
-  rows.push({ shape: label, m, n, k, native1: one, nativeAll: all, peakShare1, peakShareAll, js, openblas1: b1, openblasAll: bAll });
+  rows.push({
+    shape: label,
+    m,
+    n,
+    k,
+    native1: one,
+    nativeAll: all,
+    peakShare1,
+    peakShareAll,
+    js,
+    openblas1: b1,
+    openblasAll: bAll,
+    ratio1,
+    ratioAll,
+  });
   console.log(
     [
       label.padEnd(22),
       fmt(one).padStart(7),
       percent(peakShare1).padStart(5),
       fmt(b1).padStart(8),
-      ratio(one, b1).padStart(6),
+      times(ratio1).padStart(6),
       fmt(all).padStart(7),
       percent(peakShareAll).padStart(5),
       fmt(bAll).padStart(8),
-      ratio(all, bAll).padStart(6),
+      times(ratioAll).padStart(6),
       fmt(js, 2).padStart(6),
       (js == null ? '-' : `${(all / js).toFixed(0)}x`).padStart(7),
       ratio(all, one).padStart(6),
     ].join(' '),
   );
 });
-const file = writeResults('gemm', { machine, isa: native.info().isa, threads: allThreads, openblas: blas1?.corename ?? null, rows });
+const file = writeResults('gemm', { machine, isa: native.info().isa, threads: allThreads, openblas: corename, passes, rows });
 console.log('peak: the native figure to its left as a % of the FMA peak on the same thread count (peakShare1/All in the JSON)');
 console.log(`wrote ${file}`);

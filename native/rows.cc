@@ -7,24 +7,13 @@
 #include <mutex>
 
 #include "kernel_chunks.h"
+#include "prefetch.h"
 
 namespace densenode {
 namespace {
 
 constexpr int64_t kChunk = 16384;            // output floats per work item
 constexpr int64_t kParallelLight = 1 << 16;  // a copy: ~64K floats before two cores pay
-
-// Rows this far ahead are prefetched: the indices are random over a pool of megabytes, so each
-// stored row is a cache miss the hardware prefetcher cannot see coming.
-constexpr int64_t kAhead = 8;
-
-inline void prefetch(const float* p) {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p);
-#else
-  (void)p;
-#endif
-}
 
 // The level of a one-hot block, or -1 when v is not an integer in [0, width].
 inline int64_t level_of(float v, int64_t width) {
@@ -48,13 +37,9 @@ ExpandFault expand_rows(int64_t count, int64_t rows, int64_t stride, int64_t col
   const int64_t parallel_min = count * cols >= kParallelLight ? 0 : count + 1;
   detail::for_chunks(count, per, parallel_min, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      if (i + kAhead < e) {
-        const uint32_t ahead = indices[i + kAhead];
-        if (ahead < rows) {
-          const float* row = src + static_cast<int64_t>(ahead) * stride;
-          for (int64_t f = 0; f < stride; f += 16) prefetch(row + f);  // 16 floats a cache line
-          prefetch(row + stride - 1);
-        }
+      if (i + kPrefetchAhead < e) {
+        const uint32_t ahead = indices[i + kPrefetchAhead];
+        if (ahead < rows) prefetch_row(src + static_cast<int64_t>(ahead) * stride, stride);
       }
       const uint32_t r = indices[i];
       if (r >= rows) {
