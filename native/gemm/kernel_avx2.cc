@@ -2,12 +2,9 @@
 // exact-size edge tiles. Built with -mavx2 -mfma, on x86-64 only.
 #include <immintrin.h>
 
-#include <array>
-#include <cstddef>
-#include <utility>
-
 #include "blocking.h"
 #include "kernels.h"
+#include "tile_entries.h"
 
 namespace densenode {
 
@@ -98,37 +95,27 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
     }
 }
 
-using EdgeFn = void (*)(int64_t, const float*, ALayout, const float*, int64_t, float*, int64_t,
-                        const Epilogue&, int);
-
-template <int NV, bool PackedA, std::size_t... I>
-constexpr std::array<EdgeFn, sizeof...(I)> edge_table(std::index_sequence<I...>) {
-  return {&tile<NV, int(I) + 1, PackedA, true>...};
-}
-// [NV-1][PackedA] -> kernels for 1..MR rows.
-const std::array<EdgeFn, MR> kEdge[2][2] = {{edge_table<1, false>(std::make_index_sequence<MR>{}),
-                                             edge_table<1, true>(std::make_index_sequence<MR>{})},
-                                            {edge_table<2, false>(std::make_index_sequence<MR>{}),
-                                             edge_table<2, true>(std::make_index_sequence<MR>{})}};
+struct Tile {
+  template <int NV, int ROWS, bool PackedA, bool Masked>
+  static void run(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
+                  int64_t ldc, const Epilogue& ep, int nr) {
+    tile<NV, ROWS, PackedA, Masked>(kc, a, al, b, b_step, c, ldc, ep, nr);
+  }
+};
+using Entries = tiles::Entries<Tile, MR, 8>;
 }  // namespace
 
 // kc steps of a 6-row A sliver (layout al) times a kc x 16 B sliver (row
 // stride b_step), epilogue into the 6 x 16 tile c (row stride ldc).
 void kernel_avx2(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step, float* c,
                  int64_t ldc, const Epilogue& ep) {
-  if (al.rs == 1)
-    tile<2, MR, true, false>(kc, a, al, b, b_step, c, ldc, ep, 16);
-  else
-    tile<2, MR, false, false>(kc, a, al, b, b_step, c, ldc, ep, 16);
+  Entries::whole<2>(kc, a, al, b, b_step, c, ldc, ep);
 }
 
 // Same with a kc x 8 B sliver into a 6 x 8 tile.
 void kernel_avx2_n8(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                     float* c, int64_t ldc, const Epilogue& ep) {
-  if (al.rs == 1)
-    tile<1, MR, true, false>(kc, a, al, b, b_step, c, ldc, ep, 8);
-  else
-    tile<1, MR, false, false>(kc, a, al, b, b_step, c, ldc, ep, 8);
+  Entries::whole<1>(kc, a, al, b, b_step, c, ldc, ep);
 }
 
 // An mr x nr edge tile (mr <= 6, nr <= 16) straight into C: only mr rows of A
@@ -136,7 +123,7 @@ void kernel_avx2_n8(int64_t kc, const float* a, ALayout al, const float* b, int6
 // padding rows. Per element the same arithmetic as the full kernel.
 void kernel_avx2_edge(int64_t kc, const float* a, ALayout al, const float* b, int64_t b_step,
                       float* c, int64_t ldc, const Epilogue& ep, int mr, int nr) {
-  kEdge[nr > 8][al.rs == 1][mr - 1](kc, a, al, b, b_step, c, ldc, ep, nr);
+  Entries::edge(kc, a, al, b, b_step, c, ldc, ep, mr, nr);
 }
 
 }  // namespace densenode
