@@ -168,7 +168,8 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
   }
 }
 
-// Work items per narrow-path pool thread: see gemm().
+// Work items per pool thread where a block repeats no A packing (in-place
+// products, narrow panels, small-m strips): see gemm().
 constexpr int kItemsPerThread = 4;
 
 // Narrow-n path (n <= kNarrowMaxN) over rows [i0, i1), all columns: panels
@@ -350,9 +351,13 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
     gemm_range(g, K, choice.bk, 0, m, 0, n);  // calling thread, no pool hand-off
     return;
   }
-  // One block per thread: every block packs its own B slivers, so more
-  // blocks would repeat that packing. The split is over C only.
-  GridJob job = plan_grid(g, K, choice.bk, pool_threads());
+  // With A in place, more blocks than threads: a block then repeats no A
+  // packing (and a column split no B packing), and a worker that wakes late
+  // or is descheduled by a busy host loses its items to the others instead
+  // of stalling the call on its one share. Packed-A products keep one block
+  // per thread. The split is over C only.
+  const int threads = pool_threads();
+  GridJob job = plan_grid(g, K, choice.bk, g.a_in_place ? kItemsPerThread * threads : threads);
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
 }
 
