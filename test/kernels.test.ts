@@ -421,6 +421,15 @@ describe('dropout, column sums, row gathers, axpy, non-finite scan', () => {
     }
   });
 
+  it('expandRows with no feature columns writes only the targets, even into a detached (empty) dst', () => {
+    const src = Float32Array.from([0.5, 1, 0.25, 0]);
+    const dst = new Float32Array(0);
+    structuredClone(dst.buffer, { transfer: [dst.buffer] });
+    const targets = new Float32Array(3);
+    kernels.expandRows(3, 2, 2, 0, src, Uint32Array.from([1, 0, 1]), 0, new Int32Array(0), dst, targets);
+    expect(Array.from(targets)).toEqual([0, 1, 0]);
+  });
+
   it('expandRows refuses a layout outside the rows, an index past the last row and a cell that is no level', () => {
     // Two stored rows of (x, level of 3, target) into rows of 4 features.
     const src = Float32Array.from([0.5, 2, 1, -1, 3, 0]);

@@ -43,7 +43,8 @@ export function expandRows(
     if (r >= rows) throw badRowIndex(rows, r, i);
     const from = r * stride;
     const to = i * cols;
-    dst.fill(0, to, to + cols);
+    // cols 0: nothing to clear, and dst may be a detached (empty) array, which fill rejects.
+    if (cols > 0) dst.fill(0, to, to + cols);
     for (let p = 0; p < parts; p++) {
       const at = from + (layout[3 * p] as number);
       const into = to + (layout[3 * p + 1] as number);
