@@ -291,11 +291,12 @@ GridJob plan_grid(const Problem& g, const GemmKernels& K, const Blocking& bk, in
     if (tn > 1 && cols * (tn - 1) >= g.n) continue;
     const double pack = double(g.a_in_place ? 0 : rows) + double(cols);
     const double cost = double(rows) * double(cols) + 16.0 * pack;
-    // On a tie, more row blocks: each thread's share of C is then one contiguous
-    // run of rows, like its share of an element-wise kernel over the same array
-    // (a weight gradient and the optimizer update that reads it next), so the
-    // data stays in that core's cache.
-    if (best_cost < 0 || cost <= best_cost) {
+    // Within 5 %, more row blocks: each thread's share of C is then one
+    // contiguous run of rows, like its share of an element-wise kernel over the
+    // same array (a weight gradient and the optimizer update that reads it
+    // next), so the data stays in that core's cache. (With B packed per block,
+    // a column split packs less and would otherwise always win by a little.)
+    if (best_cost < 0 || cost <= 1.05 * best_cost) {
       best_cost = cost;
       best = GridJob{&g, &K, bk, tm, tn, rows, cols};
     }
