@@ -3,7 +3,7 @@
 // a reference, for a small, a wide and an MNIST-sized MLP on 1 and 256 rows. Median µs per call.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +21,7 @@ const models = [
 ];
 const rowCounts = [1, 256];
 const repetitions = 7;
+const allThreads = cpus().length;
 const minimumMs = 50;
 const tolerance = 1e-4;
 
@@ -99,13 +100,18 @@ dn.setThreads(1);
 const backends = await tfjsBackends();
 const scratch = mkdtempSync(join(tmpdir(), 'densenode-predict-'));
 const rows = [];
-console.log(`\npredict, median µs per call of ${repetitions} runs ≥ ${minimumMs} ms, 1 thread each`);
+console.log(
+  `\npredict, median µs per call of ${repetitions} runs ≥ ${minimumMs} ms: 1 thread each, then ${allThreads} threads each (densenode's pool, onnxruntime's intra-op threads)`,
+);
 console.log(
   [
     'model'.padEnd(15),
     'rows'.padStart(4),
     'densenode'.padStart(10),
     'onnxrt'.padStart(9),
+    'dn/ort'.padStart(7),
+    `dn ${allThreads}T`.padStart(9),
+    `ort ${allThreads}T`.padStart(9),
     'dn/ort'.padStart(7),
     'tfjs cpu'.padStart(9),
     'tfjs wasm'.padStart(10),
@@ -125,6 +131,13 @@ try {
       graphOptimizationLevel: 'all',
     });
     const ortPredict = async (x) => (await session.run({ input: new ort.Tensor('float32', x.data, [x.rows, x.cols]) })).output.data;
+    // Each library on all cores as well: densenode's default pool, onnxruntime with that many intra-op threads.
+    const sessionAll = await ort.InferenceSession.create(onnxFile, {
+      intraOpNumThreads: allThreads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    const ortPredictAll = async (x) => (await sessionAll.run({ input: new ort.Tensor('float32', x.data, [x.rows, x.cols]) })).output.data;
     // Each TF.js backend holds its own copy of the weights, loaded while it is the active one.
     const tfjsModels = {};
     for (const backend of backends) {
@@ -143,6 +156,14 @@ try {
       ]);
       [row.densenodeUs, row.onnxruntimeUs] = paired.medians;
       row.ratio = paired.ratio;
+      dn.setThreads(allThreads);
+      const pairedAll = await interleaved([
+        [() => model.predict(x), false],
+        [() => ortPredictAll(x), true],
+      ]);
+      dn.setThreads(1);
+      [row.densenodeAllUs, row.onnxruntimeAllUs] = pairedAll.medians;
+      row.ratioAll = pairedAll.ratio;
       row.tfjsCpuUs = null;
       row.tfjsWasmUs = null;
       for (const backend of backends) {
@@ -164,6 +185,9 @@ try {
           us(row.densenodeUs).padStart(10),
           us(row.onnxruntimeUs).padStart(9),
           `${row.ratio.toFixed(2)}x`.padStart(7),
+          us(row.densenodeAllUs).padStart(9),
+          us(row.onnxruntimeAllUs).padStart(9),
+          `${row.ratioAll.toFixed(2)}x`.padStart(7),
           us(row.tfjsCpuUs).padStart(9),
           us(row.tfjsWasmUs).padStart(10),
           diff.toExponential(1).padStart(8),
@@ -175,10 +199,13 @@ try {
       }
     }
     await session.release();
+    await sessionAll.release();
     for (const loaded of Object.values(tfjsModels)) loaded.dispose();
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-console.log('dn/ort: densenode time / onnxruntime time (lower is better); max |Δ|: largest difference from densenode');
+console.log(
+  'dn/ort: the median over interleaved repetitions of densenode time / onnxruntime time (lower is better); max |Δ|: largest difference from densenode',
+);
 console.log(`wrote ${writeResults('predict', { machine, tfjsBackends: backends, rows })}`);
