@@ -61,7 +61,10 @@ describe('GEMM blocking from the CPU caches', () => {
     const down = (x: number, q: number) => Math.floor(x / q) * q;
     const kc = Math.min(512, Math.max(64, down((2 * share(caches.l1d)) / (blocking.nr * 4), 64)));
     expect(blocking.kc).toBe(kc);
-    if (caches.l2.bytes > 0) expect(blocking.mc).toBe(Math.max(blocking.mr, down((0.75 * share(caches.l2)) / (kc * 4), blocking.mr)));
+    if (caches.l2.bytes > 0)
+      expect(blocking.mc).toBe(
+        Math.min(down(4096, blocking.mr), Math.max(blocking.mr, down((0.75 * share(caches.l2)) / (kc * 4), blocking.mr))),
+      );
     if (caches.l3.bytes > 0) {
       const nc = down(share(caches.l3) / 2 / (kc * 4), blocking.nr);
       expect(blocking.nc).toBe(Math.min(down(8192, blocking.nr), Math.max(Math.ceil(1024 / blocking.nr) * blocking.nr, nc)));

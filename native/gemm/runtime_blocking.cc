@@ -8,7 +8,7 @@ namespace densenode {
 
 namespace {
 constexpr int64_t kMaxKC = 512;  // deeper: no faster on Zen 5 (sweep in docs/decisions.md)
-constexpr int64_t kMinNC = 1024, kMaxNC = 8192;
+constexpr int64_t kMinNC = 1024, kMaxNC = 8192, kMaxMC = 4096;
 
 int64_t round_down(int64_t x, int64_t q) { return x / q * q; }
 }  // namespace
@@ -19,8 +19,9 @@ Blocking model_blocking(const Blocking& table, const CacheInfo& caches) {
                 l3 = CacheInfo::per_thread(caches.l3);
   const int64_t f = int64_t(sizeof(float));
   if (l1 > 0) b.kc = int(std::clamp<int64_t>(round_down(2 * l1 / (b.nr * f), 64), 64, kMaxKC));
-  if (l2 > 0)
-    b.mc = int(std::max<int64_t>(b.mr, round_down(3 * l2 / 4 / (int64_t(b.kc) * f), b.mr)));
+  if (l2 > 0)  // clamped: a VM may report any size
+    b.mc = int(std::clamp<int64_t>(round_down(3 * l2 / 4 / (int64_t(b.kc) * f), b.mr), b.mr,
+                                   round_down(kMaxMC, b.mr)));
   if (l3 > 0) {
     const int64_t lo = (kMinNC + b.nr - 1) / b.nr * b.nr;
     b.nc = int(std::clamp<int64_t>(round_down(l3 / 2 / (int64_t(b.kc) * f), b.nr), lo,

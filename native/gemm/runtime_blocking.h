@@ -16,7 +16,7 @@ struct BlockingChoice {
 
 // The model (pure, for tests): with L1/L2/L3 the bytes one thread may use,
 //   KC: the B sliver (KC x NR) within 2 x L1, at most 512;
-//   MC: the A block (MC x KC) within 3/4 of L2, a multiple of MR;
+//   MC: the A block (MC x KC) within 3/4 of L2, a multiple of MR, at most 4096;
 //   NC: the B panel (KC x NC) within 1/2 of L3, a multiple of NR, 1024..8192.
 // A level of 0 bytes (unknown) keeps the table's value for what it bounds.
 Blocking model_blocking(const Blocking& table, const CacheInfo& caches);

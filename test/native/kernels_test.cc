@@ -1223,6 +1223,9 @@ static void test_blocking_model() {
              Blocking{6, 16, 48, 256, kBlockAvx2.nc}),
         "model: 8 KiB L1, 64 KiB L2");
   check(same(model_blocking(kBlockAvx2, CacheInfo{}), kBlockAvx2), "model: unknown caches");
+  // Sizes a hypervisor may report: 1 KiB of L1, 1 GiB of L2, 64 GiB of L3 stay in range.
+  const Blocking odd = model_blocking(kBlockAvx2, caches(1 << 10, int64_t(1) << 30, int64_t(1) << 36, 1));
+  check(odd.kc == 64 && odd.mc == 4092 && odd.nc == 8192, "model: absurd cache sizes are clamped");
   // SMT siblings sharing L2 halve what one thread may use.
   CacheInfo smt = zen3;
   smt.l2.sharing = 2;
