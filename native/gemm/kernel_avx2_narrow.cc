@@ -4,12 +4,9 @@
 // Built on x86-64 only.
 #include <immintrin.h>
 
-#include <array>
-#include <cstddef>
-#include <utility>
-
 #include "blocking.h"
 #include "kernels.h"
+#include "narrow_tables.h"
 
 namespace densenode {
 
@@ -48,79 +45,65 @@ inline void transpose8(__m256 r[8]) {
 }
 
 // (8*NV) rows x N columns: acc[j][v] holds C rows 8v..8v+7 of column j.
-template <int NV, int N>
-void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
-                 float* c, int64_t ldc, const Epilogue& ep) {
-  __m256 acc[N][NV];
+struct Narrow {  // the tile as T::run<NV, N> for narrow::table
+  template <int NV, int N>
+  static void run(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                  float* c, int64_t ldc, const Epilogue& ep) {
+    __m256 acc[N][NV];
 #pragma GCC unroll 8
-  for (int j = 0; j < N; ++j)
+    for (int j = 0; j < N; ++j)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_setzero_ps();
+      for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_setzero_ps();
 
 #pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
-    __m256 av[NV];
+    for (int64_t p = 0; p < kc; ++p) {
+      __m256 av[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) av[v] = _mm256_loadu_ps(a + 8 * v);
+      for (int v = 0; v < NV; ++v) av[v] = _mm256_loadu_ps(a + 8 * v);
 #pragma GCC unroll 8
-    for (int j = 0; j < N; ++j) {
-      const __m256 bj = _mm256_broadcast_ss(b + j);
+      for (int j = 0; j < N; ++j) {
+        const __m256 bj = _mm256_broadcast_ss(b + j);
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_fmadd_ps(av[v], bj, acc[j][v]);
+        for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_fmadd_ps(av[v], bj, acc[j][v]);
+      }
+      a += a_cs;
+      b += b_rs;
     }
-    a += a_cs;
-    b += b_rs;
-  }
 
-  // Rows of C from a transpose; one masked load/store per row touches C once.
-  const __m256i cm = lanes(N);
-  const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
-  const __m256 bias = ep.bias ? _mm256_maskload_ps(ep.bias, cm) : _mm256_setzero_ps();
+    // Rows of C from a transpose; one masked load/store per row touches C once.
+    const __m256i cm = lanes(N);
+    const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
+    const __m256 bias = ep.bias ? _mm256_maskload_ps(ep.bias, cm) : _mm256_setzero_ps();
 #pragma GCC unroll 2
-  for (int v = 0; v < NV; ++v) {
-    __m256 r[8];
+    for (int v = 0; v < NV; ++v) {
+      __m256 r[8];
 #pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j) r[j] = j < N ? acc[j < N ? j : 0][v] : _mm256_setzero_ps();
-    transpose8(r);
-    const int rows = mr - 8 * v < 8 ? mr - 8 * v : 8;
-    float* cv = c + 8 * v * ldc;
+      for (int j = 0; j < 8; ++j) r[j] = j < N ? acc[j < N ? j : 0][v] : _mm256_setzero_ps();
+      transpose8(r);
+      const int rows = mr - 8 * v < 8 ? mr - 8 * v : 8;
+      float* cv = c + 8 * v * ldc;
 #pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-      if (i >= rows) break;
-      float* ci = cv + i * ldc;
-      __m256 x = _mm256_mul_ps(r[i], valpha);
-      if (ep.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(ci, cm), vbeta, x);
-      if (ep.bias) x = _mm256_add_ps(x, bias);
-      if (ep.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
-      _mm256_maskstore_ps(ci, cm, x);
+      for (int i = 0; i < 8; ++i) {
+        if (i >= rows) break;
+        float* ci = cv + i * ldc;
+        __m256 x = _mm256_mul_ps(r[i], valpha);
+        if (ep.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(ci, cm), vbeta, x);
+        if (ep.bias) x = _mm256_add_ps(x, bias);
+        if (ep.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+        _mm256_maskstore_ps(ci, cm, x);
+      }
     }
   }
-}
-
-using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int, float*, int64_t,
-                        const Epilogue&);
-
-template <int NV, std::size_t... I>
-constexpr std::array<TileFn, sizeof...(I)> make_table(std::index_sequence<I...>) {
-  return {&narrow_tile<NV, int(I) + 1>...};
-}
-constexpr auto kOne = make_table<1>(std::make_index_sequence<kMaxCols>{});
-constexpr auto kTwo = make_table<2>(std::make_index_sequence<kMaxCols>{});
+};
+constexpr auto kOne = narrow::table<Narrow, 1, kMaxCols>();
+constexpr auto kTwo = narrow::table<Narrow, 2, kMaxCols>();
 
 }  // namespace
 
 // nr columns in ceil(nr/6) near-equal passes over the panel.
 void narrow_avx2(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
                  int nr, float* c, int64_t ldc, const Epilogue& ep) {
-  const auto& tab = mr <= 8 ? kOne : kTwo;
-  const int passes = (nr + kMaxCols - 1) / kMaxCols;
-  Epilogue e = ep;
-  for (int s = 0, j0 = 0; s < passes; ++s) {
-    const int w = (nr - j0) / (passes - s);
-    if (ep.bias) e.bias = ep.bias + j0;
-    tab[w - 1](kc, a, a_cs, b + j0, b_rs, mr, c + j0, ldc, e);
-    j0 += w;
-  }
+  narrow::passes(mr <= 8 ? kOne : kTwo, kc, a, a_cs, b, b_rs, mr, nr, c, ldc, ep);
 }
 
 // 8 x 8 blocks by register transpose. Needs width % 8 == 0 (the caller

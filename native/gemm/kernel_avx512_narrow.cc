@@ -5,12 +5,9 @@
 // Built on x86-64 only.
 #include <immintrin.h>
 
-#include <array>
-#include <cstddef>
-#include <utility>
-
 #include "blocking.h"
 #include "kernels.h"
+#include "narrow_tables.h"
 
 namespace densenode {
 
@@ -60,67 +57,61 @@ inline void transpose16(__m512 r[16]) {
 
 // (16*NV) rows x N columns: acc[j][v] holds C rows 16v..16v+15 of column j.
 // Per k step: NV loads of A, N broadcasts of B (folded into the FMAs).
-template <int NV, int N>
-void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
-                 float* c, int64_t ldc, const Epilogue& ep) {
-  static_assert(NV * N <= 24 || (NV == 1 && N <= 16), "accumulators must fit in 32 zmm");
-  __m512 acc[N][NV];
+struct Narrow {  // the tile as T::run<NV, N> for narrow::table
+  template <int NV, int N>
+  static void run(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                  float* c, int64_t ldc, const Epilogue& ep) {
+    static_assert(NV * N <= 24 || (NV == 1 && N <= 16), "accumulators must fit in 32 zmm");
+    __m512 acc[N][NV];
 #pragma GCC unroll 16
-  for (int j = 0; j < N; ++j)
+    for (int j = 0; j < N; ++j)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_setzero_ps();
+      for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_setzero_ps();
 
 #pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
-    __m512 av[NV];
+    for (int64_t p = 0; p < kc; ++p) {
+      __m512 av[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) av[v] = _mm512_loadu_ps(a + 16 * v);
+      for (int v = 0; v < NV; ++v) av[v] = _mm512_loadu_ps(a + 16 * v);
 #pragma GCC unroll 16
-    for (int j = 0; j < N; ++j) {
-      const __m512 bj = _mm512_set1_ps(b[j]);
+      for (int j = 0; j < N; ++j) {
+        const __m512 bj = _mm512_set1_ps(b[j]);
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_fmadd_ps(av[v], bj, acc[j][v]);
+        for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_fmadd_ps(av[v], bj, acc[j][v]);
+      }
+      a += a_cs;
+      b += b_rs;
     }
-    a += a_cs;
-    b += b_rs;
-  }
 
-  // Transpose each 16-row block so a vector is a row of C, then one masked
-  // load (beta != 0 only) and one masked store per row: C is touched once.
-  const __mmask16 cm = lanes(N);
-  const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
-  const __m512 bias = ep.bias ? _mm512_maskz_loadu_ps(cm, ep.bias) : _mm512_setzero_ps();
+    // Transpose each 16-row block so a vector is a row of C, then one masked
+    // load (beta != 0 only) and one masked store per row: C is touched once.
+    const __mmask16 cm = lanes(N);
+    const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
+    const __m512 bias = ep.bias ? _mm512_maskz_loadu_ps(cm, ep.bias) : _mm512_setzero_ps();
 #pragma GCC unroll 2
-  for (int v = 0; v < NV; ++v) {
-    __m512 r[16];
+    for (int v = 0; v < NV; ++v) {
+      __m512 r[16];
 #pragma GCC unroll 16
-    for (int j = 0; j < 16; ++j) r[j] = j < N ? acc[j < N ? j : 0][v] : _mm512_setzero_ps();
-    transpose16(r);
-    const int rows = mr - 16 * v < 16 ? mr - 16 * v : 16;
-    float* cv = c + 16 * v * ldc;
+      for (int j = 0; j < 16; ++j) r[j] = j < N ? acc[j < N ? j : 0][v] : _mm512_setzero_ps();
+      transpose16(r);
+      const int rows = mr - 16 * v < 16 ? mr - 16 * v : 16;
+      float* cv = c + 16 * v * ldc;
 #pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) {
-      if (i >= rows) break;
-      float* ci = cv + i * ldc;
-      __m512 x = ep.alpha == 1.0f ? r[i] : _mm512_mul_ps(r[i], valpha);  // 1*x == x
-      if (ep.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(cm, ci), vbeta, x);
-      if (ep.bias) x = _mm512_add_ps(x, bias);
-      if (ep.relu) x = _mm512_maskz_max_ps(kAll, x, _mm512_setzero_ps());
-      _mm512_mask_storeu_ps(ci, cm, x);
+      for (int i = 0; i < 16; ++i) {
+        if (i >= rows) break;
+        float* ci = cv + i * ldc;
+        __m512 x = ep.alpha == 1.0f ? r[i] : _mm512_mul_ps(r[i], valpha);  // 1*x == x
+        if (ep.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(cm, ci), vbeta, x);
+        if (ep.bias) x = _mm512_add_ps(x, bias);
+        if (ep.relu) x = _mm512_maskz_max_ps(kAll, x, _mm512_setzero_ps());
+        _mm512_mask_storeu_ps(ci, cm, x);
+      }
     }
   }
-}
-
-using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int, float*, int64_t,
-                        const Epilogue&);
-
-template <int NV, std::size_t... I>
-constexpr std::array<TileFn, sizeof...(I)> make_table(std::index_sequence<I...>) {
-  return {&narrow_tile<NV, int(I) + 1>...};
-}
+};
 // One zmm per column (mr <= 16): up to 16 columns; two: up to 12.
-constexpr auto kOne = make_table<1>(std::make_index_sequence<16>{});
-constexpr auto kTwo = make_table<2>(std::make_index_sequence<12>{});
+constexpr auto kOne = narrow::table<Narrow, 1, 16>();
+constexpr auto kTwo = narrow::table<Narrow, 2, 12>();
 
 }  // namespace
 

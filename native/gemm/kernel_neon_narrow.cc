@@ -3,12 +3,9 @@
 // transposes. Built on arm64 only.
 #include <arm_neon.h>
 
-#include <array>
-#include <cstddef>
-#include <utility>
-
 #include "blocking.h"
 #include "kernels.h"
+#include "narrow_tables.h"
 #include "neon_util.h"
 
 namespace densenode {
@@ -39,78 +36,64 @@ inline void cols_lane(NarrowAcc<NV, N>& acc, const float32x4_t (&av)[NV],
 
 // (4*NV) rows x N columns: acc[j][v] holds C rows 4v..4v+3 of column j.
 // A panel rows past 4*NV are never read; B's row is read for columns < N only.
-template <int NV, int N>
-void narrow_tile(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
-                 float* c, int64_t ldc, const Epilogue& ep) {
-  constexpr int NB = (N + 3) / 4;  // B vectors per row, the last one maybe partial
-  NarrowAcc<NV, N> acc;
+struct Narrow {  // the tile as T::run<NV, N> for narrow::table
+  template <int NV, int N>
+  static void run(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
+                  float* c, int64_t ldc, const Epilogue& ep) {
+    constexpr int NB = (N + 3) / 4;  // B vectors per row, the last one maybe partial
+    NarrowAcc<NV, N> acc;
 #pragma GCC unroll 12
-  for (int j = 0; j < N; ++j)
+    for (int j = 0; j < N; ++j)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) acc[j][v] = vdupq_n_f32(0.0f);
+      for (int v = 0; v < NV; ++v) acc[j][v] = vdupq_n_f32(0.0f);
 
-  for (int64_t p = 0; p < kc; ++p) {
-    float32x4_t av[NV], bq[NB];
+    for (int64_t p = 0; p < kc; ++p) {
+      float32x4_t av[NV], bq[NB];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) av[v] = vld1q_f32(a + 4 * v);
+      for (int v = 0; v < NV; ++v) av[v] = vld1q_f32(a + 4 * v);
 #pragma GCC unroll 3
-    for (int q = 0; q < N / 4; ++q) bq[q] = vld1q_f32(b + 4 * q);
-    if constexpr (N % 4 != 0) bq[NB - 1] = neon::load_n(b + 4 * (NB - 1), N % 4);
-    cols_lane<NV, N>(acc, av, bq, std::make_integer_sequence<int, N>{});
-    a += a_cs;
-    b += b_rs;
-  }
+      for (int q = 0; q < N / 4; ++q) bq[q] = vld1q_f32(b + 4 * q);
+      if constexpr (N % 4 != 0) bq[NB - 1] = neon::load_n(b + 4 * (NB - 1), N % 4);
+      cols_lane<NV, N>(acc, av, bq, std::make_integer_sequence<int, N>{});
+      a += a_cs;
+      b += b_rs;
+    }
 
-  // Rows of C from 4 x 4 transposes: rows 4v..4v+3, columns 4q..4q+3.
-  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
-  const neon::EpilogueV k(e);
+    // Rows of C from 4 x 4 transposes: rows 4v..4v+3, columns 4q..4q+3.
+    const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+    const neon::EpilogueV k(e);
 #pragma GCC unroll 3
-  for (int q = 0; q < NB; ++q) {
-    const int w = N - 4 * q < 4 ? N - 4 * q : 4;
-    const float32x4_t bias = e.bias ? neon::load_n(e.bias + 4 * q, w) : k.zero;
+    for (int q = 0; q < NB; ++q) {
+      const int w = N - 4 * q < 4 ? N - 4 * q : 4;
+      const float32x4_t bias = e.bias ? neon::load_n(e.bias + 4 * q, w) : k.zero;
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) {
-      float32x4_t r[4];
+      for (int v = 0; v < NV; ++v) {
+        float32x4_t r[4];
 #pragma GCC unroll 4
-      for (int l = 0; l < 4; ++l)
-        r[l] = 4 * q + l < N ? acc[4 * q + l < N ? 4 * q + l : 0][v] : k.zero;
-      neon::transpose4(r);
-      const int rows = mr - 4 * v < 4 ? mr - 4 * v : 4;
+        for (int l = 0; l < 4; ++l)
+          r[l] = 4 * q + l < N ? acc[4 * q + l < N ? 4 * q + l : 0][v] : k.zero;
+        neon::transpose4(r);
+        const int rows = mr - 4 * v < 4 ? mr - 4 * v : 4;
 #pragma GCC unroll 4
-      for (int i = 0; i < 4; ++i) {
-        if (i >= rows) break;
-        float* ci = c + (4 * v + i) * ldc + 4 * q;
-        const float32x4_t old = e.beta != 0.0f ? neon::load_n(ci, w) : k.zero;
-        neon::store_n(ci, neon::finish(r[i], old, bias, e, k), w);
+        for (int i = 0; i < 4; ++i) {
+          if (i >= rows) break;
+          float* ci = c + (4 * v + i) * ldc + 4 * q;
+          const float32x4_t old = e.beta != 0.0f ? neon::load_n(ci, w) : k.zero;
+          neon::store_n(ci, neon::finish(r[i], old, bias, e, k), w);
+        }
       }
     }
   }
-}
-
-using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int, float*, int64_t,
-                        const Epilogue&);
-
-template <int NV, std::size_t... I>
-constexpr std::array<TileFn, sizeof...(I)> make_table(std::index_sequence<I...>) {
-  return {&narrow_tile<NV, int(I) + 1>...};
-}
-constexpr auto kOne = make_table<1>(std::make_index_sequence<kMaxCols>{});
-constexpr auto kTwo = make_table<2>(std::make_index_sequence<kMaxCols>{});
+};
+constexpr auto kOne = narrow::table<Narrow, 1, kMaxCols>();
+constexpr auto kTwo = narrow::table<Narrow, 2, kMaxCols>();
 
 }  // namespace
 
 // nr columns in ceil(nr/12) near-equal passes over the panel.
 void narrow_neon(int64_t kc, const float* a, int64_t a_cs, const float* b, int64_t b_rs, int mr,
                  int nr, float* c, int64_t ldc, const Epilogue& ep) {
-  const auto& tab = mr <= 4 ? kOne : kTwo;
-  const int passes = (nr + kMaxCols - 1) / kMaxCols;
-  Epilogue e = ep;
-  for (int s = 0, j0 = 0; s < passes; ++s) {
-    const int w = (nr - j0) / (passes - s);
-    if (ep.bias) e.bias = ep.bias + j0;
-    tab[w - 1](kc, a, a_cs, b + j0, b_rs, mr, c + j0, ldc, e);
-    j0 += w;
-  }
+  narrow::passes(mr <= 4 ? kOne : kTwo, kc, a, a_cs, b, b_rs, mr, nr, c, ldc, ep);
 }
 
 // 4 x 4 blocks by register transpose. Needs width % 4 == 0 (the caller
