@@ -9,8 +9,8 @@
 // how many rows were predicted together.
 //
 // V provides: reg; W (floats per reg); zero(); load(p); load_n(p, n) and
-// store_n(p, x, n) for the first n < W lanes (others neither read nor
-// written); store(p, x); bcast(float); fma(a, b, c) = a*b + c; mul; add; max0.
+// store_n(p, x, n) for the first n lanes, 0 < n < W (others neither read
+// nor written); store(p, x); bcast(float); fma(a, b, c) = a*b + c; mul; add; max0.
 #include <cstdint>
 
 #include "kernels.h"
@@ -37,8 +37,10 @@ inline void tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const f
     const float* bp = b + p * ldb;
     reg bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v)
-      bv[v] = !Tail || n[v] >= W ? V::load(bp + v * W) : V::load_n(bp + v * W, n[v]);
+    for (int v = 0; v < NV; ++v)  // a vector past the last column reads nothing
+      bv[v] = !Tail || n[v] >= W ? V::load(bp + v * W)
+              : n[v] > 0         ? V::load_n(bp + v * W, n[v])
+                                 : V::zero();
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       const reg ar = V::bcast(a[r * a_rs + p * a_cs]);
