@@ -358,7 +358,8 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   // of stalling the call on its one share. Packed-A products keep one block
   // per thread. The split is over C only.
   const int threads = pool_threads();
-  GridJob job = plan_grid(g, K, choice.bk, g.a_in_place ? kItemsPerThread * threads : threads);
+  GridJob job =
+      plan_grid(g, K, choice.bk, threads > 1 && g.a_in_place ? kItemsPerThread * threads : threads);
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
 }
 
