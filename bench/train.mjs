@@ -1,7 +1,8 @@
 // End-to-end training on Fashion-MNIST (Debian package dataset-fashion-mnist):
 // the 784-256-128-10 model with batch-norm and dropout, Adam (cosine decay), batch 128.
 // Seconds per epoch and samples/s for native (1 and all threads) and JS, test
-// accuracy after 5 epochs, and event-loop delay p50/p99 during fit. Each native row also shows
+// accuracy after 5 epochs, and event-loop delay p50/p99 during fit. --profile instead prints each
+// kernel's time per epoch on all threads and on one (bench/kernel-profile.mjs). Each native row also shows
 // the epoch's GEMM bound: its GEMM FLOPs at the machine's FMA peak for that thread count.
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -11,6 +12,7 @@ import { selectBackend } from '../dist/backend/select.js';
 import * as dn from '../dist/index.js';
 import { loadIdxImages, loadIdxLabels } from '../dist/io/idx.js';
 import { Model } from '../dist/model.js';
+import { profiledBackend } from './kernel-profile.mjs';
 import { peakFor, printMachine } from './machine.mjs';
 import { writeResults } from './timing.mjs';
 
@@ -101,6 +103,46 @@ console.log(
   `Fashion-MNIST: ${xTrain.rows} train, ${xTest.rows} test; 784-256-128-10, batch-norm, dropout 0.2, Adam 3e-3 cosine, L2 1e-4, batch 128`,
 );
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
+
+/** --profile: each kernel's ms per epoch on all threads and on one (2 epochs after a warm-up one). */
+async function profile() {
+  const columns = [];
+  for (const threads of [allThreads, 1]) {
+    native.setThreads(threads);
+    const timed = profiledBackend(native);
+    const model = new Model(config, { backend: timed.backend, alloc: (n) => new Float32Array(n) });
+    model.compile({ loss: 'crossEntropy', optimizer: dn.adam({ learningRate: 1e-3 }), l2: 1e-4, metrics: ['accuracy'] });
+    await model.fit(xTrain, yTrain, { epochs: 1, batchSize: 128 });
+    timed.reset();
+    const history = await model.fit(xTrain, yTrain, { epochs: 2, batchSize: 128 });
+    const seconds = history.epochs.map((e) => e.seconds);
+    columns.push({ threads, seconds, rows: timed.rows(seconds.length) });
+  }
+  native.setThreads(allThreads);
+  const kernels = columns[0].rows.map((r) => r.kernel);
+  console.log(`\nper kernel, ms per epoch (epochs 2-3; each call timed from JS, ~0.1 µs a call added)`);
+  console.log(`${'kernel'.padEnd(30)} ${columns.map((c) => `${c.threads}T ms`.padStart(9)).join(' ')} ${'calls'.padStart(6)}`);
+  for (const kernel of kernels) {
+    const cells = columns.map((c) => (c.rows.find((r) => r.kernel === kernel)?.msPerEpoch ?? 0).toFixed(1).padStart(9));
+    console.log(
+      `${kernel.padEnd(30)} ${cells.join(' ')} ${String(Math.round(columns[0].rows.find((r) => r.kernel === kernel).calls)).padStart(6)}`,
+    );
+  }
+  for (const c of columns) {
+    const kernelsMs = c.rows.reduce((sum, r) => sum + r.msPerEpoch, 0);
+    const epochMs = (1000 * c.seconds.reduce((a, b) => a + b, 0)) / c.seconds.length;
+    console.log(
+      `${c.threads} thread(s): epoch ${epochMs.toFixed(0)} ms, kernels ${kernelsMs.toFixed(0)} ms, the rest (JS, hand-offs) ${(epochMs - kernelsMs).toFixed(0)} ms`,
+    );
+  }
+  console.log(`wrote ${writeResults('train-profile', { machine, columns })}`);
+}
+
+if (process.argv.includes('--profile')) {
+  await profile();
+  process.exit(0);
+}
+
 const rows = [];
 rows.push(await run(`native ${allThreads} threads`, native, allThreads, epochs));
 // What the training features cost when used (the first row uses none).
