@@ -4,6 +4,7 @@
 // Built on x86-64 only.
 #include <immintrin.h>
 
+#include "avx2_util.h"
 #include "blocking.h"
 #include "kernels.h"
 #include "narrow_tables.h"
@@ -15,11 +16,6 @@ namespace {
 constexpr int NMR = kNarrowAvx2.mr;
 static_assert(NMR == 16, "a narrow panel column is two ymm");
 constexpr int kMaxCols = 6;  // 2 x 6 accumulators + 2 A + 1 broadcast <= 16 ymm
-
-// Lanes [0, n) set, for maskload/maskstore.
-inline __m256i lanes(int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 // In place: lane j of r[i] becomes lane i of r[j].
 inline void transpose8(__m256 r[8]) {
@@ -71,7 +67,7 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
     }
 
     // Rows of C from a transpose; one masked load/store per row touches C once.
-    const __m256i cm = lanes(N);
+    const __m256i cm = avx2::lanes(N);
     const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
     const __m256 bias = ep.bias ? _mm256_maskload_ps(ep.bias, cm) : _mm256_setzero_ps();
 #pragma GCC unroll 2

@@ -2,6 +2,7 @@
 // -mfma, on x86-64 only.
 #include <immintrin.h>
 
+#include "avx2_util.h"
 #include "kernels.h"
 #include "small_m_impl.h"
 
@@ -11,14 +12,11 @@ namespace {
 struct Avx2 {
   using reg = __m256;
   static constexpr int W = 8;
-  static __m256i mask(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
   static reg zero() { return _mm256_setzero_ps(); }
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
-  static reg load_n(const float* p, int n) { return _mm256_maskload_ps(p, mask(n)); }
+  static reg load_n(const float* p, int n) { return _mm256_maskload_ps(p, avx2::lanes(n)); }
   static void store(float* p, reg x) { _mm256_storeu_ps(p, x); }
-  static void store_n(float* p, reg x, int n) { _mm256_maskstore_ps(p, mask(n), x); }
+  static void store_n(float* p, reg x, int n) { _mm256_maskstore_ps(p, avx2::lanes(n), x); }
   static reg bcast(float x) { return _mm256_set1_ps(x); }
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }

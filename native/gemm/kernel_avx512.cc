@@ -4,6 +4,7 @@
 // Built on x86-64 only.
 #include <immintrin.h>
 
+#include "avx512_util.h"
 #include "blocking.h"
 #include "kernels.h"
 #include "tile_entries.h"
@@ -13,10 +14,6 @@ namespace densenode {
 namespace {
 constexpr int MR = kBlockAvx512.mr;
 static_assert(kBlockAvx512.nr == 32, "main kernel holds each tile row in two zmm");
-
-inline __mmask16 lanes(int n) {
-  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
-}
 
 // c = alpha*acc (+ beta*old) (+ bias) (relu) for one 16-float vector of C.
 inline __m512 finish(__m512 acc, __m512 old, const Epilogue& ep, __m512 valpha, __m512 vbeta,
@@ -61,7 +58,7 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 
   __mmask16 cm[NV];
 #pragma GCC unroll 2
-  for (int v = 0; v < NV; ++v) cm[v] = lanes(Masked ? nr - 16 * v : 16);
+  for (int v = 0; v < NV; ++v) cm[v] = avx512::lanes(Masked ? nr - 16 * v : 16);
   const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
   __m512 bias[NV];
 #pragma GCC unroll 2

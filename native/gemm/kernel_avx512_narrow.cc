@@ -5,6 +5,7 @@
 // Built on x86-64 only.
 #include <immintrin.h>
 
+#include "avx512_util.h"
 #include "blocking.h"
 #include "kernels.h"
 #include "narrow_tables.h"
@@ -16,10 +17,6 @@ namespace {
 constexpr int NMR = kNarrowAvx512.mr;
 static_assert(NMR == 32, "a narrow panel column is two zmm");
 static_assert(kNarrowMaxN == 16, "one transpose covers every column");
-
-inline __mmask16 lanes(int64_t n) {
-  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
-}
 
 // maskz forms with a full mask throughout: the plain intrinsics pass
 // _mm512_undefined_ps() through, which trips GCC 12 -Wuninitialized.
@@ -85,7 +82,7 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
 
     // Transpose each 16-row block so a vector is a row of C, then one masked
     // load (beta != 0 only) and one masked store per row: C is touched once.
-    const __mmask16 cm = lanes(N);
+    const __mmask16 cm = avx512::lanes(N);
     const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
     const __m512 bias = ep.bias ? _mm512_maskz_loadu_ps(cm, ep.bias) : _mm512_setzero_ps();
 #pragma GCC unroll 2
@@ -135,11 +132,11 @@ void narrow_avx512(int64_t kc, const float* a, int64_t a_cs, const float* b, int
 void gather_cols_avx512(const float* src, int64_t lds, int64_t kc, int64_t len, int width,
                         float* dst) {
   for (int i0 = 0; i0 < width; i0 += 16) {
-    const __mmask16 wm = lanes(width - i0);
+    const __mmask16 wm = avx512::lanes(width - i0);
     const int64_t rows = len - i0 < 0 ? 0 : len - i0 < 16 ? len - i0 : 16;
     for (int64_t p0 = 0; p0 < kc; p0 += 16) {
       const int64_t pn = kc - p0 < 16 ? kc - p0 : 16;
-      const __mmask16 pm = lanes(pn);
+      const __mmask16 pm = avx512::lanes(pn);
       __m512 r[16];
 #pragma GCC unroll 16
       for (int l = 0; l < 16; ++l)

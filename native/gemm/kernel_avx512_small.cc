@@ -3,6 +3,7 @@
 // on x86-64 only.
 #include <immintrin.h>
 
+#include "avx512_util.h"
 #include "kernels.h"
 #include "small_m_impl.h"
 
@@ -12,12 +13,11 @@ namespace {
 struct Avx512 {
   using reg = __m512;
   static constexpr int W = 16;
-  static __mmask16 mask(int n) { return __mmask16((1u << n) - 1); }  // n < 16
   static reg zero() { return _mm512_setzero_ps(); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
-  static reg load_n(const float* p, int n) { return _mm512_maskz_loadu_ps(mask(n), p); }
+  static reg load_n(const float* p, int n) { return _mm512_maskz_loadu_ps(avx512::lanes(n), p); }
   static void store(float* p, reg x) { _mm512_storeu_ps(p, x); }
-  static void store_n(float* p, reg x, int n) { _mm512_mask_storeu_ps(p, mask(n), x); }
+  static void store_n(float* p, reg x, int n) { _mm512_mask_storeu_ps(p, avx512::lanes(n), x); }
   static reg bcast(float x) { return _mm512_set1_ps(x); }
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }

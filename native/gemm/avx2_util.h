@@ -1,0 +1,16 @@
+#pragma once
+// Pieces shared by the AVX2 GEMM files (kernel_avx2*.cc, built with -mavx2
+// -mfma on x86-64 only).
+#include <immintrin.h>
+
+namespace densenode {
+namespace avx2 {
+
+// Lanes [0, n) set (none for n <= 0, all for n >= 8): the mask of
+// maskload/maskstore, whose sign bit per lane selects it.
+inline __m256i lanes(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+}  // namespace avx2
+}  // namespace densenode
