@@ -6,7 +6,13 @@
 // cannot be read. They were swept on Zen 5 (L1d 48 KiB 12-way, L2 1 MiB per
 // core), 1024^3 and 2048^3 on one thread: KC 128..1024 x MC 126..504; the
 // cache model reproduces the AVX-512 row there.
+#include <cstdint>
+
 namespace densenode {
+
+// x rounded to a multiple of q (q > 0, x >= 0): block sizes to whole tiles.
+constexpr int64_t round_up(int64_t x, int64_t q) { return (x + q - 1) / q * q; }
+constexpr int64_t round_down(int64_t x, int64_t q) { return x / q * q; }
 
 struct Blocking {
   int mr, nr, mc, kc, nc;

@@ -117,8 +117,8 @@ inline int64_t tile_rows(int64_t rest, int64_t MR, bool any_start) {
 void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int64_t i0, int64_t i1,
                 int64_t j0, int64_t j1) {
   const int64_t MR = bk.mr, NR = bk.nr, MC = bk.mc, KC = bk.kc, NC = bk.nc;
-  const int64_t mcap = std::min(MC, (i1 - i0 + MR - 1) / MR * MR);
-  const int64_t ncap = std::min(NC, (j1 - j0 + NR - 1) / NR * NR);
+  const int64_t mcap = std::min(MC, round_up(i1 - i0, MR));
+  const int64_t ncap = std::min(NC, round_up(j1 - j0, NR));
   const int64_t kcap = std::min(KC, g.k);
   float* bufA = pack_buffer(0, (g.a_in_place ? MR : mcap) * kcap);
   // A in place and one row block: B is packed sliver by sliver right before
@@ -171,6 +171,21 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
 // Work items per pool thread where a block repeats no A packing (in-place
 // products, narrow panels, small-m strips): see gemm().
 constexpr int kItemsPerThread = 4;
+
+// Units (narrow panels, small-m strips) per work item: a few items a thread,
+// so idle threads pick up the rest dynamically.
+int64_t units_per_item(int64_t units, int threads) {
+  return std::max<int64_t>(1, units / (kItemsPerThread * int64_t(threads)));
+}
+
+// Runs items [0, count) of fn on the calling thread when there is one thread
+// or one item (no pool hand-off), else over the pool.
+void run_items(int64_t count, int threads, RangeFn fn, void* job) {
+  if (threads == 1 || count == 1)
+    fn(job, 0, count);
+  else
+    pool_parallel_for(count, fn, job);
+}
 
 // Narrow-n path (n <= kNarrowMaxN) over rows [i0, i1), all columns: panels
 // of MR rows, A contiguous along m (transposed A read in place, else packed
@@ -274,8 +289,6 @@ void grid_item(void* ctx, int64_t begin, int64_t end) {
   }
 }
 
-inline int64_t round_up(int64_t x, int64_t q) { return (x + q - 1) / q * q; }
-
 // Picks the grid for `threads` workers that minimises per-thread cost: its
 // share of FMAs plus the operand packing every block repeats (a packed
 // element costs roughly as much as 16 FMA lanes).
@@ -318,16 +331,11 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   const bool small = m * n * k <= small_mnk();
   const KernelTable& row = isa_kernels();
   const BlockingChoice& choice = runtime_blocking(row);
-  if (m <= kSmallM && !transB && row.gemm.small) {
-    const int64_t W = row.gemm.small_width, strips = (n + W - 1) / W;
+  if (m <= kSmallM && !transB) {
+    const int64_t W = row.gemm.small_width;
     const int threads = small ? 1 : pool_threads();
-    SmallJob job{&g, &row.gemm, choice.bk.kc,
-                 W * std::max<int64_t>(1, strips / (kItemsPerThread * int64_t(threads)))};
-    const int64_t items = (n + job.cols - 1) / job.cols;
-    if (threads == 1 || items == 1)
-      small_item(&job, 0, items);
-    else
-      pool_parallel_for(items, small_item, &job);
+    SmallJob job{&g, &row.gemm, choice.bk.kc, W * units_per_item((n + W - 1) / W, threads)};
+    run_items((n + job.cols - 1) / job.cols, threads, small_item, &job);
     return;
   }
   // Narrow path up to 16 columns when A is read in place (transA); when A
@@ -335,15 +343,10 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   // lanes enough to pay for that (at 13..16 columns it is as fast or faster).
   if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked)) {
     const GemmKernels& N = row.gemm;
-    const int64_t panels = (m + choice.narrow.mr - 1) / choice.narrow.mr;
+    const int64_t MR = choice.narrow.mr;
     const int threads = small ? 1 : pool_threads();
-    // A few panels per item: idle threads pick up the rest dynamically.
-    const int64_t per = std::max<int64_t>(1, panels / (kItemsPerThread * int64_t(threads)));
-    NarrowJob job{&g, &N, choice.narrow, per * choice.narrow.mr};
-    if (threads == 1 || panels == 1)
-      narrow_item(&job, 0, 1 + (m - 1) / job.rows);
-    else
-      pool_parallel_for(1 + (m - 1) / job.rows, narrow_item, &job);
+    NarrowJob job{&g, &N, choice.narrow, MR * units_per_item((m + MR - 1) / MR, threads)};
+    run_items((m + job.rows - 1) / job.rows, threads, narrow_item, &job);
     return;
   }
   const GemmKernels& K = row.gemm;

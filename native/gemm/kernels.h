@@ -121,7 +121,7 @@ struct GemmKernels {
   // gather takes only widths that are a multiple of this; the others go
   // through gather_cols_portable.
   int gather_width;
-  SmallMKernel small;  // or nullptr: small m takes the main path
+  SmallMKernel small;  // every ISA has one
   int small_width;     // columns per small-kernel call
 };
 

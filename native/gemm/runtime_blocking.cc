@@ -9,8 +9,6 @@ namespace densenode {
 namespace {
 constexpr int64_t kMaxKC = 512;  // deeper: no faster on Zen 5 (sweep in docs/decisions.md)
 constexpr int64_t kMinNC = 1024, kMaxNC = 8192, kMaxMC = 4096;
-
-int64_t round_down(int64_t x, int64_t q) { return x / q * q; }
 }  // namespace
 
 Blocking model_blocking(const Blocking& table, const CacheInfo& caches) {
@@ -23,9 +21,8 @@ Blocking model_blocking(const Blocking& table, const CacheInfo& caches) {
     b.mc = int(std::clamp<int64_t>(round_down(3 * l2 / 4 / (int64_t(b.kc) * f), b.mr), b.mr,
                                    round_down(kMaxMC, b.mr)));
   if (l3 > 0) {
-    const int64_t lo = (kMinNC + b.nr - 1) / b.nr * b.nr;
-    b.nc = int(std::clamp<int64_t>(round_down(l3 / 2 / (int64_t(b.kc) * f), b.nr), lo,
-                                   round_down(kMaxNC, b.nr)));
+    b.nc = int(std::clamp<int64_t>(round_down(l3 / 2 / (int64_t(b.kc) * f), b.nr),
+                                   round_up(kMinNC, b.nr), round_down(kMaxNC, b.nr)));
   }
   return b;
 }
@@ -41,9 +38,9 @@ bool parse_blocking(const char* text, Blocking& bk) {
     if (*end != (i < 2 ? ',' : '\0')) return false;
     p = end + (i < 2 ? 1 : 0);
   }
-  bk.mc = int((v[0] + bk.mr - 1) / bk.mr * bk.mr);
+  bk.mc = int(round_up(v[0], bk.mr));
   bk.kc = int(v[1]);
-  bk.nc = int((v[2] + bk.nr - 1) / bk.nr * bk.nr);
+  bk.nc = int(round_up(v[2], bk.nr));
   return true;
 }
 
