@@ -7,7 +7,7 @@ import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
 import { peakFor, printMachine } from './machine.mjs';
 import { buildOpenBlas, runOpenBlas } from './openblas.mjs';
-import { medianSeconds, randomFloats, writeResults } from './timing.mjs';
+import { median, medianSeconds, randomFloats, writeResults } from './timing.mjs';
 
 const machine = printMachine();
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
@@ -38,8 +38,8 @@ function gflops(backend, [, transA, transB, m, n, k], seconds) {
   const C = new Float32Array(m * n);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
-  const median = medianSeconds(() => backend.gemm(transA, transB, m, n, k, 1, A, lda, B, ldb, 0, C, n), seconds);
-  return (2 * m * n * k) / median / 1e9;
+  const time = medianSeconds(() => backend.gemm(transA, transB, m, n, k, 1, A, lda, B, ldb, 0, C, n), seconds);
+  return (2 * m * n * k) / time / 1e9;
 }
 
 const openblas = buildOpenBlas();
@@ -48,7 +48,6 @@ const dims = shapes.map(([, ...rest]) => rest);
 // a shared machine slows both alike; figures are medians over passes, ratios medians of the
 // per-pass ratios.
 const passes = Math.max(1, Number(process.env.BENCH_PASSES ?? 3));
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const perPass = { blas1: [], nat1: [], blasAll: [], natAll: [] };
 let corename = null;
 for (let pass = 0; pass < passes; pass++) {

@@ -11,7 +11,7 @@ import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
 import * as dn from '../dist/index.js';
 import { printMachine } from './machine.mjs';
-import { randomFloats, writeResults } from './timing.mjs';
+import { median, randomFloats, writeResults } from './timing.mjs';
 
 const machine = printMachine();
 const models = [
@@ -52,8 +52,6 @@ async function timer(call, isAsync) {
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-
 /**
  * Median µs per call of each engine, their repetitions interleaved (a, b, a, b, …) so that a slow
  * phase of the machine slows both alike; and the median of the per-repetition ratios a/b.
@@ -64,6 +62,15 @@ async function interleaved(engines) {
   const times = engines.map(() => []);
   for (let r = 0; r < repetitions; r++) for (let e = 0; e < timers.length; e++) times[e].push(await timers[e]());
   return { medians: times.map(median), ratio: median(times[0].map((t, r) => t / times[1][r])) };
+}
+
+/** An onnxruntime session on `threads` intra-op threads, every graph optimisation on. */
+function ortSession(file, threads) {
+  return ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+}
+
+async function ortRun(session, x) {
+  return (await session.run({ input: new ort.Tensor('float32', x.data, [x.rows, x.cols]) })).output.data;
 }
 
 function buildModel({ inputs, hidden, outputs }) {
@@ -125,19 +132,11 @@ try {
     const tfjsDir = join(scratch, `${spec.name}-tfjs`);
     await model.exportOnnx(onnxFile);
     await model.exportTfjs(tfjsDir);
-    const session = await ort.InferenceSession.create(onnxFile, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    const ortPredict = async (x) => (await session.run({ input: new ort.Tensor('float32', x.data, [x.rows, x.cols]) })).output.data;
-    // Each library on all cores as well: densenode's default pool, onnxruntime with that many intra-op threads.
-    const sessionAll = await ort.InferenceSession.create(onnxFile, {
-      intraOpNumThreads: allThreads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    const ortPredictAll = async (x) => (await sessionAll.run({ input: new ort.Tensor('float32', x.data, [x.rows, x.cols]) })).output.data;
+    // 1 intra-op thread, and (against densenode's default pool) as many as there are cores.
+    const session = await ortSession(onnxFile, 1);
+    const sessionAll = await ortSession(onnxFile, allThreads);
+    const ortPredict = (x) => ortRun(session, x);
+    const ortPredictAll = (x) => ortRun(sessionAll, x);
     // Each TF.js backend holds its own copy of the weights, loaded while it is the active one.
     const tfjsModels = {};
     for (const backend of backends) {

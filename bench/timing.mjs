@@ -4,6 +4,11 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+/** The median of an array of numbers (the upper one of an even count). */
+export function median(values) {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
+
 /** Median seconds of `run`, repeated until about `budget` seconds have passed (at least 3 runs). */
 export function medianSeconds(run, budget = 0.5) {
   run();
@@ -14,8 +19,7 @@ export function medianSeconds(run, budget = 0.5) {
     run();
     times.push((performance.now() - t0) / 1e3);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+  return median(times);
 }
 
 /** Deterministic floats in [-1, 1). */

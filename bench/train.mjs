@@ -14,7 +14,7 @@ import { loadIdxImages, loadIdxLabels } from '../dist/io/idx.js';
 import { Model } from '../dist/model.js';
 import { profiledBackend } from './kernel-profile.mjs';
 import { peakFor, printMachine } from './machine.mjs';
-import { writeResults } from './timing.mjs';
+import { median, writeResults } from './timing.mjs';
 
 const dir = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 if (!existsSync(`${dir}/train-images-idx3-ubyte.gz`)) {
@@ -75,14 +75,13 @@ async function run(label, backend, threads, epochCount, worker = false, extra = 
   delay.enable();
   const history = await model.fit(xTrain, yTrain, { epochs: epochCount, batchSize: 128, worker, ...extra.fit });
   delay.disable();
-  const seconds = history.epochs.map((e) => e.seconds).sort((a, b) => a - b);
-  const median = seconds[seconds.length >> 1];
+  const epochSeconds = median(history.epochs.map((e) => e.seconds));
   const test = model.evaluate(xTest, yTest);
   const row = {
     label,
     epochs: epochCount,
-    secondsPerEpoch: median,
-    samplesPerSecond: xTrain.rows / median,
+    secondsPerEpoch: epochSeconds,
+    samplesPerSecond: xTrain.rows / epochSeconds,
     trainAccuracy: history.epochs.at(-1).accuracy,
     testAccuracy: test.accuracy,
     loopDelayP50ms: delay.percentile(50) / 1e6,
@@ -91,10 +90,10 @@ async function run(label, backend, threads, epochCount, worker = false, extra = 
   // The JS backend has no FMA peak to compare with; native rows run on `threads` or all cores.
   const peak = backend === jsBackend ? null : peakFor(machine, threads || allThreads);
   row.gemmBoundSeconds = peak == null ? null : epochGemmFlops(xTrain.rows) / (peak * 1e9);
-  row.timesBound = row.gemmBoundSeconds == null ? null : median / row.gemmBoundSeconds;
+  row.timesBound = row.gemmBoundSeconds == null ? null : epochSeconds / row.gemmBoundSeconds;
   const bound = row.gemmBoundSeconds == null ? '' : `  bound ${row.gemmBoundSeconds.toFixed(3)} s, ${row.timesBound.toFixed(1)}× the bound`;
   console.log(
-    `${label.padEnd(18)} ${median.toFixed(3).padStart(8)} s/epoch ${Math.round(row.samplesPerSecond).toString().padStart(8)} samples/s  test acc ${(100 * test.accuracy).toFixed(2)}% after ${epochCount} epochs  loop delay p50 ${row.loopDelayP50ms.toFixed(2)} ms p99 ${row.loopDelayP99ms.toFixed(2)} ms${bound}`,
+    `${label.padEnd(18)} ${epochSeconds.toFixed(3).padStart(8)} s/epoch ${Math.round(row.samplesPerSecond).toString().padStart(8)} samples/s  test acc ${(100 * test.accuracy).toFixed(2)}% after ${epochCount} epochs  loop delay p50 ${row.loopDelayP50ms.toFixed(2)} ms p99 ${row.loopDelayP99ms.toFixed(2)} ms${bound}`,
   );
   return row;
 }
