@@ -27,4 +27,15 @@ inline void prefetch_row(const float* row, int64_t len) {
   for (int64_t f = 0; f < end; f += 16) prefetch(row + f);  // 16 floats a cache line
 }
 
+// While copying pick i of [.., end): prefetches the row that pick
+// i + kPrefetchAhead names, when there is one and it is inside the pool
+// (rows of `stride` floats; an index past the pool is reported by the caller
+// when it gets there).
+inline void prefetch_pick(const float* src, int64_t stride, int64_t rows, const uint32_t* indices,
+                          int64_t i, int64_t end) {
+  if (i + kPrefetchAhead >= end) return;
+  const uint32_t ahead = indices[i + kPrefetchAhead];
+  if (ahead < rows) prefetch_row(src + static_cast<int64_t>(ahead) * stride, stride);
+}
+
 }  // namespace densenode

@@ -37,10 +37,7 @@ ExpandFault expand_rows(int64_t count, int64_t rows, int64_t stride, int64_t col
   const int64_t parallel_min = count * cols >= kParallelLight ? 0 : count + 1;
   detail::for_chunks(count, per, parallel_min, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      if (i + kPrefetchAhead < e) {
-        const uint32_t ahead = indices[i + kPrefetchAhead];
-        if (ahead < rows) prefetch_row(src + static_cast<int64_t>(ahead) * stride, stride);
-      }
+      prefetch_pick(src, stride, rows, indices, i, e);
       const uint32_t r = indices[i];
       if (r >= rows) {
         ExpandFault f;
