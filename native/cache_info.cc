@@ -74,7 +74,7 @@ bool from_cpuid(CacheInfo& out) {
 #endif
 
 #if defined(__linux__)
-// A small sysfs file's first line, or "" (files are a few bytes; bounded read).
+// A small sysfs file's first line into buf (at most size bytes); false if it cannot be read.
 bool read_line(const char* path, char* buf, int size) {
   FILE* f = std::fopen(path, "r");
   if (!f) return false;
