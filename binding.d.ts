@@ -295,7 +295,7 @@ export interface NativeBinding extends LayerKernels {
    * C = act(alpha·op(A)·op(B) + beta·C + bias), row-major float32, in place in C.
    * op(A) is m×k (A stored k×m when transA), op(B) is k×n (B stored n×k when transB).
    * beta = 0 makes C write-only. bias: n floats or null; relu: clamp at 0 after the bias.
-   * C must not overlap A, B or bias.
+   * C must not overlap A, B, bias or packedB.
    */
   gemm(
     transA: boolean,
@@ -313,7 +313,16 @@ export interface NativeBinding extends LayerKernels {
     ldc: number,
     bias: Float32Array | null,
     relu: boolean,
+    /** op(B) as packB packed it, read instead of B where this product would pack B (else ignored). */
+    packedB?: Float32Array | null,
   ): void;
+  /**
+   * Floats of a pack of a k×n op(B) for products of m rows, or 0 where such a product reads B in
+   * place (m ≤ 4, or n at most the narrow path's 16 columns). One pack serves every m it is nonzero for.
+   */
+  packedBLength(m: number, n: number, k: number): number;
+  /** Packs op(B) (B stored k×n, or n×k when transB) into out, the layout gemm's packedB reads. */
+  packB(transB: boolean, n: number, k: number, B: Float32Array, ldb: number, out: Float32Array): void;
   /** Sizes the shared thread pool (1..256). */
   setThreads(n: number): void;
   info(): NativeInfo;

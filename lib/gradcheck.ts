@@ -30,6 +30,7 @@ export function gradCheck(model: Model, x: MatrixLike, y: LabelsLike, options: {
   const twin = new Model(model.config, { backend: jsBackend, alloc: (n) => new Float64Array(n) as unknown as Float32Array });
   twin.compile({ loss: compiled.loss, l2: compiled.l2, optimizer: compiled.optimizer.spec });
   twin.params.set(model.params);
+  twin.weightsChanged();
   twin.state.set(model.state);
   const data = toMatrix(x, 'x', model.inputs);
   const batch = data.rows;

@@ -7,7 +7,7 @@ import { activeSelection } from './backend/select.js';
 import { checkedSignatures, type KernelName, kernelNames } from './backend/signatures.js';
 
 /** Every kernel of the Backend contract (see lib/backend/backend.ts for each one's math and shapes). */
-export type Kernels = Omit<Backend, 'name' | 'info' | 'setThreads'>;
+export type Kernels = Pick<Backend, KernelName>;
 
 // Extra or missing arguments are a TypeError on both backends, as in the binding (which would
 // otherwise reject them on the native backend only).

@@ -11,6 +11,7 @@ export function modelFromSaved(saved: SavedModel): Model {
   const model = new Model(saved.config);
   checkLayout(model, saved);
   model.params.set(saved.params);
+  model.weightsChanged();
   model.state.set(saved.state);
   if (saved.compile !== null) {
     try {

@@ -135,6 +135,8 @@ export interface TrainableModel extends ModelData, CallbackModel {
   logitsEnd(): number;
   forward(x: Float32Array, batch: number, training: boolean, end?: number): Float32Array;
   probsFor(batch: number): Float32Array;
+  /** Goes with every write to params: the inference packs of the dense kernels are remade. */
+  weightsChanged(): void;
   /** evaluate() on prepared data (the loop's validation). */
   evaluateData(x: Matrix, targets: Targets, weights: Float32Array | null): Evaluation;
 }

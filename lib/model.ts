@@ -16,6 +16,7 @@ import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
 import { buildLayer } from './layers/build.js';
 import { Dense } from './layers/dense.js';
+import { WeightPacking } from './layers/kernel-pack.js';
 import type { Layer, LayerContext } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
 import { executionPlan, type Step } from './layers/plan.js';
@@ -59,6 +60,8 @@ export class Model {
   readonly random: Random;
   /** The steps forward and backward run (fused batch-norm/ReLU/dropout; see layers/plan.ts). */
   private readonly plan: Step[];
+  /** Dense kernels packed for inference, and the weights' version that keeps them current. */
+  private readonly packing = new WeightPacking();
   private compiledWith: Compiled | null = null;
   /** Who trains the arenas: setWeights is safe between the steps of an in-process fit, not against a worker. */
   private training: 'in-process' | 'worker' | null = null;
@@ -85,7 +88,7 @@ export class Model {
     this.inputs = config.inputs;
     this.seed = config.seed ?? 0;
     this.random = new Random(this.seed);
-    const ctx: LayerContext = { backend: runtime.backend, random: this.random, alloc: runtime.alloc };
+    const ctx: LayerContext = { backend: runtime.backend, random: this.random, alloc: runtime.alloc, packing: this.packing };
     this.layers = [];
     let width = config.inputs;
     config.layers.forEach((spec, index) => {
@@ -196,6 +199,8 @@ export class Model {
       return await this.fitOnce(x, source ? undefined : (y as LabelsLike), opts);
     } finally {
       this.training = null;
+      // A worker's steps wrote the shared arenas from its own thread.
+      this.weightsChanged();
     }
   }
 
@@ -237,6 +242,8 @@ export class Model {
 
   /** @internal Runs the plan's steps [0, end) on `batch` rows of x (end: see logitsEnd). */
   forward(x: Float32Array, batch: number, training: boolean, end = this.plan.length): Float32Array {
+    // Packs serve inference, never while a worker's fit writes the shared weights from its thread.
+    this.packing.active = !training && this.training !== 'worker';
     let a = x;
     for (let i = 0; i < end; i++) a = (this.plan[i] as Step).forward(a, batch, training);
     return a;
@@ -246,6 +253,11 @@ export class Model {
   backward(dOutput: Float32Array, batch: number, end = this.plan.length): void {
     let d: Float32Array | null = dOutput;
     for (let i = end - 1; i >= 0 && d !== null; i--) d = (this.plan[i] as Step).backward(d, batch, i > 0);
+  }
+
+  /** @internal Every write to params goes with this call (an optimizer step, a restore, a load): inference packs are remade. */
+  weightsChanged(): void {
+    this.packing.changed();
   }
 
   /** @internal The dense kernels, which the L2 penalty covers. */
@@ -375,6 +387,7 @@ export class Model {
     targets.forEach((t, i) => {
       t.values.set(weights[i] as ArrayLike<number>);
     });
+    this.weightsChanged();
   }
 
   /** Writes a TF.js Layers model (dir/model.json + weight shards) for tf.loadLayersModel; see lib/io/tfjs.ts. */

@@ -203,11 +203,13 @@ export async function trainModel(
         break;
       }
       compiled.optimizer.apply(backend, model.params, model.grads);
+      model.weightsChanged();
       // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
       // momentum): then the last finite weights are the epoch's starting ones.
       if (nonFinite(model.params)) {
         history.stopReason = 'diverged';
         model.params.set(epochStart.params);
+        model.weightsChanged();
         model.state.set(epochStart.state);
         diverged = `fit: training diverged at epoch ${epoch}, step ${step}: the weights overflowed; the model keeps the weights from the start of epoch ${epoch}`;
         break;

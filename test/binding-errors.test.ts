@@ -63,7 +63,7 @@ describe('native binding argument checks', () => {
 
   it('gemm rejects a wrong argument count', () => {
     const call = binding.gemm as unknown as (...args: unknown[]) => void;
-    expect(() => call()).toThrow('gemm: expected 15 arguments, received 0');
+    expect(() => call()).toThrow('gemm: expected 15 or 16 arguments, received 0');
     expect(() => call(...good, 1)).toThrow(TypeError);
   });
 

@@ -406,6 +406,22 @@ const bindingSpecs: Record<BindingName, Spec> = {
   gemm: spec(bindingSignatures.gemm, (c) => {
     const shape = gemmShape(c);
     gemmOperands(c, shape).f32opt(shape.n).auto();
+    // Half the calls pass a weight pack (its contents are any floats: the fuzz checks memory, not sums).
+    if (c.r.chance(0.5)) c.f32opt(binding.packedBLength(shape.m, shape.n, shape.k));
+  }),
+  packedBLength: spec(bindingSignatures.packedBLength, (c) => c.size(dim(c.r, 160)).size(dim(c.r, 160)).size(dim(c.r, 160))),
+  packB: spec(bindingSignatures.packB, (c) => {
+    const tB = c.r.chance(0.5);
+    const n = dim(c.r, 160);
+    const k = dim(c.r, 160);
+    const [rows, cols] = tB ? [n, k] : [k, n];
+    const ldb = Math.max(1, cols) + pad(c.r);
+    c.value(tB)
+      .size(n)
+      .size(k)
+      .f32(span(rows, cols, ldb))
+      .size(ldb)
+      .f32(binding.packedBLength(2 ** 31 - 1, n, k));
   }),
   setThreads: spec(bindingSignatures.setThreads, (c) => c.size(c.r.pick([1, 2, 2, 3, 4]))),
   info: spec(bindingSignatures.info, () => {}),
@@ -889,7 +905,9 @@ function mutate(r: Rng, spec: Spec, call: Call, arity: readonly number[]): Mutat
       // Every size untouched by other mutations was replaced, so the product is the whole shape's.
       const allSizes = ps.every((p, i) => !(p.kind === 'size') || sizes.some(([, j]) => j === i));
       const product = sizes.filter(([p]) => p.kind === 'size').reduce((a, [, i]) => a * (args[i] as number), 1);
-      if (outOfRange || (form <= 1 && allSizes && product > Math.max(0, ...lengths))) {
+      // (a call with no arrays, such as packedBLength, answers a query about any size in range)
+      const tooBig = form <= 1 && allSizes && lengths.length > 0 && product > Math.max(0, ...lengths);
+      if (outOfRange || tooBig) {
         const names = [...sizes.map(([p]) => p.name), ...call.arrays.map((a) => ps[a.index]?.name ?? '')];
         demands.push({ at: sizes.map(([, i]) => i), names, kinds: [RangeError], bySize: false });
       }

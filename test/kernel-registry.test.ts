@@ -18,7 +18,7 @@ import { binding, native } from './helpers/backends.js';
 
 type Fn = (...args: unknown[]) => unknown;
 const sorted = (names: Iterable<string>) => [...names].sort();
-const backendKeys = sorted([...kernelNames, 'name', 'info', 'setThreads']);
+const backendKeys = sorted([...kernelNames, 'name', 'info', 'setThreads', 'packs']);
 
 describe('the TypeScript lists are held to the registry by the type system', () => {
   it('a backend, a check list or a signature table missing a kernel, or with an extra one, does not compile', () => {

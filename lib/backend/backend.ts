@@ -11,6 +11,19 @@ export interface GemmEpilogue {
   bias?: Float32Array | null;
   /** 'relu' clamps C at 0 after the bias. */
   activation?: 'none' | 'relu';
+  /** @internal op(B) packed by the backend's `packs`: read instead of B where the product would pack B. */
+  packedB?: Float32Array | null;
+}
+
+/**
+ * Packs of a constant B (a model's weights while it serves) in the layout the GEMM reads, so that
+ * repeated products skip packing B; the results are bitwise those without.
+ */
+export interface GemmPacks {
+  /** Floats of a pack of a k×n op(B) for products of m rows; 0 where such a product reads B in place. */
+  length(m: number, n: number, k: number): number;
+  /** Packs B (k×n, row stride ldb) into out, which holds length(m, n, k) floats for some m. */
+  pack(n: number, k: number, B: Float32Array, ldb: number, out: Float32Array): void;
 }
 
 /** What the active backend is and how it runs. */
@@ -34,6 +47,8 @@ export interface Backend extends LayerKernels {
   readonly name: 'native' | 'js';
   info(): Omit<BackendInfo, 'reason'>;
   setThreads(n: number): void;
+  /** Weight packs, or null where the GEMM reads B in place (the JS backend). */
+  readonly packs: GemmPacks | null;
   /**
    * C = act(alpha·op(A)·op(B) + beta·C + bias), row-major, in place in C.
    * op(A) is m×k (A stored k×m when transA); op(B) is k×n (B stored n×k when transB).

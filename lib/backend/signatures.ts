@@ -10,7 +10,7 @@ import type { Backend, GemmEpilogue } from './backend.js';
 export const MAX_THREADS = 256;
 
 /** The kernels of the Backend contract, without the backend's own info and thread setting. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'info' | 'setThreads'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'info' | 'setThreads' | 'packs'>;
 /** What the TypeScript checks cover: the kernels and setThreads. */
 export type CheckedName = KernelName | 'setThreads';
 /** Every export of the native addon. */
@@ -214,11 +214,14 @@ const checkedTable = {
 } as const satisfies { readonly [K in CheckedName]: SignatureText };
 
 // The addon differs from the public kernels only in gemm (a bias and a flag for the epilogue
-// object) and in info, which takes nothing.
+// object, and the backend's weight pack), in info, which takes nothing, and in the weight packs
+// (Backend.packs, not a kernel: their layout is the native GEMM's own).
 const { gemm: _publicGemm, ...sharedTable } = checkedTable;
 const bindingTable = {
   ...sharedTable,
-  gemm: { params: [...gemmOperands, 'f32? bias', 'bool relu'], returns: 'undefined' },
+  gemm: { params: [...gemmOperands, 'f32? bias', 'bool relu', 'f32? packedB'], returns: 'undefined', optional: 1 },
+  packedBLength: { params: ['size m', 'size n', 'size k'], returns: 'number' },
+  packB: { params: ['bool transB', 'size n', 'size k', 'f32 B', 'ld ldb', 'f32! out'], returns: 'undefined' },
   info: { params: [], returns: 'object' },
 } as const satisfies { readonly [K in BindingName]: SignatureText };
 

@@ -70,6 +70,7 @@ function trainRate(backend: Backend, rows: number, reps: number): number {
   const s = median(reps, () => {
     model.lossAndGradients(x, y, rows);
     optimizer.apply(backend, model.params, model.grads);
+    model.weightsChanged();
   });
   return rows / s;
 }

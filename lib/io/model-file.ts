@@ -342,6 +342,7 @@ export async function restoreCheckpoint(model: TrainableModel, dir: string): Pro
     );
   }
   model.params.set(saved.params);
+  model.weightsChanged();
   model.state.set(saved.state);
   saved.checkpoint.slots.forEach((slot, i) => {
     (compiled.optimizer.slots[i] as Float32Array).set(slot);

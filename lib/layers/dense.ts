@@ -1,6 +1,7 @@
 // Dense: Z = X·W + b with W [in, out] (the Keras kernel layout), so forward is
 // one GEMM with a bias epilogue and backward is dW = Xᵀ·dZ, db = Σ rows of dZ,
 // dX = dZ·Wᵀ. The 1/m of the mean loss is already in dZ.
+import { KernelPack } from './kernel-pack.js';
 import type { ArenaSlice, Layer, LayerContext, LayerSpec, Weight } from './layer.js';
 import { Workspace } from './layer.js';
 
@@ -17,6 +18,7 @@ export class Dense implements Layer {
   private input: Float32Array | null = null;
   private readonly output: Workspace;
   private readonly inputGrad: Workspace;
+  private readonly pack: KernelPack;
 
   constructor(
     readonly spec: DenseSpec,
@@ -29,6 +31,7 @@ export class Dense implements Layer {
     this.paramCount = inputWidth * spec.units + (spec.useBias === false ? 0 : spec.units);
     this.output = new Workspace(spec.units, ctx.alloc);
     this.inputGrad = new Workspace(inputWidth, ctx.alloc);
+    this.pack = new KernelPack(ctx.packing, ctx.backend);
   }
 
   bind({ params, grads }: ArenaSlice, init: boolean): void {
@@ -65,6 +68,7 @@ export class Dense implements Layer {
     this.ctx.backend.gemm(false, false, batch, n, k, 1, input, k, this.kernel, n, 0, out, n, {
       bias: this.bias,
       activation: relu ? 'relu' : 'none',
+      packedB: this.pack.get(this.kernel, batch, n, k),
     });
     return out;
   }

@@ -3,6 +3,7 @@
 // into the model's arenas; workspaces are allocated once per batch size.
 import type { Backend } from '../backend/backend.js';
 import type { Random } from '../random.js';
+import type { WeightPacking } from './kernel-pack.js';
 
 /** A layer as the user declares it (`dn.dense(64)`): plain data, saved with the model. */
 export type LayerSpec =
@@ -39,6 +40,8 @@ export interface LayerContext {
   random: Random;
   /** Makes a zeroed array (Float32Array, or Float64Array for gradient checks). */
   alloc: (length: number) => Float32Array;
+  /** The model's weight packs for inference (see kernel-pack.ts). */
+  packing: WeightPacking;
 }
 
 /** Where a layer's parameters live: views into the model's arenas. */

@@ -55,7 +55,18 @@ struct Problem {
   // Read A slivers straight from the caller's memory (either layout, via
   // ALayout) instead of packing them; only a ragged last sliver is packed.
   bool a_in_place;
+  // op(B) already packed by pack_b_whole (or nullptr): the main path reads
+  // its slivers from here instead of packing B per call.
+  const float* packed_b;
 };
+
+// Where pack_b_whole puts the sliver of op(B) at rows [pc, pc + KC) and
+// columns [j, j + NR): each K block holds every column, NR-wide slivers of
+// that block's depth, so any column range of any block is one offset.
+inline const float* packed_sliver(const float* P, int64_t n, int64_t NR, int64_t kc, int64_t pc,
+                                  int64_t j) {
+  return P + pc * round_up(n, NR) + j * kc;
+}
 
 // Address of op(A)(i, p) and op(B)(p, j).
 inline const float* a_at(const Problem& g, int64_t i, int64_t p) {
@@ -124,8 +135,8 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
   // A in place and one row block: B is packed sliver by sliver right before
   // its row tiles (each sliver still packed once), so it is used while in L1
   // instead of making a round trip through L2 as a whole panel.
-  const bool b_lazy = g.a_in_place && i1 - i0 <= MC;
-  float* bufB = pack_buffer(1, (b_lazy ? NR : ncap) * kcap);
+  const bool b_lazy = g.a_in_place && i1 - i0 <= MC && !g.packed_b;
+  float* bufB = g.packed_b ? nullptr : pack_buffer(1, (b_lazy ? NR : ncap) * kcap);
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
@@ -135,7 +146,7 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
       // beta only on the first K block (later blocks accumulate onto C);
       // bias + relu only on the last, while the tile is still in registers.
       const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
-      if (!b_lazy) pack_b(K, g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
+      if (!b_lazy && !g.packed_b) pack_b(K, g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
 
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic);
@@ -150,7 +161,8 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = int(std::min(NR, nc - jr));
           if (b_lazy) pack_b(K, g.tb, b_at(g, pc, jc + jr), g.ldb, kc, nr, int(NR), bufB);
-          const float* b = bufB + (b_lazy ? 0 : jr * kc);
+          const float* b = g.packed_b ? packed_sliver(g.packed_b, g.n, NR, kc, pc, jc + jr)
+                                      : bufB + (b_lazy ? 0 : jr * kc);
           Epilogue e = ep;
           if (last && g.bias) e.bias = g.bias + jc + jr;
           for (int64_t ir = 0, mr; ir < mc; ir += mr) {
@@ -302,7 +314,7 @@ GridJob plan_grid(const Problem& g, const GemmKernels& K, const Blocking& bk, in
                   cols = round_up((g.n + tn - 1) / tn, NR);
     if (tm > 1 && rows * (tm - 1) >= g.m) continue;  // a row of the grid would be empty
     if (tn > 1 && cols * (tn - 1) >= g.n) continue;
-    const double pack = double(g.a_in_place ? 0 : rows) + double(cols);
+    const double pack = double(g.a_in_place ? 0 : rows) + double(g.packed_b ? 0 : cols);
     const double cost = double(rows) * double(cols) + 16.0 * pack;
     // Within 5 %, more row blocks: each thread's share of C is then one
     // contiguous run of rows, like its share of an element-wise kernel over the
@@ -321,9 +333,10 @@ GridJob plan_grid(const Problem& g, const GemmKernels& K, const Blocking& bk, in
 
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-          const float* bias, bool relu) {
+          const float* bias, bool relu, const float* packed_b) {
   if (m <= 0 || n <= 0) return;
-  Problem g{transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu, false};
+  Problem g{transA, transB, m, n,   k,    alpha, A,     lda,    B,
+            ldb,    beta,   C, ldc, bias, relu,  false, nullptr};
   if (k <= 0 || alpha == 0.0f) {
     scale_only(g);
     return;
@@ -351,6 +364,7 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   }
   const GemmKernels& K = row.gemm;
   g.a_in_place = m * n * k <= kInPlaceMNK;
+  g.packed_b = packed_b;
   if (small) {
     gemm_range(g, K, choice.bk, 0, m, 0, n);  // calling thread, no pool hand-off
     return;
@@ -364,6 +378,22 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   GridJob job =
       plan_grid(g, K, choice.bk, threads > 1 && g.a_in_place ? kItemsPerThread * threads : threads);
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
+}
+
+int64_t packed_b_floats(int64_t m, int64_t n, int64_t k) {
+  if (m <= kSmallM || n <= kNarrowMaxN || k <= 0) return 0;
+  return k * round_up(n, isa_kernels().gemm.bk.nr);
+}
+
+void pack_b_whole(bool transB, int64_t n, int64_t k, const float* B, int64_t ldb, float* dst) {
+  const KernelTable& row = isa_kernels();
+  const int64_t NR = row.gemm.bk.nr, KC = runtime_blocking(row).bk.kc;
+  const Problem g{false, transB, 0,       n, k,       1.0f,  nullptr, 0,      B,
+                  ldb,   0.0f,   nullptr, 0, nullptr, false, false,   nullptr};
+  for (int64_t pc = 0; pc < k; pc += KC) {
+    const int64_t kc = std::min(KC, k - pc);
+    pack_b(row.gemm, transB, b_at(g, pc, 0), ldb, kc, n, int(NR), dst + pc * round_up(n, NR));
+  }
 }
 
 const char* gemm_isa() { return cpu_isa_name(isa_kernels().isa); }

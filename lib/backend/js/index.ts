@@ -21,6 +21,8 @@ export const jsBackend: Backend = {
   info: () => ({ name: 'js', isa: 'js', threads: 1 }),
   // JavaScript kernels run on the calling thread; the count is validated by the caller and ignored.
   setThreads: () => {},
+  // The JS GEMM reads B in place: nothing to pack.
+  packs: null,
   gemm: (transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue) =>
     gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue?.bias ?? null, epilogue?.activation === 'relu'),
   batchNormForwardTrain,
