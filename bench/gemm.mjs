@@ -6,13 +6,15 @@ import { cpus } from 'node:os';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
 import { peakFor, printMachine } from './machine.mjs';
-import { buildOpenBlas, runOpenBlas } from './openblas.mjs';
-import { median, medianSeconds, randomFloats, writeResults } from './timing.mjs';
+import { performance } from 'node:perf_hooks';
+import { buildOpenBlas, startOpenBlas } from './openblas.mjs';
+import { median, randomFloats, writeResults } from './timing.mjs';
 
 const machine = printMachine();
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
 const allThreads = cpus().length;
-const budget = Number(process.env.BENCH_SECONDS ?? 1);
+// Seconds per shape, thread count and library, split over the repetitions.
+const budget = Number(process.env.BENCH_SECONDS ?? 0.7);
 
 // [label, transA, transB, m, n, k]
 const shapes = [
@@ -32,41 +34,58 @@ for (const [inputs, outputs] of [
   shapes.push([`dX  dZ·Wᵀ ${inputs}→${outputs}`, false, true, batch, inputs, outputs]);
 }
 
-function gflops(backend, [, transA, transB, m, n, k], seconds) {
-  const A = randomFloats(m * k, 1);
-  const B = randomFloats(k * n, 2);
-  const C = new Float32Array(m * n);
-  const lda = transA ? m : k;
-  const ldb = transB ? k : n;
-  const time = medianSeconds(() => backend.gemm(transA, transB, m, n, k, 1, A, lda, B, ldb, 0, C, n), seconds);
-  return (2 * m * n * k) / time / 1e9;
+function operands([, transA, transB, m, n, k]) {
+  return { A: randomFloats(m * k, 1), B: randomFloats(k * n, 2), C: new Float32Array(m * n), lda: transA ? m : k, ldb: transB ? k : n };
 }
 
-const openblas = buildOpenBlas();
-const dims = shapes.map(([, ...rest]) => rest);
-// Passes alternate OpenBLAS and native, each with a share of the budget, so that a slow phase of
-// a shared machine slows both alike; figures are medians over passes, ratios medians of the
-// per-pass ratios.
-const passes = Math.max(1, Number(process.env.BENCH_PASSES ?? 3));
-const perPass = { blas1: [], nat1: [], blasAll: [], natAll: [] };
-let corename = null;
-for (let pass = 0; pass < passes; pass++) {
-  for (const [threads, blasKey, natKey] of [
-    [1, 'blas1', 'nat1'],
-    [allThreads, 'blasAll', 'natAll'],
-  ]) {
-    if (openblas.binary) {
-      const run = runOpenBlas(threads, budget / passes, dims);
-      corename = run.corename;
-      perPass[blasKey].push(run.gflops);
-    }
-    native.setThreads(threads);
-    perPass[natKey].push(shapes.map((shape) => gflops(native, shape, budget / passes)));
-  }
+/** GFLOP/s of back-to-back calls filling `seconds` (after one warm-up call). */
+function throughput(backend, shape, seconds, ops = operands(shape)) {
+  const [, transA, transB, m, n, k] = shape;
+  const { A, B, C, lda, ldb } = ops;
+  const run = () => backend.gemm(transA, transB, m, n, k, 1, A, lda, B, ldb, 0, C, n);
+  run();
+  let calls = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    run();
+    calls++;
+    elapsed = (performance.now() - start) / 1e3;
+  } while (elapsed < seconds);
+  return (2 * m * n * k * calls) / elapsed / 1e9;
 }
-const across = (key, index) => (perPass[key].length === 0 ? null : median(perPass[key].map((run) => run[index])));
-const ratioAcross = (natKey, blasKey, index) =>
-  perPass[blasKey].length === 0 ? null : median(perPass[natKey].map((run, p) => run[index] / perPass[blasKey][p][index]));
+
+// Each shape and thread count: `reps` repetitions, each timing OpenBLAS (a server process, which
+// computes while this one waits) and native back to back, the first of the pair alternating, so a
+// slow phase of a shared machine (they last seconds) slows both alike. Figures are medians over
+// the repetitions, ratios medians of the per-repetition ratios.
+const built = buildOpenBlas();
+const openblas = built.binary ? await startOpenBlas(built.binary) : null;
+const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 7));
+const slice = budget / reps;
+const measured = [];
+for (const shape of shapes) {
+  const ops = operands(shape);
+  const entry = {};
+  for (const threads of [1, allThreads]) {
+    native.setThreads(threads);
+    const nat = [];
+    const blas = [];
+    for (let rep = 0; rep < reps; rep++) {
+      const blasFirst = rep % 2 === 0;
+      if (openblas && blasFirst) blas.push(await openblas.gflops(threads, shape.slice(1), slice));
+      nat.push(throughput(native, shape, slice, ops));
+      if (openblas && !blasFirst) blas.push(await openblas.gflops(threads, shape.slice(1), slice));
+    }
+    entry[threads === 1 ? 'one' : 'all'] = {
+      native: median(nat),
+      openblas: openblas ? median(blas) : null,
+      ratio: openblas ? median(nat.map((v, i) => v / blas[i])) : null,
+    };
+  }
+  measured.push(entry);
+}
+openblas?.close();
 
 const rows = [];
 const fmt = (v, digits = 1) => (v == null ? '-' : v.toFixed(digits));
@@ -77,9 +96,9 @@ const peakAll = peakFor(machine, allThreads);
 const share = (gflops, peak) => (peak == null ? null : (100 * gflops) / peak);
 const percent = (v) => (v == null ? '-' : `${v.toFixed(0)}%`);
 console.log(
-  `gemm, GFLOP/s (medians over ${passes} passes alternating OpenBLAS and native), native isa ${native.info().isa}, ${allThreads} cores`,
+  `gemm, GFLOP/s (medians of ${reps} repetitions, each OpenBLAS and native back to back), native isa ${native.info().isa}, ${allThreads} cores`,
 );
-console.log(openblas.binary ? `OpenBLAS core: ${corename}` : openblas.error);
+console.log(openblas ? `OpenBLAS core: ${openblas.corename}` : built.error);
 console.log(
   [
     'shape'.padEnd(22),
@@ -98,14 +117,10 @@ console.log(
 );
 shapes.forEach((shape, index) => {
   const [label, , , m, n, k] = shape;
-  const one = across('nat1', index);
-  const all = across('natAll', index);
+  const { one: o, all: a } = measured[index];
+  const [one, all, b1, bAll, ratio1, ratioAll] = [o.native, a.native, o.openblas, a.openblas, o.ratio, a.ratio];
   // The JS fallback at 2048³ takes seconds a run; its 1024³ figure stands for it.
-  const js = m * n * k > 1.1e9 ? null : gflops(jsBackend, shape, budget);
-  const b1 = across('blas1', index);
-  const bAll = across('blasAll', index);
-  const ratio1 = ratioAcross('nat1', 'blas1', index);
-  const ratioAll = ratioAcross('natAll', 'blasAll', index);
+  const js = m * n * k > 1.1e9 ? null : throughput(jsBackend, shape, budget);
   const peakShare1 = share(one, peak1);
   const peakShareAll = share(all, peakAll);
   rows.push({
@@ -140,6 +155,6 @@ shapes.forEach((shape, index) => {
     ].join(' '),
   );
 });
-const file = writeResults('gemm', { machine, isa: native.info().isa, threads: allThreads, openblas: corename, passes, rows });
+const file = writeResults('gemm', { machine, isa: native.info().isa, threads: allThreads, openblas: openblas?.corename ?? null, reps, rows });
 console.log('peak: the native figure to its left as a % of the FMA peak on the same thread count (peakShare1/All in the JSON)');
 console.log(`wrote ${file}`);

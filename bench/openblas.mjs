@@ -1,8 +1,9 @@
-// Builds and runs bench/openblas/sgemm.cc when libopenblas-dev is installed
-// (Debian), so the GEMM benchmark can compare with OpenBLAS in the same run.
-import { spawnSync } from 'node:child_process';
+// Builds bench/openblas/sgemm.cc when libopenblas-dev is installed (Debian) and runs it as a
+// server the GEMM benchmark asks for one timed repetition at a time, alternating with densenode's.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,15 +21,30 @@ export function buildOpenBlas() {
 }
 
 /**
- * GFLOP/s of cblas_sgemm for each [transA, transB, m, n, k] shape. OPENBLAS_CORETYPE and
- * OPENBLAS_L2_SIZE are unset for this process only, so OpenBLAS picks its own kernel for this CPU.
+ * Starts the timer. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for it, so OpenBLAS picks its
+ * own kernel for this CPU. `gflops(threads, [tA, tB, m, n, k], seconds)` times one repetition
+ * while this process waits; `close()` ends it.
  */
-export function runOpenBlas(threads, budget, shapes) {
+export async function startOpenBlas(binaryPath) {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const args = [String(threads), String(budget), ...shapes.map(([tA, tB, m, n, k]) => `${+tA},${+tB},${m},${n},${k}`)];
-  const result = spawnSync(binary, args, { encoding: 'utf8', env });
-  if (result.status !== 0) throw new Error(`openblas_sgemm failed: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+  const child = spawn(binaryPath, [], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('openblas_sgemm exited early');
+    return value;
+  };
+  const { corename } = JSON.parse(await next());
+  return {
+    corename,
+    async gflops(threads, [tA, tB, m, n, k], seconds) {
+      child.stdin.write(`${threads} ${+tA} ${+tB} ${m} ${n} ${k} ${seconds}\n`);
+      return Number(await next());
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
 }

@@ -1,58 +1,76 @@
-// OpenBLAS cblas_sgemm timed on the shapes bench/gemm.mjs gives it, so the
-// GEMM benchmark can print our figures as ratios to OpenBLAS measured in the
-// same run. Bench-only: the shipped addon never links OpenBLAS.
+// OpenBLAS cblas_sgemm timed on request, so bench/gemm.mjs can alternate it
+// with densenode repetition by repetition (a shared machine's slow phases,
+// which last seconds, then slow both alike). Bench-only: the shipped addon
+// never links OpenBLAS.
 //
-// usage: openblas_sgemm THREADS SECONDS tA,tB,m,n,k [...]   (tA, tB are 0 or 1)
-// prints one JSON object: { corename, threads, gflops: [per shape] }
+// usage: openblas_sgemm   prints {"corename": ...} on one line, then answers
+// each request line "THREADS TA TB M N K SECONDS" (TA, TB 0 or 1) with the
+// GFLOP/s of as many back-to-back calls as fill SECONDS (after one warm-up
+// call when the shape changes), until end of input.
 #include <cblas.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 extern "C" char* openblas_get_corename(void);
 extern "C" void openblas_set_num_threads(int);
 
-static double MedianSeconds(int transA, int transB, int m, int n, int k, double budget) {
-  std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(k) * n, 0.25f);
-  std::vector<float> c(static_cast<size_t>(m) * n, 0.0f);
-  auto run = [&] {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-                transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a.data(), transA ? m : k,
-                b.data(), transB ? k : n, 0.0f, c.data(), n);
-  };
-  run();
-  std::vector<double> times;
-  auto start = std::chrono::steady_clock::now();
-  while (
-      times.size() < 3 ||
-      (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < budget &&
-       times.size() < 51)) {
-    auto t0 = std::chrono::steady_clock::now();
-    run();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+namespace {
+
+struct Shape {
+  int transA = -1, transB = -1, m = 0, n = 0, k = 0;
+  bool operator!=(const Shape& o) const {
+    return transA != o.transA || transB != o.transB || m != o.m || n != o.n || k != o.k;
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+};
+
+// The same fill as bench/timing.mjs's randomFloats: values in [-1, 1).
+void fill(std::vector<float>& v, unsigned seed) {
+  unsigned state = seed * 2654435761u;
+  for (float& x : v) {
+    state = state * 1664525u + 1013904223u;
+    x = float(state / 4294967296.0 * 2 - 1);
+  }
 }
 
-int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: openblas_sgemm THREADS SECONDS tA,tB,m,n,k ...\n");
-    return 2;
+}  // namespace
+
+int main() {
+  std::printf("{\"corename\":\"%s\"}\n", openblas_get_corename());
+  std::fflush(stdout);
+  Shape current;
+  std::vector<float> a, b, c;
+  int threads = 0;
+  double seconds = 0;
+  Shape s;
+  while (std::scanf("%d %d %d %d %d %d %lf", &threads, &s.transA, &s.transB, &s.m, &s.n, &s.k,
+                    &seconds) == 7) {
+    openblas_set_num_threads(threads);
+    auto run = [&] {
+      cblas_sgemm(CblasRowMajor, s.transA ? CblasTrans : CblasNoTrans,
+                  s.transB ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.0f, a.data(),
+                  s.transA ? s.m : s.k, b.data(), s.transB ? s.k : s.n, 0.0f, c.data(), s.n);
+    };
+    if (s != current) {
+      a.assign(size_t(s.m) * s.k, 0.0f);
+      b.assign(size_t(s.k) * s.n, 0.0f);
+      c.assign(size_t(s.m) * s.n, 0.0f);
+      fill(a, 1);
+      fill(b, 2);
+      current = s;
+      run();
+    }
+    long calls = 0;
+    const auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    do {
+      run();
+      ++calls;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < seconds);
+    std::printf("%.3f\n", 2.0 * s.m * s.n * s.k * calls / elapsed / 1e9);
+    std::fflush(stdout);
   }
-  int threads = std::atoi(argv[1]);
-  double budget = std::atof(argv[2]);
-  openblas_set_num_threads(threads);
-  std::printf("{\"corename\":\"%s\",\"threads\":%d,\"gflops\":[", openblas_get_corename(), threads);
-  for (int i = 3; i < argc; ++i) {
-    int tA = 0, tB = 0, m = 0, n = 0, k = 0;
-    if (std::sscanf(argv[i], "%d,%d,%d,%d,%d", &tA, &tB, &m, &n, &k) != 5) return 2;
-    double seconds = MedianSeconds(tA, tB, m, n, k, budget);
-    std::printf("%s%.3f", i > 3 ? "," : "", 2.0 * m * n * k / seconds / 1e9);
-  }
-  std::printf("]}\n");
   return 0;
 }

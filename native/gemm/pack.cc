@@ -10,11 +10,31 @@ namespace densenode {
 
 namespace {
 
+// A whole-width sliver row by row with the width known at compile time: the
+// compiler then moves each row in a few full-width loads and stores instead of
+// a loop with a run-time trip count (a 784 x 256 B packed in 16-wide slivers
+// from L3: 122 -> ~60 us, an eighth of the 128-row forward product it feeds).
+template <int W>
+void copy_fixed(const float* src, int64_t lds, int64_t rows, float* dst) {
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * W, src + r * lds, W * sizeof(float));
+}
+
 // Copies `rows` strided rows of `len` floats into a dense block with row
 // stride `width`, zero-filling columns [len, width). Used where the source
 // runs along the packed sliver's inner dimension (the contiguous cases).
 inline void copy_rows(const float* src, int64_t lds, int64_t rows, int64_t len, int width,
                       float* dst) {
+  if (len == width) {  // every sliver but a ragged last one, at the tile widths in use
+    switch (width) {
+      case 6: return copy_fixed<6>(src, lds, rows, dst);
+      case 8: return copy_fixed<8>(src, lds, rows, dst);
+      case 12: return copy_fixed<12>(src, lds, rows, dst);
+      case 14: return copy_fixed<14>(src, lds, rows, dst);
+      case 16: return copy_fixed<16>(src, lds, rows, dst);
+      case 32: return copy_fixed<32>(src, lds, rows, dst);
+      default: break;
+    }
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* s = src + r * lds;
     float* d = dst + r * width;
