@@ -3,10 +3,10 @@
 // MLP training, with every figure also as a ratio to OpenBLAS and native's as a share of the
 // machine's FMA peak on the same thread count.
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
 import { peakFor, printMachine } from './machine.mjs';
-import { performance } from 'node:perf_hooks';
 import { buildOpenBlas, startOpenBlas } from './openblas.mjs';
 import { median, randomFloats, writeResults } from './timing.mjs';
 
@@ -155,6 +155,13 @@ shapes.forEach((shape, index) => {
     ].join(' '),
   );
 });
-const file = writeResults('gemm', { machine, isa: native.info().isa, threads: allThreads, openblas: openblas?.corename ?? null, reps, rows });
+const file = writeResults('gemm', {
+  machine,
+  isa: native.info().isa,
+  threads: allThreads,
+  openblas: openblas?.corename ?? null,
+  reps,
+  rows,
+});
 console.log('peak: the native figure to its left as a % of the FMA peak on the same thread count (peakShare1/All in the JSON)');
 console.log(`wrote ${file}`);
