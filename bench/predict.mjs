@@ -23,6 +23,8 @@ const rowCounts = [1, 256];
 const repetitions = 7;
 const allThreads = cpus().length;
 const minimumMs = 50;
+// Before each timed run on all threads (the 1-thread engines have no pool that spins).
+const settleAllMs = 300;
 const tolerance = 1e-4;
 
 /**
@@ -30,7 +32,7 @@ const tolerance = 1e-4;
  * many calls and returns µs per call. An async call is awaited before the next starts (sequential,
  * as a server would).
  */
-async function timer(call, isAsync) {
+async function timer(call, isAsync, settleMs) {
   const runCalls = isAsync
     ? async (n) => {
         for (let i = 0; i < n; i++) await call();
@@ -46,6 +48,12 @@ async function timer(call, isAsync) {
     calls *= 2;
   }
   return async () => {
+    // Both thread pools spin a while after their last call (densenode's 1 ms; onnxruntime's
+    // intra-op threads for 50–100 ms here): the pause lets the other engine's spinners stop
+    // before this one's calls, which otherwise competed with them for the cores (densenode's
+    // 2-thread predict of 784-256-128-10 on 256 rows: 950 µs alone, 1570–1840 right after
+    // onnxruntime, 960 after a 300 ms pause).
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const t0 = performance.now();
     await runCalls(calls);
     return ((performance.now() - t0) * 1e3) / calls;
@@ -56,9 +64,9 @@ async function timer(call, isAsync) {
  * Median µs per call of each engine, their repetitions interleaved (a, b, a, b, …) so that a slow
  * phase of the machine slows both alike; and the median of the per-repetition ratios a/b.
  */
-async function interleaved(engines) {
+async function interleaved(engines, settleMs = 0) {
   const timers = [];
-  for (const [call, isAsync] of engines) timers.push(await timer(call, isAsync));
+  for (const [call, isAsync] of engines) timers.push(await timer(call, isAsync, settleMs));
   const times = engines.map(() => []);
   for (let r = 0; r < repetitions; r++) for (let e = 0; e < timers.length; e++) times[e].push(await timers[e]());
   return { medians: times.map(median), ratio: median(times[0].map((t, r) => t / times[1][r])) };
@@ -156,10 +164,13 @@ try {
       [row.densenodeUs, row.onnxruntimeUs] = paired.medians;
       row.ratio = paired.ratio;
       dn.setThreads(allThreads);
-      const pairedAll = await interleaved([
-        [() => model.predict(x), false],
-        [() => ortPredictAll(x), true],
-      ]);
+      const pairedAll = await interleaved(
+        [
+          [() => model.predict(x), false],
+          [() => ortPredictAll(x), true],
+        ],
+        settleAllMs,
+      );
       dn.setThreads(1);
       [row.densenodeAllUs, row.onnxruntimeAllUs] = pairedAll.medians;
       row.ratioAll = pairedAll.ratio;
