@@ -24,6 +24,8 @@ export class WeightPacking {
 export class KernelPack {
   private data: Float32Array | null = null;
   private madeAt = -1;
+  // The pack's length for the last row count asked (a binding call otherwise on every product).
+  private lengthFor = { rows: -1, length: 0 };
 
   constructor(
     private readonly packing: WeightPacking,
@@ -34,7 +36,8 @@ export class KernelPack {
   get(kernel: Float32Array, rows: number, n: number, k: number): Float32Array | null {
     const packs = this.backend.packs;
     if (!this.packing.active || packs === null) return null;
-    const length = packs.length(rows, n, k);
+    if (this.lengthFor.rows !== rows) this.lengthFor = { rows, length: packs.length(rows, n, k) };
+    const length = this.lengthFor.length;
     if (length === 0) return null;
     if (this.data?.length !== length) {
       this.data = new Float32Array(length);
