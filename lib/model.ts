@@ -8,12 +8,13 @@ import { compileSettings } from './compile.js';
 import { compiledLoss } from './custom-loss.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys, checkPositiveInteger, invalidArgument, invalidRange } from './errors.js';
+import { checkOptionKeys, checkPositiveInteger, invalidRange } from './errors.js';
 import { evaluateData, evaluateSource } from './evaluate.js';
 import { weightedData } from './fit-data.js';
 import type { EpochResume, FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
+import { assignWeights } from './layers/assign-weights.js';
 import { buildLayer } from './layers/build.js';
 import { Dense } from './layers/dense.js';
 import { WeightPacking } from './layers/kernel-pack.js';
@@ -370,23 +371,10 @@ export class Model {
   /** Loads weights in getWeights() order; every length must match. */
   setWeights(weights: ArrayLike<number>[]): void {
     this.notTraining('setWeights', true);
-    const targets = this.layers.flatMap((l) => l.weights());
-    if (weights.length !== targets.length)
-      throw invalidArgument(RangeError, 'setWeights', 'weights', `${targets.length} arrays`, String(weights.length));
-    targets.forEach((t, i) => {
-      const w = weights[i] as ArrayLike<number>;
-      if (w.length !== t.values.length) {
-        throw new RangeError(
-          `setWeights: array ${i} (${t.name} [${t.shape.join(', ')}]) needs ${t.values.length} values, received ${w.length}`,
-        );
-      }
-      for (let j = 0; j < w.length; j++) {
-        if (!Number.isFinite(w[j])) throw new RangeError(`setWeights: array ${i} (${t.name}) value ${j} is ${w[j]}`);
-      }
-    });
-    targets.forEach((t, i) => {
-      t.values.set(weights[i] as ArrayLike<number>);
-    });
+    assignWeights(
+      this.layers.flatMap((l) => l.weights()),
+      weights,
+    );
     this.weightsChanged();
   }
 
