@@ -12,6 +12,16 @@ constexpr int NR = kBlockPortable.nr;
 constexpr int NMR = kNarrowPortable.mr;
 constexpr int kMaxCols = 8;
 
+// Element j of a C row (ci) through the epilogue (kernels.h), as both portable
+// tiles write it: ci[j] is read only when beta != 0.
+inline float finish(const Epilogue& ep, float acc, const float* ci, int j) {
+  float v = ep.alpha * acc;
+  if (ep.beta != 0.0f) v += ep.beta * ci[j];
+  if (ep.bias) v += ep.bias[j];
+  if (ep.relu) v = v > 0.0f ? v : 0.0f;
+  return v;
+}
+
 // NMR rows x N columns of C, vectorised along the rows (the inner loop).
 // The tile as T::run<NV, N> for narrow::table (NV: one "vector" of NMR
 // floats, as written).
@@ -30,13 +40,7 @@ struct Narrow {
     }
     for (int i = 0; i < mr; ++i) {
       float* ci = c + i * ldc;
-      for (int j = 0; j < N; ++j) {
-        float v = ep.alpha * acc[j][i];
-        if (ep.beta != 0.0f) v += ep.beta * ci[j];
-        if (ep.bias) v += ep.bias[j];
-        if (ep.relu) v = v > 0.0f ? v : 0.0f;
-        ci[j] = v;
-      }
+      for (int j = 0; j < N; ++j) ci[j] = finish(ep, acc[j][i], ci, j);
     }
   }
 };
@@ -66,13 +70,7 @@ void kernel_portable(int64_t kc, const float* a, ALayout al, const float* b, int
   }
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * ldc;
-    for (int j = 0; j < NR; ++j) {
-      float v = ep.alpha * acc[i][j];
-      if (ep.beta != 0.0f) v += ep.beta * ci[j];
-      if (ep.bias) v += ep.bias[j];
-      if (ep.relu) v = v > 0.0f ? v : 0.0f;
-      ci[j] = v;
-    }
+    for (int j = 0; j < NR; ++j) ci[j] = finish(ep, acc[i][j], ci, j);
   }
 }
 
