@@ -68,8 +68,9 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
 
     // Rows of C from a transpose; one masked load/store per row touches C once.
     const __m256i cm = avx2::lanes(N);
-    const __m256 valpha = _mm256_set1_ps(ep.alpha), vbeta = _mm256_set1_ps(ep.beta);
-    const __m256 bias = ep.bias ? _mm256_maskload_ps(ep.bias, cm) : _mm256_setzero_ps();
+    const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+    const __m256 valpha = _mm256_set1_ps(e.alpha), vbeta = _mm256_set1_ps(e.beta);
+    const __m256 bias = e.bias ? _mm256_maskload_ps(e.bias, cm) : _mm256_setzero_ps();
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
       __m256 r[8];
@@ -83,9 +84,9 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
         if (i >= rows) break;
         float* ci = cv + i * ldc;
         __m256 x = _mm256_mul_ps(r[i], valpha);
-        if (ep.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(ci, cm), vbeta, x);
-        if (ep.bias) x = _mm256_add_ps(x, bias);
-        if (ep.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+        if (e.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(ci, cm), vbeta, x);
+        if (e.bias) x = _mm256_add_ps(x, bias);
+        if (e.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
         _mm256_maskstore_ps(ci, cm, x);
       }
     }

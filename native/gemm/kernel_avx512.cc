@@ -56,25 +56,26 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
     b += b_step;
   }
 
+  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
   __mmask16 cm[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; ++v) cm[v] = avx512::lanes(Masked ? nr - 16 * v : 16);
-  const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
+  const __m512 valpha = _mm512_set1_ps(e.alpha), vbeta = _mm512_set1_ps(e.beta);
   __m512 bias[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; ++v)
-    bias[v] = ep.bias ? _mm512_maskz_loadu_ps(cm[v], ep.bias + 16 * v) : _mm512_setzero_ps();
+    bias[v] = e.bias ? _mm512_maskz_loadu_ps(cm[v], e.bias + 16 * v) : _mm512_setzero_ps();
 #pragma GCC unroll 14
   for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
       float* cp = c + i * ldc + 16 * v;
       if (Masked) {
-        const __m512 old = ep.beta != 0.0f ? _mm512_maskz_loadu_ps(cm[v], cp) : _mm512_setzero_ps();
-        _mm512_mask_storeu_ps(cp, cm[v], finish(acc[i][v], old, ep, valpha, vbeta, bias[v]));
+        const __m512 old = e.beta != 0.0f ? _mm512_maskz_loadu_ps(cm[v], cp) : _mm512_setzero_ps();
+        _mm512_mask_storeu_ps(cp, cm[v], finish(acc[i][v], old, e, valpha, vbeta, bias[v]));
       } else {
-        const __m512 old = ep.beta != 0.0f ? _mm512_loadu_ps(cp) : _mm512_setzero_ps();
-        _mm512_storeu_ps(cp, finish(acc[i][v], old, ep, valpha, vbeta, bias[v]));
+        const __m512 old = e.beta != 0.0f ? _mm512_loadu_ps(cp) : _mm512_setzero_ps();
+        _mm512_storeu_ps(cp, finish(acc[i][v], old, e, valpha, vbeta, bias[v]));
       }
     }
 }

@@ -83,8 +83,9 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
     // Transpose each 16-row block so a vector is a row of C, then one masked
     // load (beta != 0 only) and one masked store per row: C is touched once.
     const __mmask16 cm = avx512::lanes(N);
-    const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
-    const __m512 bias = ep.bias ? _mm512_maskz_loadu_ps(cm, ep.bias) : _mm512_setzero_ps();
+    const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+    const __m512 valpha = _mm512_set1_ps(e.alpha), vbeta = _mm512_set1_ps(e.beta);
+    const __m512 bias = e.bias ? _mm512_maskz_loadu_ps(cm, e.bias) : _mm512_setzero_ps();
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
       __m512 r[16];
@@ -97,10 +98,10 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
       for (int i = 0; i < 16; ++i) {
         if (i >= rows) break;
         float* ci = cv + i * ldc;
-        __m512 x = ep.alpha == 1.0f ? r[i] : _mm512_mul_ps(r[i], valpha);  // 1*x == x
-        if (ep.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(cm, ci), vbeta, x);
-        if (ep.bias) x = _mm512_add_ps(x, bias);
-        if (ep.relu) x = _mm512_maskz_max_ps(kAll, x, _mm512_setzero_ps());
+        __m512 x = e.alpha == 1.0f ? r[i] : _mm512_mul_ps(r[i], valpha);  // 1*x == x
+        if (e.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(cm, ci), vbeta, x);
+        if (e.bias) x = _mm512_add_ps(x, bias);
+        if (e.relu) x = _mm512_maskz_max_ps(kAll, x, _mm512_setzero_ps());
         _mm512_mask_storeu_ps(ci, cm, x);
       }
     }

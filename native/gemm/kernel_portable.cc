@@ -38,9 +38,10 @@ struct Narrow {
       a += a_cs;
       b += b_rs;
     }
+    const Epilogue e = ep;  // a local copy: a store to C could alias *ep
     for (int i = 0; i < mr; ++i) {
       float* ci = c + i * ldc;
-      for (int j = 0; j < N; ++j) ci[j] = finish(ep, acc[j][i], ci, j);
+      for (int j = 0; j < N; ++j) ci[j] = finish(e, acc[j][i], ci, j);
     }
   }
 };
@@ -68,9 +69,10 @@ void kernel_portable(int64_t kc, const float* a, ALayout al, const float* b, int
     a += al.cs;
     b += b_step;
   }
+  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * ldc;
-    for (int j = 0; j < NR; ++j) ci[j] = finish(ep, acc[i][j], ci, j);
+    for (int j = 0; j < NR; ++j) ci[j] = finish(e, acc[i][j], ci, j);
   }
 }
 

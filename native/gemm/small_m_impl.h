@@ -48,7 +48,8 @@ inline void tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const f
       for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(ar, bv[v], acc[r][v]);
     }
   }
-  const reg valpha = V::bcast(ep.alpha), vbeta = V::bcast(ep.beta);
+  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+  const reg valpha = V::bcast(e.alpha), vbeta = V::bcast(e.beta);
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
@@ -56,11 +57,10 @@ inline void tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const f
       if (Tail && n[v] == 0) continue;
       float* cp = c + r * ldc + v * W;
       const bool full = !Tail || n[v] >= W;
-      reg x = ep.alpha == 1.0f ? acc[r][v] : V::mul(acc[r][v], valpha);
-      if (ep.beta != 0.0f) x = V::fma(full ? V::load(cp) : V::load_n(cp, n[v]), vbeta, x);
-      if (ep.bias)
-        x = V::add(x, full ? V::load(ep.bias + v * W) : V::load_n(ep.bias + v * W, n[v]));
-      if (ep.relu) x = V::max0(x);
+      reg x = e.alpha == 1.0f ? acc[r][v] : V::mul(acc[r][v], valpha);
+      if (e.beta != 0.0f) x = V::fma(full ? V::load(cp) : V::load_n(cp, n[v]), vbeta, x);
+      if (e.bias) x = V::add(x, full ? V::load(e.bias + v * W) : V::load_n(e.bias + v * W, n[v]));
+      if (e.relu) x = V::max0(x);
       if (full)
         V::store(cp, x);
       else
