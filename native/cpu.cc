@@ -152,24 +152,25 @@ namespace {
 
 // constexpr: constant-initialised, so a kernel called during another
 // translation unit's static initialisation still finds its row filled in.
-constexpr KernelTable kPortable{Isa::Portable,
-                                {kernel_portable, nullptr, nullptr, kBlockPortable, narrow_portable,
-                                 kNarrowPortable, gather_cols_portable, 1, small_m_portable, 16},
-                                &bn::portable::kKernels,
-                                &stream::portable::kKernels};
+constexpr KernelTable kPortable{
+    Isa::Portable,
+    {kernel_portable, nullptr, nullptr, kBlockPortable, narrow_portable, kNarrowPortable,
+     gather_cols_portable, 1, small_m_portable, 16, nullptr},
+    &bn::portable::kKernels,
+    &stream::portable::kKernels};
 
 #if defined(DENSENODE_X86_KERNELS)
 // gather_cols_avx2 transposes whole 8-float blocks only.
 constexpr KernelTable kAvx2{Isa::Avx2,
                             {kernel_avx2, kernel_avx2_n8, kernel_avx2_edge, kBlockAvx2, narrow_avx2,
-                             kNarrowAvx2, gather_cols_avx2, 8, small_m_avx2, 32},
+                             kNarrowAvx2, gather_cols_avx2, 8, small_m_avx2, 32, gemv_avx2},
                             &bn::avx2::kKernels,
                             &stream::avx2::kKernels};
 
 constexpr KernelTable kAvx512{
     Isa::Avx512,
     {kernel_avx512, kernel_avx512_n16, kernel_avx512_edge, kBlockAvx512, narrow_avx512,
-     kNarrowAvx512, gather_cols_avx512, 1, small_m_avx512, 64},
+     kNarrowAvx512, gather_cols_avx512, 1, small_m_avx512, 64, gemv_avx2},
     &bn::avx512::kKernels,
     &stream::avx512::kKernels};
 #endif
@@ -180,7 +181,7 @@ constexpr KernelTable kAvx512{
 // the same instructions (docs/decisions.md).
 constexpr KernelTable kNeon{Isa::Neon,
                             {kernel_neon, nullptr, kernel_neon_edge, kBlockNeon, narrow_neon,
-                             kNarrowNeon, gather_cols_neon, 4, small_m_neon, 16},
+                             kNarrowNeon, gather_cols_neon, 4, small_m_neon, 16, nullptr},
                             &bn::portable::kKernels,
                             &stream::portable::kKernels};
 #endif

@@ -270,6 +270,30 @@ void small_item(void* ctx, int64_t begin, int64_t end) {
     small_range(*J.g, *J.K, J.kc, t * J.cols, std::min(J.g->n, (t + 1) * J.cols));
 }
 
+// One-column path (n == 1, A row-major) over rows [i0, i1): the ISA's gemv
+// reads A in place, the K blocks those of the narrow path.
+void gemv_range(const Problem& g, GemvKernel fn, int64_t KC, int64_t i0, int64_t i1) {
+  const int64_t b_rs = g.tb ? 1 : g.ldb;
+  for (int64_t pc = 0; pc < g.k; pc += KC) {
+    const int64_t kc = std::min(KC, g.k - pc);
+    const bool last = pc + kc == g.k;
+    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
+    fn(kc, a_at(g, i0, pc), g.lda, b_at(g, pc, 0), b_rs, i1 - i0, g.C + i0 * g.ldc, g.ldc, ep);
+  }
+}
+
+struct GemvJob {
+  const Problem* g;
+  GemvKernel fn;
+  int64_t kc, rows;  // K block; rows per item, a multiple of 8
+};
+
+void gemv_item(void* ctx, int64_t begin, int64_t end) {
+  const GemvJob& J = *static_cast<const GemvJob*>(ctx);
+  for (int64_t t = begin; t < end; ++t)
+    gemv_range(*J.g, J.fn, J.kc, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
+}
+
 // C = act(beta*C + bias): the k == 0 / alpha == 0 case.
 void scale_only(const Problem& g) {
   for (int64_t i = 0; i < g.m; ++i) {
@@ -349,6 +373,14 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
     const int threads = small ? 1 : pool_threads();
     SmallJob job{&g, &row.gemm, choice.bk.kc, W * units_per_item((n + W - 1) / W, threads)};
     run_items((n + job.cols - 1) / job.cols, threads, small_item, &job);
+    return;
+  }
+  // One column with A row-major: the narrow path would transpose all of A
+  // into panels for one dot product a row.
+  if (n == 1 && !transA && row.gemm.gemv) {
+    const int threads = small ? 1 : pool_threads();
+    GemvJob job{&g, row.gemm.gemv, choice.narrow.kc, 8 * units_per_item((m + 7) / 8, threads)};
+    run_items((m + job.rows - 1) / job.rows, threads, gemv_item, &job);
     return;
   }
   // Narrow path up to 16 columns when A is read in place (transA); when A
