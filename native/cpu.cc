@@ -181,7 +181,7 @@ constexpr KernelTable kAvx512{
 // the same instructions (docs/decisions.md).
 constexpr KernelTable kNeon{Isa::Neon,
                             {kernel_neon, nullptr, kernel_neon_edge, kBlockNeon, narrow_neon,
-                             kNarrowNeon, gather_cols_neon, 4, small_m_neon, 16, nullptr},
+                             kNarrowNeon, gather_cols_neon, 4, small_m_neon, 16, gemv_neon},
                             &bn::portable::kKernels,
                             &stream::portable::kKernels};
 #endif

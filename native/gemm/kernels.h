@@ -80,12 +80,14 @@ void narrow_portable(int64_t kc, const float* a, int64_t a_cs, const float* b, i
 // One-column kernel (n == 1, A row-major in place: the output layer of a
 // binary classifier or a regression): rows [0, m) of c[i*ldc] over one K
 // block, op(A)(i, p) = a[i*lda + p], op(B)(p, 0) = b[p*b_rs]; per element the
-// narrow kernel's arithmetic, so either path gives the same bits. x86 only
-// (the AVX2 copy serves the AVX-512 row too); elsewhere nullptr and the
-// narrow path packs A.
+// narrow kernel's arithmetic, so either path gives the same bits. The AVX2
+// copy serves the AVX-512 row too; the portable row has none (nullptr: the
+// narrow path packs A).
 using GemvKernel = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs,
                             int64_t m, float* c, int64_t ldc, const Epilogue& ep);
 void gemv_avx2(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int64_t m,
+               float* c, int64_t ldc, const Epilogue& ep);
+void gemv_neon(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int64_t m,
                float* c, int64_t ldc, const Epilogue& ep);
 
 // Small-m kernel (m <= kSmallM rows of C, B not transposed; a prediction on
