@@ -1,6 +1,7 @@
 // BLIS-style driver: five loops around a register-tile micro-kernel, edge
-// tiles, epilogue placement, small-matrix path and threading. The kernels
-// and block sizes come from the ISA's row of the kernel table (native/cpu.h).
+// tiles, epilogue placement, small-matrix path and threading; the products
+// with few rows or columns go to thin_products.cc. The kernels and block
+// sizes come from the ISA's row of the kernel table (native/cpu.h).
 #include "gemm.h"
 
 #include <algorithm>
@@ -11,7 +12,9 @@
 #include "blocking.h"
 #include "kernels.h"
 #include "pack.h"
+#include "problem.h"
 #include "runtime_blocking.h"
+#include "thin_products.h"
 
 namespace densenode {
 
@@ -38,43 +41,6 @@ int64_t small_mnk() {
 // stride) it lost on Zen 3 at every shape, aliased or not (128x256x784 57 vs
 // 73 GFLOP/s, 128x200x784 73 vs 86; docs/decisions.md).
 constexpr int64_t kInPlaceMNK = int64_t(1) << 27;
-
-struct Problem {
-  bool ta, tb;
-  int64_t m, n, k;
-  float alpha;
-  const float* A;
-  int64_t lda;
-  const float* B;
-  int64_t ldb;
-  float beta;
-  float* C;
-  int64_t ldc;
-  const float* bias;
-  bool relu;
-  // Read A slivers straight from the caller's memory (either layout, via
-  // ALayout) instead of packing them; only a ragged last sliver is packed.
-  bool a_in_place;
-  // op(B) already packed by pack_b_whole (or nullptr): the main path reads
-  // its slivers from here instead of packing B per call.
-  const float* packed_b;
-};
-
-// Where pack_b_whole puts the sliver of op(B) at rows [pc, pc + KC) and
-// columns [j, j + NR): each K block holds every column, NR-wide slivers of
-// that block's depth, so any column range of any block is one offset.
-inline const float* packed_sliver(const float* P, int64_t n, int64_t NR, int64_t kc, int64_t pc,
-                                  int64_t j) {
-  return P + pc * round_up(n, NR) + j * kc;
-}
-
-// Address of op(A)(i, p) and op(B)(p, j).
-inline const float* a_at(const Problem& g, int64_t i, int64_t p) {
-  return g.ta ? g.A + p * g.lda + i : g.A + i * g.lda + p;
-}
-inline const float* b_at(const Problem& g, int64_t p, int64_t j) {
-  return g.tb ? g.B + j * g.ldb + p : g.B + p * g.ldb + j;
-}
 
 // One mr x nr tile (mr <= MR, nr <= NR) of C at c. A partial tile goes through
 // a local MR x NR buffer so the kernel never touches C outside the matrix.
@@ -180,120 +146,6 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
   }
 }
 
-// Work items per pool thread where a block repeats no A packing (in-place
-// products, narrow panels, small-m strips): see gemm().
-constexpr int kItemsPerThread = 4;
-
-// Units (narrow panels, small-m strips) per work item: a few items a thread,
-// so idle threads pick up the rest dynamically.
-int64_t units_per_item(int64_t units, int threads) {
-  return std::max<int64_t>(1, units / (kItemsPerThread * int64_t(threads)));
-}
-
-// Runs items [0, count) of fn on the calling thread when there is one thread
-// or one item (no pool hand-off), else over the pool.
-void run_items(int64_t count, int threads, RangeFn fn, void* job) {
-  if (threads == 1 || count == 1)
-    fn(job, 0, count);
-  else
-    pool_parallel_for(count, fn, job);
-}
-
-// Narrow-n path (n <= kNarrowMaxN) over rows [i0, i1), all columns: panels
-// of MR rows, A contiguous along m (transposed A read in place, else packed
-// per panel), B read in place unless transposed (then packed: kc x 16, a few
-// KiB). The K blocking is fixed, so any row split gives identical results.
-void narrow_range(const Problem& g, const GemmKernels& N, const NarrowBlocking& nb, int64_t i0,
-                  int64_t i1) {
-  const int64_t MR = nb.mr, KC = nb.kc;
-  const int64_t kcap = std::min(KC, g.k);
-  float* bufA = pack_buffer(0, MR * kcap);
-  float* bufB = g.tb ? pack_buffer(1, kNarrowMaxN * kcap) : nullptr;
-  for (int64_t pc = 0; pc < g.k; pc += KC) {
-    const int64_t kc = std::min(KC, g.k - pc);
-    const bool last = pc + kc == g.k;
-    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
-    if (g.tb) pack_b(N, true, b_at(g, pc, 0), g.ldb, kc, g.n, kNarrowMaxN, bufB);
-    const float* b = g.tb ? bufB : b_at(g, pc, 0);
-    const int64_t b_rs = g.tb ? kNarrowMaxN : g.ldb;
-    for (int64_t ir = i0; ir < i1; ir += MR) {
-      const int mr = int(std::min(MR, i1 - ir));
-      const bool direct = g.ta && mr == MR;  // a ragged panel is packed (zero-padded)
-      if (!direct) pack_a(N, g.ta, a_at(g, ir, pc), g.lda, mr, kc, int(MR), bufA);
-      N.narrow(kc, direct ? a_at(g, ir, pc) : bufA, direct ? g.lda : MR, b, b_rs, mr, int(g.n),
-               g.C + ir * g.ldc, g.ldc, ep);
-    }
-  }
-}
-
-struct NarrowJob {
-  const Problem* g;
-  const GemmKernels* N;
-  NarrowBlocking nb;
-  int64_t rows;  // per item, a multiple of the panel height
-};
-
-void narrow_item(void* ctx, int64_t begin, int64_t end) {
-  const NarrowJob& J = *static_cast<const NarrowJob*>(ctx);
-  for (int64_t t = begin; t < end; ++t)
-    narrow_range(*J.g, *J.N, J.nb, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
-}
-
-// Small-m path (m <= kSmallM, B not transposed) over columns [j0, j1): B read
-// in place in the ISA's small_width strips, the K blocks those of the main
-// path, so each element's arithmetic is the same as there.
-void small_range(const Problem& g, const GemmKernels& K, int64_t KC, int64_t j0, int64_t j1) {
-  const int64_t W = K.small_width;
-  const int64_t a_rs = g.ta ? 1 : g.lda, a_cs = g.ta ? g.lda : 1;
-  for (int64_t pc = 0; pc < g.k; pc += KC) {
-    const int64_t kc = std::min(KC, g.k - pc);
-    const bool last = pc + kc == g.k;
-    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
-    for (int64_t j = j0; j < j1; j += W) {
-      Epilogue e = ep;
-      if (last && g.bias) e.bias = g.bias + j;
-      K.small(kc, a_at(g, 0, pc), a_rs, a_cs, int(g.m), b_at(g, pc, j), g.ldb,
-              int(std::min(W, j1 - j)), g.C + j, g.ldc, e);
-    }
-  }
-}
-
-struct SmallJob {
-  const Problem* g;
-  const GemmKernels* K;
-  int64_t kc, cols;  // K block; columns per item, a multiple of small_width
-};
-
-void small_item(void* ctx, int64_t begin, int64_t end) {
-  const SmallJob& J = *static_cast<const SmallJob*>(ctx);
-  for (int64_t t = begin; t < end; ++t)
-    small_range(*J.g, *J.K, J.kc, t * J.cols, std::min(J.g->n, (t + 1) * J.cols));
-}
-
-// One-column path (n == 1, A row-major) over rows [i0, i1): the ISA's gemv
-// reads A in place, the K blocks those of the narrow path.
-void gemv_range(const Problem& g, GemvKernel fn, int64_t KC, int64_t i0, int64_t i1) {
-  const int64_t b_rs = g.tb ? 1 : g.ldb;
-  for (int64_t pc = 0; pc < g.k; pc += KC) {
-    const int64_t kc = std::min(KC, g.k - pc);
-    const bool last = pc + kc == g.k;
-    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
-    fn(kc, a_at(g, i0, pc), g.lda, b_at(g, pc, 0), b_rs, i1 - i0, g.C + i0 * g.ldc, g.ldc, ep);
-  }
-}
-
-struct GemvJob {
-  const Problem* g;
-  GemvKernel fn;
-  int64_t kc, rows;  // K block; rows per item, a multiple of 8
-};
-
-void gemv_item(void* ctx, int64_t begin, int64_t end) {
-  const GemvJob& J = *static_cast<const GemvJob*>(ctx);
-  for (int64_t t = begin; t < end; ++t)
-    gemv_range(*J.g, J.fn, J.kc, t * J.rows, std::min(J.g->m, (t + 1) * J.rows));
-}
-
 // C = act(beta*C + bias): the k == 0 / alpha == 0 case.
 void scale_only(const Problem& g) {
   for (int64_t i = 0; i < g.m; ++i) {
@@ -368,32 +220,17 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   const bool small = m * n * k <= small_mnk();
   const KernelTable& row = isa_kernels();
   const BlockingChoice& choice = runtime_blocking(row);
-  if (m <= kSmallM && !transB) {
-    const int64_t W = row.gemm.small_width;
-    const int threads = small ? 1 : pool_threads();
-    SmallJob job{&g, &row.gemm, choice.bk.kc, W * units_per_item((n + W - 1) / W, threads)};
-    run_items((n + job.cols - 1) / job.cols, threads, small_item, &job);
-    return;
-  }
+  const int thin_threads = small ? 1 : pool_threads();
+  if (m <= kSmallM && !transB) return small_m_product(g, row.gemm, choice, thin_threads);
   // One column with A row-major: the narrow path would transpose all of A
   // into panels for one dot product a row.
-  if (n == 1 && !transA && row.gemm.gemv) {
-    const int threads = small ? 1 : pool_threads();
-    GemvJob job{&g, row.gemm.gemv, choice.narrow.kc, 8 * units_per_item((m + 7) / 8, threads)};
-    run_items((m + job.rows - 1) / job.rows, threads, gemv_item, &job);
-    return;
-  }
+  if (n == 1 && !transA && row.gemm.gemv)
+    return one_column_product(g, row.gemm, choice, thin_threads);
   // Narrow path up to 16 columns when A is read in place (transA); when A
   // must be transposed into panels, only while the main kernel would waste
   // lanes enough to pay for that (at 13..16 columns it is as fast or faster).
-  if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked)) {
-    const GemmKernels& N = row.gemm;
-    const int64_t MR = choice.narrow.mr;
-    const int threads = small ? 1 : pool_threads();
-    NarrowJob job{&g, &N, choice.narrow, MR * units_per_item((m + MR - 1) / MR, threads)};
-    run_items((m + job.rows - 1) / job.rows, threads, narrow_item, &job);
-    return;
-  }
+  if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked))
+    return narrow_product(g, row.gemm, choice, thin_threads);
   const GemmKernels& K = row.gemm;
   g.a_in_place = m * n * k <= kInPlaceMNK;
   g.packed_b = packed_b;
