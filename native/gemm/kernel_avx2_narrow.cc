@@ -103,87 +103,81 @@ void narrow_avx2(int64_t kc, const float* a, int64_t a_cs, const float* b, int64
   narrow::passes(mr <= 8 ? kOne : kTwo, kc, a, a_cs, b, b_rs, mr, nr, c, ldc, ep);
 }
 
+namespace {
+
 // G groups of 8 rows (rows <= 8*G of them real) of the one-column product:
 // each group's 8 rows share a vector, and a register transpose turns their
 // next 8 floats into 8 k steps, so each row sees the narrow kernel's
 // arithmetic (one fma per k step from zero, then the same epilogue) with A
 // read in place. The G accumulators are independent chains (one alone waits
 // on the fma latency). Lanes past `rows` repeat the last row, never stored.
-template <int G>
-void gemv_strip(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int rows,
-                float* c, int64_t ldc, const Epilogue& e) {
-  const float* ar[G][8];
+struct GemvStrip {  // as narrow::gemv_strips takes it: run<G>
+  template <int G>
+  static void run(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int rows,
+                  float* c, int64_t ldc, const Epilogue& e) {
+    const float* ar[G][8];
+    narrow::strip_rows(a, lda, rows, ar);
+    __m256 acc[G];
 #pragma GCC unroll 4
-  for (int g = 0; g < G; ++g)
+    for (int g = 0; g < G; ++g) acc[g] = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        __m256 r[8];
 #pragma GCC unroll 8
-    for (int q = 0; q < 8; ++q) ar[g][q] = a + (8 * g + q < rows ? 8 * g + q : rows - 1) * lda;
-  __m256 acc[G];
+        for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(ar[g][q] + p);
+        transpose8(r);
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; ++j)
+          acc[g] = _mm256_fmadd_ps(r[j], _mm256_broadcast_ss(b + (p + j) * b_rs), acc[g]);
+      }
+    }
+    for (; p < kc; ++p) {
+      const __m256 bp = _mm256_broadcast_ss(b + p * b_rs);
 #pragma GCC unroll 4
-  for (int g = 0; g < G; ++g) acc[g] = _mm256_setzero_ps();
-  int64_t p = 0;
-  for (; p + 8 <= kc; p += 8) {
+      for (int g = 0; g < G; ++g) {
+        const float* const* q = ar[g];
+        const __m256 col =
+            _mm256_setr_ps(q[0][p], q[1][p], q[2][p], q[3][p], q[4][p], q[5][p], q[6][p], q[7][p]);
+        acc[g] = _mm256_fmadd_ps(col, bp, acc[g]);
+      }
+    }
+    const __m256 valpha = _mm256_set1_ps(e.alpha), vbeta = _mm256_set1_ps(e.beta);
+    const __m256 bias = e.bias ? _mm256_set1_ps(*e.bias) : _mm256_setzero_ps();
 #pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
-      __m256 r[8];
-#pragma GCC unroll 8
-      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(ar[g][q] + p);
-      transpose8(r);
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j)
-        acc[g] = _mm256_fmadd_ps(r[j], _mm256_broadcast_ss(b + (p + j) * b_rs), acc[g]);
+      const int n = rows - 8 * g < 8 ? rows - 8 * g : 8;
+      float* cg = c + 8 * g * ldc;
+      const bool dense = ldc == 1 && n == 8;
+      alignas(32) float buf[8] = {};
+      __m256 x = _mm256_mul_ps(acc[g], valpha);
+      if (e.beta != 0.0f) {
+        if (!dense)
+          for (int q = 0; q < n; ++q) buf[q] = cg[q * ldc];
+        x = _mm256_fmadd_ps(dense ? _mm256_loadu_ps(cg) : _mm256_load_ps(buf), vbeta, x);
+      }
+      if (e.bias) x = _mm256_add_ps(x, bias);
+      if (e.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+      if (dense) {
+        _mm256_storeu_ps(cg, x);
+      } else {
+        _mm256_store_ps(buf, x);
+        for (int q = 0; q < n; ++q) cg[q * ldc] = buf[q];
+      }
     }
   }
-  for (; p < kc; ++p) {
-    const __m256 bp = _mm256_broadcast_ss(b + p * b_rs);
-#pragma GCC unroll 4
-    for (int g = 0; g < G; ++g) {
-      const float* const* q = ar[g];
-      const __m256 col =
-          _mm256_setr_ps(q[0][p], q[1][p], q[2][p], q[3][p], q[4][p], q[5][p], q[6][p], q[7][p]);
-      acc[g] = _mm256_fmadd_ps(col, bp, acc[g]);
-    }
-  }
-  const __m256 valpha = _mm256_set1_ps(e.alpha), vbeta = _mm256_set1_ps(e.beta);
-  const __m256 bias = e.bias ? _mm256_set1_ps(*e.bias) : _mm256_setzero_ps();
-#pragma GCC unroll 4
-  for (int g = 0; g < G; ++g) {
-    const int n = rows - 8 * g < 8 ? rows - 8 * g : 8;
-    float* cg = c + 8 * g * ldc;
-    const bool dense = ldc == 1 && n == 8;
-    alignas(32) float buf[8] = {};
-    __m256 x = _mm256_mul_ps(acc[g], valpha);
-    if (e.beta != 0.0f) {
-      if (!dense)
-        for (int q = 0; q < n; ++q) buf[q] = cg[q * ldc];
-      x = _mm256_fmadd_ps(dense ? _mm256_loadu_ps(cg) : _mm256_load_ps(buf), vbeta, x);
-    }
-    if (e.bias) x = _mm256_add_ps(x, bias);
-    if (e.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
-    if (dense) {
-      _mm256_storeu_ps(cg, x);
-    } else {
-      _mm256_store_ps(buf, x);
-      for (int q = 0; q < n; ++q) cg[q * ldc] = buf[q];
-    }
-  }
-}
+};
+
+}  // namespace
 
 // Rows [0, m) of the one-column product in strips of 16 rows: two chains (four,
-// with 32 row pointers and streams, took 39 us below). Against the narrow
+// with 32 row pointers and streams, took 39 us on 256 x 1 x 512). Against the narrow
 // path, which packs A first: 256 x 1 x 512 36 -> 23 us, 128 x 1 x 128 4.7 ->
 // 2.1 us (docs/decisions.md).
 void gemv_avx2(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int64_t m,
                float* c, int64_t ldc, const Epilogue& ep) {
-  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
-  for (int64_t i = 0; i < m; i += 16) {
-    const int rows = m - i < 16 ? int(m - i) : 16;
-    const float* ai = a + i * lda;
-    float* ci = c + i * ldc;
-    if (rows > 8)
-      gemv_strip<2>(kc, ai, lda, b, b_rs, rows, ci, ldc, e);
-    else
-      gemv_strip<1>(kc, ai, lda, b, b_rs, rows, ci, ldc, e);
-  }
+  narrow::gemv_strips<8, 2, GemvStrip>(kc, a, lda, b, b_rs, m, c, ldc, ep);
 }
 
 // 8 x 8 blocks by register transpose. Needs width % 8 == 0 (the caller

@@ -93,64 +93,63 @@ constexpr auto kTwo = narrow::table<Narrow, 2, kMaxCols>();
 // into 4 k steps, one fused multiply-add each from zero, then the narrow
 // kernel's epilogue, so the bits are the narrow path's. The G accumulators are
 // independent chains. Lanes past `rows` repeat the last row, never stored.
-template <int G>
-void gemv_strip(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int rows,
-                float* c, int64_t ldc, const Epilogue& e) {
-  const float* ar[G][4];
+struct GemvStrip {  // as narrow::gemv_strips takes it: run<G>
+  template <int G>
+  static void run(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int rows,
+                  float* c, int64_t ldc, const Epilogue& e) {
+    const float* ar[G][4];
+    narrow::strip_rows(a, lda, rows, ar);
+    float32x4_t acc[G];
 #pragma GCC unroll 4
-  for (int g = 0; g < G; ++g)
+    for (int g = 0; g < G; ++g) acc[g] = vdupq_n_f32(0.0f);
+    int64_t p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      float32x4_t bq;
+      if (b_rs == 1) {
+        bq = vld1q_f32(b + p);
+      } else {
+        bq = vdupq_n_f32(b[p * b_rs]);
+        bq = vsetq_lane_f32(b[(p + 1) * b_rs], bq, 1);
+        bq = vsetq_lane_f32(b[(p + 2) * b_rs], bq, 2);
+        bq = vsetq_lane_f32(b[(p + 3) * b_rs], bq, 3);
+      }
 #pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q) ar[g][q] = a + (4 * g + q < rows ? 4 * g + q : rows - 1) * lda;
-  float32x4_t acc[G];
+      for (int g = 0; g < G; ++g) {
+        float32x4_t r[4];
 #pragma GCC unroll 4
-  for (int g = 0; g < G; ++g) acc[g] = vdupq_n_f32(0.0f);
-  int64_t p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    float32x4_t bq;
-    if (b_rs == 1) {
-      bq = vld1q_f32(b + p);
-    } else {
-      bq = vdupq_n_f32(b[p * b_rs]);
-      bq = vsetq_lane_f32(b[(p + 1) * b_rs], bq, 1);
-      bq = vsetq_lane_f32(b[(p + 2) * b_rs], bq, 2);
-      bq = vsetq_lane_f32(b[(p + 3) * b_rs], bq, 3);
+        for (int q = 0; q < 4; ++q) r[q] = vld1q_f32(ar[g][q] + p);
+        neon::transpose4(r);
+        acc[g] = vfmaq_laneq_f32(acc[g], r[0], bq, 0);
+        acc[g] = vfmaq_laneq_f32(acc[g], r[1], bq, 1);
+        acc[g] = vfmaq_laneq_f32(acc[g], r[2], bq, 2);
+        acc[g] = vfmaq_laneq_f32(acc[g], r[3], bq, 3);
+      }
     }
+    for (; p < kc; ++p) {
+      const float bp = b[p * b_rs];
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        float32x4_t col = vdupq_n_f32(ar[g][0][p]);
+        col = vsetq_lane_f32(ar[g][1][p], col, 1);
+        col = vsetq_lane_f32(ar[g][2][p], col, 2);
+        col = vsetq_lane_f32(ar[g][3][p], col, 3);
+        acc[g] = vfmaq_n_f32(acc[g], col, bp);
+      }
+    }
+    const neon::EpilogueV k(e);
+    const float32x4_t bias = e.bias ? vdupq_n_f32(*e.bias) : k.zero;
 #pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
-      float32x4_t r[4];
-#pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) r[q] = vld1q_f32(ar[g][q] + p);
-      neon::transpose4(r);
-      acc[g] = vfmaq_laneq_f32(acc[g], r[0], bq, 0);
-      acc[g] = vfmaq_laneq_f32(acc[g], r[1], bq, 1);
-      acc[g] = vfmaq_laneq_f32(acc[g], r[2], bq, 2);
-      acc[g] = vfmaq_laneq_f32(acc[g], r[3], bq, 3);
+      const int n = rows - 4 * g < 4 ? rows - 4 * g : 4;
+      float* cg = c + 4 * g * ldc;
+      float buf[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      if (e.beta != 0.0f)
+        for (int q = 0; q < n; ++q) buf[q] = cg[q * ldc];
+      vst1q_f32(buf, neon::finish(acc[g], vld1q_f32(buf), bias, e, k));
+      for (int q = 0; q < n; ++q) cg[q * ldc] = buf[q];
     }
   }
-  for (; p < kc; ++p) {
-    const float bp = b[p * b_rs];
-#pragma GCC unroll 4
-    for (int g = 0; g < G; ++g) {
-      float32x4_t col = vdupq_n_f32(ar[g][0][p]);
-      col = vsetq_lane_f32(ar[g][1][p], col, 1);
-      col = vsetq_lane_f32(ar[g][2][p], col, 2);
-      col = vsetq_lane_f32(ar[g][3][p], col, 3);
-      acc[g] = vfmaq_n_f32(acc[g], col, bp);
-    }
-  }
-  const neon::EpilogueV k(e);
-  const float32x4_t bias = e.bias ? vdupq_n_f32(*e.bias) : k.zero;
-#pragma GCC unroll 4
-  for (int g = 0; g < G; ++g) {
-    const int n = rows - 4 * g < 4 ? rows - 4 * g : 4;
-    float* cg = c + 4 * g * ldc;
-    float buf[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (e.beta != 0.0f)
-      for (int q = 0; q < n; ++q) buf[q] = cg[q * ldc];
-    vst1q_f32(buf, neon::finish(acc[g], vld1q_f32(buf), bias, e, k));
-    for (int q = 0; q < n; ++q) cg[q * ldc] = buf[q];
-  }
-}
+};
 
 }  // namespace
 
@@ -160,23 +159,12 @@ void narrow_neon(int64_t kc, const float* a, int64_t a_cs, const float* b, int64
   narrow::passes(mr <= 4 ? kOne : kTwo, kc, a, a_cs, b, b_rs, mr, nr, c, ldc, ep);
 }
 
-// Rows [0, m) of the one-column product in strips of 16 rows (four chains, the
-// last strip only as many groups as it has rows), A read in place instead of
-// packed by the narrow path. Not timed on arm64 hardware (docs/decisions.md).
+// Rows [0, m) of the one-column product in strips of 16 rows (four chains),
+// A read in place instead of packed by the narrow path. Not timed on arm64
+// hardware (docs/decisions.md).
 void gemv_neon(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int64_t m,
                float* c, int64_t ldc, const Epilogue& ep) {
-  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
-  for (int64_t i = 0; i < m; i += 16) {
-    const int rows = m - i < 16 ? int(m - i) : 16;
-    const float* ai = a + i * lda;
-    float* ci = c + i * ldc;
-    switch ((rows + 3) / 4) {
-      case 1: gemv_strip<1>(kc, ai, lda, b, b_rs, rows, ci, ldc, e); break;
-      case 2: gemv_strip<2>(kc, ai, lda, b, b_rs, rows, ci, ldc, e); break;
-      case 3: gemv_strip<3>(kc, ai, lda, b, b_rs, rows, ci, ldc, e); break;
-      default: gemv_strip<4>(kc, ai, lda, b, b_rs, rows, ci, ldc, e); break;
-    }
-  }
+  narrow::gemv_strips<4, 4, GemvStrip>(kc, a, lda, b, b_rs, m, c, ldc, ep);
 }
 
 // 4 x 4 blocks by register transpose. Needs width % 4 == 0 (the caller

@@ -41,5 +41,37 @@ inline void passes(const std::array<TileFn, Cols>& tab, int64_t kc, const float*
   }
 }
 
+// The one-column kernels (gemv_*, n == 1): the row pointers of a strip of G
+// groups of L rows, of which `rows` are real; lanes past them repeat the last
+// row (computed, never stored), so no read leaves A.
+template <int G, int L>
+inline void strip_rows(const float* a, int64_t lda, int rows, const float* (&ar)[G][L]) {
+  for (int g = 0; g < G; ++g)
+    for (int q = 0; q < L; ++q) ar[g][q] = a + (L * g + q < rows ? L * g + q : rows - 1) * lda;
+}
+
+// S::run<g> for the smallest g in [G0, G] with g groups >= `groups`.
+template <int G0, int G, class S>
+inline void strip_of(int groups, int64_t kc, const float* a, int64_t lda, const float* b,
+                     int64_t b_rs, int rows, float* c, int64_t ldc, const Epilogue& e) {
+  if constexpr (G0 < G) {
+    if (groups > G0) return strip_of<G0 + 1, G, S>(groups, kc, a, lda, b, b_rs, rows, c, ldc, e);
+  }
+  S::template run<G0>(kc, a, lda, b, b_rs, rows, c, ldc, e);
+}
+
+// Rows [0, m) of a one-column product in strips of up to G groups of L rows,
+// the last strip only as many groups as it has rows; S::run<g>(kc, a, lda, b,
+// b_rs, rows, c, ldc, e) computes one strip of rows <= g * L rows.
+template <int L, int G, class S>
+void gemv_strips(int64_t kc, const float* a, int64_t lda, const float* b, int64_t b_rs, int64_t m,
+                 float* c, int64_t ldc, const Epilogue& ep) {
+  const Epilogue e = ep;  // a local copy: a store to C could alias *ep
+  for (int64_t i = 0; i < m; i += int64_t(L) * G) {
+    const int rows = m - i < L * G ? int(m - i) : L * G;
+    strip_of<1, G, S>((rows + L - 1) / L, kc, a + i * lda, lda, b, b_rs, rows, c + i * ldc, ldc, e);
+  }
+}
+
 }  // namespace narrow
 }  // namespace densenode
