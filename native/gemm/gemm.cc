@@ -108,10 +108,7 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
     const int64_t nc = std::min(NC, j1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += KC) {
       const int64_t kc = std::min(KC, g.k - pc);
-      const bool last = pc + kc == g.k;
-      // beta only on the first K block (later blocks accumulate onto C);
-      // bias + relu only on the last, while the tile is still in registers.
-      const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
+      const Epilogue ep = k_block_epilogue(g, pc, kc);
       if (!b_lazy && !g.packed_b) pack_b(K, g.tb, b_at(g, pc, jc), g.ldb, kc, nc, int(NR), bufB);
 
       for (int64_t ic = i0; ic < i1; ic += MC) {
@@ -130,7 +127,7 @@ void gemm_range(const Problem& g, const GemmKernels& K, const Blocking& bk, int6
           const float* b = g.packed_b ? packed_sliver(g.packed_b, g.n, NR, kc, pc, jc + jr)
                                       : bufB + (b_lazy ? 0 : jr * kc);
           Epilogue e = ep;
-          if (last && g.bias) e.bias = g.bias + jc + jr;
+          if (e.bias) e.bias += jc + jr;
           for (int64_t ir = 0, mr; ir < mc; ir += mr) {
             mr = tile_rows(mc - ir, MR, a_exact);
             const bool a_direct = g.a_in_place && ir < mfull;

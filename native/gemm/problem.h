@@ -6,6 +6,7 @@
 
 #include "../threadpool.h"
 #include "blocking.h"
+#include "kernels.h"
 
 namespace densenode {
 
@@ -44,6 +45,15 @@ inline const float* a_at(const Problem& g, int64_t i, int64_t p) {
 }
 inline const float* b_at(const Problem& g, int64_t p, int64_t j) {
   return g.tb ? g.B + j * g.ldb + p : g.B + p * g.ldb + j;
+}
+
+// The epilogue of the K block at [pc, pc + kc): beta only on the first
+// (later blocks accumulate onto C), the bias (for column 0; a caller working
+// on columns j.. offsets it) and the ReLU only on the last, while the tile is
+// still in registers.
+inline Epilogue k_block_epilogue(const Problem& g, int64_t pc, int64_t kc) {
+  const bool last = pc + kc == g.k;
+  return Epilogue{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
 }
 
 // Work items per pool thread where a block repeats no A packing (in-place

@@ -23,8 +23,7 @@ void narrow_range(const Problem& g, const GemmKernels& N, const NarrowBlocking& 
   float* bufB = g.tb ? pack_buffer(1, kNarrowMaxN * kcap) : nullptr;
   for (int64_t pc = 0; pc < g.k; pc += KC) {
     const int64_t kc = std::min(KC, g.k - pc);
-    const bool last = pc + kc == g.k;
-    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
+    const Epilogue ep = k_block_epilogue(g, pc, kc);
     if (g.tb) pack_b(N, true, b_at(g, pc, 0), g.ldb, kc, g.n, kNarrowMaxN, bufB);
     const float* b = g.tb ? bufB : b_at(g, pc, 0);
     const int64_t b_rs = g.tb ? kNarrowMaxN : g.ldb;
@@ -59,11 +58,10 @@ void small_range(const Problem& g, const GemmKernels& K, int64_t KC, int64_t j0,
   const int64_t a_rs = g.ta ? 1 : g.lda, a_cs = g.ta ? g.lda : 1;
   for (int64_t pc = 0; pc < g.k; pc += KC) {
     const int64_t kc = std::min(KC, g.k - pc);
-    const bool last = pc + kc == g.k;
-    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, nullptr, last && g.relu};
+    const Epilogue ep = k_block_epilogue(g, pc, kc);
     for (int64_t j = j0; j < j1; j += W) {
       Epilogue e = ep;
-      if (last && g.bias) e.bias = g.bias + j;
+      if (e.bias) e.bias += j;
       K.small(kc, a_at(g, 0, pc), a_rs, a_cs, int(g.m), b_at(g, pc, j), g.ldb,
               int(std::min(W, j1 - j)), g.C + j, g.ldc, e);
     }
@@ -88,9 +86,8 @@ void gemv_range(const Problem& g, GemvKernel fn, int64_t KC, int64_t i0, int64_t
   const int64_t b_rs = g.tb ? 1 : g.ldb;
   for (int64_t pc = 0; pc < g.k; pc += KC) {
     const int64_t kc = std::min(KC, g.k - pc);
-    const bool last = pc + kc == g.k;
-    const Epilogue ep{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.bias : nullptr, last && g.relu};
-    fn(kc, a_at(g, i0, pc), g.lda, b_at(g, pc, 0), b_rs, i1 - i0, g.C + i0 * g.ldc, g.ldc, ep);
+    fn(kc, a_at(g, i0, pc), g.lda, b_at(g, pc, 0), b_rs, i1 - i0, g.C + i0 * g.ldc, g.ldc,
+       k_block_epilogue(g, pc, kc));
   }
 }
 
