@@ -230,6 +230,9 @@ export interface LayerKernels {
   // g′ = clamp(g, −clipValue, clipValue)·gradScale, clipValue ≥ 0 (0: no clamp) and gradScale in
   // [0, 1] (the global-norm factor min(1, clipNorm/‖g′‖) from sumOfSquares), both given or both left
   // out; left out, the update is bitwise the one without clipping.
+  // l2 is the coupled L2 term: g′ is read from g + l2·p (p before the step), bitwise the update after
+  // axpy(l2, p, g), without that pass; 0 is off. Each update returns the index of the first updated
+  // parameter that is NaN or ±Infinity, or −1 (the scan of the new weights, folded in).
   /** p −= lr·(g′ + wd·p). */
   sgdUpdate(
     count: number,
@@ -237,9 +240,10 @@ export interface LayerKernels {
     grads: Float32Array,
     lr: number,
     weightDecay: number,
+    l2: number,
     gradScale?: number,
     clipValue?: number,
-  ): void;
+  ): number;
   /** v = β₁v + (1 − β₁)g′; p −= lr·(v + wd·p). */
   momentumUpdate(
     count: number,
@@ -249,9 +253,10 @@ export interface LayerKernels {
     lr: number,
     beta1: number,
     weightDecay: number,
+    l2: number,
     gradScale?: number,
     clipValue?: number,
-  ): void;
+  ): number;
   /** s = β₂s + (1 − β₂)g′²; p −= lr·(g′/(√s + ε) + wd·p). */
   rmspropUpdate(
     count: number,
@@ -262,9 +267,10 @@ export interface LayerKernels {
     beta2: number,
     epsilon: number,
     weightDecay: number,
+    l2: number,
     gradScale?: number,
     clipValue?: number,
-  ): void;
+  ): number;
   /** Adam with bias correction on g′; step ≥ 1 counts this update. */
   adamUpdate(
     count: number,
@@ -278,9 +284,10 @@ export interface LayerKernels {
     epsilon: number,
     step: number,
     weightDecay: number,
+    l2: number,
     gradScale?: number,
     clipValue?: number,
-  ): void;
+  ): number;
   /**
    * Σ clamp(x_i, −clipValue, clipValue)² in float64 (clipValue 0 or left out: no clamp): the squared
    * global norm of the value-clipped gradients. Finite for finite x; the same bits on both backends,

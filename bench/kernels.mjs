@@ -23,7 +23,7 @@ function adamCase(count) {
   return {
     label: `adam ${count / 1e6}M params`,
     bytes: count * 4 * 7, // read p, g, m, v; write p, m, v
-    run: (b) => b.adamUpdate(count, p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, ++step, 0),
+    run: (b) => b.adamUpdate(count, p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, ++step, 0, 0),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Layer, LayerSpec } from './layers/layer.js';
 import type { LossName, Targets } from './losses.js';
 import type { MetricSpec, NamedMetric } from './metrics/index.js';
 import type { OPTIMIZERS } from './optimizers/index.js';
+import type { L2Term } from './optimizers/l2-term.js';
 import type { Optimizer, OptimizerSpec } from './optimizers/optimizer.js';
 import type { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
@@ -130,8 +131,10 @@ export interface TrainableModel extends ModelData, CallbackModel {
     targets: Targets,
     batch: number,
     weights?: Float32Array | null,
+    withL2?: boolean,
   ): { lossSum: number; probs: Float32Array };
   l2Penalty(m: number): number;
+  l2Term(m: number): L2Term | null;
   logitsEnd(): number;
   forward(x: Float32Array, batch: number, training: boolean, end?: number): Float32Array;
   probsFor(batch: number): Float32Array;

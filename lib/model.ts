@@ -25,6 +25,7 @@ import { summaryTable } from './layers/summary.js';
 import { setTrainableSpec, trainableSegments } from './layers/trainable.js';
 import { sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
+import type { L2Term } from './optimizers/l2-term.js';
 import { rate } from './optimizers/schedules.js';
 import { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
@@ -274,14 +275,16 @@ export class Model {
 
   /**
    * @internal One forward and backward pass on a batch (x: batch×inputs, targets gathered alike):
-   * fills the gradient arena, including the L2 term (λ/m)·W, and returns the summed data
-   * loss and the output probabilities (for metrics).
+   * fills the gradient arena, including the L2 term (λ/m)·W unless withL2 is false (fit hands the
+   * term to the optimizer instead, l2Term), and returns the summed data loss and the output
+   * probabilities (for metrics).
    */
   lossAndGradients(
     x: Float32Array,
     targets: Targets,
     batch: number,
     weights: Float32Array | null = null,
+    withL2 = true,
   ): { lossSum: number; probs: Float32Array } {
     const compiled = this.requireCompiled('fit');
     const { fused, l2 } = compiled;
@@ -291,12 +294,20 @@ export class Model {
     const probs = fused ? this.probs.get(batch) : z;
     const lossSum = compiledLoss(compiled, this.backend, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz, weights);
     this.backward(dz, batch, end);
-    if (l2 > 0) {
+    if (l2 > 0 && withL2) {
       for (const layer of this.layers) {
         if (layer instanceof Dense) this.backend.axpy(layer.kernel.length, l2 / batch, layer.kernel, layer.kernelGrad);
       }
     }
     return { lossSum, probs };
+  }
+
+  /** @internal The L2 term of a batch of m rows, for the optimizer to fuse: null without L2. */
+  l2Term(m: number): L2Term | null {
+    const l2 = this.requireCompiled('fit').l2;
+    if (!(l2 > 0)) return null;
+    const at = (a: Float32Array) => (a.byteOffset - this.params.byteOffset) / Float32Array.BYTES_PER_ELEMENT;
+    return { coefficient: l2 / m, ranges: this.denseKernels().map((k) => [at(k), at(k) + k.length] as const) };
   }
 
   /**

@@ -194,7 +194,8 @@ export async function trainModel(
       if (batchHooks) await call(callbacks, (c) => c.onBatchBegin?.(step, model));
       const { rows: batch, targets: yBatch, weights: wBatch } = input;
       stepState.set(model.state);
-      const result = model.lossAndGradients(input.x, yBatch, batch, wBatch);
+      // The L2 term goes to the optimizer, which adds it as it reads each gradient (l2-term.ts).
+      const result = model.lossAndGradients(input.x, yBatch, batch, wBatch, false);
       if (!Number.isFinite(result.lossSum) || nonFinite(model.grads) || nonFinite(model.state)) {
         history.stopReason = 'diverged';
         const what = nonFinite(model.state) ? 'the batch-norm moving statistics overflowed' : `loss ${result.lossSum / batch}`;
@@ -202,11 +203,11 @@ export async function trainModel(
         model.state.set(stepState);
         break;
       }
-      compiled.optimizer.apply(backend, model.params, model.grads);
+      const finite = compiled.optimizer.apply(backend, model.params, model.grads, model.l2Term(batch));
       model.weightsChanged();
       // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
       // momentum): then the last finite weights are the epoch's starting ones.
-      if (nonFinite(model.params)) {
+      if (!finite) {
         history.stopReason = 'diverged';
         model.params.set(epochStart.params);
         model.weightsChanged();

@@ -8,10 +8,12 @@
 // RMSprop loops (measured ~4x slower). Results are bitwise the same either way.
 #include "optimizers.h"
 
+#include <atomic>
 #include <cfloat>
 #include <cmath>
 
 #include "cpu.h"
+#include "elementwise.h"
 #include "kernel_chunks.h"
 #include "stream_kernels.h"
 
@@ -45,6 +47,18 @@ stream::GradRead grad_read(double grad_scale, float clip_value) {
   return r;
 }
 
+// Runs the update kernel over count elements in fixed chunks (on the pool for big arenas) and
+// returns the first non-finite updated parameter, or -1. The kernels only flag a chunk; finding
+// the index reads the arena again, which happens once, when training is about to stop.
+template <class Update>
+int64_t update_chunks(int64_t count, const float* params, const Update& update) {
+  std::atomic<bool> hit{false};
+  detail::for_chunks(count, kChunk, kParallelMin, [&](int64_t begin, int64_t end) {
+    if (update(begin, end)) hit.store(true, std::memory_order_relaxed);
+  });
+  return hit.load(std::memory_order_relaxed) ? find_nonfinite(count, params) : -1;
+}
+
 // The block length for count elements: a function of count alone (never of the pool).
 int64_t sum_of_squares_block(int64_t count) {
   const int64_t even = (count + kMaxBlocks - 1) / kMaxBlocks;
@@ -71,41 +85,43 @@ double sum_of_squares(int64_t count, const float* x, float clip_value) {
 }
 
 // params, grads: [count]
-void sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay,
-                double grad_scale, float clip_value) {
+int64_t sgd_update(int64_t count, float* params, const float* grads, float lr, float weight_decay,
+                   float l2, double grad_scale, float clip_value) {
   const auto fn = isa_kernels().stream->sgd;
   const stream::GradRead read = grad_read(grad_scale, clip_value);
-  detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, lr, weight_decay, read);
+  return update_chunks(count, params, [=](int64_t begin, int64_t end) {
+    return fn(end - begin, params + begin, grads + begin, lr, weight_decay, l2, read);
   });
 }
 
 // params, grads, velocity: [count]
-void momentum_update(int64_t count, float* params, const float* grads, float* velocity, float lr,
-                     float beta1, float weight_decay, double grad_scale, float clip_value) {
+int64_t momentum_update(int64_t count, float* params, const float* grads, float* velocity, float lr,
+                        float beta1, float weight_decay, float l2, double grad_scale,
+                        float clip_value) {
   const auto fn = isa_kernels().stream->momentum;
   const stream::GradRead read = grad_read(grad_scale, clip_value);
-  detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, velocity + begin, lr, beta1, weight_decay, read);
+  return update_chunks(count, params, [=](int64_t begin, int64_t end) {
+    return fn(end - begin, params + begin, grads + begin, velocity + begin, lr, beta1, weight_decay,
+              l2, read);
   });
 }
 
 // params, grads, square: [count]
-void rmsprop_update(int64_t count, float* params, const float* grads, float* square, float lr,
-                    float beta2, float epsilon, float weight_decay, double grad_scale,
-                    float clip_value) {
+int64_t rmsprop_update(int64_t count, float* params, const float* grads, float* square, float lr,
+                       float beta2, float epsilon, float weight_decay, float l2, double grad_scale,
+                       float clip_value) {
   const auto fn = isa_kernels().stream->rmsprop;
   const stream::GradRead read = grad_read(grad_scale, clip_value);
-  detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, square + begin, lr, beta2, epsilon, weight_decay,
-       read);
+  return update_chunks(count, params, [=](int64_t begin, int64_t end) {
+    return fn(end - begin, params + begin, grads + begin, square + begin, lr, beta2, epsilon,
+              weight_decay, l2, read);
   });
 }
 
 // params, grads, m, v: [count]
-void adam_update(int64_t count, float* params, const float* grads, float* m, float* v, float lr,
-                 float beta1, float beta2, float epsilon, int64_t step, float weight_decay,
-                 double grad_scale, float clip_value) {
+int64_t adam_update(int64_t count, float* params, const float* grads, float* m, float* v, float lr,
+                    float beta1, float beta2, float epsilon, int64_t step, float weight_decay,
+                    float l2, double grad_scale, float clip_value) {
   // Bias corrections in double (beta2^step is close to 1 for small steps),
   // turned into float multipliers so the loop has one divide and one sqrt.
   const double s = static_cast<double>(step < 1 ? 1 : step);  // step >= 1 by contract; guard 1/0
@@ -113,9 +129,9 @@ void adam_update(int64_t count, float* params, const float* grads, float* m, flo
   const float inv_bc2 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(beta2), s)));
   const auto fn = isa_kernels().stream->adam;
   const stream::GradRead read = grad_read(grad_scale, clip_value);
-  detail::for_chunks(count, kChunk, kParallelMin, [=](int64_t begin, int64_t end) {
-    fn(end - begin, params + begin, grads + begin, m + begin, v + begin, lr, beta1, beta2, epsilon,
-       inv_bc1, inv_bc2, weight_decay, read);
+  return update_chunks(count, params, [=](int64_t begin, int64_t end) {
+    return fn(end - begin, params + begin, grads + begin, m + begin, v + begin, lr, beta1, beta2,
+              epsilon, inv_bc1, inv_bc2, weight_decay, l2, read);
   });
 }
 

@@ -24,14 +24,16 @@ struct GradRead {
 };
 
 struct Kernels {
-  // The optimizer updates of optimizers.h over n elements.
-  void (*sgd)(int64_t n, float* p, const float* g, float lr, float wd, GradRead r);
-  void (*momentum)(int64_t n, float* p, const float* g, float* v, float lr, float beta1, float wd,
-                   GradRead r);
-  void (*rmsprop)(int64_t n, float* p, const float* g, float* s, float lr, float beta2,
-                  float epsilon, float wd, GradRead r);
-  void (*adam)(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
-               float beta2, float epsilon, float inv_bc1, float inv_bc2, float wd, GradRead r);
+  // The optimizer updates of optimizers.h over n elements; true when an updated parameter is Inf
+  // or NaN.
+  bool (*sgd)(int64_t n, float* p, const float* g, float lr, float wd, float l2, GradRead r);
+  bool (*momentum)(int64_t n, float* p, const float* g, float* v, float lr, float beta1, float wd,
+                   float l2, GradRead r);
+  bool (*rmsprop)(int64_t n, float* p, const float* g, float* s, float lr, float beta2,
+                  float epsilon, float wd, float l2, GradRead r);
+  bool (*adam)(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
+               float beta2, float epsilon, float inv_bc1, float inv_bc2, float wd, float l2,
+               GradRead r);
   // Σ clamp(x[i], -limit, limit)^2 in double over 16 lanes (lane i % 16), the lanes then summed
   // pairwise (8 + 8, 4 + 4, ...): one fixed order, the same bits on every ISA.
   double (*sum_of_squares)(int64_t n, const float* x, float limit);

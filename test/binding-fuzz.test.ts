@@ -597,15 +597,15 @@ const bindingSpecs: Record<BindingName, Spec> = {
   }),
   sgdUpdate: spec(bindingSignatures.sgdUpdate, (c) => {
     const n = count(c.r);
-    clipping(c.size(n).f32(n).f32(n).autos(2));
+    clipping(c.size(n).f32(n).f32(n).autos(3));
   }),
   momentumUpdate: spec(bindingSignatures.momentumUpdate, (c) => {
     const n = count(c.r);
-    clipping(c.size(n).f32(n).f32(n).f32(n).autos(3));
+    clipping(c.size(n).f32(n).f32(n).f32(n).autos(4));
   }),
   rmspropUpdate: spec(bindingSignatures.rmspropUpdate, (c) => {
     const n = count(c.r);
-    clipping(c.size(n).f32(n).f32(n).f32(n).autos(4));
+    clipping(c.size(n).f32(n).f32(n).f32(n).autos(5));
   }),
   adamUpdate: spec(bindingSignatures.adamUpdate, (c) => {
     const n = count(c.r);
@@ -616,7 +616,7 @@ const bindingSpecs: Record<BindingName, Spec> = {
       .f32(n)
       .autos(4)
       .size(c.r.chance(0.1) ? 2 ** 31 - 1 : c.r.int(1, 1000))
-      .auto();
+      .autos(2);
     clipping(c);
   }),
 };

@@ -78,20 +78,20 @@ const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
   findNonFinite: { args: () => [12, f(12)], names: ['count', 'x'] },
   sumOfSquares: { args: () => [12, f(12), 0.5], names: ['count', 'x', 'clipValue'] },
   sgdUpdate: {
-    args: () => [12, f(12), f(12), 0.1, 0, 0.5, 0.25],
-    names: ['count', 'params', 'grads', 'lr', 'weightDecay', 'gradScale', 'clipValue'],
+    args: () => [12, f(12), f(12), 0.1, 0, 0.001, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'lr', 'weightDecay', 'l2', 'gradScale', 'clipValue'],
   },
   momentumUpdate: {
-    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 0, 0.5, 0.25],
-    names: ['count', 'params', 'grads', 'velocity', 'lr', 'beta1', 'weightDecay', 'gradScale', 'clipValue'],
+    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 0, 0.001, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'velocity', 'lr', 'beta1', 'weightDecay', 'l2', 'gradScale', 'clipValue'],
   },
   rmspropUpdate: {
-    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 1e-7, 0, 0.5, 0.25],
-    names: ['count', 'params', 'grads', 'square', 'lr', 'beta2', 'epsilon', 'weightDecay', 'gradScale', 'clipValue'],
+    args: () => [12, f(12), f(12), f(12), 0.1, 0.9, 1e-7, 0, 0.001, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'square', 'lr', 'beta2', 'epsilon', 'weightDecay', 'l2', 'gradScale', 'clipValue'],
   },
   adamUpdate: {
-    args: () => [12, f(12), f(12), f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0, 0.5, 0.25],
-    names: ['count', 'params', 'grads', 'm', 'v', 'lr', 'beta1', 'beta2', 'epsilon', 'step', 'weightDecay', 'gradScale', 'clipValue'],
+    args: () => [12, f(12), f(12), f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0, 0.001, 0.5, 0.25],
+    names: ['count', 'params', 'grads', 'm', 'v', 'lr', 'beta1', 'beta2', 'epsilon', 'step', 'weightDecay', 'l2', 'gradScale', 'clipValue'],
   },
 };
 
@@ -194,10 +194,10 @@ describe('native binding export sweep', () => {
     expect(() => binding.activationForward('relu', 12, x, buffer.subarray(4, 16), 0)).toThrow(
       'activationForward: y must not overlap x (it may be the very same array)',
     );
-    expect(() => binding.adamUpdate(12, x, x, f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0)).toThrow(
+    expect(() => binding.adamUpdate(12, x, x, f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0, 0)).toThrow(
       'adamUpdate: params must not overlap grads',
     );
-    expect(() => kernels.adamUpdate(12, x, x, f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0)).toThrow(
+    expect(() => kernels.adamUpdate(12, x, x, f(12), f(12), 0.1, 0.9, 0.999, 1e-7, 1, 0, 0)).toThrow(
       'adamUpdate: params must not overlap grads',
     );
   });

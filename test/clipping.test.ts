@@ -93,10 +93,10 @@ describe('clipping changes nothing where it must not', () => {
     const [p, q, r, a] = [start.slice(), start.slice(), start.slice(), start.slice()];
     const [vel, sq, m, v] = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
     g3.forEach((g, t) => {
-      backend.sgdUpdate(n, p, g, 0.05, 0.01, ...clip);
-      backend.momentumUpdate(n, q, g, vel, 0.05, 0.9, 0.01, ...clip);
-      backend.rmspropUpdate(n, r, g, sq, 0.01, 0.9, 1e-7, 0.01, ...clip);
-      backend.adamUpdate(n, a, g, m, v, 0.01, 0.9, 0.999, 1e-7, t + 1, 0.01, ...clip);
+      backend.sgdUpdate(n, p, g, 0.05, 0.01, 0, ...clip);
+      backend.momentumUpdate(n, q, g, vel, 0.05, 0.9, 0.01, 0, ...clip);
+      backend.rmspropUpdate(n, r, g, sq, 0.01, 0.9, 1e-7, 0.01, 0, ...clip);
+      backend.adamUpdate(n, a, g, m, v, 0.01, 0.9, 0.999, 1e-7, t + 1, 0.01, 0, ...clip);
     });
     return { sgd: fnv([p]), momentum: fnv([q, vel]), rmsprop: fnv([r, sq]), adam: fnv([a, m, v]) };
   }
@@ -184,7 +184,7 @@ describe('clipping never makes a NaN', () => {
     // still gives the product to float precision: sgd with lr 1 from 0 writes −g·scale.
     const scale = 1e-3 / Math.sqrt(backend.sumOfSquares(n, huge));
     const moved = new Float32Array(n);
-    backend.sgdUpdate(n, moved, huge, 1, 0, scale, 0);
+    backend.sgdUpdate(n, moved, huge, 1, 0, 0, scale, 0);
     expectClose(
       moved,
       Float64Array.from(huge, (g) => -g * scale),
@@ -256,14 +256,14 @@ describe('the options and the kernel arguments are checked', () => {
 
   it('the kernels check gradScale, clipValue and their count', () => {
     const [p, g, v] = [new Float32Array(4), new Float32Array(4), new Float32Array(4)];
-    expect(() => kernels.sgdUpdate(4, p, g, 0.1, 0, 1.5, 0)).toThrow(
+    expect(() => kernels.sgdUpdate(4, p, g, 0.1, 0, 0, 1.5, 0)).toThrow(
       new RangeError('sgdUpdate: expected a number in [0, 1] for gradScale, received 1.5'),
     );
-    expect(() => kernels.momentumUpdate(4, p, g, v, 0.1, 0.9, 0, 1, -1)).toThrow(
+    expect(() => kernels.momentumUpdate(4, p, g, v, 0.1, 0.9, 0, 0, 1, -1)).toThrow(
       new RangeError('momentumUpdate: expected a number in [0, Infinity) for clipValue, received -1'),
     );
-    expect(() => (kernels.sgdUpdate as (...a: unknown[]) => void)(4, p, g, 0.1, 0, 1)).toThrow(
-      new TypeError('sgdUpdate: expected 5 or 7 arguments, received 6'),
+    expect(() => (kernels.sgdUpdate as (...a: unknown[]) => void)(4, p, g, 0.1, 0, 0, 1)).toThrow(
+      new TypeError('sgdUpdate: expected 6 or 8 arguments, received 7'),
     );
     expect(() => kernels.sumOfSquares(4, g, Number.NaN)).toThrow(
       new RangeError('sumOfSquares: expected a number in [0, Infinity) for clipValue, received NaN'),

@@ -131,13 +131,13 @@ describe('layer and optimizer kernels, native vs js', () => {
       parity('axpy', [randomFloats(n, 15), randomFloats(n, 16)], (b, [x, y]) => b.axpy(n, -0.3, x!, y!));
       const p = randomFloats(n, 17);
       const g = randomFloats(n, 18);
-      parity('sgd', [p, g], (b, [pp, gg]) => b.sgdUpdate(n, pp!, gg!, 0.1, 0.01));
-      parity('momentum', [p, g, randomFloats(n, 19)], (b, [pp, gg, v]) => b.momentumUpdate(n, pp!, gg!, v!, 0.1, 0.9, 0));
+      parity('sgd', [p, g], (b, [pp, gg]) => b.sgdUpdate(n, pp!, gg!, 0.1, 0.01, 0));
+      parity('momentum', [p, g, randomFloats(n, 19)], (b, [pp, gg, v]) => b.momentumUpdate(n, pp!, gg!, v!, 0.1, 0.9, 0, 0));
       parity('rmsprop', [p, g, randomFloats(n, 20).map(Math.abs)], (b, [pp, gg, s]) =>
-        b.rmspropUpdate(n, pp!, gg!, s!, 0.01, 0.9, 1e-7, 0),
+        b.rmspropUpdate(n, pp!, gg!, s!, 0.01, 0.9, 1e-7, 0, 0),
       );
       parity('adam', [p, g, randomFloats(n, 21), randomFloats(n, 22).map(Math.abs)], (b, [pp, gg, m, v]) =>
-        b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01),
+        b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01, 0),
       );
       // Clipped: the norm factor alone, the value clamp alone, both, and a factor below FLT_MIN.
       for (const [scale, clip] of [
@@ -147,15 +147,15 @@ describe('layer and optimizer kernels, native vs js', () => {
         [1e-39, 0],
       ] as const) {
         const tag = ` gradScale ${scale} clipValue ${clip}`;
-        parity(`sgd${tag}`, [p, g], (b, [pp, gg]) => b.sgdUpdate(n, pp!, gg!, 0.1, 0.01, scale, clip));
+        parity(`sgd${tag}`, [p, g], (b, [pp, gg]) => b.sgdUpdate(n, pp!, gg!, 0.1, 0.01, 0, scale, clip));
         parity(`momentum${tag}`, [p, g, randomFloats(n, 19)], (b, [pp, gg, v]) =>
-          b.momentumUpdate(n, pp!, gg!, v!, 0.1, 0.9, 0, scale, clip),
+          b.momentumUpdate(n, pp!, gg!, v!, 0.1, 0.9, 0, 0, scale, clip),
         );
         parity(`rmsprop${tag}`, [p, g, randomFloats(n, 20).map(Math.abs)], (b, [pp, gg, s]) =>
-          b.rmspropUpdate(n, pp!, gg!, s!, 0.01, 0.9, 1e-7, 0, scale, clip),
+          b.rmspropUpdate(n, pp!, gg!, s!, 0.01, 0.9, 1e-7, 0, 0, scale, clip),
         );
         parity(`adam${tag}`, [p, g, randomFloats(n, 21), randomFloats(n, 22).map(Math.abs)], (b, [pp, gg, m, v]) =>
-          b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01, scale, clip),
+          b.adamUpdate(n, pp!, gg!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 3, 0.01, 0, scale, clip),
         );
       }
       // The squared norm is the same float64 on both backends, bit for bit (one order of additions).

@@ -489,7 +489,7 @@ describe('optimizers over an arena', () => {
       const m = new Float32Array(count);
       const v = new Float32Array(count);
       grads.forEach((g, t) => {
-        kernels.adamUpdate(count, p, g, m, v, 0.01, 0.9, 0.999, 1e-7, t + 1, wd);
+        kernels.adamUpdate(count, p, g, m, v, 0.01, 0.9, 0.999, 1e-7, t + 1, wd, 0);
       });
       expectClose(p, adamSteps(p0, grads, 0.01, 0.9, 0.999, 1e-7, wd), 1e-5, 1e-6, `adam wd=${wd}`);
     }
@@ -502,9 +502,9 @@ describe('optimizers over an arena', () => {
     const velocity = new Float32Array(count);
     const square = new Float32Array(count);
     for (const g of grads) {
-      kernels.sgdUpdate(count, sgd, g, 0.1, 0.001);
-      kernels.momentumUpdate(count, mom, g, velocity, 0.1, 0.9, 0);
-      kernels.rmspropUpdate(count, rms, g, square, 0.01, 0.9, 1e-7, 0);
+      kernels.sgdUpdate(count, sgd, g, 0.1, 0.001, 0);
+      kernels.momentumUpdate(count, mom, g, velocity, 0.1, 0.9, 0, 0);
+      kernels.rmspropUpdate(count, rms, g, square, 0.01, 0.9, 1e-7, 0, 0);
     }
     const want = { sgd: Float64Array.from(p0), mom: Float64Array.from(p0), rms: Float64Array.from(p0) };
     const v = new Float64Array(count);

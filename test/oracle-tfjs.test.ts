@@ -30,14 +30,14 @@ describe('optimizers against TensorFlow.js', () => {
     const m = new Float32Array(count);
     const v = new Float32Array(count);
     grads.forEach((g, t) => {
-      kernels.adamUpdate(count, p, g, m, v, lr, b1, b2, eps, t + 1, 0);
+      kernels.adamUpdate(count, p, g, m, v, lr, b1, b2, eps, t + 1, 0, 0);
     });
     expectClose(p, tfjsParameters(tf.train.adam(lr, b1, b2, eps)), 1e-5, 1e-6, 'adam');
   });
 
   it('SGD: five steps match tf.train.sgd', () => {
     const p = p0.slice();
-    for (const g of grads) kernels.sgdUpdate(count, p, g, 0.05, 0);
+    for (const g of grads) kernels.sgdUpdate(count, p, g, 0.05, 0, 0);
     expectClose(p, tfjsParameters(tf.train.sgd(0.05)), 1e-5, 1e-6, 'sgd');
   });
 });

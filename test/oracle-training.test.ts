@@ -85,8 +85,9 @@ describe('training against TensorFlow.js (20 Adam steps)', () => {
         const targets: Targets =
           c.output === 'softmax' ? { kind: 'labels', data: Int32Array.from(yb) } : { kind: 'matrix', cols: 1, data: Float32Array.from(yb) };
         const penalty = (c.l2 / (2 * batch)) * sumOfSquares(ours.denseKernels());
-        const { lossSum } = ours.lossAndGradients(xb, targets, batch);
-        compiled.optimizer.apply(ours.backend, ours.params, ours.grads);
+        // As fit steps: the L2 term goes to the optimizer, fused into its update.
+        const { lossSum } = ours.lossAndGradients(xb, targets, batch, null, false);
+        compiled.optimizer.apply(ours.backend, ours.params, ours.grads, ours.l2Term(batch));
         const ourLoss = lossSum / batch + penalty;
         const theirLoss = (await theirs.trainOnBatch(
           tf.tensor2d(xb, [batch, inputs]),

@@ -261,30 +261,32 @@ export const kernelChecks: Checks = {
     if (arguments.length > 2) c.num('clipValue', clipValue);
   },
 
-  sgdUpdate(count, params, grads, lr, weightDecay, gradScale, clipValue) {
+  sgdUpdate(count, params, grads, lr, weightDecay, l2, gradScale, clipValue) {
     const c = new Check('sgdUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n)];
     c.num('lr', lr);
     c.num('weightDecay', weightDecay);
+    c.num('l2', l2);
     // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    clipping(c, arguments, 5, gradScale, clipValue);
+    clipping(c, arguments, 6, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 
-  momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, gradScale, clipValue) {
+  momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, l2, gradScale, clipValue) {
     const c = new Check('momentumUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('velocity', velocity, n)];
     c.num('lr', lr);
     c.num('beta1', beta1);
     c.num('weightDecay', weightDecay);
+    c.num('l2', l2);
     // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    clipping(c, arguments, 7, gradScale, clipValue);
+    clipping(c, arguments, 8, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 
-  rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay, gradScale, clipValue) {
+  rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay, l2, gradScale, clipValue) {
     const c = new Check('rmspropUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('square', square, n)];
@@ -292,12 +294,13 @@ export const kernelChecks: Checks = {
     c.num('beta2', beta2);
     c.num('epsilon', epsilon);
     c.num('weightDecay', weightDecay);
+    c.num('l2', l2);
     // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    clipping(c, arguments, 8, gradScale, clipValue);
+    clipping(c, arguments, 9, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 
-  adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay, gradScale, clipValue) {
+  adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay, l2, gradScale, clipValue) {
     const c = new Check('adamUpdate');
     const n = c.dim('count', count);
     const arrays = [c.floats('params', params, n), c.floats('grads', grads, n), c.floats('m', m, n), c.floats('v', v, n)];
@@ -307,8 +310,9 @@ export const kernelChecks: Checks = {
     c.num('epsilon', epsilon);
     c.dim('step', step);
     c.num('weightDecay', weightDecay);
+    c.num('l2', l2);
     // biome-ignore lint/complexity/noArguments: an omitted argument is not a passed undefined, as in the binding
-    clipping(c, arguments, 11, gradScale, clipValue);
+    clipping(c, arguments, 12, gradScale, clipValue);
     allDisjoint(c, arrays, []);
   },
 };

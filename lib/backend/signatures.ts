@@ -42,6 +42,10 @@ const regressionParams = ['size rows', 'size cols', 'f32 z', 'f32 y', 'num scale
 // scaling, and leaving both out is bitwise the update without clipping.
 const clipValue = 'num clipValue [0..Infinity)';
 const clipping = ['num gradScale [0..1]', clipValue] as const;
+// The decoupled weight decay (AdamW: p −= lr·wd·p) and the coupled L2 term (the update reads
+// g + l2·p, before clipping: a kernel regularizer's gradient, fused so that it costs no pass).
+const weightDecay = 'num weightDecay [0..1e6]';
+const l2 = 'num l2 [0..1e6]';
 const gemmOperands = [
   'bool transA',
   'bool transB',
@@ -160,8 +164,8 @@ const checkedTable = {
   findNonFinite: { params: ['size count', 'f32 x'], returns: 'number' },
   sumOfSquares: { params: ['size count', 'f32 x', clipValue], returns: 'number', optional: 1 },
   sgdUpdate: {
-    params: ['size count', 'f32! params', 'f32 grads', 'num lr [0..1e6]', 'num weightDecay [0..1e6]', ...clipping],
-    returns: 'undefined',
+    params: ['size count', 'f32! params', 'f32 grads', 'num lr [0..1e6]', weightDecay, l2, ...clipping],
+    returns: 'number',
     optional: 2,
   },
   momentumUpdate: {
@@ -172,10 +176,11 @@ const checkedTable = {
       'f32! velocity',
       'num lr [0..1e6]',
       'num beta1 [0..1)',
-      'num weightDecay [0..1e6]',
+      weightDecay,
+      l2,
       ...clipping,
     ],
-    returns: 'undefined',
+    returns: 'number',
     optional: 2,
   },
   rmspropUpdate: {
@@ -187,10 +192,11 @@ const checkedTable = {
       'num lr [0..1e6]',
       'num beta2 [0..1)',
       'num epsilon (0..1]',
-      'num weightDecay [0..1e6]',
+      weightDecay,
+      l2,
       ...clipping,
     ],
-    returns: 'undefined',
+    returns: 'number',
     optional: 2,
   },
   adamUpdate: {
@@ -205,10 +211,11 @@ const checkedTable = {
       'num beta2 [0..1)',
       'num epsilon (0..1]',
       'int1 step',
-      'num weightDecay [0..1e6]',
+      weightDecay,
+      l2,
       ...clipping,
     ],
-    returns: 'undefined',
+    returns: 'number',
     optional: 2,
   },
 } as const satisfies { readonly [K in CheckedName]: SignatureText };

@@ -53,7 +53,7 @@ function adamRate(backend: Backend, n: number, reps: number): number {
   const m = new Float32Array(n);
   const v = new Float32Array(n);
   let t = 0;
-  const s = median(reps, () => backend.adamUpdate(n, p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, ++t, 0));
+  const s = median(reps, () => backend.adamUpdate(n, p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, ++t, 0, 0));
   return n / s / 1e6;
 }
 
@@ -68,8 +68,8 @@ function trainRate(backend: Backend, rows: number, reps: number): number {
   const y = { kind: 'labels' as const, data: Int32Array.from({ length: rows }, (_, i) => i % 10) };
   const { optimizer } = model.requireCompiled('bench');
   const s = median(reps, () => {
-    model.lossAndGradients(x, y, rows);
-    optimizer.apply(backend, model.params, model.grads);
+    model.lossAndGradients(x, y, rows, null, false);
+    optimizer.apply(backend, model.params, model.grads, model.l2Term(rows));
     model.weightsChanged();
   });
   return rows / s;

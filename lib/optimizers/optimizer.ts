@@ -12,6 +12,7 @@
 // Cost: one read of the gradients for the norm (sumOfSquares, in float64), and the clamp and
 // scale inside the update kernels as they read each gradient, so no pass writes a clipped copy.
 import type { Backend } from '../backend/backend.js';
+import { type L2Term, l2Pieces } from './l2-term.js';
 import { learningRateAt, type Schedule } from './schedules.js';
 
 export interface OptimizerSpec {
@@ -67,19 +68,27 @@ export class Optimizer {
     this.learningRateFactor = scheduled > 0 ? lr / scheduled : 1;
   }
 
-  /** params −= update(grads), over the whole arena in one call (or one per trainable segment). */
-  apply(backend: Backend, params: Float32Array, grads: Float32Array): void {
+  /**
+   * params −= update(grads + l2), over the whole arena in one call (or one per trainable segment, cut
+   * where the L2 term starts and ends). Returns false when an updated parameter is NaN or ±Infinity
+   * (the update kernels check the weights they write).
+   */
+  apply(backend: Backend, params: Float32Array, grads: Float32Array, l2: L2Term | null = null): boolean {
     const lr = this.learningRate();
     this.step++;
+    // The clip norm is of the gradient with its L2 term, so with clipNorm the term goes into grads first.
+    if (l2 !== null && this.spec.clipNorm !== undefined) {
+      for (const [start, end] of l2.ranges)
+        backend.axpy(end - start, l2.coefficient, params.subarray(start, end), grads.subarray(start, end));
+      l2 = null;
+    }
     const clip = this.clipping(backend, grads);
-    if (this.segments === null) {
-      this.update(backend, this.count, params, grads, this.slots, lr, clip);
-      return;
+    let finite = true;
+    for (const [start, end, decay] of l2Pieces(this.segments ?? [[0, this.count]], l2)) {
+      const view = (a: Float32Array) => (start === 0 && end === a.length ? a : a.subarray(start, end));
+      if (this.update(backend, end - start, view(params), view(grads), this.slots.map(view), lr, decay, clip) >= 0) finite = false;
     }
-    for (const [start, end] of this.segments) {
-      const view = (a: Float32Array) => a.subarray(start, end);
-      this.update(backend, end - start, view(params), view(grads), this.slots.map(view), lr, clip);
-    }
+    return finite;
   }
 
   // This step's clipping. The norm is over the trainable segments only (a frozen layer's gradient
@@ -107,24 +116,21 @@ export class Optimizer {
     grads: Float32Array,
     slots: Float32Array[],
     lr: number,
+    l2: number,
     clip: Clipping,
-  ): void {
+  ): number {
     const { beta1, beta2, epsilon, weightDecay } = this.spec;
     const [first, second] = slots as [Float32Array, Float32Array];
     switch (this.spec.name) {
       case 'sgd':
-        backend.sgdUpdate(n, params, grads, lr, weightDecay, ...clip);
-        break;
+        return backend.sgdUpdate(n, params, grads, lr, weightDecay, l2, ...clip);
       case 'momentum':
-        backend.momentumUpdate(n, params, grads, first, lr, beta1, weightDecay, ...clip);
-        break;
+        return backend.momentumUpdate(n, params, grads, first, lr, beta1, weightDecay, l2, ...clip);
       case 'rmsprop':
-        backend.rmspropUpdate(n, params, grads, first, lr, beta2, epsilon, weightDecay, ...clip);
-        break;
+        return backend.rmspropUpdate(n, params, grads, first, lr, beta2, epsilon, weightDecay, l2, ...clip);
       case 'adam':
       case 'adamw':
-        backend.adamUpdate(n, params, grads, first, second, lr, beta1, beta2, epsilon, this.step, weightDecay, ...clip);
-        break;
+        return backend.adamUpdate(n, params, grads, first, second, lr, beta1, beta2, epsilon, this.step, weightDecay, l2, ...clip);
     }
   }
 }

@@ -1,7 +1,9 @@
 // Optimizer updates over a whole parameter arena (native/optimizers.h).
 // Every state array has the arena's length and must not overlap another.
-// Each update takes two optional trailing arguments, together: gradScale and
-// clipValue (gradient clipping, applied as the update reads each gradient).
+// Each update takes l2 (the coupled L2 term) after weightDecay, two optional
+// trailing arguments, together: gradScale and clipValue (gradient clipping,
+// applied as the update reads each gradient), and returns the index of the
+// first updated parameter that is Inf or NaN, or -1.
 #include "optimizers.h"
 
 #include <cfloat>
@@ -21,6 +23,11 @@ void CheckArena(const Args& args, const View<float> (&arrays)[N]) {
 
 float LearningRate(const Args& args, size_t i) { return args.ScalarIn(i, "lr", 0, 1e6); }
 float WeightDecay(const Args& args, size_t i) { return args.ScalarIn(i, "weightDecay", 0, 1e6); }
+float L2(const Args& args, size_t i) { return args.ScalarIn(i, "l2", 0, 1e6); }
+
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info, int64_t index) {
+  return Napi::Number::New(info.Env(), static_cast<double>(index));
+}
 
 // clipValue: a finite number >= 0 (0: no clamp). Above FLT_MAX it clamps no float, so it is
 // +inf; a positive one below the smallest float still clamps (to it) rather than turning off.
@@ -44,40 +51,42 @@ Clipping ReadClipping(const Args& args, size_t i) {
   return c;
 }
 
-// sgdUpdate(count, params, grads, lr, weightDecay, [gradScale, clipValue])
+// sgdUpdate(count, params, grads, lr, weightDecay, l2, [gradScale, clipValue])
 Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "sgdUpdate", 5, 7);
+  Args args(info, "sgdUpdate", 6, 8);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count)};
   float lr = LearningRate(args, 3);
   float weightDecay = WeightDecay(args, 4);
-  Clipping clip = ReadClipping(args, 5);
+  float l2 = L2(args, 5);
+  Clipping clip = ReadClipping(args, 6);
   CheckArena(args, arrays);
-  sgd_update(count, arrays[0].data, arrays[1].data, lr, weightDecay, clip.gradScale,
-             clip.clipValue);
-  return info.Env().Undefined();
+  return FirstNonFinite(info, sgd_update(count, arrays[0].data, arrays[1].data, lr, weightDecay, l2,
+                                         clip.gradScale, clip.clipValue));
 }
 
-// momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, [gradScale, clipValue])
+// momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, l2,
+//                [gradScale, clipValue])
 Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "momentumUpdate", 7, 9);
+  Args args(info, "momentumUpdate", 8, 10);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
                           args.Floats(3, "velocity", count)};
   float lr = LearningRate(args, 4);
   float beta1 = args.ScalarIn(5, "beta1", 0, 1, false, true);
   float weightDecay = WeightDecay(args, 6);
-  Clipping clip = ReadClipping(args, 7);
+  float l2 = L2(args, 7);
+  Clipping clip = ReadClipping(args, 8);
   CheckArena(args, arrays);
-  momentum_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta1, weightDecay,
-                  clip.gradScale, clip.clipValue);
-  return info.Env().Undefined();
+  return FirstNonFinite(
+      info, momentum_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta1,
+                            weightDecay, l2, clip.gradScale, clip.clipValue));
 }
 
-// rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay,
+// rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay, l2,
 //               [gradScale, clipValue])
 Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "rmspropUpdate", 8, 10);
+  Args args(info, "rmspropUpdate", 9, 11);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
                           args.Floats(3, "square", count)};
@@ -85,17 +94,18 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   float beta2 = args.ScalarIn(5, "beta2", 0, 1, false, true);
   float epsilon = args.ScalarIn(6, "epsilon", 0, 1, true);
   float weightDecay = WeightDecay(args, 7);
-  Clipping clip = ReadClipping(args, 8);
+  float l2 = L2(args, 8);
+  Clipping clip = ReadClipping(args, 9);
   CheckArena(args, arrays);
-  rmsprop_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta2, epsilon,
-                 weightDecay, clip.gradScale, clip.clipValue);
-  return info.Env().Undefined();
+  return FirstNonFinite(
+      info, rmsprop_update(count, arrays[0].data, arrays[1].data, arrays[2].data, lr, beta2,
+                           epsilon, weightDecay, l2, clip.gradScale, clip.clipValue));
 }
 
-// adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay,
+// adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay, l2,
 //            [gradScale, clipValue])
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "adamUpdate", 11, 13);
+  Args args(info, "adamUpdate", 12, 14);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
                           args.Floats(3, "m", count), args.Floats(4, "v", count)};
@@ -105,11 +115,12 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   float epsilon = args.ScalarIn(8, "epsilon", 0, 1, true);
   int64_t step = args.Size(9, "step", 1);
   float weightDecay = WeightDecay(args, 10);
-  Clipping clip = ReadClipping(args, 11);
+  float l2 = L2(args, 11);
+  Clipping clip = ReadClipping(args, 12);
   CheckArena(args, arrays);
-  adam_update(count, arrays[0].data, arrays[1].data, arrays[2].data, arrays[3].data, lr, beta1,
-              beta2, epsilon, step, weightDecay, clip.gradScale, clip.clipValue);
-  return info.Env().Undefined();
+  return FirstNonFinite(info, adam_update(count, arrays[0].data, arrays[1].data, arrays[2].data,
+                                          arrays[3].data, lr, beta1, beta2, epsilon, step,
+                                          weightDecay, l2, clip.gradScale, clip.clipValue));
 }
 
 // sumOfSquares(count, x, [clipValue]): Σ clamp(x_i)^2 in double (the squared global norm).

@@ -778,6 +778,59 @@ static void test_expand_rows() {
 
 // ---------------------------------------------------------------- optimizers
 
+constexpr int64_t kFusedN = 100003;  // several chunks: parallel on the pool
+
+// The L2 term read inside each update is bitwise a separate axpy into the gradients followed by
+// the update without it, for every gradient read and with the weight decay on and off; and each
+// update returns the first parameter it leaves non-finite (-1 when none), whichever chunk it is in.
+static void test_fused_terms() {
+  using Update = std::function<int64_t(float l2, float wd, double scale, float clip, float* p,
+                                       const float* g, float* s1, float* s2)>;
+  const std::pair<const char*, Update> updates[] = {
+      {"sgd",
+       [](float l2, float wd, double scale, float clip, float* p, const float* g, float*, float*) {
+         return sgd_update(kFusedN, p, g, 0.05f, wd, l2, scale, clip);
+       }},
+      {"momentum",
+       [](float l2, float wd, double scale, float clip, float* p, const float* g, float* v, float*) {
+         return momentum_update(kFusedN, p, g, v, 0.05f, 0.9f, wd, l2, scale, clip);
+       }},
+      {"rmsprop",
+       [](float l2, float wd, double scale, float clip, float* p, const float* g, float* s, float*) {
+         return rmsprop_update(kFusedN, p, g, s, 0.01f, 0.9f, 1e-7f, wd, l2, scale, clip);
+       }},
+      {"adam",
+       [](float l2, float wd, double scale, float clip, float* p, const float* g, float* m,
+          float* v) { return adam_update(kFusedN, p, g, m, v, 0.01f, 0.9f, 0.999f, 1e-7f, 3, wd, l2, scale, clip); }},
+  };
+  const fvec p0 = randn(kFusedN), g0 = randn(kFusedN);
+  fvec s0 = randn(kFusedN);
+  for (auto& x : s0) x = std::fabs(x);
+  for (const auto& [name, update] : updates) {
+    for (const float wd : {0.0f, 0.01f}) {
+      for (const auto& [scale, clip] : {std::pair<double, float>{1.0, 0.0f}, {0.4, 0.0f}, {0.7, 0.5f}}) {
+        fvec fp = p0, fg = g0, f1 = s0, f2 = s0, up = p0, ug = g0, u1 = s0, u2 = s0;
+        const int64_t fused = update(3e-3f, wd, scale, clip, fp.data(), fg.data(), f1.data(), f2.data());
+        axpy(kFusedN, 3e-3f, up.data(), ug.data());
+        const int64_t split = update(0.0f, wd, scale, clip, up.data(), ug.data(), u1.data(), u2.data());
+        const bool same = std::memcmp(fp.data(), up.data(), kFusedN * 4) == 0 &&
+                          std::memcmp(f1.data(), u1.data(), kFusedN * 4) == 0 &&
+                          std::memcmp(f2.data(), u2.data(), kFusedN * 4) == 0 &&
+                          std::memcmp(fg.data(), g0.data(), kFusedN * 4) == 0;
+        check(same && fused == -1 && split == -1,
+              std::string(name) + " fused L2 bitwise axpy + update, wd " + std::to_string(wd) +
+                  " scale " + std::to_string(scale) + " clip " + std::to_string(clip));
+      }
+    }
+    fvec bad = g0;
+    bad[kFusedN - 3] = NAN;
+    bad[70001] = INFINITY;
+    fvec p = p0, a = s0, b = s0;
+    check(update(1e-4f, 0.0f, 1.0, 0.0f, p.data(), bad.data(), a.data(), b.data()) == 70001,
+          std::string(name) + " returns the first non-finite parameter");
+  }
+}
+
 static void test_optimizers() {
   // Adam, hand-computed sequence: p0 = 1, lr 0.1, betas 0.9/0.999, eps 1e-7,
   // wd 0.01, gradients 1, -2, 0.5, 0.25, evaluated in double from the FLOAT
@@ -794,7 +847,7 @@ static void test_optimizers() {
     bool ok = true;
     for (int t = 0; t < 4; ++t) {
       for (auto& x : g) x = gs[t];
-      adam_update(n, p.data(), g.data(), m.data(), v.data(), 0.1f, 0.9f, 0.999f, 1e-7f, t + 1, 0.01f);
+      adam_update(n, p.data(), g.data(), m.data(), v.data(), 0.1f, 0.9f, 0.999f, 1e-7f, t + 1, 0.01f, 0.0f);
       for (int64_t i = 0; i < n; ++i) ok &= std::fabs(p[i] - expect_p[t]) < 1e-6;
     }
     ok &= std::fabs(m[n - 1] - expect_m4) < 1e-6 * 0.0191 && std::fabs(v[n - 1] - expect_v4) < 1e-6 * 0.0053;
@@ -804,7 +857,7 @@ static void test_optimizers() {
   {
     fvec p{0.0f}, m{0.0f}, v{0.0f}, g{0.5f};
     for (int t = 1; t <= 10; ++t)
-      adam_update(1, p.data(), g.data(), m.data(), v.data(), 0.01f, 0.9f, 0.999f, 1e-7f, t, 0.0f);
+      adam_update(1, p.data(), g.data(), m.data(), v.data(), 0.01f, 0.9f, 0.999f, 1e-7f, t, 0.0f, 0.0f);
     check(std::fabs(p[0] - (-0.1 * 0.5 / (0.5 + 1e-7))) < 1e-6, "adam constant gradient");
   }
   // SGD, momentum, RMSprop against double references over a few steps.
@@ -814,7 +867,7 @@ static void test_optimizers() {
     fvec p = p0;
     dvec pr = to_d(p0);
     for (int t = 0; t < 3; ++t) {
-      sgd_update(n, p.data(), grads[t].data(), 0.05f, 0.01f);
+      sgd_update(n, p.data(), grads[t].data(), 0.05f, 0.01f, 0.0f);
       for (int64_t i = 0; i < n; ++i) pr[i] -= 0.05 * (grads[t][i] + 0.01 * pr[i]);
     }
     check_close(p.data(), pr.data(), n, 1e-6, "sgd 3 steps");
@@ -823,7 +876,7 @@ static void test_optimizers() {
     fvec p = p0, vel(n, 0.0f);
     dvec pr = to_d(p0), vr(n, 0.0);
     for (int t = 0; t < 3; ++t) {
-      momentum_update(n, p.data(), grads[t].data(), vel.data(), 0.05f, 0.9f, 0.01f);
+      momentum_update(n, p.data(), grads[t].data(), vel.data(), 0.05f, 0.9f, 0.01f, 0.0f);
       for (int64_t i = 0; i < n; ++i) {
         vr[i] = 0.9 * vr[i] + 0.1 * grads[t][i];
         pr[i] -= 0.05 * (vr[i] + 0.01 * pr[i]);
@@ -836,7 +889,7 @@ static void test_optimizers() {
     fvec p = p0, sq(n, 0.0f);
     dvec pr = to_d(p0), sr(n, 0.0);
     for (int t = 0; t < 3; ++t) {
-      rmsprop_update(n, p.data(), grads[t].data(), sq.data(), 0.01f, 0.9f, 1e-7f, 0.01f);
+      rmsprop_update(n, p.data(), grads[t].data(), sq.data(), 0.01f, 0.9f, 1e-7f, 0.01f, 0.0f);
       for (int64_t i = 0; i < n; ++i) {
         double g = grads[t][i];
         sr[i] = 0.9 * sr[i] + 0.1 * g * g;
@@ -846,6 +899,7 @@ static void test_optimizers() {
     check_close(p.data(), pr.data(), n, 1e-5, "rmsprop 3 steps");
     check_close(sq.data(), sr.data(), n, 1e-6, "rmsprop square");
   }
+  test_fused_terms();
 }
 
 // ---------------------------------------------------------------- gradient clipping
@@ -895,14 +949,14 @@ static void test_clipping() {
       for (double v : gd) gmax = std::fmax(gmax, std::fabs(v));
       {
         fvec p = p0;
-        sgd_update(n, p.data(), g.data(), 0.05f, 0.01f, scale, clip);
+        sgd_update(n, p.data(), g.data(), 0.05f, 0.01f, 0.0f, scale, clip);
         dvec pr = to_d(p0);
         for (int64_t i = 0; i < n; ++i) pr[i] -= 0.05 * (gd[i] + double(0.01f) * p0[i]);
         check_close(p.data(), pr.data(), n, 1e-6, "sgd clipped" + tag);
       }
       {
         fvec p = p0, vel = m0;
-        momentum_update(n, p.data(), g.data(), vel.data(), 0.05f, 0.9f, 0.0f, scale, clip);
+        momentum_update(n, p.data(), g.data(), vel.data(), 0.05f, 0.9f, 0.0f, 0.0f, scale, clip);
         dvec pr = to_d(p0), vr(n);
         for (int64_t i = 0; i < n; ++i) {
           vr[i] = double(0.9f) * m0[i] + (1 - double(0.9f)) * gd[i];
@@ -913,7 +967,7 @@ static void test_clipping() {
       }
       {
         fvec p = p0, sq = s0;
-        rmsprop_update(n, p.data(), g.data(), sq.data(), 0.01f, 0.9f, 1e-7f, 0.0f, scale, clip);
+        rmsprop_update(n, p.data(), g.data(), sq.data(), 0.01f, 0.9f, 1e-7f, 0.0f, 0.0f, scale, clip);
         dvec pr = to_d(p0), sr(n);
         for (int64_t i = 0; i < n; ++i) {
           sr[i] = double(0.9f) * s0[i] + (1 - double(0.9f)) * gd[i] * gd[i];
@@ -923,7 +977,7 @@ static void test_clipping() {
       }
       {
         fvec p = p0, m(n, 0.0f), v(n, 0.0f);
-        adam_update(n, p.data(), g.data(), m.data(), v.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 1, 0.0f,
+        adam_update(n, p.data(), g.data(), m.data(), v.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 1, 0.0f, 0.0f,
                     scale, clip);
         // Step 1 from zero moments: mhat = g', vhat = g'^2 (below FLT_MIN both are stored as 0).
         dvec pr = to_d(p0), mr(n);
@@ -946,7 +1000,7 @@ static void test_clipping() {
     // clipNorm 1e-3 over a norm above FLT_MAX: about 1.7e-42, which as a float keeps 10 bits.
     const double scale = 1e-3 / 6e38;
     fvec p(4, 0.0f);
-    sgd_update(4, p.data(), gs.data(), 1.0f, 0.0f, scale, 0.0f);
+    sgd_update(4, p.data(), gs.data(), 1.0f, 0.0f, 0.0f, scale, 0.0f);
     bool ok = true;
     for (int i = 0; i < 4; ++i) {
       const double want = -double(gs[i]) * scale;
@@ -957,8 +1011,8 @@ static void test_clipping() {
   // Defaults passed explicitly: bitwise the call without them (the unclipped loops).
   {
     fvec a = p0, b = p0, ma = m0, mb = m0, va = s0, vb = s0;
-    adam_update(n, a.data(), g.data(), ma.data(), va.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 3, 0.01f);
-    adam_update(n, b.data(), g.data(), mb.data(), vb.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 3, 0.01f,
+    adam_update(n, a.data(), g.data(), ma.data(), va.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 3, 0.01f, 0.0f);
+    adam_update(n, b.data(), g.data(), mb.data(), vb.data(), 0.01f, 0.9f, 0.999f, 1e-7f, 3, 0.01f, 0.0f,
                 1.0, 0.0f);
     check(std::memcmp(a.data(), b.data(), n * 4) == 0 &&
               std::memcmp(ma.data(), mb.data(), n * 4) == 0 &&
@@ -968,8 +1022,8 @@ static void test_clipping() {
   // A clip above every |g| and scale 1 take the clamping loop yet change nothing.
   {
     fvec a = p0, b = p0;
-    sgd_update(n, a.data(), g.data(), 0.05f, 0.01f);
-    sgd_update(n, b.data(), g.data(), 0.05f, 0.01f, 1.0, 1e30f);
+    sgd_update(n, a.data(), g.data(), 0.05f, 0.01f, 0.0f);
+    sgd_update(n, b.data(), g.data(), 0.05f, 0.01f, 0.0f, 1.0, 1e30f);
     check(std::memcmp(a.data(), b.data(), n * 4) == 0,
           "a clip above every gradient changes nothing");
   }
@@ -1030,17 +1084,17 @@ static std::vector<fvec> run_everything() {
   fvec p = rnd(P), g = rnd(P), m(P, 0.0f), v(P, 0.0f), vel(P, 0.0f), sq(P, 0.0f);
   fvec p2 = p, p3 = p, p4 = p;
   for (int t = 1; t <= 3; ++t) {
-    adam_update(P, p.data(), g.data(), m.data(), v.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, t, 0.01f);
-    sgd_update(P, p2.data(), g.data(), 1e-2f, 0.01f);
-    momentum_update(P, p3.data(), g.data(), vel.data(), 1e-2f, 0.9f, 0.0f);
-    rmsprop_update(P, p4.data(), g.data(), sq.data(), 1e-3f, 0.9f, 1e-7f, 0.0f);
+    adam_update(P, p.data(), g.data(), m.data(), v.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, t, 0.01f, 0.0f);
+    sgd_update(P, p2.data(), g.data(), 1e-2f, 0.01f, 0.0f);
+    momentum_update(P, p3.data(), g.data(), vel.data(), 1e-2f, 0.9f, 0.0f, 0.0f);
+    rmsprop_update(P, p4.data(), g.data(), sq.data(), 1e-3f, 0.9f, 1e-7f, 0.0f, 0.0f);
   }
   for (auto* w : {&p, &m, &v, &p2, &p3, &vel, &p4, &sq}) out.push_back(*w);
   // Clipped updates and the sum of squares (blocks summed in order, whatever thread ran them).
   fvec pc = p, mc = m, vc = v, qc = p;
-  adam_update(P, pc.data(), g.data(), mc.data(), vc.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, 4, 0.01f,
+  adam_update(P, pc.data(), g.data(), mc.data(), vc.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, 4, 0.01f, 0.0f,
               0.3, 0.5f);
-  sgd_update(P, qc.data(), g.data(), 1e-2f, 0.0f, 1e-39, 0.0f);
+  sgd_update(P, qc.data(), g.data(), 1e-2f, 0.0f, 0.0f, 1e-39, 0.0f);
   for (auto* w : {&pc, &mc, &vc, &qc}) out.push_back(*w);
   for (float clip : {0.0f, 0.5f}) {
     const double sos = sum_of_squares(P, g.data(), clip);
@@ -1149,20 +1203,21 @@ static void test_isa_identity() {
       }
       fvec q = p;
       for (int64_t t = 1; t <= 3; ++t) {
-        adam_update(n, p.data(), g.data(), m.data(), v.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, t, 0.01f);
-        rmsprop_update(n, q.data(), g.data(), s.data(), 1e-3f, 0.9f, 1e-7f, 0.0f);
-        momentum_update(n, q.data(), g.data(), vel.data(), 1e-2f, 0.9f, 0.0f);
-        sgd_update(n, q.data(), g.data(), 1e-2f, 0.1f);
+        // Every form of the terms: none, the L2 term alone, both (with either at 0).
+        adam_update(n, p.data(), g.data(), m.data(), v.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, t, 0.01f, 2e-3f);
+        rmsprop_update(n, q.data(), g.data(), s.data(), 1e-3f, 0.9f, 1e-7f, 0.0f, 1e-3f);
+        momentum_update(n, q.data(), g.data(), vel.data(), 1e-2f, 0.9f, 0.0f, 0.0f);
+        sgd_update(n, q.data(), g.data(), 1e-2f, 0.1f, 0.0f);
       }
       // Each read of the clipped updates: the scale alone, the clamp, a scale below FLT_MIN.
       fvec c = p, cm = m, cv = v, cs = s, cvel = vel;
       for (const auto& [scale, clip] :
            {std::pair<double, float>{0.4, 0.0f}, {0.4, 5e-4f}, {1e-39, 0.0f}}) {
         adam_update(n, c.data(), g.data(), cm.data(), cv.data(), 1e-3f, 0.9f, 0.999f, 1e-7f, 4,
-                    0.01f, scale, clip);
-        rmsprop_update(n, c.data(), g.data(), cs.data(), 1e-3f, 0.9f, 1e-7f, 0.0f, scale, clip);
-        momentum_update(n, c.data(), g.data(), cvel.data(), 1e-2f, 0.9f, 0.0f, scale, clip);
-        sgd_update(n, c.data(), g.data(), 1e-2f, 0.1f, scale, clip);
+                    0.01f, 1e-3f, scale, clip);
+        rmsprop_update(n, c.data(), g.data(), cs.data(), 1e-3f, 0.9f, 1e-7f, 0.0f, 1e-3f, scale, clip);
+        momentum_update(n, c.data(), g.data(), cvel.data(), 1e-2f, 0.9f, 0.0f, 0.0f, scale, clip);
+        sgd_update(n, c.data(), g.data(), 1e-2f, 0.1f, 0.0f, scale, clip);
       }
       const double sums[] = {sum_of_squares(n, g.data()), sum_of_squares(n, g.data(), 5e-4f)};
       fvec sum_bits(4);

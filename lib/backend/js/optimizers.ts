@@ -3,6 +3,9 @@
 // Gradient clipping: each update reads grads[i] as g′ = clamp(g, −clipValue, clipValue)·gradScale
 // (clipValue 0: no clamp). With the defaults the clamp is against ±Infinity and the scale 1, both
 // exact, so an update that does not clip computes exactly what it did before clipping existed.
+// l2 is the coupled L2 term: the update reads fround(g + l2·p), p before the step, exactly what it
+// read after a separate axpy into grads (elementwise.ts). Each update returns the index of the first updated
+// parameter that is NaN or ±Infinity as stored (float32), or −1.
 import type { FloatArray } from './gemm.js';
 
 /** Smallest normal float32. */
@@ -23,6 +26,16 @@ function clampLimit(clipValue: number): number {
 // Math.min and Math.max keep a NaN a NaN, as native's comparisons do.
 const clamp = (g: number, limit: number): number => Math.min(Math.max(g, -limit), limit);
 
+/** The gradient an update steps on: grads[i] plus the L2 term, rounded as a stored gradient is. */
+const withL2 = (g: number, p: number, l2: number): number => (l2 === 0 ? g : Math.fround(g + l2 * p));
+
+/** Stores an updated parameter; true when it is NaN or ±Infinity as a float32. */
+function store(params: FloatArray, i: number, value: number): boolean {
+  const stored = Math.fround(value);
+  params[i] = stored;
+  return stored - stored !== 0;
+}
+
 /** p −= lr·(g′ + wd·p). */
 export function sgdUpdate(
   count: number,
@@ -30,14 +43,18 @@ export function sgdUpdate(
   grads: FloatArray,
   lr: number,
   weightDecay: number,
+  l2: number,
   gradScale = 1,
   clipValue = 0,
-): void {
+): number {
   const limit = clampLimit(clipValue);
+  let first = -1;
   for (let i = 0; i < count; i++) {
     const p = params[i] as number;
-    params[i] = p - lr * (clamp(grads[i] as number, limit) * gradScale + weightDecay * p);
+    const g = clamp(withL2(grads[i] as number, p, l2), limit) * gradScale;
+    if (store(params, i, p - lr * (g + weightDecay * p)) && first < 0) first = i;
   }
+  return first;
 }
 
 /** v = β₁v + (1 − β₁)g′; p −= lr·(v + wd·p). */
@@ -49,17 +66,20 @@ export function momentumUpdate(
   lr: number,
   beta1: number,
   weightDecay: number,
+  l2: number,
   gradScale = 1,
   clipValue = 0,
-): void {
+): number {
   const limit = clampLimit(clipValue);
+  let first = -1;
   for (let i = 0; i < count; i++) {
-    const g = clamp(grads[i] as number, limit) * gradScale;
+    const p = params[i] as number;
+    const g = clamp(withL2(grads[i] as number, p, l2), limit) * gradScale;
     const v = flushTiny(beta1 * (velocity[i] as number) + (1 - beta1) * g);
     velocity[i] = v;
-    const p = params[i] as number;
-    params[i] = p - lr * (v + weightDecay * p);
+    if (store(params, i, p - lr * (v + weightDecay * p)) && first < 0) first = i;
   }
+  return first;
 }
 
 /** s = β₂s + (1 − β₂)g′²; p −= lr·(g′/(√s + ε) + wd·p). */
@@ -72,17 +92,20 @@ export function rmspropUpdate(
   beta2: number,
   epsilon: number,
   weightDecay: number,
+  l2: number,
   gradScale = 1,
   clipValue = 0,
-): void {
+): number {
   const limit = clampLimit(clipValue);
+  let first = -1;
   for (let i = 0; i < count; i++) {
-    const g = clamp(grads[i] as number, limit) * gradScale;
+    const p = params[i] as number;
+    const g = clamp(withL2(grads[i] as number, p, l2), limit) * gradScale;
     const s = flushTiny(beta2 * (square[i] as number) + (1 - beta2) * g * g);
     square[i] = s;
-    const p = params[i] as number;
-    params[i] = p - lr * (g / (Math.sqrt(s) + epsilon) + weightDecay * p);
+    if (store(params, i, p - lr * (g / (Math.sqrt(s) + epsilon) + weightDecay * p)) && first < 0) first = i;
   }
+  return first;
 }
 
 /** Adam with bias correction (step ≥ 1 counts this update): p −= lr·(m̂/(√v̂ + ε) + wd·p). */
@@ -98,21 +121,25 @@ export function adamUpdate(
   epsilon: number,
   step: number,
   weightDecay: number,
+  l2: number,
   gradScale = 1,
   clipValue = 0,
-): void {
+): number {
   const limit = clampLimit(clipValue);
   const correction1 = 1 - beta1 ** step;
   const correction2 = 1 - beta2 ** step;
+  let first = -1;
   for (let i = 0; i < count; i++) {
-    const g = clamp(grads[i] as number, limit) * gradScale;
+    const p = params[i] as number;
+    const g = clamp(withL2(grads[i] as number, p, l2), limit) * gradScale;
     const mi = flushTiny(beta1 * (m[i] as number) + (1 - beta1) * g);
     const vi = flushTiny(beta2 * (v[i] as number) + (1 - beta2) * g * g);
     m[i] = mi;
     v[i] = vi;
-    const p = params[i] as number;
-    params[i] = p - lr * (mi / correction1 / (Math.sqrt(vi / correction2) + epsilon) + weightDecay * p);
+    const next = p - lr * (mi / correction1 / (Math.sqrt(vi / correction2) + epsilon) + weightDecay * p);
+    if (store(params, i, next) && first < 0) first = i;
   }
+  return first;
 }
 
 // The order of native/optimizers.cc's sum, so that both backends return the same bits: blocks of
