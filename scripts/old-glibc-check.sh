@@ -98,7 +98,7 @@ const n = 67, A = new Float32Array(n * n).fill(0.5), B = new Float32Array(n * n)
 b.gemm(false, false, n, n, n, 1, A, n, B, n, 0, C, n, null, false);
 const k = 1000, p = new Float32Array(k), g = new Float32Array(k), m = new Float32Array(k), v = new Float32Array(k);
 for (let i = 0; i < k; i++) { p[i] = Math.sin(i); g[i] = Math.cos(i * 0.7) * 0.1; }
-for (let s = 1; s <= 10; s++) b.adamUpdate(k, p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, s, 0);
+for (let s = 1; s <= 10; s++) b.adamUpdate(k, p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, s, 0, 0);
 let h = 0;
 for (const x of new Uint32Array(p.buffer)) h = (Math.imul(h, 31) + x) >>> 0;
 console.log(JSON.stringify({ node: process.version, arch: process.arch, isa: b.info().isa, gemm: C.every((x) => x === n / 8), adamHash: h }));
