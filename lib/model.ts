@@ -25,7 +25,7 @@ import { summaryTable } from './layers/summary.js';
 import { setTrainableSpec, trainableSegments } from './layers/trainable.js';
 import { sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
-import type { L2Term } from './optimizers/l2-term.js';
+import type { L2Term, Span } from './optimizers/l2-term.js';
 import { rate } from './optimizers/schedules.js';
 import { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
@@ -64,6 +64,7 @@ export class Model {
   private readonly plan: Step[];
   /** Dense kernels packed for inference, and the weights' version that keeps them current. */
   private readonly packing = new WeightPacking();
+  private kernelRanges: readonly Span[] | null = null;
   private compiledWith: Compiled | null = null;
   /** Who trains the arenas: setWeights is safe between the steps of an in-process fit, not against a worker. */
   private training: 'in-process' | 'worker' | null = null;
@@ -307,7 +308,9 @@ export class Model {
     const l2 = this.requireCompiled('fit').l2;
     if (!(l2 > 0)) return null;
     const at = (a: Float32Array) => (a.byteOffset - this.params.byteOffset) / Float32Array.BYTES_PER_ELEMENT;
-    return { coefficient: l2 / m, ranges: this.denseKernels().map((k) => [at(k), at(k) + k.length] as const) };
+    // Made once (the layers never change), so the optimizer can keep its calls for these ranges.
+    this.kernelRanges ??= this.denseKernels().map((k) => [at(k), at(k) + k.length] as const);
+    return { coefficient: l2 / m, ranges: this.kernelRanges };
   }
 
   /**

@@ -92,15 +92,15 @@ describe('the updates report the first weight they overflow', () => {
 });
 
 describe('the optimizer cuts its calls where the L2 term starts and ends', () => {
-  it('l2Pieces covers every trainable span once, with the coefficient on the kernels only', () => {
-    const term = { coefficient: 0.5, ranges: [[0, 10] as const, [14, 40] as const, [44, 46] as const] };
-    expect(l2Pieces([[0, 50]], term)).toEqual([
-      [0, 10, 0.5],
-      [10, 14, 0],
-      [14, 40, 0.5],
-      [40, 44, 0],
-      [44, 46, 0.5],
-      [46, 50, 0],
+  it('l2Pieces covers every trainable span once, marking the pieces inside a kernel', () => {
+    const ranges = [[0, 10] as const, [14, 40] as const, [44, 46] as const];
+    expect(l2Pieces([[0, 50]], ranges)).toEqual([
+      [0, 10, true],
+      [10, 14, false],
+      [14, 40, true],
+      [40, 44, false],
+      [44, 46, true],
+      [46, 50, false],
     ]);
     // A frozen middle layer: the spans are cut, a kernel across a span's edge is clipped to it.
     expect(
@@ -109,18 +109,17 @@ describe('the optimizer cuts its calls where the L2 term starts and ends', () =>
           [0, 12],
           [30, 50],
         ],
-        term,
+        ranges,
       ),
     ).toEqual([
-      [0, 10, 0.5],
-      [10, 12, 0],
-      [30, 40, 0.5],
-      [40, 44, 0],
-      [44, 46, 0.5],
-      [46, 50, 0],
+      [0, 10, true],
+      [10, 12, false],
+      [30, 40, true],
+      [40, 44, false],
+      [44, 46, true],
+      [46, 50, false],
     ]);
-    expect(l2Pieces([[0, 50]], null)).toEqual([[0, 50, 0]]);
-    expect(l2Pieces([[0, 50]], { coefficient: 0, ranges: term.ranges })).toEqual([[0, 50, 0]]);
+    expect(l2Pieces([[0, 50]], null)).toEqual([[0, 50, false]]);
   });
 
   const data = dn.breastCancer();

@@ -12,24 +12,24 @@ export interface L2Term {
   ranges: readonly Span[];
 }
 
-/** A range of one update call and the L2 coefficient it adds (0 outside the kernels). */
-export type Piece = readonly [start: number, end: number, l2: number];
+/** A range of one update call, and whether the L2 term applies there (a kernel) or not. */
+export type Piece = readonly [start: number, end: number, penalised: boolean];
 
-/** Cuts the trainable spans at the kernels' edges: each piece has one L2 coefficient. */
-export function l2Pieces(spans: readonly Span[], term: L2Term | null): Piece[] {
-  if (term === null || term.coefficient === 0) return spans.map(([start, end]) => [start, end, 0]);
+/** Cuts the trainable spans at the kernels' edges: each piece is inside a kernel or outside all. */
+export function l2Pieces(spans: readonly Span[], ranges: readonly Span[] | null): Piece[] {
+  if (ranges === null) return spans.map(([start, end]) => [start, end, false]);
   const pieces: Piece[] = [];
   for (const [start, end] of spans) {
     let at = start;
-    for (const [from, to] of term.ranges) {
+    for (const [from, to] of ranges) {
       const a = Math.max(from, at);
       const b = Math.min(to, end);
       if (a >= b) continue;
-      if (at < a) pieces.push([at, a, 0]);
-      pieces.push([a, b, term.coefficient]);
+      if (at < a) pieces.push([at, a, false]);
+      pieces.push([a, b, true]);
       at = b;
     }
-    if (at < end) pieces.push([at, end, 0]);
+    if (at < end) pieces.push([at, end, false]);
   }
   return pieces;
 }

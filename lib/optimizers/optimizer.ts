@@ -12,7 +12,7 @@
 // Cost: one read of the gradients for the norm (sumOfSquares, in float64), and the clamp and
 // scale inside the update kernels as they read each gradient, so no pass writes a clipped copy.
 import type { Backend } from '../backend/backend.js';
-import { type L2Term, l2Pieces } from './l2-term.js';
+import { type L2Term, l2Pieces, type Span } from './l2-term.js';
 import { learningRateAt, type Schedule } from './schedules.js';
 
 export interface OptimizerSpec {
@@ -34,6 +34,14 @@ export interface OptimizerSpec {
 /** The update kernels' trailing (gradScale, clipValue), or none when the spec does not clip. */
 type Clipping = [gradScale: number, clipValue: number] | [];
 
+/** One update call of a step: its views of the arenas, and whether the L2 term applies there. */
+interface Call {
+  params: Float32Array;
+  grads: Float32Array;
+  slots: Float32Array[];
+  penalised: boolean;
+}
+
 /** The optimizer's state for one model: moment arenas and the step count. */
 export class Optimizer {
   /** Updates applied so far (Adam's t). */
@@ -47,6 +55,9 @@ export class Optimizer {
    * they and their slots stay bit for bit as they are); null: the whole arena in one call.
    */
   segments: readonly (readonly [number, number])[] | null = null;
+  // The calls of a step, remade when the segments, the kernels' ranges or the arenas change (views
+  // made per step cost ~35 µs of a 2.3 ms Fashion-MNIST step).
+  private calls: { key: readonly unknown[]; calls: Call[] } | null = null;
 
   constructor(
     readonly spec: OptimizerSpec,
@@ -84,11 +95,22 @@ export class Optimizer {
     }
     const clip = this.clipping(backend, grads);
     let finite = true;
-    for (const [start, end, decay] of l2Pieces(this.segments ?? [[0, this.count]], l2)) {
-      const view = (a: Float32Array) => (start === 0 && end === a.length ? a : a.subarray(start, end));
-      if (this.update(backend, end - start, view(params), view(grads), this.slots.map(view), lr, decay, clip) >= 0) finite = false;
+    for (const call of this.callsFor(params, grads, l2?.ranges ?? null)) {
+      const decay = call.penalised ? (l2 as L2Term).coefficient : 0;
+      if (this.update(backend, call.params.length, call.params, call.grads, call.slots, lr, decay, clip) >= 0) finite = false;
     }
     return finite;
+  }
+
+  private callsFor(params: Float32Array, grads: Float32Array, ranges: readonly Span[] | null): Call[] {
+    const key = [this.segments, ranges, params, grads];
+    if (this.calls !== null && this.calls.key.every((k, i) => k === key[i])) return this.calls.calls;
+    const calls = l2Pieces(this.segments ?? [[0, this.count]], ranges).map(([start, end, penalised]) => {
+      const view = (a: Float32Array) => (start === 0 && end === a.length ? a : a.subarray(start, end));
+      return { params: view(params), grads: view(grads), slots: this.slots.map(view), penalised };
+    });
+    this.calls = { key, calls };
+    return calls;
   }
 
   // This step's clipping. The norm is over the trainable segments only (a frozen layer's gradient
