@@ -104,7 +104,7 @@ export class Optimizer {
 
   private callsFor(params: Float32Array, grads: Float32Array, ranges: readonly Span[] | null): Call[] {
     const key = [this.segments, ranges, params, grads];
-    if (this.calls !== null && this.calls.key.every((k, i) => k === key[i])) return this.calls.calls;
+    if (this.calls?.key.every((k, i) => k === key[i])) return this.calls.calls;
     const calls = l2Pieces(this.segments ?? [[0, this.count]], ranges).map(([start, end, penalised]) => {
       const view = (a: Float32Array) => (start === 0 && end === a.length ? a : a.subarray(start, end));
       return { params: view(params), grads: view(grads), slots: this.slots.map(view), penalised };
