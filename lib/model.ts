@@ -25,7 +25,7 @@ import { summaryTable } from './layers/summary.js';
 import { setTrainableSpec, trainableSegments } from './layers/trainable.js';
 import { sumOfSquares, type Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
-import type { L2Term, Span } from './optimizers/l2-term.js';
+import { addToGradients, kernelRanges, type L2Term, type Span } from './optimizers/l2-term.js';
 import { rate } from './optimizers/schedules.js';
 import { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
@@ -288,18 +288,15 @@ export class Model {
     withL2 = true,
   ): { lossSum: number; probs: Float32Array } {
     const compiled = this.requireCompiled('fit');
-    const { fused, l2 } = compiled;
+    const { fused } = compiled;
     const end = this.logitsEnd();
     const z = this.forward(x, batch, true, end);
     const dz = this.outputGradient.get(batch);
     const probs = fused ? this.probs.get(batch) : z;
     const lossSum = compiledLoss(compiled, this.backend, batch, this.outputWidth, z, targets, 0, fused ? probs : null, dz, weights);
     this.backward(dz, batch, end);
-    if (l2 > 0 && withL2) {
-      for (const layer of this.layers) {
-        if (layer instanceof Dense) this.backend.axpy(layer.kernel.length, l2 / batch, layer.kernel, layer.kernelGrad);
-      }
-    }
+    const term = withL2 ? this.l2Term(batch) : null;
+    if (term !== null) addToGradients(this.backend, this.params, this.grads, term);
     return { lossSum, probs };
   }
 
@@ -307,9 +304,8 @@ export class Model {
   l2Term(m: number): L2Term | null {
     const l2 = this.requireCompiled('fit').l2;
     if (!(l2 > 0)) return null;
-    const at = (a: Float32Array) => (a.byteOffset - this.params.byteOffset) / Float32Array.BYTES_PER_ELEMENT;
     // Made once (the layers never change), so the optimizer can keep its calls for these ranges.
-    this.kernelRanges ??= this.denseKernels().map((k) => [at(k), at(k) + k.length] as const);
+    this.kernelRanges ??= kernelRanges(this.params, this.denseKernels());
     return { coefficient: l2 / m, ranges: this.kernelRanges };
   }
 

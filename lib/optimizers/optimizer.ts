@@ -12,7 +12,7 @@
 // Cost: one read of the gradients for the norm (sumOfSquares, in float64), and the clamp and
 // scale inside the update kernels as they read each gradient, so no pass writes a clipped copy.
 import type { Backend } from '../backend/backend.js';
-import { type L2Term, l2Pieces, type Span } from './l2-term.js';
+import { addToGradients, type L2Term, l2Pieces, type Span } from './l2-term.js';
 import { learningRateAt, type Schedule } from './schedules.js';
 
 export interface OptimizerSpec {
@@ -89,8 +89,7 @@ export class Optimizer {
     this.step++;
     // The clip norm is of the gradient with its L2 term, so with clipNorm the term goes into grads first.
     if (l2 !== null && this.spec.clipNorm !== undefined) {
-      for (const [start, end] of l2.ranges)
-        backend.axpy(end - start, l2.coefficient, params.subarray(start, end), grads.subarray(start, end));
+      addToGradients(backend, params, grads, l2);
       l2 = null;
     }
     const clip = this.clipping(backend, grads);
