@@ -245,6 +245,7 @@ int64_t gather_rows(int64_t count, int64_t cols, int64_t rows, const float* src,
   const int64_t per = cols > 0 ? std::max<int64_t>(1, kChunk / cols) : count;  // rows per chunk
   const int64_t parallel_min = count * cols >= kParallelLight ? 0 : count + 1;
   detail::for_chunks(count, per, parallel_min, [&](int64_t b, int64_t e) {
+    prefetch_first_picks(src, cols, rows, indices, b, e);
     for (int64_t i = b; i < e; ++i) {
       prefetch_pick(src, cols, rows, indices, i, e);
       const uint32_t r = indices[i];

@@ -36,6 +36,7 @@ ExpandFault expand_rows(int64_t count, int64_t rows, int64_t stride, int64_t col
   const int64_t per = std::max<int64_t>(1, kChunk / std::max<int64_t>(1, cols));
   const int64_t parallel_min = count * cols >= kParallelLight ? 0 : count + 1;
   detail::for_chunks(count, per, parallel_min, [&](int64_t b, int64_t e) {
+    prefetch_first_picks(src, stride, rows, indices, b, e);
     for (int64_t i = b; i < e; ++i) {
       prefetch_pick(src, stride, rows, indices, i, e);
       const uint32_t r = indices[i];
