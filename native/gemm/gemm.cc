@@ -42,6 +42,10 @@ int64_t small_mnk() {
 // 73 GFLOP/s, 128x200x784 73 vs 86; docs/decisions.md).
 constexpr int64_t kInPlaceMNK = int64_t(1) << 27;
 
+// Transposed A (a weight gradient's Xᵀ) with a row stride from this many floats is packed on
+// one thread (see gemm()).
+constexpr int64_t kPackTransposedLda = 512;
+
 // One mr x nr tile (mr <= MR, nr <= NR) of C at c. A partial tile goes through
 // a local MR x NR buffer so the kernel never touches C outside the matrix.
 // Narrow edges (nr <= NR/2) use the half-width kernel where there is one.
@@ -229,7 +233,13 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   if (n <= (transA ? kNarrowMaxN : kNarrowMaxNPacked))
     return narrow_product(g, row.gemm, choice, thin_threads);
   const GemmKernels& K = row.gemm;
-  g.a_in_place = m * n * k <= kInPlaceMNK;
+  // Transposed A read in place steps lda floats a k: from 512 on (2 KiB) a tile's kc steps touch
+  // that many pages, and on one thread packing A measured faster (Zen 3, 784x256x128 0.90x the
+  // time, 512x512x64 0.87x, 1000x300x32 0.95x; at lda 64-256 1.01-1.07x). Across threads in
+  // place keeps its several blocks a thread (784x256x128 on 2: as fast either way).
+  const bool pack_transposed =
+      transA && lda >= kPackTransposedLda && (small || pool_threads() == 1);
+  g.a_in_place = m * n * k <= kInPlaceMNK && !pack_transposed;
   g.packed_b = packed_b;
   if (small) {
     gemm_range(g, K, choice.bk, 0, m, 0, n);  // calling thread, no pool hand-off
