@@ -14,18 +14,19 @@ import { weightedData } from './fit-data.js';
 import type { EpochResume, FitOptions, History } from './fit-types.js';
 import type { OnnxExportOptions } from './io/onnx.js';
 import type { TfjsExportOptions } from './io/tfjs.js';
+import { bindArenas } from './layers/arenas.js';
 import { assignWeights } from './layers/assign-weights.js';
 import { buildLayer } from './layers/build.js';
-import { Dense } from './layers/dense.js';
 import { WeightPacking } from './layers/kernel-pack.js';
+import { KernelPenalty } from './layers/kernel-penalty.js';
 import type { Layer, LayerContext } from './layers/layer.js';
 import { Workspace } from './layers/layer.js';
 import { executionPlan, type Step } from './layers/plan.js';
 import { summaryTable } from './layers/summary.js';
 import { setTrainableSpec, trainableSegments } from './layers/trainable.js';
-import { sumOfSquares, type Targets } from './losses.js';
+import type { Targets } from './losses.js';
 import type { Compiled, CompileOptions, EvaluateOptions, Evaluation, Runtime, SequentialConfig, SharedArenas } from './model-types.js';
-import { addToGradients, kernelRanges, type L2Term, type Span } from './optimizers/l2-term.js';
+import { addToGradients, type L2Term } from './optimizers/l2-term.js';
 import { rate } from './optimizers/schedules.js';
 import { Random } from './random.js';
 import type { LabelsLike } from './targets.js';
@@ -64,7 +65,7 @@ export class Model {
   private readonly plan: Step[];
   /** Dense kernels packed for inference, and the weights' version that keeps them current. */
   private readonly packing = new WeightPacking();
-  private kernelRanges: readonly Span[] | null = null;
+  private readonly penalty: KernelPenalty;
   private compiledWith: Compiled | null = null;
   /** Who trains the arenas: setWeights is safe between the steps of an in-process fit, not against a worker. */
   private training: 'in-process' | 'worker' | null = null;
@@ -100,29 +101,11 @@ export class Model {
       width = layer.outputWidth;
     });
     this.plan = executionPlan(this.layers);
-    const paramCount = this.layers.reduce((n, l) => n + l.paramCount, 0);
-    const stateCount = this.layers.reduce((n, l) => n + l.stateCount, 0);
-    const arenaAlloc = runtime.arenaAlloc ?? runtime.alloc;
-    this.params = adopt?.params ?? arenaAlloc(paramCount);
-    this.grads = runtime.alloc(paramCount);
-    this.state = adopt?.state ?? arenaAlloc(stateCount);
-    if (this.params.length !== paramCount || this.state.length !== stateCount) {
-      throw new RangeError(
-        `sequential: the shared arenas hold ${this.params.length} + ${this.state.length} floats, the layers need ${paramCount} + ${stateCount}`,
-      );
-    }
-    let p = 0;
-    let s = 0;
-    for (const layer of this.layers) {
-      const slice = {
-        params: this.params.subarray(p, p + layer.paramCount),
-        grads: this.grads.subarray(p, p + layer.paramCount),
-        state: this.state.subarray(s, s + layer.stateCount),
-      };
-      layer.bind(slice, adopt === undefined);
-      p += layer.paramCount;
-      s += layer.stateCount;
-    }
+    const arenas = bindArenas(this.layers, runtime, adopt);
+    this.params = arenas.params;
+    this.grads = arenas.grads;
+    this.state = arenas.state;
+    this.penalty = new KernelPenalty(this.layers, this.params);
     this.probs = new Workspace(this.outputWidth, runtime.alloc);
     this.outputGradient = new Workspace(this.outputWidth, runtime.alloc);
   }
@@ -264,14 +247,13 @@ export class Model {
   }
 
   /** @internal The dense kernels, which the L2 penalty covers. */
-  denseKernels(): Float32Array[] {
-    return this.layers.filter((l): l is Dense => l instanceof Dense).map((l) => l.kernel);
+  denseKernels(): readonly Float32Array[] {
+    return this.penalty.kernels;
   }
 
   /** @internal The L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels for a cost over m samples (0 without L2). */
   l2Penalty(m: number): number {
-    const l2 = this.requireCompiled('l2Penalty').l2;
-    return l2 > 0 && m > 0 ? (l2 / (2 * m)) * sumOfSquares(this.denseKernels()) : 0;
+    return this.penalty.value(this.requireCompiled('l2Penalty').l2, m);
   }
 
   /**
@@ -302,11 +284,7 @@ export class Model {
 
   /** @internal The L2 term of a batch of m rows, for the optimizer to fuse: null without L2. */
   l2Term(m: number): L2Term | null {
-    const l2 = this.requireCompiled('fit').l2;
-    if (!(l2 > 0)) return null;
-    // Made once (the layers never change), so the optimizer can keep its calls for these ranges.
-    this.kernelRanges ??= kernelRanges(this.params, this.denseKernels());
-    return { coefficient: l2 / m, ranges: this.kernelRanges };
+    return this.penalty.term(this.requireCompiled('fit').l2, m);
   }
 
   /**
