@@ -34,23 +34,23 @@ inline void prefetch_row(const float* row, int64_t len) {
 // Before copying picks [begin, end): their first kPrefetchAhead rows, which no
 // earlier pick of this range prefetched (prefetch_pick looks ahead within the
 // range only, and a 784-float row makes ranges of 20 picks).
+// Row `index` of a pool of `rows` rows of `stride` floats, when it is inside (an index past the
+// pool is reported by the caller when it gets there).
+inline void prefetch_index(const float* src, int64_t stride, int64_t rows, uint32_t index) {
+  if (index < rows) prefetch_row(src + static_cast<int64_t>(index) * stride, stride);
+}
+
 inline void prefetch_first_picks(const float* src, int64_t stride, int64_t rows,
                                  const uint32_t* indices, int64_t begin, int64_t end) {
   const int64_t stop = end - begin < kPrefetchAhead ? end : begin + kPrefetchAhead;
-  for (int64_t i = begin; i < stop; ++i) {
-    if (indices[i] < rows) prefetch_row(src + static_cast<int64_t>(indices[i]) * stride, stride);
-  }
+  for (int64_t i = begin; i < stop; ++i) prefetch_index(src, stride, rows, indices[i]);
 }
 
 // While copying pick i of [.., end): prefetches the row that pick
-// i + kPrefetchAhead names, when there is one and it is inside the pool
-// (rows of `stride` floats; an index past the pool is reported by the caller
-// when it gets there).
+// i + kPrefetchAhead names, when there is one.
 inline void prefetch_pick(const float* src, int64_t stride, int64_t rows, const uint32_t* indices,
                           int64_t i, int64_t end) {
-  if (i + kPrefetchAhead >= end) return;
-  const uint32_t ahead = indices[i + kPrefetchAhead];
-  if (ahead < rows) prefetch_row(src + static_cast<int64_t>(ahead) * stride, stride);
+  if (i + kPrefetchAhead < end) prefetch_index(src, stride, rows, indices[i + kPrefetchAhead]);
 }
 
 }  // namespace densenode

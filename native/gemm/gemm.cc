@@ -237,8 +237,7 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   // that many pages, and on one thread packing A measured faster (Zen 3, 784x256x128 0.90x the
   // time, 512x512x64 0.87x, 1000x300x32 0.95x; at lda 64-256 1.01-1.07x). Across threads in
   // place keeps its several blocks a thread (784x256x128 on 2: as fast either way).
-  const bool pack_transposed =
-      transA && lda >= kPackTransposedLda && (small || pool_threads() == 1);
+  const bool pack_transposed = transA && lda >= kPackTransposedLda && thin_threads == 1;
   g.a_in_place = m * n * k <= kInPlaceMNK && !pack_transposed;
   g.packed_b = packed_b;
   if (small) {
