@@ -79,10 +79,21 @@ void Args::Range(const char* name, const std::string& expected, const std::strin
       env_, std::string(fn_) + ": expected " + expected + " for " + name + ", received " + actual);
 }
 
+// Each read is one N-API call on the success path: napi_get_value_* and napi_get_typedarray_info
+// fail on a value of another type, so no separate type check runs first (a gemm call read its 16
+// arguments in ~30 calls; see docs/decisions.md).
 bool Args::Bool(size_t i, const char* name) const {
-  Napi::Value v = info_[i];
-  if (!v.IsBoolean()) Type(name, "a boolean", Describe(v));
-  return v.As<Napi::Boolean>().Value();
+  bool b = false;
+  if (napi_get_value_bool(env_, info_[i], &b) != napi_ok)
+    Type(name, "a boolean", Describe(info_[i]));
+  return b;
+}
+
+double Args::Number(size_t i, const char* name, const char* expected) const {
+  double d = 0;
+  if (napi_get_value_double(env_, info_[i], &d) != napi_ok)
+    Type(name, expected, Describe(info_[i]));
+  return d;
 }
 
 std::string Args::String(size_t i, const char* name) const {
@@ -93,13 +104,13 @@ std::string Args::String(size_t i, const char* name) const {
 
 // The messages are built only on the error path: these run for every argument of every call.
 int64_t Args::Size(size_t i, const char* name, int64_t min, int64_t max) const {
-  Napi::Value v = info_[i];
-  if (!v.IsNumber()) Type(name, "an integer >= " + std::to_string(min), Describe(v));
-  double d = v.As<Napi::Number>().DoubleValue();
+  double d = 0;
+  if (napi_get_value_double(env_, info_[i], &d) != napi_ok)
+    Type(name, "an integer >= " + std::to_string(min), Describe(info_[i]));
   if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) ||
       d > static_cast<double>(max)) {
     Range(name, "an integer >= " + std::to_string(min) + " and <= " + std::to_string(max),
-          Describe(v));
+          Describe(info_[i]));
   }
   return static_cast<int64_t>(d);
 }
@@ -114,10 +125,8 @@ int64_t Args::Leading(size_t i, const char* name, int64_t cols, const char* cols
 }
 
 float Args::Scalar(size_t i, const char* name) const {
-  Napi::Value v = info_[i];
-  if (!v.IsNumber()) Type(name, "a finite number", Describe(v));
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) Range(name, "a finite number", Describe(v));
+  double d = Number(i, name, "a finite number");
+  if (!std::isfinite(d)) Range(name, "a finite number", Describe(info_[i]));
   return static_cast<float>(d);
 }
 
@@ -132,12 +141,12 @@ double Args::NumberIn(size_t i, const char* name, double lo, double hi, bool loO
     return std::string("a number in ") + (loOpen ? "(" : "[") + FormatNumber(lo) + ", " +
            FormatNumber(hi) + (hiOpen ? ")" : "]");
   };
-  Napi::Value v = info_[i];
-  if (!v.IsNumber()) Type(name, expected(), Describe(v));
-  double d = v.As<Napi::Number>().DoubleValue();
+  double d = 0;
+  if (napi_get_value_double(env_, info_[i], &d) != napi_ok)
+    Type(name, expected(), Describe(info_[i]));
   bool above = loOpen ? d > lo : d >= lo;
   bool below = hiOpen ? d < hi : d <= hi;
-  if (!(above && below)) Range(name, expected(), Describe(v));
+  if (!(above && below)) Range(name, expected(), Describe(info_[i]));
   return d;
 }
 
@@ -145,18 +154,15 @@ double Args::NumberIn(size_t i, const char* name, double lo, double hi, bool loO
 // for only when the array is too short, which keeps the check off the hot path.
 void* Args::Typed(size_t i, const char* name, napi_typedarray_type type, const char* typeName,
                   bool optional, int64_t need) const {
-  Napi::Value v = info_[i];
+  napi_value v = info_[i];
   auto expected = [&] { return std::string(typeName) + (optional ? " or null" : ""); };
-  bool isTyped = false;
-  napi_is_typedarray(env_, v, &isTyped);
   napi_typedarray_type actual = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
   napi_value buffer = nullptr;
-  if (!isTyped ||
-      napi_get_typedarray_info(env_, v, &actual, &length, &data, &buffer, nullptr) != napi_ok ||
+  if (napi_get_typedarray_info(env_, v, &actual, &length, &data, &buffer, nullptr) != napi_ok ||
       actual != type) {
-    Type(name, expected(), Describe(v));
+    Type(name, expected(), Describe(info_[i]));
   }
   if (static_cast<int64_t>(length) < need) {
     bool detached = false;
