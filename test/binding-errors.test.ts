@@ -65,6 +65,12 @@ describe('native binding argument checks', () => {
     const call = binding.gemm as unknown as (...args: unknown[]) => void;
     expect(() => call()).toThrow('gemm: expected 15 or 16 arguments, received 0');
     expect(() => call(...good, 1)).toThrow(TypeError);
+    // More than the 20 the binding reads into its fixed array: refused by count, nothing read past it.
+    expect(() => call(...good, ...new Array(10).fill(null))).toThrow('gemm: expected 15 or 16 arguments, received 25');
+  });
+
+  it('every export carries its name', () => {
+    for (const [name, fn] of Object.entries(binding)) if (typeof fn === 'function') expect(fn.name).toBe(name);
   });
 
   it('a shape whose m·k overflows 32 bits is a length error, not a wild read', () => {

@@ -52,7 +52,7 @@ std::string Describe(const Napi::Value& v) {
   return "an object";
 }
 
-Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count)
+Args::Args(const CallInfo& info, const char* fn, size_t count)
     : info_(info), env_(info.Env()), fn_(fn) {
   if (info.Length() != count) {
     throw Napi::TypeError::New(env_, std::string(fn) + ": expected " + std::to_string(count) +
@@ -60,7 +60,7 @@ Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count)
   }
 }
 
-Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count, size_t countWithOptional)
+Args::Args(const CallInfo& info, const char* fn, size_t count, size_t countWithOptional)
     : info_(info), env_(info.Env()), fn_(fn) {
   if (info.Length() != count && info.Length() != countWithOptional) {
     throw Napi::TypeError::New(env_, std::string(fn) + ": expected " + std::to_string(count) +

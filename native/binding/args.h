@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 
 namespace densenode::binding {
@@ -22,6 +23,56 @@ inline int64_t Span(int64_t rows, int64_t cols, int64_t ld) {
   return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
 }
 
+// A call's arguments, read into a fixed array: Napi::CallbackInfo allocates one on the heap and
+// reads them twice for a call of more than 6 (gemm has 16; see docs/decisions.md). A call with
+// more than kMaxArgs reports its real Length(), so Args refuses it by count.
+class CallInfo {
+ public:
+  static constexpr size_t kMaxArgs = 20;
+  CallInfo(napi_env env, napi_callback_info info) : env_(env) {
+    napi_status status = napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr);
+    NAPI_THROW_IF_FAILED_VOID(env, status);
+  }
+  Napi::Env Env() const { return Napi::Env(env_); }
+  size_t Length() const { return argc_; }
+  Napi::Value operator[](size_t i) const {
+    return i < argc_ && i < kMaxArgs ? Napi::Value(env_, argv_[i]) : Env().Undefined();
+  }
+
+ private:
+  napi_env env_;
+  size_t argc_ = kMaxArgs;
+  napi_value argv_[kMaxArgs] = {};
+};
+
+using Export = Napi::Value (*)(const CallInfo&);
+
+// The N-API callback of an export: its C++ exceptions become JavaScript ones (a Napi::Error as
+// itself, anything else as an Error with its message), as node-addon-api's own wrapper does.
+template <Export F>
+napi_value Call(napi_env env, napi_callback_info cb) {
+  try {
+    CallInfo info(env, cb);
+    return F(info);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+  } catch (...) {
+    Napi::Error::New(env, "A native exception was thrown").ThrowAsJavaScriptException();
+  }
+  return nullptr;
+}
+
+// exports[name] = a function calling F.
+template <Export F>
+void Define(Napi::Env env, Napi::Object exports, const char* name) {
+  napi_value fn = nullptr;
+  napi_status status = napi_create_function(env, name, NAPI_AUTO_LENGTH, Call<F>, nullptr, &fn);
+  NAPI_THROW_IF_FAILED_VOID(env, status);
+  exports.Set(name, Napi::Value(env, fn));
+}
+
 // A checked typed-array argument: its data and the elements the call may touch.
 template <typename T>
 struct View {
@@ -33,9 +84,9 @@ struct View {
 class Args {
  public:
   // Checks the argument count exactly: extra or missing arguments are errors.
-  Args(const Napi::CallbackInfo& info, const char* fn, size_t count);
+  Args(const CallInfo& info, const char* fn, size_t count);
   // The same with optional trailing arguments: `count` or `countWithOptional`.
-  Args(const Napi::CallbackInfo& info, const char* fn, size_t count, size_t countWithOptional);
+  Args(const CallInfo& info, const char* fn, size_t count, size_t countWithOptional);
   // Whether argument i was passed.
   bool Has(size_t i) const { return i < info_.Length(); }
 
@@ -92,7 +143,7 @@ class Args {
               bool optional, int64_t need) const;
   [[noreturn]] void Overlap(const char* out, const char* other, bool sameOk) const;
 
-  const Napi::CallbackInfo& info_;
+  const CallInfo& info_;
   Napi::Env env_;
   const char* fn_;
 };

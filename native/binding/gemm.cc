@@ -7,7 +7,7 @@
 namespace densenode::binding {
 namespace {
 
-Napi::Value Gemm(const Napi::CallbackInfo& info) {
+Napi::Value Gemm(const CallInfo& info) {
   Args args(info, "gemm", 15, 16);
   bool transA = args.Bool(0, "transA");
   bool transB = args.Bool(1, "transB");
@@ -41,7 +41,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value PackedBLength(const Napi::CallbackInfo& info) {
+Napi::Value PackedBLength(const CallInfo& info) {
   Args args(info, "packedBLength", 3);
   int64_t m = args.Size(0, "m");
   int64_t n = args.Size(1, "n");
@@ -49,7 +49,7 @@ Napi::Value PackedBLength(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(packed_b_floats(m, n, k)));
 }
 
-Napi::Value PackB(const Napi::CallbackInfo& info) {
+Napi::Value PackB(const CallInfo& info) {
   Args args(info, "packB", 6);
   bool transB = args.Bool(0, "transB");
   int64_t n = args.Size(1, "n");
@@ -69,9 +69,9 @@ Napi::Value PackB(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterGemm(Napi::Env env, Napi::Object exports) {
-  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
-  exports.Set("packedBLength", Napi::Function::New(env, PackedBLength, "packedBLength"));
-  exports.Set("packB", Napi::Function::New(env, PackB, "packB"));
+  Define<Gemm>(env, exports, "gemm");
+  Define<PackedBLength>(env, exports, "packedBLength");
+  Define<PackB>(env, exports, "packB");
 }
 
 }  // namespace densenode::binding

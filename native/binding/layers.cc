@@ -22,7 +22,7 @@ Activation ActivationArg(const Args& args, size_t i) {
 
 // batchNormForwardTrain(batch, features, x, gamma, beta, epsilon, momentum,
 //   runningMean, runningVar, savedMean, savedInvStd, y, relu[, mask, keep])
-Napi::Value BatchNormForwardTrain(const Napi::CallbackInfo& info) {
+Napi::Value BatchNormForwardTrain(const CallInfo& info) {
   Args args(info, "batchNormForwardTrain", 13, 15);
   int64_t batch = args.Size(0, "batch", 1);
   int64_t features = args.Size(1, "features");
@@ -59,7 +59,7 @@ Napi::Value BatchNormForwardTrain(const Napi::CallbackInfo& info) {
 }
 
 // batchNormForwardInfer(batch, features, x, gamma, beta, runningMean, runningVar, epsilon, y, relu)
-Napi::Value BatchNormForwardInfer(const Napi::CallbackInfo& info) {
+Napi::Value BatchNormForwardInfer(const CallInfo& info) {
   Args args(info, "batchNormForwardInfer", 10);
   int64_t batch = args.Size(0, "batch");
   int64_t features = args.Size(1, "features");
@@ -84,7 +84,7 @@ Napi::Value BatchNormForwardInfer(const Napi::CallbackInfo& info) {
 
 // batchNormBackward(batch, features, x, y, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta
 //   [, dyScale])
-Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+Napi::Value BatchNormBackward(const CallInfo& info) {
   Args args(info, "batchNormBackward", 11, 12);
   int64_t batch = args.Size(0, "batch", 1);
   int64_t features = args.Size(1, "features");
@@ -113,7 +113,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 }
 
 // activationForward(kind, count, x, y, slope)
-Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
+Napi::Value ActivationForward(const CallInfo& info) {
   Args args(info, "activationForward", 5);
   Activation kind = ActivationArg(args, 0);
   int64_t count = args.Size(1, "count");
@@ -126,7 +126,7 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
 }
 
 // activationBackward(kind, count, y, dy, dx, slope)
-Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+Napi::Value ActivationBackward(const CallInfo& info) {
   Args args(info, "activationBackward", 6);
   Activation kind = ActivationArg(args, 0);
   int64_t count = args.Size(1, "count");
@@ -141,7 +141,7 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
 }
 
 // softmaxForward(rows, cols, x, y)
-Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
+Napi::Value SoftmaxForward(const CallInfo& info) {
   Args args(info, "softmaxForward", 4);
   int64_t rows = args.Size(0, "rows");
   int64_t cols = args.Size(1, "cols", 1);
@@ -153,7 +153,7 @@ Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
 }
 
 // softmaxBackward(rows, cols, y, dy, dx)
-Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+Napi::Value SoftmaxBackward(const CallInfo& info) {
   Args args(info, "softmaxBackward", 5);
   int64_t rows = args.Size(0, "rows");
   int64_t cols = args.Size(1, "cols", 1);
@@ -167,7 +167,7 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
 }
 
 // dropoutApply(count, x, mask, keep, y)
-Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
+Napi::Value DropoutApply(const CallInfo& info) {
   Args args(info, "dropoutApply", 5);
   int64_t count = args.Size(0, "count");
   auto x = args.Floats(1, "x", count);
@@ -181,7 +181,7 @@ Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
 }
 
 // dropoutMask(count, keep, state, mask)
-Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+Napi::Value DropoutMask(const CallInfo& info) {
   Args args(info, "dropoutMask", 4);
   int64_t count = args.Size(0, "count");
   double keep = args.NumberIn(1, "keep", 0, 1, true);
@@ -197,7 +197,7 @@ Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
 }
 
 // columnSums(rows, cols, x, ld, alpha, beta, out)
-Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
+Napi::Value ColumnSums(const CallInfo& info) {
   Args args(info, "columnSums", 7);
   int64_t rows = args.Size(0, "rows");
   int64_t cols = args.Size(1, "cols");
@@ -212,7 +212,7 @@ Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
 }
 
 // axpy(count, a, x, y): y += a * x
-Napi::Value Axpy(const Napi::CallbackInfo& info) {
+Napi::Value Axpy(const CallInfo& info) {
   Args args(info, "axpy", 4);
   int64_t count = args.Size(0, "count");
   float a = args.Scalar(1, "a");
@@ -224,7 +224,7 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
 }
 
 // gatherRows(count, cols, rows, src, indices, dst)
-Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+Napi::Value GatherRows(const CallInfo& info) {
   Args args(info, "gatherRows", 6);
   int64_t count = args.Size(0, "count");
   int64_t cols = args.Size(1, "cols");
@@ -243,7 +243,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
 }
 
 // expandRows(count, rows, stride, cols, src, indices, parts, layout, dst, targets)
-Napi::Value ExpandRows(const Napi::CallbackInfo& info) {
+Napi::Value ExpandRows(const CallInfo& info) {
   Args args(info, "expandRows", 10);
   int64_t count = args.Size(0, "count");
   int64_t rows = args.Size(1, "rows");
@@ -292,7 +292,7 @@ Napi::Value ExpandRows(const Napi::CallbackInfo& info) {
 }
 
 // findNonFinite(count, x) -> index of the first NaN/Inf, or -1
-Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
+Napi::Value FindNonFinite(const CallInfo& info) {
   Args args(info, "findNonFinite", 2);
   int64_t count = args.Size(0, "count");
   auto x = args.Floats(1, "x", count);
@@ -302,20 +302,20 @@ Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterLayers(Napi::Env env, Napi::Object exports) {
-  exports.Set("batchNormForwardTrain", Napi::Function::New(env, BatchNormForwardTrain));
-  exports.Set("batchNormForwardInfer", Napi::Function::New(env, BatchNormForwardInfer));
-  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward));
-  exports.Set("activationForward", Napi::Function::New(env, ActivationForward));
-  exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward));
-  exports.Set("softmaxForward", Napi::Function::New(env, SoftmaxForward));
-  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
-  exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply));
-  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
-  exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
-  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
-  exports.Set("expandRows", Napi::Function::New(env, ExpandRows));
-  exports.Set("axpy", Napi::Function::New(env, Axpy));
-  exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite));
+  Define<BatchNormForwardTrain>(env, exports, "batchNormForwardTrain");
+  Define<BatchNormForwardInfer>(env, exports, "batchNormForwardInfer");
+  Define<BatchNormBackward>(env, exports, "batchNormBackward");
+  Define<ActivationForward>(env, exports, "activationForward");
+  Define<ActivationBackward>(env, exports, "activationBackward");
+  Define<SoftmaxForward>(env, exports, "softmaxForward");
+  Define<SoftmaxBackward>(env, exports, "softmaxBackward");
+  Define<DropoutApply>(env, exports, "dropoutApply");
+  Define<DropoutMask>(env, exports, "dropoutMask");
+  Define<ColumnSums>(env, exports, "columnSums");
+  Define<GatherRows>(env, exports, "gatherRows");
+  Define<ExpandRows>(env, exports, "expandRows");
+  Define<Axpy>(env, exports, "axpy");
+  Define<FindNonFinite>(env, exports, "findNonFinite");
 }
 
 }  // namespace densenode::binding

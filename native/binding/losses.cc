@@ -34,7 +34,7 @@ View<float> RowWeights(const Args& args, size_t i, int64_t rows) {
 using DenseTargetLoss = double (*)(int64_t, int64_t, const float*, const float*, float, float*,
                                    float*, const float*);
 
-Napi::Value LossWithDenseTargets(const Napi::CallbackInfo& info, const char* fn, int64_t minCols,
+Napi::Value LossWithDenseTargets(const CallInfo& info, const char* fn, int64_t minCols,
                                  DenseTargetLoss loss) {
   Args args(info, fn, 7, 8);
   int64_t rows = args.Size(0, "rows");
@@ -56,16 +56,16 @@ Napi::Value LossWithDenseTargets(const Napi::CallbackInfo& info, const char* fn,
   return Napi::Number::New(info.Env(), sum);
 }
 
-Napi::Value SigmoidCrossEntropy(const Napi::CallbackInfo& info) {
+Napi::Value SigmoidCrossEntropy(const CallInfo& info) {
   return LossWithDenseTargets(info, "sigmoidCrossEntropy", 0, loss_sigmoid_bce);
 }
 
-Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+Napi::Value SoftmaxCrossEntropy(const CallInfo& info) {
   return LossWithDenseTargets(info, "softmaxCrossEntropy", 1, loss_softmax_ce_dense);
 }
 
 // softmaxCrossEntropyLabels(rows, cols, z, labels, scale, probs, dz, rowWeights?) -> Σ loss
-Napi::Value SoftmaxCrossEntropyLabels(const Napi::CallbackInfo& info) {
+Napi::Value SoftmaxCrossEntropyLabels(const CallInfo& info) {
   Args args(info, "softmaxCrossEntropyLabels", 7, 8);
   int64_t rows = args.Size(0, "rows");
   int64_t cols = args.Size(1, "cols", 1);
@@ -123,7 +123,7 @@ RegressionArgs ReadRegression(const Args& args, double* delta) {
 }
 
 // meanSquaredError(rows, cols, z, y, scale, dz, rowWeights?) -> Σ w (z - y)^2
-Napi::Value MeanSquaredError(const Napi::CallbackInfo& info) {
+Napi::Value MeanSquaredError(const CallInfo& info) {
   Args args(info, "meanSquaredError", 6, 7);
   RegressionArgs a = ReadRegression(args, nullptr);
   double loss = loss_mse(a.rows, a.cols, a.z.data, a.y.data, a.scale, a.dz.data, a.w.data);
@@ -131,7 +131,7 @@ Napi::Value MeanSquaredError(const Napi::CallbackInfo& info) {
 }
 
 // huber(rows, cols, z, y, delta, scale, dz, rowWeights?) -> Σ w huber_delta(z - y)
-Napi::Value Huber(const Napi::CallbackInfo& info) {
+Napi::Value Huber(const CallInfo& info) {
   Args args(info, "huber", 7, 8);
   double delta = 1.0;
   RegressionArgs a = ReadRegression(args, &delta);
@@ -140,7 +140,7 @@ Napi::Value Huber(const Napi::CallbackInfo& info) {
 }
 
 // meanAbsoluteError(rows, cols, z, y, scale, dz, rowWeights?) -> Σ w |z - y|
-Napi::Value MeanAbsoluteError(const Napi::CallbackInfo& info) {
+Napi::Value MeanAbsoluteError(const CallInfo& info) {
   Args args(info, "meanAbsoluteError", 6, 7);
   RegressionArgs a = ReadRegression(args, nullptr);
   double loss = loss_mae(a.rows, a.cols, a.z.data, a.y.data, a.scale, a.dz.data, a.w.data);
@@ -150,12 +150,12 @@ Napi::Value MeanAbsoluteError(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterLosses(Napi::Env env, Napi::Object exports) {
-  exports.Set("sigmoidCrossEntropy", Napi::Function::New(env, SigmoidCrossEntropy));
-  exports.Set("softmaxCrossEntropyLabels", Napi::Function::New(env, SoftmaxCrossEntropyLabels));
-  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy));
-  exports.Set("meanSquaredError", Napi::Function::New(env, MeanSquaredError));
-  exports.Set("huber", Napi::Function::New(env, Huber));
-  exports.Set("meanAbsoluteError", Napi::Function::New(env, MeanAbsoluteError));
+  Define<SigmoidCrossEntropy>(env, exports, "sigmoidCrossEntropy");
+  Define<SoftmaxCrossEntropyLabels>(env, exports, "softmaxCrossEntropyLabels");
+  Define<SoftmaxCrossEntropy>(env, exports, "softmaxCrossEntropy");
+  Define<MeanSquaredError>(env, exports, "meanSquaredError");
+  Define<Huber>(env, exports, "huber");
+  Define<MeanAbsoluteError>(env, exports, "meanAbsoluteError");
 }
 
 }  // namespace densenode::binding

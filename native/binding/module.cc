@@ -18,13 +18,13 @@ namespace densenode::binding {
 namespace {
 
 // setThreads(n): size the shared pool; n in [1, 256].
-Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+Napi::Value SetThreads(const CallInfo& info) {
   Args args(info, "setThreads", 1);
   pool_set_threads(static_cast<int>(args.Size(0, "n", 1, 256)));
   return info.Env().Undefined();
 }
 
-Napi::Value Info(const Napi::CallbackInfo& info) {
+Napi::Value Info(const CallInfo& info) {
   Args args(info, "info", 0);
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("isa", gemm_isa());
@@ -59,8 +59,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
-  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  Define<SetThreads>(env, exports, "setThreads");
+  Define<Info>(env, exports, "info");
   RegisterGemm(env, exports);
   RegisterLayers(env, exports);
   RegisterLosses(env, exports);

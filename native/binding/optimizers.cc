@@ -25,7 +25,7 @@ float LearningRate(const Args& args, size_t i) { return args.ScalarIn(i, "lr", 0
 float WeightDecay(const Args& args, size_t i) { return args.ScalarIn(i, "weightDecay", 0, 1e6); }
 float L2(const Args& args, size_t i) { return args.ScalarIn(i, "l2", 0, 1e6); }
 
-Napi::Value FirstNonFinite(const Napi::CallbackInfo& info, int64_t index) {
+Napi::Value FirstNonFinite(const CallInfo& info, int64_t index) {
   return Napi::Number::New(info.Env(), static_cast<double>(index));
 }
 
@@ -52,7 +52,7 @@ Clipping ReadClipping(const Args& args, size_t i) {
 }
 
 // sgdUpdate(count, params, grads, lr, weightDecay, l2, [gradScale, clipValue])
-Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+Napi::Value SgdUpdate(const CallInfo& info) {
   Args args(info, "sgdUpdate", 6, 8);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count)};
@@ -67,7 +67,7 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
 
 // momentumUpdate(count, params, grads, velocity, lr, beta1, weightDecay, l2,
 //                [gradScale, clipValue])
-Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
+Napi::Value MomentumUpdate(const CallInfo& info) {
   Args args(info, "momentumUpdate", 8, 10);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
@@ -85,7 +85,7 @@ Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
 
 // rmspropUpdate(count, params, grads, square, lr, beta2, epsilon, weightDecay, l2,
 //               [gradScale, clipValue])
-Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
+Napi::Value RmspropUpdate(const CallInfo& info) {
   Args args(info, "rmspropUpdate", 9, 11);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
@@ -104,7 +104,7 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
 
 // adamUpdate(count, params, grads, m, v, lr, beta1, beta2, epsilon, step, weightDecay, l2,
 //            [gradScale, clipValue])
-Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+Napi::Value AdamUpdate(const CallInfo& info) {
   Args args(info, "adamUpdate", 12, 14);
   int64_t count = args.Size(0, "count");
   View<float> arrays[] = {args.Floats(1, "params", count), args.Floats(2, "grads", count),
@@ -124,7 +124,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
 }
 
 // sumOfSquares(count, x, [clipValue]): Σ clamp(x_i)^2 in double (the squared global norm).
-Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
+Napi::Value SumOfSquares(const CallInfo& info) {
   Args args(info, "sumOfSquares", 2, 3);
   int64_t count = args.Size(0, "count");
   View<float> x = args.Floats(1, "x", count);
@@ -135,11 +135,11 @@ Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterOptimizers(Napi::Env env, Napi::Object exports) {
-  exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate));
-  exports.Set("momentumUpdate", Napi::Function::New(env, MomentumUpdate));
-  exports.Set("rmspropUpdate", Napi::Function::New(env, RmspropUpdate));
-  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
-  exports.Set("sumOfSquares", Napi::Function::New(env, SumOfSquares));
+  Define<SgdUpdate>(env, exports, "sgdUpdate");
+  Define<MomentumUpdate>(env, exports, "momentumUpdate");
+  Define<RmspropUpdate>(env, exports, "rmspropUpdate");
+  Define<AdamUpdate>(env, exports, "adamUpdate");
+  Define<SumOfSquares>(env, exports, "sumOfSquares");
 }
 
 }  // namespace densenode::binding
