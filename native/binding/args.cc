@@ -89,10 +89,11 @@ bool Args::Bool(size_t i, const char* name) const {
   return b;
 }
 
-double Args::Number(size_t i, const char* name, const char* expected) const {
+template <typename Expected>
+double Args::Number(size_t i, const char* name, Expected expected) const {
   double d = 0;
   if (napi_get_value_double(env_, info_[i], &d) != napi_ok)
-    Type(name, expected, Describe(info_[i]));
+    Type(name, expected(), Describe(info_[i]));
   return d;
 }
 
@@ -104,9 +105,7 @@ std::string Args::String(size_t i, const char* name) const {
 
 // The messages are built only on the error path: these run for every argument of every call.
 int64_t Args::Size(size_t i, const char* name, int64_t min, int64_t max) const {
-  double d = 0;
-  if (napi_get_value_double(env_, info_[i], &d) != napi_ok)
-    Type(name, "an integer >= " + std::to_string(min), Describe(info_[i]));
+  double d = Number(i, name, [&] { return "an integer >= " + std::to_string(min); });
   if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) ||
       d > static_cast<double>(max)) {
     Range(name, "an integer >= " + std::to_string(min) + " and <= " + std::to_string(max),
@@ -125,7 +124,7 @@ int64_t Args::Leading(size_t i, const char* name, int64_t cols, const char* cols
 }
 
 float Args::Scalar(size_t i, const char* name) const {
-  double d = Number(i, name, "a finite number");
+  double d = Number(i, name, [] { return std::string("a finite number"); });
   if (!std::isfinite(d)) Range(name, "a finite number", Describe(info_[i]));
   return static_cast<float>(d);
 }
@@ -141,9 +140,7 @@ double Args::NumberIn(size_t i, const char* name, double lo, double hi, bool loO
     return std::string("a number in ") + (loOpen ? "(" : "[") + FormatNumber(lo) + ", " +
            FormatNumber(hi) + (hiOpen ? ")" : "]");
   };
-  double d = 0;
-  if (napi_get_value_double(env_, info_[i], &d) != napi_ok)
-    Type(name, expected(), Describe(info_[i]));
+  double d = Number(i, name, expected);
   bool above = loOpen ? d > lo : d >= lo;
   bool below = hiOpen ? d < hi : d <= hi;
   if (!(above && below)) Range(name, expected(), Describe(info_[i]));

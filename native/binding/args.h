@@ -136,8 +136,10 @@ class Args {
   Napi::Env env() const { return env_; }
 
  private:
-  // Argument i as a double; a TypeError naming `expected` when it is not a number.
-  double Number(size_t i, const char* name, const char* expected) const;
+  // Argument i as a double; a TypeError naming expected() (built only then) when it is not a
+  // number. Defined in args.cc, its only user.
+  template <typename Expected>
+  double Number(size_t i, const char* name, Expected expected) const;
   // The data of a typed array of `type` with at least `need` elements.
   void* Typed(size_t i, const char* name, napi_typedarray_type type, const char* typeName,
               bool optional, int64_t need) const;
