@@ -47,6 +47,7 @@ class Pool {
   ~Pool() { stop_all(); }
 
   int threads() const { return nthreads_.load(std::memory_order_relaxed); }
+  bool spinning() const { return sleepers_.load(std::memory_order_relaxed) == 0; }
 
   void resize(int n) {
     if (n < 1) n = 1;
@@ -214,5 +215,6 @@ int pool_threads() { return pool().threads(); }
 void pool_parallel_for(int64_t count, RangeFn fn, void* ctx) {
   pool().parallel_for(count, fn, ctx);
 }
+bool pool_workers_spinning() { return pool().spinning(); }
 
 }  // namespace densenode

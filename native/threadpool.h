@@ -18,4 +18,9 @@ int pool_threads();
 // call is nested inside a pool job), the items run inline on the caller.
 void pool_parallel_for(int64_t count, RangeFn fn, void* ctx);
 
+// True while no worker is asleep: each is spinning for the next job (it ran
+// one within the last DENSENODE_SPIN_US) or busy, so a hand-off costs ~1 us
+// instead of a futex wake-up. A hint for sizing work, read without ordering.
+bool pool_workers_spinning();
+
 }  // namespace densenode

@@ -21,15 +21,20 @@ namespace densenode {
 namespace {
 
 // Products with m*n*k at or below this run on the calling thread, never the
-// pool: ~12 us of work on one core, where a pool hand-off (1 us if workers
-// spin, 10-30 us if asleep) stops paying (bench "sweep"). DENSENODE_SMALL_MNK
-// overrides it, for that measurement only.
+// pool: ~12 us of work on one core, where a hand-off to a sleeping worker
+// (10-30 us, up to 100 on a VM) stops paying (bench "sweep"). While the
+// workers spin (a training step: its GEMMs come a few us apart) a hand-off
+// costs ~1 us, so from 1/8 of that the products are split: the output layer's
+// three 128x10x128-sized products of a Fashion-MNIST step on 2 Zen 3 threads
+// 11.8 -> 7.5 ms an epoch (per-call medians). DENSENODE_SMALL_MNK overrides
+// both, for that measurement only.
 int64_t small_mnk() {
-  static const int64_t v = [] {
+  static const int64_t forced = [] {
     const char* env = std::getenv("DENSENODE_SMALL_MNK");
-    return env ? std::atoll(env) : int64_t(1) << 20;
+    return env ? std::atoll(env) : int64_t(-1);
   }();
-  return v;
+  if (forced >= 0) return forced;
+  return pool_workers_spinning() ? int64_t(1) << 17 : int64_t(1) << 20;
 }
 
 // Up to this m*n*k, A is read in place instead of packed: measured faster on
