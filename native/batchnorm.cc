@@ -19,14 +19,14 @@ namespace {
 
 // Spread over the pool from 64K elements (256 KB of x) at inference: below
 // that a kernel takes a few us, comparable to waking a sleeping second thread.
-// The training kernels spread from 16K: they run between a step's GEMMs, whose
-// worker is still spinning (a hand-off of ~1 us), and a feature split matches
-// the column split of the forward product that wrote x, so each core reads the
-// columns in its own cache (Fashion-MNIST 784-256-128-10 on 2 Zen 3 threads,
-// per-call medians over alternating epochs: forward 13.3 -> 12.2, backward
-// 17.9 -> 14.5 ms an epoch).
+// In training they run between a step's GEMMs, whose worker is still spinning
+// (a hand-off of ~1 us): the backward spreads from 16K, the forward from 32K
+// (Fashion-MNIST 784-256-128-10 on 2 Zen 3 threads, median calls against one
+// thread: backward 128x256 11.1 -> 7.7 ms an epoch, 128x128 5.3 -> 4.0;
+// forward 128x256 6.9 -> 6.4, but 128x128 3.8 -> 5.8).
 constexpr int64_t kParallelMin = 65536;
-constexpr int64_t kParallelMinTrain = 16384;
+constexpr int64_t kParallelMinForward = 32768;
+constexpr int64_t kParallelMinBackward = 16384;
 
 // Runs body(f0, f1) over the feature blocks, on the pool for inputs of at
 // least parallel_min elements. Block width, clamped to [64, kMaxBlock]: on the
@@ -57,7 +57,7 @@ void batchnorm_forward_train(int64_t batch, int64_t features, const float* x, co
       batch,      features,      x, gamma, beta, epsilon,    momentum, running_mean, running_var,
       saved_mean, saved_inv_std, y, relu,  mask, 1.0f / keep};
   const auto fn = isa_kernels().batchnorm->forward_train;
-  bn::for_feature_blocks(batch, features, bn::kParallelMinTrain,
+  bn::for_feature_blocks(batch, features, bn::kParallelMinForward,
                          [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }
 
@@ -80,7 +80,7 @@ void batchnorm_backward(int64_t batch, int64_t features, const float* x, const f
   const bn::BackwardArgs args{batch,      features,      x,  y,      dy,    gamma,
                               saved_mean, saved_inv_std, dx, dgamma, dbeta, dy_scale};
   const auto fn = isa_kernels().batchnorm->backward;
-  bn::for_feature_blocks(batch, features, bn::kParallelMinTrain,
+  bn::for_feature_blocks(batch, features, bn::kParallelMinBackward,
                          [&](int64_t f0, int64_t f1) { fn(args, f0, f1); });
 }
 
