@@ -32,8 +32,9 @@ export interface CacheInfo {
 }
 
 /**
- * The GEMM blocking: the mr×nr register tile, the mc×kc packed A block, the kc×nc B panel; source
- * 'model' (derived from the caches), 'table' (caches unknown) or 'DENSENODE_BLOCKING' (override).
+ * The GEMM blocking: the mr×nr register tile, the mc×kc packed A block, the kc×nc B panel, and
+ * wholeK (≥ kc), the deepest k a product still takes as one K block; source 'model' (derived from
+ * the caches), 'table' (caches unknown) or 'DENSENODE_BLOCKING' (override).
  */
 export interface GemmBlocking {
   mr: number;
@@ -41,6 +42,7 @@ export interface GemmBlocking {
   mc: number;
   kc: number;
   nc: number;
+  wholeK: number;
   source: 'model' | 'table' | 'DENSENODE_BLOCKING';
 }
 

@@ -51,6 +51,7 @@ Napi::Value Info(const CallInfo& info) {
   blocking.Set("mc", b.bk.mc);
   blocking.Set("kc", b.bk.kc);
   blocking.Set("nc", b.bk.nc);
+  blocking.Set("wholeK", b.whole_k);
   blocking.Set("source", b.source);
   out.Set("blocking", blocking);
   return out;

@@ -225,7 +225,10 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   }
   const bool small = m * n * k <= small_mnk();
   const KernelTable& row = isa_kernels();
-  const BlockingChoice& choice = runtime_blocking(row);
+  // Every path blocks K the same way for the same k (product_blocking), so a
+  // product's bits do not depend on which path its m and n pick.
+  BlockingChoice choice = runtime_blocking(row);
+  choice.bk.kc = choice.narrow.kc = product_blocking(choice, k, false).kc;
   const int thin_threads = small ? 1 : pool_threads();
   if (m <= kSmallM && !transB) return small_m_product(g, row.gemm, choice, thin_threads);
   // One column with A row-major: the narrow path would transpose all of A
@@ -245,8 +248,9 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   const bool pack_transposed = transA && lda >= kPackTransposedLda && thin_threads == 1;
   g.a_in_place = m * n * k <= kInPlaceMNK && !pack_transposed;
   g.packed_b = packed_b;
+  const Blocking bk = product_blocking(runtime_blocking(row), k, !g.a_in_place);
   if (small) {
-    gemm_range(g, K, choice.bk, 0, m, 0, n);  // calling thread, no pool hand-off
+    gemm_range(g, K, bk, 0, m, 0, n);  // calling thread, no pool hand-off
     return;
   }
   // With A in place, more blocks than threads: a block then repeats no A
@@ -256,7 +260,7 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   // per thread. The split is over C only.
   const int threads = pool_threads();
   GridJob job =
-      plan_grid(g, K, choice.bk, threads > 1 && g.a_in_place ? kItemsPerThread * threads : threads);
+      plan_grid(g, K, bk, threads > 1 && g.a_in_place ? kItemsPerThread * threads : threads);
   pool_parallel_for(job.tm * job.tn, grid_item, &job);
 }
 
@@ -267,7 +271,7 @@ int64_t packed_b_floats(int64_t m, int64_t n, int64_t k) {
 
 void pack_b_whole(bool transB, int64_t n, int64_t k, const float* B, int64_t ldb, float* dst) {
   const KernelTable& row = isa_kernels();
-  const int64_t NR = row.gemm.bk.nr, KC = runtime_blocking(row).bk.kc;
+  const int64_t NR = row.gemm.bk.nr, KC = product_blocking(runtime_blocking(row), k, false).kc;
   const Problem g{false, transB, 0,       n, k,       1.0f,  nullptr, 0,      B,
                   ldb,   0.0f,   nullptr, 0, nullptr, false, false,   nullptr};
   for (int64_t pc = 0; pc < k; pc += KC) {

@@ -8,6 +8,9 @@ namespace densenode {
 
 namespace {
 constexpr int64_t kMaxKC = 512;  // deeper: no faster on Zen 5 (sweep in docs/decisions.md)
+// A whole K up to the model's uncapped KC is still one block (product_blocking): Zen 3
+// (2 x 32 KiB / 64 B = 1024), 256x256x784 with B packed 92.3 -> 95.8-96.2 GFLOP/s on 1 thread.
+constexpr int64_t kMaxWholeK = 1024;
 constexpr int64_t kMinNC = 1024, kMaxNC = 8192, kMaxMC = 4096;
 }  // namespace
 
@@ -47,17 +50,36 @@ bool parse_blocking(const char* text, Blocking& bk) {
 namespace {
 BlockingChoice choose(const KernelTable& row) {
   BlockingChoice c{row.gemm.bk, row.gemm.narrow_bk, "table"};
+  c.whole_k = c.bk.kc;
   const char* env = std::getenv("DENSENODE_BLOCKING");
   if (env && parse_blocking(env, c.bk)) {
     c.source = "DENSENODE_BLOCKING";
+    c.whole_k = c.bk.kc;
   } else if (cpu_caches().l1d.bytes > 0) {
-    c.bk = model_blocking(row.gemm.bk, cpu_caches());
+    const CacheInfo& caches = cpu_caches();
+    c.bk = model_blocking(row.gemm.bk, caches);
     c.source = "model";
+    const int64_t l1 = CacheInfo::per_thread(caches.l1d);
+    c.whole_k = std::clamp<int64_t>(round_down(2 * l1 / (c.bk.nr * int64_t(sizeof(float))), 64),
+                                    c.bk.kc, kMaxWholeK);
+    c.l2 = CacheInfo::per_thread(caches.l2);
   }
   c.narrow.kc = c.bk.kc;
   return c;
 }
 }  // namespace
+
+Blocking product_blocking(const BlockingChoice& choice, int64_t k, bool a_packed) {
+  Blocking b = choice.bk;
+  if (k <= b.kc || k > choice.whole_k) return b;
+  const int64_t f = int64_t(sizeof(float));
+  if (a_packed)
+    b.mc =
+        int(choice.l2 > 0 ? std::max<int64_t>(round_down(3 * choice.l2 / 4 / (k * f), b.mr), b.mr)
+                          : std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / k, b.mr), b.mr));
+  b.kc = int(k);
+  return b;
+}
 
 const BlockingChoice& runtime_blocking(const KernelTable& row) {
   static BlockingChoice choices[4];

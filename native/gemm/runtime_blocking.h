@@ -12,7 +12,17 @@ struct BlockingChoice {
   Blocking bk;            // mr/nr from the kernel, mc/kc/nc chosen here
   NarrowBlocking narrow;  // mr from the kernel, kc = bk.kc
   const char* source;     // "model" | "table" | "DENSENODE_BLOCKING"
+  // The deepest K taken as one block (>= bk.kc): the model's KC before its
+  // 512 cap. l2 sizes MC for such a block; 0 when the caches are unknown.
+  int64_t whole_k = 0;
+  int64_t l2 = 0;
 };
+
+// The blocking of a main-path product of depth k (the same for every m, n,
+// thread count and whether B comes packed, so a product's bits depend on k
+// only): a K of at most whole_k is one block, which saves the C tiles' second
+// pass; where A is packed, MC shrinks so the deeper A block still fits L2.
+Blocking product_blocking(const BlockingChoice& choice, int64_t k, bool a_packed);
 
 // The model (pure, for tests): with L1/L2/L3 the bytes one thread may use,
 //   KC: the B sliver (KC x NR) within 2 x L1, at most 512;
