@@ -141,7 +141,8 @@ export function machineLines(m) {
     lines.push(`caches: L1d ${size(c.l1d)}, L2 ${size(c.l2)} per core, L3 ${size(c.l3)} shared (${c.source})`);
   }
   const b = m.blocking;
-  if (b) lines.push(`GEMM blocking: mr ${b.mr}, nr ${b.nr}, mc ${b.mc}, kc ${b.kc} (a K up to ${b.wholeK} whole), nc ${b.nc} (${b.source})`);
+  if (b)
+    lines.push(`GEMM blocking: mr ${b.mr}, nr ${b.nr}, mc ${b.mc}, kc ${b.kc} (a K up to ${b.wholeK} whole), nc ${b.nc} (${b.source})`);
   const p = m.peak;
   lines.push(
     p.error
