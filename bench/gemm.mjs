@@ -4,6 +4,7 @@
 // machine's FMA peak on the same thread count.
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
 import { peakFor, printMachine } from './machine.mjs';
@@ -58,7 +59,9 @@ function throughput(backend, shape, seconds, ops = operands(shape)) {
 // Each shape and thread count: `reps` repetitions, each timing OpenBLAS (a server process, which
 // computes while this one waits) and native back to back, the first of the pair alternating, so a
 // slow phase of a shared machine (they last seconds) slows both alike. Figures are medians over
-// the repetitions, ratios medians of the per-repetition ratios.
+// the repetitions, ratios medians of the per-repetition ratios. Each all-threads run of either
+// library waits 200 ms first: OpenBLAS's idle threads spin for ~0.1 s after a call (2^28 cycles),
+// and a densenode run started at once shared the cores with them (docs/decisions.md).
 const built = buildOpenBlas();
 const openblas = built.binary ? await startOpenBlas(built.binary) : null;
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 7));
@@ -73,8 +76,11 @@ for (const shape of shapes) {
     const blas = [];
     for (let rep = 0; rep < reps; rep++) {
       const blasFirst = rep % 2 === 0;
+      const settle = () => (threads > 1 ? sleep(200) : undefined);
       if (openblas && blasFirst) blas.push(await openblas.gflops(threads, shape.slice(1), slice));
+      await settle();
       nat.push(throughput(native, shape, slice, ops));
+      await settle();
       if (openblas && !blasFirst) blas.push(await openblas.gflops(threads, shape.slice(1), slice));
     }
     entry[threads === 1 ? 'one' : 'all'] = {

@@ -91,7 +91,7 @@ async function run(label, backend, threads, epochCount, worker = false, extra = 
   const peak = backend === jsBackend ? null : peakFor(machine, threads || allThreads);
   row.gemmBoundSeconds = peak == null ? null : epochGemmFlops(xTrain.rows) / (peak * 1e9);
   row.timesBound = row.gemmBoundSeconds == null ? null : epochSeconds / row.gemmBoundSeconds;
-  const bound = row.gemmBoundSeconds == null ? '' : `  bound ${row.gemmBoundSeconds.toFixed(3)} s, ${row.timesBound.toFixed(1)}× the bound`;
+  const bound = row.gemmBoundSeconds == null ? '' : `  bound ${row.gemmBoundSeconds.toFixed(3)} s, ${row.timesBound.toFixed(2)}× the bound`;
   console.log(
     `${label.padEnd(18)} ${epochSeconds.toFixed(3).padStart(8)} s/epoch ${Math.round(row.samplesPerSecond).toString().padStart(8)} samples/s  test acc ${(100 * test.accuracy).toFixed(2)}% after ${epochCount} epochs  loop delay p50 ${row.loopDelayP50ms.toFixed(2)} ms p99 ${row.loopDelayP99ms.toFixed(2)} ms${bound}`,
   );
