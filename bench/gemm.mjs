@@ -74,9 +74,9 @@ for (const shape of shapes) {
     native.setThreads(threads);
     const nat = [];
     const blas = [];
+    const settle = () => (threads > 1 ? sleep(200) : undefined);
     for (let rep = 0; rep < reps; rep++) {
       const blasFirst = rep % 2 === 0;
-      const settle = () => (threads > 1 ? sleep(200) : undefined);
       if (openblas && blasFirst) blas.push(await openblas.gflops(threads, shape.slice(1), slice));
       await settle();
       nat.push(throughput(native, shape, slice, ops));

@@ -137,10 +137,11 @@ async function profile() {
     const atMedianMs = c.rows.reduce((sum, r) => sum + r.msPerEpochAtMedian, 0);
     const epochMs = (1000 * c.seconds.reduce((a, b) => a + b, 0)) / c.seconds.length;
     const peak = peakFor(machine, c.threads);
+    const timesBound = (ms) => (((ms / 1000) * peak * 1e9) / epochGemmFlops(xTrain.rows)).toFixed(2);
     const bound =
       peak == null
         ? ''
-        : `; the epoch ${(((epochMs / 1000) * peak * 1e9) / epochGemmFlops(xTrain.rows)).toFixed(2)}× the GEMM bound, its kernels at their median calls plus the rest ${((((atMedianMs + epochMs - kernelsMs) / 1000) * peak * 1e9) / epochGemmFlops(xTrain.rows)).toFixed(2)}×`;
+        : `; the epoch ${timesBound(epochMs)}× the GEMM bound, its kernels at their median calls plus the rest ${timesBound(atMedianMs + epochMs - kernelsMs)}×`;
     console.log(
       `${c.threads} thread(s): epoch ${epochMs.toFixed(0)} ms, kernels ${kernelsMs.toFixed(0)} ms (${atMedianMs.toFixed(0)} at their median calls), the rest (JS, hand-offs) ${(epochMs - kernelsMs).toFixed(0)} ms${bound}`,
     );

@@ -227,8 +227,9 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   const KernelTable& row = isa_kernels();
   // Every path blocks K the same way for the same k (product_blocking), so a
   // product's bits do not depend on which path its m and n pick.
-  BlockingChoice choice = runtime_blocking(row);
-  choice.bk.kc = choice.narrow.kc = product_blocking(choice, k, false).kc;
+  const BlockingChoice& base = runtime_blocking(row);
+  BlockingChoice choice = base;
+  choice.bk.kc = choice.narrow.kc = product_blocking(base, k, false).kc;
   const int thin_threads = small ? 1 : pool_threads();
   if (m <= kSmallM && !transB) return small_m_product(g, row.gemm, choice, thin_threads);
   // One column with A row-major: the narrow path would transpose all of A
@@ -248,7 +249,7 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
   const bool pack_transposed = transA && lda >= kPackTransposedLda && thin_threads == 1;
   g.a_in_place = m * n * k <= kInPlaceMNK && !pack_transposed;
   g.packed_b = packed_b;
-  const Blocking bk = product_blocking(runtime_blocking(row), k, !g.a_in_place);
+  const Blocking bk = g.a_in_place ? choice.bk : product_blocking(base, k, true);
   if (small) {
     gemm_range(g, K, bk, 0, m, 0, n);  // calling thread, no pool hand-off
     return;

@@ -12,19 +12,26 @@ constexpr int64_t kMaxKC = 512;  // deeper: no faster on Zen 5 (sweep in docs/de
 // (2 x 32 KiB / 64 B = 1024), 256x256x784 with B packed 92.3 -> 95.8-96.2 GFLOP/s on 1 thread.
 constexpr int64_t kMaxWholeK = 1024;
 constexpr int64_t kMinNC = 1024, kMaxNC = 8192, kMaxMC = 4096;
+constexpr int64_t kFloat = int64_t(sizeof(float));
+
+// The deepest KC whose KC x NR sliver of B is within 2 x L1 (a multiple of 64), before any cap.
+int64_t sliver_kc(int64_t l1, int64_t nr) { return round_down(2 * l1 / (nr * kFloat), 64); }
+
+// MC for an MC x KC A block within 3/4 of L2: a multiple of MR, clamped (a VM may report any size).
+int mc_for_l2(int64_t l2, int64_t kc, int mr) {
+  return int(
+      std::clamp<int64_t>(round_down(3 * l2 / 4 / (kc * kFloat), mr), mr, round_down(kMaxMC, mr)));
+}
 }  // namespace
 
 Blocking model_blocking(const Blocking& table, const CacheInfo& caches) {
   Blocking b = table;
   const int64_t l1 = CacheInfo::per_thread(caches.l1d), l2 = CacheInfo::per_thread(caches.l2),
                 l3 = CacheInfo::per_thread(caches.l3);
-  const int64_t f = int64_t(sizeof(float));
-  if (l1 > 0) b.kc = int(std::clamp<int64_t>(round_down(2 * l1 / (b.nr * f), 64), 64, kMaxKC));
-  if (l2 > 0)  // clamped: a VM may report any size
-    b.mc = int(std::clamp<int64_t>(round_down(3 * l2 / 4 / (int64_t(b.kc) * f), b.mr), b.mr,
-                                   round_down(kMaxMC, b.mr)));
+  if (l1 > 0) b.kc = int(std::clamp<int64_t>(sliver_kc(l1, b.nr), 64, kMaxKC));
+  if (l2 > 0) b.mc = mc_for_l2(l2, b.kc, b.mr);
   if (l3 > 0) {
-    b.nc = int(std::clamp<int64_t>(round_down(l3 / 2 / (int64_t(b.kc) * f), b.nr),
+    b.nc = int(std::clamp<int64_t>(round_down(l3 / 2 / (int64_t(b.kc) * kFloat), b.nr),
                                    round_up(kMinNC, b.nr), round_down(kMaxNC, b.nr)));
   }
   return b;
@@ -59,9 +66,8 @@ BlockingChoice choose(const KernelTable& row) {
     const CacheInfo& caches = cpu_caches();
     c.bk = model_blocking(row.gemm.bk, caches);
     c.source = "model";
-    const int64_t l1 = CacheInfo::per_thread(caches.l1d);
-    c.whole_k = std::clamp<int64_t>(round_down(2 * l1 / (c.bk.nr * int64_t(sizeof(float))), 64),
-                                    c.bk.kc, kMaxWholeK);
+    c.whole_k = std::clamp<int64_t>(sliver_kc(CacheInfo::per_thread(caches.l1d), c.bk.nr), c.bk.kc,
+                                    kMaxWholeK);
     c.l2 = CacheInfo::per_thread(caches.l2);
   }
   c.narrow.kc = c.bk.kc;
@@ -72,11 +78,10 @@ BlockingChoice choose(const KernelTable& row) {
 Blocking product_blocking(const BlockingChoice& choice, int64_t k, bool a_packed) {
   Blocking b = choice.bk;
   if (k <= b.kc || k > choice.whole_k) return b;
-  const int64_t f = int64_t(sizeof(float));
+  // Caches unknown but L1: the A block keeps its size in floats.
   if (a_packed)
-    b.mc =
-        int(choice.l2 > 0 ? std::max<int64_t>(round_down(3 * choice.l2 / 4 / (k * f), b.mr), b.mr)
-                          : std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / k, b.mr), b.mr));
+    b.mc = choice.l2 > 0 ? mc_for_l2(choice.l2, k, b.mr)
+                         : int(std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / k, b.mr), b.mr));
   b.kc = int(k);
   return b;
 }
