@@ -60,23 +60,53 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
   __mmask16 cm[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; ++v) cm[v] = avx512::lanes(Masked ? nr - 16 * v : 16);
-  const __m512 valpha = _mm512_set1_ps(e.alpha), vbeta = _mm512_set1_ps(e.beta);
+  auto load = [&](const float* p, int v) {
+    return Masked ? _mm512_maskz_loadu_ps(cm[v], p) : _mm512_loadu_ps(p);
+  };
+  auto store = [&](float* p, int v, __m512 x) {
+    if (Masked)
+      _mm512_mask_storeu_ps(p, cm[v], x);
+    else
+      _mm512_storeu_ps(p, x);
+  };
+  // The common epilogues without the general one's tests per vector (as in the AVX2 tile, same
+  // bits: 1*x == x, fma(c, 1, v) == c + v): alpha 1, beta 0 or 1, no bias or ReLU (dX, dW, the
+  // accumulation of K blocks)...
+  if (e.alpha == 1.0f && !e.bias && !e.relu && (e.beta == 0.0f || e.beta == 1.0f)) {
+    const bool add = e.beta != 0.0f;  // beta == 0: C is write-only, never read (NaN-safe)
+#pragma GCC unroll 14
+    for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        float* cp = c + i * ldc + 16 * v;
+        store(cp, v, add ? _mm512_add_ps(load(cp, v), acc[i][v]) : acc[i][v]);
+      }
+    return;
+  }
   __m512 bias[NV];
 #pragma GCC unroll 2
-  for (int v = 0; v < NV; ++v)
-    bias[v] = e.bias ? _mm512_maskz_loadu_ps(cm[v], e.bias + 16 * v) : _mm512_setzero_ps();
+  for (int v = 0; v < NV; ++v) bias[v] = e.bias ? load(e.bias + 16 * v, v) : _mm512_setzero_ps();
+  // ... and the Dense (-> ReLU) forward: add the bias, clamp, store.
+  if (e.alpha == 1.0f && e.beta == 0.0f && e.bias) {
+    const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 14
+    for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const __m512 x = _mm512_add_ps(acc[i][v], bias[v]);
+        // maskz form: plain _mm512_max_ps trips a GCC 12 -Wmaybe-uninitialized.
+        store(c + i * ldc + 16 * v, v, e.relu ? _mm512_maskz_max_ps(0xFFFF, x, zero) : x);
+      }
+    return;
+  }
+  const __m512 valpha = _mm512_set1_ps(e.alpha), vbeta = _mm512_set1_ps(e.beta);
 #pragma GCC unroll 14
   for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
       float* cp = c + i * ldc + 16 * v;
-      if (Masked) {
-        const __m512 old = e.beta != 0.0f ? _mm512_maskz_loadu_ps(cm[v], cp) : _mm512_setzero_ps();
-        _mm512_mask_storeu_ps(cp, cm[v], finish(acc[i][v], old, e, valpha, vbeta, bias[v]));
-      } else {
-        const __m512 old = e.beta != 0.0f ? _mm512_loadu_ps(cp) : _mm512_setzero_ps();
-        _mm512_storeu_ps(cp, finish(acc[i][v], old, e, valpha, vbeta, bias[v]));
-      }
+      const __m512 old = e.beta != 0.0f ? load(cp, v) : _mm512_setzero_ps();
+      store(cp, v, finish(acc[i][v], old, e, valpha, vbeta, bias[v]));
     }
 }
 
