@@ -8,8 +8,10 @@ namespace densenode {
 
 namespace {
 constexpr int64_t kMaxKC = 512;  // deeper: no faster on Zen 5 (sweep in docs/decisions.md)
-// A whole K up to the model's uncapped KC is still one block (product_blocking): Zen 3
-// (2 x 32 KiB / 64 B = 1024), 256x256x784 with B packed 92.3 -> 95.8-96.2 GFLOP/s on 1 thread.
+// A K up to 1024 is one block wherever the caches are known (product_blocking), whatever L1
+// holds of the B sliver: Zen 3 AVX2, 256x256x784 with B packed 92.3 -> 95.8-96.2 GFLOP/s on 1
+// thread; Zen 5 AVX-512 (the sliver rule said 768), 1024^3 5-6 % and the 784-deep products
+// 0-7 % less time on 1 and 2 threads (docs/decisions.md).
 constexpr int64_t kMaxWholeK = 1024;
 constexpr int64_t kMinNC = 1024, kMaxNC = 8192, kMaxMC = 4096;
 constexpr int64_t kFloat = int64_t(sizeof(float));
@@ -66,8 +68,7 @@ BlockingChoice choose(const KernelTable& row) {
     const CacheInfo& caches = cpu_caches();
     c.bk = model_blocking(row.gemm.bk, caches);
     c.source = "model";
-    c.whole_k = std::clamp<int64_t>(sliver_kc(CacheInfo::per_thread(caches.l1d), c.bk.nr), c.bk.kc,
-                                    kMaxWholeK);
+    c.whole_k = std::max<int64_t>(c.bk.kc, kMaxWholeK);
     c.l2 = CacheInfo::per_thread(caches.l2);
   }
   c.narrow.kc = c.bk.kc;

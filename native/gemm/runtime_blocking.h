@@ -12,8 +12,8 @@ struct BlockingChoice {
   Blocking bk;            // mr/nr from the kernel, mc/kc/nc chosen here
   NarrowBlocking narrow;  // mr from the kernel, kc = bk.kc
   const char* source;     // "model" | "table" | "DENSENODE_BLOCKING"
-  // The deepest K taken as one block (>= bk.kc): the model's KC before its
-  // 512 cap. l2 sizes MC for such a block; 0 when the caches are unknown.
+  // The deepest K taken as one block (>= bk.kc): 1024 where the caches are
+  // known, else bk.kc. l2 sizes MC for such a block; 0 when the caches are unknown.
   int64_t whole_k = 0;
   int64_t l2 = 0;
 };
