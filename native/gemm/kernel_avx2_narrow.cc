@@ -79,24 +79,6 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
       transpose8(r);
       const int rows = mr - 8 * v < 8 ? mr - 8 * v : 8;
       float* cv = c + 8 * v * ldc;
-      // alpha 1, beta 0, no ReLU (a backward product; the output layer's forward with its bias):
-      // the general loop's values (1*x == x) without its tests per row.
-      if (e.alpha == 1.0f && e.beta == 0.0f && !e.relu) {
-        if (e.bias) {
-#pragma GCC unroll 8
-          for (int i = 0; i < 8; ++i) {
-            if (i >= rows) break;
-            _mm256_maskstore_ps(cv + i * ldc, cm, _mm256_add_ps(r[i], bias));
-          }
-        } else {
-#pragma GCC unroll 8
-          for (int i = 0; i < 8; ++i) {
-            if (i >= rows) break;
-            _mm256_maskstore_ps(cv + i * ldc, cm, r[i]);
-          }
-        }
-        continue;
-      }
 #pragma GCC unroll 8
       for (int i = 0; i < 8; ++i) {
         if (i >= rows) break;

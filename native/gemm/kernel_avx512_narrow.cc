@@ -94,24 +94,6 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
       transpose16(r);
       const int rows = mr - 16 * v < 16 ? mr - 16 * v : 16;
       float* cv = c + 16 * v * ldc;
-      // alpha 1, beta 0, no ReLU (a backward product; the output layer's forward with its bias):
-      // the general loop's values without its tests per row.
-      if (e.alpha == 1.0f && e.beta == 0.0f && !e.relu) {
-        if (e.bias) {
-#pragma GCC unroll 16
-          for (int i = 0; i < 16; ++i) {
-            if (i >= rows) break;
-            _mm512_mask_storeu_ps(cv + i * ldc, cm, _mm512_add_ps(r[i], bias));
-          }
-        } else {
-#pragma GCC unroll 16
-          for (int i = 0; i < 16; ++i) {
-            if (i >= rows) break;
-            _mm512_mask_storeu_ps(cv + i * ldc, cm, r[i]);
-          }
-        }
-        continue;
-      }
 #pragma GCC unroll 16
       for (int i = 0; i < 16; ++i) {
         if (i >= rows) break;
