@@ -7,6 +7,7 @@
 #include "avx512_util.h"
 #include "blocking.h"
 #include "kernels.h"
+#include "straight_epilogue.h"
 #include "tile_entries.h"
 
 namespace densenode {
@@ -69,38 +70,19 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
     else
       _mm512_storeu_ps(p, x);
   };
-  // The common epilogues without the general one's tests per vector (as in the AVX2 tile, same
-  // bits: 1*x == x, fma(c, 1, v) == c + v): alpha 1, beta 0 or 1, no bias or ReLU (dX, dW, the
-  // accumulation of K blocks)... Whole tiles only: in the 112 edge forms they added 100 KB to the
-  // x64 binary, for tiles a product has few of.
-  constexpr bool kStraight = ROWS == MR && !Masked;
-  if (kStraight && e.alpha == 1.0f && !e.bias && !e.relu && (e.beta == 0.0f || e.beta == 1.0f)) {
-    const bool add = e.beta != 0.0f;  // beta == 0: C is write-only, never read (NaN-safe)
-#pragma GCC unroll 14
-    for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) {
-        float* cp = c + i * ldc + 16 * v;
-        store(cp, v, add ? _mm512_add_ps(load(cp, v), acc[i][v]) : acc[i][v]);
-      }
-    return;
+  // The common epilogues without the general one's tests per vector (as in the AVX2 tile), in the
+  // whole tiles only: in the 112 edge forms too they added 100 KB to the x64 binary, for tiles a
+  // product has few of.
+  if constexpr (ROWS == MR && !Masked) {
+    if (tiles::straight_epilogue<ROWS, NV, 16>(
+            acc, e, c, ldc, load, store, [](__m512 x, __m512 y) { return _mm512_add_ps(x, y); },
+            // maskz form: plain _mm512_max_ps trips a GCC 12 -Wmaybe-uninitialized.
+            [](__m512 x) { return _mm512_maskz_max_ps(0xFFFF, x, _mm512_setzero_ps()); }))
+      return;
   }
   __m512 bias[NV];
 #pragma GCC unroll 2
   for (int v = 0; v < NV; ++v) bias[v] = e.bias ? load(e.bias + 16 * v, v) : _mm512_setzero_ps();
-  // ... and the Dense (-> ReLU) forward: add the bias, clamp, store.
-  if (kStraight && e.alpha == 1.0f && e.beta == 0.0f && e.bias) {
-    const __m512 zero = _mm512_setzero_ps();
-#pragma GCC unroll 14
-    for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) {
-        const __m512 x = _mm512_add_ps(acc[i][v], bias[v]);
-        // maskz form: plain _mm512_max_ps trips a GCC 12 -Wmaybe-uninitialized.
-        store(c + i * ldc + 16 * v, v, e.relu ? _mm512_maskz_max_ps(0xFFFF, x, zero) : x);
-      }
-    return;
-  }
   const __m512 valpha = _mm512_set1_ps(e.alpha), vbeta = _mm512_set1_ps(e.beta);
 #pragma GCC unroll 14
   for (int i = 0; i < ROWS; ++i)

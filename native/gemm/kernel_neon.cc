@@ -10,6 +10,7 @@
 #include "blocking.h"
 #include "kernels.h"
 #include "neon_util.h"
+#include "straight_epilogue.h"
 
 namespace densenode {
 
@@ -110,34 +111,16 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
 
   const Epilogue e = ep;  // a local copy: a store to C could alias *ep
   const neon::EpilogueV k(e);
-  // The x86 tiles' straight epilogues, same bits (1*x == x, fma(x, c, 1) == x + c): alpha 1 with
-  // beta 0 or 1 and no bias or ReLU (dX, dW, the later K blocks), then the Dense (-> ReLU) forward.
-  if (e.alpha == 1.0f && !e.bias && !e.relu && (e.beta == 0.0f || e.beta == 1.0f)) {
-    const bool add = e.beta != 0.0f;  // beta == 0: C is write-only, never read (NaN-safe)
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-      float* ci = c + i * ldc;
-#pragma GCC unroll 3
-      for (int v = 0; v < NV; ++v)
-        vst1q_f32(ci + 4 * v, add ? vaddq_f32(acc[i][v], vld1q_f32(ci + 4 * v)) : acc[i][v]);
-    }
+  // The x86 tiles' straight epilogues (straight_epilogue.h).
+  if (tiles::straight_epilogue<MR, NV, 4>(
+          acc, e, c, ldc, [](const float* p, int) { return vld1q_f32(p); },
+          [](float* p, int, float32x4_t x) { vst1q_f32(p, x); },
+          [](float32x4_t x, float32x4_t y) { return vaddq_f32(x, y); },
+          [&k](float32x4_t x) { return vbslq_f32(vcgtq_f32(x, k.zero), x, k.zero); }))
     return;
-  }
   float32x4_t bias[NV];
 #pragma GCC unroll 3
   for (int v = 0; v < NV; ++v) bias[v] = e.bias ? vld1q_f32(e.bias + 4 * v) : k.zero;
-  if (e.alpha == 1.0f && e.beta == 0.0f && e.bias) {
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-      float* ci = c + i * ldc;
-#pragma GCC unroll 3
-      for (int v = 0; v < NV; ++v) {
-        const float32x4_t x = vaddq_f32(acc[i][v], bias[v]);
-        vst1q_f32(ci + 4 * v, e.relu ? vbslq_f32(vcgtq_f32(x, k.zero), x, k.zero) : x);
-      }
-    }
-    return;
-  }
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * ldc;
