@@ -12,5 +12,9 @@ inline __m256i lanes(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// max(x, 0) with a NaN x becoming 0 (maxps returns its second operand then): the ReLU of every
+// GEMM kernel, on every ISA.
+inline __m256 relu(__m256 x) { return _mm256_max_ps(x, _mm256_setzero_ps()); }
+
 }  // namespace avx2
 }  // namespace densenode

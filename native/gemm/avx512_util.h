@@ -13,5 +13,9 @@ inline __mmask16 lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
 }
 
+// max(x, 0) with a NaN x becoming 0, as on the other ISAs. The maskz form: plain _mm512_max_ps
+// trips a GCC 12 -Wmaybe-uninitialized.
+inline __m512 relu(__m512 x) { return _mm512_maskz_max_ps(0xFFFF, x, _mm512_setzero_ps()); }
+
 }  // namespace avx512
 }  // namespace densenode

@@ -68,7 +68,7 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
   // against 68-81 through the general one.
   if (tiles::straight_epilogue<ROWS, NV, 8>(
           acc, e, c, ldc, load, store, [](__m256 x, __m256 y) { return _mm256_add_ps(x, y); },
-          [](__m256 x) { return _mm256_max_ps(x, _mm256_setzero_ps()); }))
+          [](__m256 x) { return avx2::relu(x); }))
     return;
   __m256 bias[NV];
 #pragma GCC unroll 2
@@ -82,7 +82,7 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
       __m256 x = e.alpha == 1.0f ? acc[i][v] : _mm256_mul_ps(acc[i][v], valpha);
       if (e.beta != 0.0f) x = _mm256_fmadd_ps(load(cp, v), vbeta, x);
       if (e.bias) x = _mm256_add_ps(x, bias[v]);
-      if (e.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+      if (e.relu) x = avx2::relu(x);
       store(cp, v, x);
     }
 }

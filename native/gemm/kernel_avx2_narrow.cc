@@ -86,7 +86,7 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
         __m256 x = _mm256_mul_ps(r[i], valpha);
         if (e.beta != 0.0f) x = _mm256_fmadd_ps(_mm256_maskload_ps(ci, cm), vbeta, x);
         if (e.bias) x = _mm256_add_ps(x, bias);
-        if (e.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+        if (e.relu) x = avx2::relu(x);
         _mm256_maskstore_ps(ci, cm, x);
       }
     }
@@ -158,7 +158,7 @@ struct GemvStrip {  // as narrow::gemv_strips takes it: run<G>
         x = _mm256_fmadd_ps(dense ? _mm256_loadu_ps(cg) : _mm256_load_ps(buf), vbeta, x);
       }
       if (e.bias) x = _mm256_add_ps(x, bias);
-      if (e.relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+      if (e.relu) x = avx2::relu(x);
       if (dense) {
         _mm256_storeu_ps(cg, x);
       } else {

@@ -21,7 +21,7 @@ struct Avx2 {
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
-  static reg max0(reg x) { return _mm256_max_ps(x, _mm256_setzero_ps()); }
+  static reg max0(reg x) { return avx2::relu(x); }
 };
 }  // namespace
 

@@ -23,8 +23,7 @@ inline __m512 finish(__m512 acc, __m512 old, const Epilogue& ep, __m512 valpha, 
   __m512 v = ep.alpha == 1.0f ? acc : _mm512_mul_ps(acc, valpha);
   if (ep.beta != 0.0f) v = _mm512_fmadd_ps(old, vbeta, v);
   if (ep.bias) v = _mm512_add_ps(v, bias);
-  // maskz form: plain _mm512_max_ps trips a GCC 12 -Wmaybe-uninitialized.
-  if (ep.relu) v = _mm512_maskz_max_ps(0xFFFF, v, _mm512_setzero_ps());
+  if (ep.relu) v = avx512::relu(v);
   return v;
 }
 
@@ -76,8 +75,7 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
   if constexpr (ROWS == MR && !Masked) {
     if (tiles::straight_epilogue<ROWS, NV, 16>(
             acc, e, c, ldc, load, store, [](__m512 x, __m512 y) { return _mm512_add_ps(x, y); },
-            // maskz form: plain _mm512_max_ps trips a GCC 12 -Wmaybe-uninitialized.
-            [](__m512 x) { return _mm512_maskz_max_ps(0xFFFF, x, _mm512_setzero_ps()); }))
+            [](__m512 x) { return avx512::relu(x); }))
       return;
   }
   __m512 bias[NV];

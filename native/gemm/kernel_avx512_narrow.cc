@@ -101,7 +101,7 @@ struct Narrow {  // the tile as T::run<NV, N> for narrow::table
         __m512 x = e.alpha == 1.0f ? r[i] : _mm512_mul_ps(r[i], valpha);  // 1*x == x
         if (e.beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(cm, ci), vbeta, x);
         if (e.bias) x = _mm512_add_ps(x, bias);
-        if (e.relu) x = _mm512_maskz_max_ps(kAll, x, _mm512_setzero_ps());
+        if (e.relu) x = avx512::relu(x);
         _mm512_mask_storeu_ps(ci, cm, x);
       }
     }

@@ -22,8 +22,7 @@ struct Avx512 {
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
-  // maskz form, as in kernel_avx512.cc (GCC 12 -Wmaybe-uninitialized).
-  static reg max0(reg x) { return _mm512_maskz_max_ps(0xFFFF, x, _mm512_setzero_ps()); }
+  static reg max0(reg x) { return avx512::relu(x); }
 };
 }  // namespace
 

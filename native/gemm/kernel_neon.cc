@@ -116,7 +116,7 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
           acc, e, c, ldc, [](const float* p, int) { return vld1q_f32(p); },
           [](float* p, int, float32x4_t x) { vst1q_f32(p, x); },
           [](float32x4_t x, float32x4_t y) { return vaddq_f32(x, y); },
-          [&k](float32x4_t x) { return vbslq_f32(vcgtq_f32(x, k.zero), x, k.zero); }))
+          [](float32x4_t x) { return neon::relu(x); }))
     return;
   float32x4_t bias[NV];
 #pragma GCC unroll 3

@@ -22,7 +22,7 @@ struct Neon {
   static reg mul(reg a, reg b) { return vmulq_f32(a, b); }
   static reg add(reg a, reg b) { return vaddq_f32(a, b); }
   // v > 0 ? v : 0, as neon::finish (a NaN becomes 0).
-  static reg max0(reg x) { return vbslq_f32(vcgtq_f32(x, zero()), x, zero()); }
+  static reg max0(reg x) { return neon::relu(x); }
 };
 }  // namespace
 

@@ -16,14 +16,19 @@ struct EpilogueV {
       : alpha(vdupq_n_f32(ep.alpha)), beta(vdupq_n_f32(ep.beta)), zero(vdupq_n_f32(0.0f)) {}
 };
 
-// alpha * acc (+ beta * c, one fused multiply-add, as the x86 kernels) (+ bias), then ReLU as
-// v > 0 ? v : 0: a NaN becomes 0 as in the other kernels (vmaxq would keep it).
+// The ReLU as v > 0 ? v : 0: a NaN becomes 0 as in the other kernels (vmaxq would keep it).
+inline float32x4_t relu(float32x4_t v) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  return vbslq_f32(vcgtq_f32(v, zero), v, zero);
+}
+
+// alpha * acc (+ beta * c, one fused multiply-add, as the x86 kernels) (+ bias), then relu().
 inline float32x4_t finish(float32x4_t acc, float32x4_t c, float32x4_t bias, const Epilogue& ep,
                           const EpilogueV& k) {
   float32x4_t v = vmulq_f32(acc, k.alpha);
   if (ep.beta != 0.0f) v = vfmaq_f32(v, c, k.beta);
   if (ep.bias) v = vaddq_f32(v, bias);
-  if (ep.relu) v = vbslq_f32(vcgtq_f32(v, k.zero), v, k.zero);
+  if (ep.relu) v = relu(v);
   return v;
 }
 
