@@ -196,8 +196,10 @@ GridJob plan_grid(const Problem& g, const GemmKernels& K, const Blocking& bk, in
                   cols = round_up((g.n + tn - 1) / tn, NR);
     if (tm > 1 && rows * (tm - 1) >= g.m) continue;  // a row of the grid would be empty
     if (tn > 1 && cols * (tn - 1) >= g.n) continue;
-    const double pack = double(g.a_in_place ? 0 : rows) + double(g.packed_b ? 0 : cols);
-    const double cost = double(rows) * double(cols) + 16.0 * pack;
+    // A block is at most the matrix: rows rounded up to MR past m are no work.
+    const double r = double(std::min(rows, g.m)), c = double(std::min(cols, g.n));
+    const double pack = (g.a_in_place ? 0.0 : r) + (g.packed_b ? 0.0 : c);
+    const double cost = r * c + 16.0 * pack;
     // Within 5 %, more row blocks: each thread's share of C is then one
     // contiguous run of rows, like its share of an element-wise kernel over the
     // same array (a weight gradient and the optimizer update that reads it
