@@ -4,6 +4,7 @@
 
 #include "avx2_util.h"
 #include "blocking.h"
+#include "c_prefetch.h"
 #include "kernels.h"
 #include "straight_epilogue.h"
 #include "tile_entries.h"
@@ -34,19 +35,32 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
 
   const int64_t step = PackedA ? al.cs : 1;
+  auto k_steps = [&](int64_t count) {
 #pragma GCC unroll 4
-  for (int64_t p = 0; p < kc; ++p) {
-    __m256 bv[NV];
+    for (int64_t p = 0; p < count; ++p) {
+      __m256 bv[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma GCC unroll 6
-    for (int i = 0; i < ROWS; ++i) {
-      const __m256 ai = _mm256_broadcast_ss(PackedA ? a + i : a + i * al.rs);
+      for (int i = 0; i < ROWS; ++i) {
+        const __m256 ai = _mm256_broadcast_ss(PackedA ? a + i : a + i * al.rs);
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      a += step;
+      b += b_step;
     }
-    a += step;
-    b += b_step;
+  };
+  // The early fetch above can be evicted by a long K loop's B sliver before a beta epilogue reads
+  // C (c_prefetch.h): whole tiles fetch it again near the end.
+  int64_t head = kc;
+  if constexpr (ROWS == MR && !Masked) {
+    if (ep.beta != 0.0f && kc >= 2 * tiles::kCLeadAvx2) head = kc - tiles::kCLeadAvx2;
+  }
+  k_steps(head);
+  if (head < kc) {
+    tiles::prefetch_tile<ROWS, 8 * NV>(c, ldc);
+    k_steps(kc - head);
   }
 
   __m256i cm[NV];

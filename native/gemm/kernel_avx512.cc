@@ -6,6 +6,7 @@
 
 #include "avx512_util.h"
 #include "blocking.h"
+#include "c_prefetch.h"
 #include "kernels.h"
 #include "straight_epilogue.h"
 #include "tile_entries.h"
@@ -41,19 +42,30 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
 
   const int64_t step = PackedA ? al.cs : 1;
+  auto k_steps = [&](int64_t count) {
 #pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
-    __m512 bv[NV];
+    for (int64_t p = 0; p < count; ++p) {
+      __m512 bv[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 14
-    for (int i = 0; i < ROWS; ++i) {
-      const __m512 ai = _mm512_set1_ps(PackedA ? a[i] : a[i * al.rs]);
+      for (int i = 0; i < ROWS; ++i) {
+        const __m512 ai = _mm512_set1_ps(PackedA ? a[i] : a[i * al.rs]);
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      a += step;
+      b += b_step;
     }
-    a += step;
-    b += b_step;
+  };
+  int64_t head = kc;
+  if constexpr (ROWS == MR && !Masked) {
+    if (ep.beta != 0.0f && kc >= 2 * tiles::kCLeadAvx512) head = kc - tiles::kCLeadAvx512;
+  }
+  k_steps(head);
+  if (head < kc) {
+    tiles::prefetch_tile<ROWS, 16 * NV>(c, ldc);
+    k_steps(kc - head);
   }
 
   const Epilogue e = ep;  // a local copy: a store to C could alias *ep

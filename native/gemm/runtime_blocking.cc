@@ -7,7 +7,9 @@
 namespace densenode {
 
 namespace {
-constexpr int64_t kMaxKC = 512;  // deeper: no faster on Zen 5 (sweep in docs/decisions.md)
+// The model's KC: deeper was no faster on Zen 5 (sweep in docs/decisions.md). Where the caches are
+// known it sizes MC and NC for K up to itself only; deeper K goes in blocks of up to kMaxWholeK.
+constexpr int64_t kMaxKC = 512;
 // A K up to 1024 is one block wherever the caches are known (product_blocking), whatever L1
 // holds of the B sliver: Zen 3 AVX2, 256x256x784 with B packed 92.3 -> 95.8-96.2 GFLOP/s on 1
 // thread; Zen 5 AVX-512 (the sliver rule said 768), 1024^3 5-6 % and the 784-deep products
@@ -24,6 +26,12 @@ int mc_for_l2(int64_t l2, int64_t kc, int mr) {
   return int(
       std::clamp<int64_t>(round_down(3 * l2 / 4 / (kc * kFloat), mr), mr, round_down(kMaxMC, mr)));
 }
+
+// NC for a KC x NC B panel within 1/2 of L3: a multiple of NR, clamped.
+int nc_for_l3(int64_t l3, int64_t kc, int nr) {
+  return int(std::clamp<int64_t>(round_down(l3 / 2 / (kc * kFloat), nr), round_up(kMinNC, nr),
+                                 round_down(kMaxNC, nr)));
+}
 }  // namespace
 
 Blocking model_blocking(const Blocking& table, const CacheInfo& caches) {
@@ -32,10 +40,7 @@ Blocking model_blocking(const Blocking& table, const CacheInfo& caches) {
                 l3 = CacheInfo::per_thread(caches.l3);
   if (l1 > 0) b.kc = int(std::clamp<int64_t>(sliver_kc(l1, b.nr), 64, kMaxKC));
   if (l2 > 0) b.mc = mc_for_l2(l2, b.kc, b.mr);
-  if (l3 > 0) {
-    b.nc = int(std::clamp<int64_t>(round_down(l3 / 2 / (int64_t(b.kc) * kFloat), b.nr),
-                                   round_up(kMinNC, b.nr), round_down(kMaxNC, b.nr)));
-  }
+  if (l3 > 0) b.nc = nc_for_l3(l3, b.kc, b.nr);
   return b;
 }
 
@@ -70,6 +75,7 @@ BlockingChoice choose(const KernelTable& row) {
     c.source = "model";
     c.whole_k = std::max<int64_t>(c.bk.kc, kMaxWholeK);
     c.l2 = CacheInfo::per_thread(caches.l2);
+    c.l3 = CacheInfo::per_thread(caches.l3);
   }
   c.narrow.kc = c.bk.kc;
   return c;
@@ -78,12 +84,18 @@ BlockingChoice choose(const KernelTable& row) {
 
 Blocking product_blocking(const BlockingChoice& choice, int64_t k, bool a_packed) {
   Blocking b = choice.bk;
-  if (k <= b.kc || k > choice.whole_k) return b;
+  if (k <= b.kc || choice.whole_k <= b.kc) return b;
+  // A deeper K in the fewest equal blocks of at most whole_k: each block a pass of the C tiles
+  // fewer than at KC (2048^3 on Zen 5 in 2 blocks of 1024, not 4 of 512: 0.93-0.94 -> 0.966 of
+  // OpenBLAS's speed with the AVX-512 tile, 0.978-0.984 -> 0.987 with AVX2; docs/decisions.md).
+  const int64_t blocks = (k + choice.whole_k - 1) / choice.whole_k;
+  const int64_t kc = (k + blocks - 1) / blocks;
   // Caches unknown but L1: the A block keeps its size in floats.
   if (a_packed)
-    b.mc = choice.l2 > 0 ? mc_for_l2(choice.l2, k, b.mr)
-                         : int(std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / k, b.mr), b.mr));
-  b.kc = int(k);
+    b.mc = choice.l2 > 0 ? mc_for_l2(choice.l2, kc, b.mr)
+                         : int(std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / kc, b.mr), b.mr));
+  if (choice.l3 > 0) b.nc = nc_for_l3(choice.l3, kc, b.nr);
+  b.kc = int(kc);
   return b;
 }
 

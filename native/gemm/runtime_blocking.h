@@ -13,15 +13,18 @@ struct BlockingChoice {
   NarrowBlocking narrow;  // mr from the kernel, kc = bk.kc
   const char* source;     // "model" | "table" | "DENSENODE_BLOCKING"
   // The deepest K taken as one block (>= bk.kc): 1024 where the caches are
-  // known, else bk.kc. l2 sizes MC for such a block; 0 when the caches are unknown.
+  // known, else bk.kc. l2 and l3 size MC and NC for such a block; 0 when the caches are unknown.
   int64_t whole_k = 0;
   int64_t l2 = 0;
+  int64_t l3 = 0;
 };
 
 // The blocking of a main-path product of depth k (the same for every m, n,
 // thread count and whether B comes packed, so a product's bits depend on k
 // only): a K of at most whole_k is one block, which saves the C tiles' second
-// pass; where A is packed, MC shrinks so the deeper A block still fits L2.
+// pass, and a deeper one the fewest equal blocks of at most whole_k (with the
+// table or DENSENODE_BLOCKING, blocks of bk.kc); where A is packed, MC shrinks
+// so the deeper A block still fits L2, and NC so the B panel fits half of L3.
 Blocking product_blocking(const BlockingChoice& choice, int64_t k, bool a_packed);
 
 // The model (pure, for tests): with L1/L2/L3 the bytes one thread may use,
