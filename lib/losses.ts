@@ -84,10 +84,3 @@ export function lossAndGradient(
       return backend.meanAbsoluteError(batch, width, logitsOrOutputs, y, 1 / count, dz, w) / width;
   }
 }
-
-/** Σ‖W‖² over the given kernels. */
-export function sumOfSquares(kernels: readonly Float32Array[]): number {
-  let sum = 0;
-  for (const w of kernels) for (let i = 0; i < w.length; i++) sum += (w[i] as number) * (w[i] as number);
-  return sum;
-}

@@ -253,7 +253,7 @@ export class Model {
 
   /** @internal The L2 penalty (λ/2m)·Σ‖W‖² over the dense kernels for a cost over m samples (0 without L2). */
   l2Penalty(m: number): number {
-    return this.penalty.value(this.requireCompiled('l2Penalty').l2, m);
+    return this.penalty.value(this.backend, this.requireCompiled('l2Penalty').l2, m);
   }
 
   /**

@@ -5,8 +5,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dn from '../lib/index.js';
-import { sumOfSquares, type Targets } from '../lib/losses.js';
+import type { Targets } from '../lib/losses.js';
 import { randomFloats } from './helpers/reference.js';
+
+/** Σ‖W‖² in float64, element by element: the reference for the model's L2 penalty. */
+function sumOfSquares(kernels: readonly Float32Array[]): number {
+  let sum = 0;
+  for (const w of kernels) for (const v of w) sum += v * v;
+  return sum;
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
