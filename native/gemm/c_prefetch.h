@@ -25,5 +25,24 @@ inline void prefetch_tile(const float* c, int64_t ldc) {
   }
 }
 
+// A tile's K loop, steps(count) running `count` K steps: whole tiles (kWhole) whose epilogue reads
+// C stop `lead` steps short of the end to fetch it, when the loop is at least twice that long.
+template <bool kWhole, int ROWS, int COLS, class Steps>
+inline void k_loop_fetching_c(int64_t kc, int64_t lead, float beta, const float* c, int64_t ldc,
+                              Steps&& steps) {
+  int64_t head = kc;
+  if constexpr (kWhole) {
+    if (beta != 0.0f && kc >= 2 * lead) head = kc - lead;
+  } else {
+    (void)lead;
+    (void)beta;
+  }
+  steps(head);
+  if (head < kc) {
+    prefetch_tile<ROWS, COLS>(c, ldc);
+    steps(kc - head);
+  }
+}
+
 }  // namespace tiles
 }  // namespace densenode

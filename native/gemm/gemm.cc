@@ -188,7 +188,7 @@ void grid_item(void* ctx, int64_t begin, int64_t end) {
 // element costs roughly as much as 16 FMA lanes).
 GridJob plan_grid(const Problem& g, const GemmKernels& K, const Blocking& bk, int threads) {
   const int64_t MR = bk.mr, NR = bk.nr;
-  // The cost of the grid with tm row blocks (and its block size), or -1 when a block would be empty.
+  // The cost of the grid with tm row blocks and its block size; -1 if a block would be empty.
   auto grid_cost = [&](int64_t tm, int64_t& rows, int64_t& cols) {
     const int64_t tn = threads / tm;
     rows = round_up((g.m + tm - 1) / tm, MR);

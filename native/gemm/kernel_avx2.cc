@@ -53,15 +53,8 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
   };
   // The early fetch above can be evicted by a long K loop's B sliver before a beta epilogue reads
   // C (c_prefetch.h): whole tiles fetch it again near the end.
-  int64_t head = kc;
-  if constexpr (ROWS == MR && !Masked) {
-    if (ep.beta != 0.0f && kc >= 2 * tiles::kCLeadAvx2) head = kc - tiles::kCLeadAvx2;
-  }
-  k_steps(head);
-  if (head < kc) {
-    tiles::prefetch_tile<ROWS, 8 * NV>(c, ldc);
-    k_steps(kc - head);
-  }
+  tiles::k_loop_fetching_c<ROWS == MR && !Masked, ROWS, 8 * NV>(kc, tiles::kCLeadAvx2, ep.beta, c,
+                                                                ldc, k_steps);
 
   __m256i cm[NV];
 #pragma GCC unroll 2

@@ -58,15 +58,8 @@ inline void tile(int64_t kc, const float* a, ALayout al, const float* b, int64_t
       b += b_step;
     }
   };
-  int64_t head = kc;
-  if constexpr (ROWS == MR && !Masked) {
-    if (ep.beta != 0.0f && kc >= 2 * tiles::kCLeadAvx512) head = kc - tiles::kCLeadAvx512;
-  }
-  k_steps(head);
-  if (head < kc) {
-    tiles::prefetch_tile<ROWS, 16 * NV>(c, ldc);
-    k_steps(kc - head);
-  }
+  tiles::k_loop_fetching_c<ROWS == MR && !Masked, ROWS, 16 * NV>(kc, tiles::kCLeadAvx512, ep.beta,
+                                                                 c, ldc, k_steps);
 
   const Epilogue e = ep;  // a local copy: a store to C could alias *ep
   __mmask16 cm[NV];

@@ -92,8 +92,9 @@ Blocking product_blocking(const BlockingChoice& choice, int64_t k, bool a_packed
   const int64_t kc = (k + blocks - 1) / blocks;
   // Caches unknown but L1: the A block keeps its size in floats.
   if (a_packed)
-    b.mc = choice.l2 > 0 ? mc_for_l2(choice.l2, kc, b.mr)
-                         : int(std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / kc, b.mr), b.mr));
+    b.mc = choice.l2 > 0
+               ? mc_for_l2(choice.l2, kc, b.mr)
+               : int(std::max<int64_t>(round_down(int64_t(b.mc) * b.kc / kc, b.mr), b.mr));
   if (choice.l3 > 0) b.nc = nc_for_l3(choice.l3, kc, b.nr);
   b.kc = int(kc);
   return b;
