@@ -1286,6 +1286,34 @@ static void test_blocking_model() {
   smt.l2.sharing = 2;
   check(model_blocking(kBlockAvx2, smt).mc == 96, "model: shared L2");
 
+  // product_blocking: a K up to whole_k is one block; a deeper one the fewest equal blocks of at
+  // most whole_k, with MC and NC sized for the block; with whole_k at KC (the table, or
+  // DENSENODE_BLOCKING) blocks of KC. A function of k alone.
+  BlockingChoice model{model_blocking(kBlockAvx2, zen3), {}, "model", 1024, 512 << 10, 16 << 20};
+  struct Depth {
+    int64_t k, kc;
+  };
+  for (const Depth d : {Depth{100, 512}, Depth{512, 512}, Depth{513, 513}, Depth{1024, 1024},
+                        Depth{1025, 513}, Depth{2048, 1024}, Depth{3000, 1000}, Depth{5000, 1000}}) {
+    const Blocking in_place = product_blocking(model, d.k, false);
+    const Blocking packed = product_blocking(model, d.k, true);
+    const int64_t blocks = (d.k + in_place.kc - 1) / in_place.kc;
+    const bool even = d.k <= d.kc || blocks * in_place.kc - d.k < blocks;
+    const std::string name = "product_blocking: k " + std::to_string(d.k);
+    check(in_place.kc == d.kc && packed.kc == d.kc && even,
+          name + " in equal blocks of " + std::to_string(d.kc) + ", got " +
+              std::to_string(in_place.kc));
+    if (d.k <= 512) continue;
+    const bool a_fits = packed.mc % 6 == 0 && int64_t(packed.mc) * packed.kc * 4 <= 3 * (512 << 10) / 4;
+    const bool b_fits = packed.nc % 16 == 0 && int64_t(packed.nc) * packed.kc * 4 <= (16 << 20) / 2;
+    check(a_fits && b_fits && in_place.mc == model.bk.mc,
+          name + ": the A block in 3/4 of L2, the B panel in 1/2 of L3");
+  }
+  BlockingChoice fixed{kBlockAvx2, {}, "table", kBlockAvx2.kc, 0, 0};
+  check(same(product_blocking(fixed, 2048, true), kBlockAvx2) &&
+            same(product_blocking(fixed, 100, false), kBlockAvx2),
+        "product_blocking: the table's KC blocks a deep K");
+
   Blocking b = kBlockAvx2;
   check(parse_blocking("100,256,1000", b) && same(b, Blocking{6, 16, 102, 256, 1008}),
         "parse_blocking rounds mc, nc up to the tile");
