@@ -203,6 +203,17 @@ export interface LayerKernels {
    */
   gatherRows(count: number, cols: number, rows: number, src: Float32Array, indices: Uint32Array, dst: Float32Array): void;
   /**
+   * gatherRows begun beside the caller's next kernels: an idle thread-pool worker copies the rows
+   * while this thread goes on (fit gathers the next batch during a step). The checks are
+   * gatherRows's, made before anything is copied. True when the copy runs in the background,
+   * false when it was done here (one thread, no worker spinning, the JS backend). Until
+   * gatherRowsSettle, dst must not be read or written and neither array detached; another
+   * gatherRowsAhead settles the pending one first.
+   */
+  gatherRowsAhead(count: number, cols: number, rows: number, src: Float32Array, indices: Uint32Array, dst: Float32Array): boolean;
+  /** Returns once the pending gatherRowsAhead's rows are in dst (at once when none is pending). */
+  gatherRowsSettle(): void;
+  /**
    * Stored table rows expanded into a mini-batch (lib/data/row-layout.ts): for i < count, with
    * s = src[indices[i]·stride …] and d = dst[i·cols …], d is zeroed, then each (from, into, n)
    * triple of layout (parts of them) writes a run (n > 0: d[into + j] = s[from + j], j < n) or a

@@ -16,6 +16,11 @@ export interface StepInput {
   x: Float32Array;
   targets: Targets;
   weights: Float32Array | null;
+  /**
+   * In-memory plans: starts gathering the next batch's rows beside this step's kernels (on an idle
+   * pool worker) and returns the settle to call before any user code or await.
+   */
+  readAhead?: () => () => void;
 }
 
 /** Batches and validation supplied from elsewhere (the worker's view of a main-thread source). */
@@ -40,14 +45,22 @@ export interface EpochPlan {
 export function memoryPlan(model: TrainableModel, data: FitData, options: FitOptions, batchSize: number): EpochPlan {
   const { x: inputs, targets, weights, validation } = data;
   const rows = inputs.rows;
-  // Batch buffers, allocated once: rows of x, targets and weights gathered in shuffled order.
+  // Batch buffers, allocated once: rows of x, targets and weights gathered in shuffled order; a
+  // second x buffer once a step reads ahead, the next batch's rows going there meanwhile.
   const order = Uint32Array.from({ length: rows }, (_, i) => i);
-  const xBatch = new Float32Array(batchSize * inputs.cols);
+  const xBuffers = [new Float32Array(batchSize * inputs.cols)];
+  const xBuffer = (step: number): Float32Array => {
+    const i = step & 1;
+    xBuffers[i] ??= new Float32Array(batchSize * inputs.cols);
+    return xBuffers[i];
+  };
   const yBatch: Targets =
     targets.kind === 'labels'
       ? { kind: 'labels', data: new Int32Array(batchSize) }
       : { kind: 'matrix', cols: targets.cols, data: new Float32Array(batchSize * targets.cols) };
   const wBatch = weights === null ? null : new Float32Array(batchSize);
+  const { backend } = model;
+  const settle = () => backend.gatherRowsSettle();
   const steps = options.dropRemainder ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
   checkMemoryOptions(options);
   return {
@@ -62,13 +75,27 @@ export function memoryPlan(model: TrainableModel, data: FitData, options: FitOpt
       for (let i = 0; i < order.length; i++) order[i] = i;
       if (options.shuffle !== false) model.random.shuffle(order);
       if (now !== null) model.random.setState(now);
+      let gathered = -1; // the step whose rows a read-ahead put in its buffer
       for (let step = resume?.step ?? 0; step < steps; step++) {
         const start = step * batchSize;
         const batch = Math.min(batchSize, rows - start);
-        model.backend.gatherRows(batch, inputs.cols, rows, inputs.data, order.subarray(start, start + batch), xBatch);
+        const x = xBuffer(step);
+        if (gathered === step) settle();
+        else backend.gatherRows(batch, inputs.cols, rows, inputs.data, order.subarray(start, start + batch), x);
         gatherTargets(targets, order, start, batch, yBatch);
         if (wBatch !== null && weights !== null) for (let i = 0; i < batch; i++) wBatch[i] = weights[order[start + i] as number] as number;
-        yield { rows: batch, x: xBatch, targets: yBatch, weights: wBatch };
+        const next = step + 1;
+        const readAhead =
+          next < steps
+            ? () => {
+                const from = next * batchSize;
+                const count = Math.min(batchSize, rows - from);
+                backend.gatherRowsAhead(count, inputs.cols, rows, inputs.data, order.subarray(from, from + count), xBuffer(next));
+                gathered = next;
+                return settle;
+              }
+            : undefined;
+        yield { rows: batch, x, targets: yBatch, weights: wBatch, readAhead };
       }
     },
     validate: validation === null ? null : async () => model.evaluateData(validation.x, validation.targets, validation.weights),

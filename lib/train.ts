@@ -201,17 +201,26 @@ export async function trainModel(
       if (batchHooks) await call(callbacks, (c) => c.onBatchBegin?.(step, model));
       const { rows: batch, targets: yBatch, weights: wBatch } = input;
       stepState.set(model.state);
-      // The L2 term goes to the optimizer, which adds it as it reads each gradient (l2-term.ts).
-      const result = model.lossAndGradients(input.x, yBatch, batch, wBatch, false);
-      if (!Number.isFinite(result.lossSum) || nonFinite(model.grads) || nonFinite(model.state)) {
-        history.stopReason = 'diverged';
-        const what = nonFinite(model.state) ? 'the batch-norm moving statistics overflowed' : `loss ${result.lossSum / batch}`;
-        diverged = `fit: training diverged at epoch ${epoch}, step ${step} (${what}); the model keeps the last finite weights`;
-        model.state.set(stepState);
-        break;
+      // The next batch is gathered beside this step's kernels, settled before any user code runs
+      // (a custom loss is user code inside the step, so it reads nothing ahead).
+      const settle = compiled.custom === null ? input.readAhead?.() : undefined;
+      let result: ReturnType<typeof model.lossAndGradients>;
+      let finite: boolean;
+      try {
+        // The L2 term goes to the optimizer, which adds it as it reads each gradient (l2-term.ts).
+        result = model.lossAndGradients(input.x, yBatch, batch, wBatch, false);
+        if (!Number.isFinite(result.lossSum) || nonFinite(model.grads) || nonFinite(model.state)) {
+          history.stopReason = 'diverged';
+          const what = nonFinite(model.state) ? 'the batch-norm moving statistics overflowed' : `loss ${result.lossSum / batch}`;
+          diverged = `fit: training diverged at epoch ${epoch}, step ${step} (${what}); the model keeps the last finite weights`;
+          model.state.set(stepState);
+          break;
+        }
+        finite = compiled.optimizer.apply(backend, model.params, model.grads, model.l2Term(batch));
+        model.weightsChanged();
+      } finally {
+        settle?.();
       }
-      const finite = compiled.optimizer.apply(backend, model.params, model.grads, model.l2Term(batch));
-      model.weightsChanged();
       // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
       // momentum): then the last finite weights are the epoch's starting ones.
       if (!finite) {

@@ -49,6 +49,32 @@ class Pool {
   int threads() const { return nthreads_.load(std::memory_order_relaxed); }
   bool spinning() const { return sleepers_.load(std::memory_order_relaxed) == 0; }
 
+  bool post_background(BackgroundJob* job) {
+    if (threads() == 1 || !spinning()) return false;
+    job->next.store(0, std::memory_order_relaxed);
+    BackgroundJob* none = nullptr;
+    return background_.compare_exchange_strong(none, job);
+  }
+
+  // seq_cst on both sides: a worker that saw the job before background_ was cleared is counted
+  // in bg_users_ and waited for; one that looked after it sees no job.
+  void finish_background(BackgroundJob* job) {
+    BackgroundJob* expected = job;
+    background_.compare_exchange_strong(expected, nullptr);
+    for (;;) {
+      const int64_t i = job->next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= job->count) break;
+      job->fn(job->ctx, i, i + 1);
+    }
+    for (int spins = 0; bg_users_.load() != 0; ++spins) {
+      if (spins < 20000) {
+        DN_PAUSE();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
   void resize(int n) {
     if (n < 1) n = 1;
     std::lock_guard<std::mutex> busy(busy_);  // wait for any running job
@@ -141,16 +167,38 @@ class Pool {
     }
   }
 
+  // One item of the posted background job, if it has one left; false when there is none.
+  bool run_background_item() {
+    if (background_.load(std::memory_order_relaxed) == nullptr) return false;  // the usual case
+    bg_users_.fetch_add(1);
+    BackgroundJob* job = background_.load();
+    bool ran = false;
+    if (job != nullptr) {
+      const int64_t i = job->next.fetch_add(1, std::memory_order_relaxed);
+      if (i < job->count) {
+        job->fn(job->ctx, i, i + 1);
+        ran = true;
+      }
+    }
+    bg_users_.fetch_sub(1);
+    return ran;
+  }
+
   // Waits for a published job newer than `seen` and returns its generation,
-  // or 0 when the pool stops. Spins first, then sleeps on the condvar.
+  // or 0 when the pool stops. Spins first (taking background items while no
+  // job is published), then sleeps on the condvar.
   uint64_t next_job(uint64_t seen) {
     const auto limit = std::chrono::microseconds(spin_micros());
-    const auto t0 = std::chrono::steady_clock::now();
+    auto t0 = std::chrono::steady_clock::now();
     for (;;) {
       for (int s = 0; s < 64; ++s) {
         if (stop_.load(std::memory_order_relaxed)) return 0;
         const uint64_t g = gen_.load(std::memory_order_acquire);
         if (g != seen && (g & 1) == 0) return g;
+        if (run_background_item()) {
+          t0 = std::chrono::steady_clock::now();
+          continue;
+        }
         DN_PAUSE();
       }
       if (std::chrono::steady_clock::now() - t0 > limit) break;
@@ -187,6 +235,8 @@ class Pool {
   std::atomic<int> sleepers_{0};    // workers waiting on cv_work_
   std::atomic<bool> closed_{true};  // the caller ran out of items
   std::atomic<bool> stop_{false};
+  std::atomic<BackgroundJob*> background_{nullptr};
+  std::atomic<int> bg_users_{0};  // workers that may be inside a background item
   // Written by the caller only between an odd and an even gen_, while no
   // worker can be inside the job.
   RangeFn fn_ = nullptr;
@@ -216,5 +266,7 @@ void pool_parallel_for(int64_t count, RangeFn fn, void* ctx) {
   pool().parallel_for(count, fn, ctx);
 }
 bool pool_workers_spinning() { return pool().spinning(); }
+bool pool_post_background(BackgroundJob* job) { return pool().post_background(job); }
+void pool_finish_background(BackgroundJob* job) { pool().finish_background(job); }
 
 }  // namespace densenode

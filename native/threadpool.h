@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 namespace densenode {
@@ -22,5 +23,20 @@ void pool_parallel_for(int64_t count, RangeFn fn, void* ctx);
 // one within the last DENSENODE_SPIN_US) or busy, so a hand-off costs ~1 us
 // instead of a futex wake-up. A hint for sizing work, read without ordering.
 bool pool_workers_spinning();
+
+// A job that runs beside the caller's next kernels: idle workers take its items one at a time
+// between pool jobs (which come first), so it fills the time a worker would spin through the
+// caller's one-thread kernels. The caller owns it until pool_finish_background returns.
+struct BackgroundJob {
+  RangeFn fn = nullptr;
+  void* ctx = nullptr;
+  int64_t count = 0;
+  std::atomic<int64_t> next{0};  // items claimed
+};
+// Posts job (next reset to 0) when a worker is spinning and no other background job is posted.
+// False: nothing was posted, and the caller runs the items itself.
+bool pool_post_background(BackgroundJob* job);
+// Unposts a posted job, runs its unclaimed items on the caller and waits for the claimed ones.
+void pool_finish_background(BackgroundJob* job);
 
 }  // namespace densenode

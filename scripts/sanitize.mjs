@@ -21,7 +21,7 @@ const problems = [];
 
 // The vitest files: every export of the binding fuzzed and swept, the argument errors, the
 // kernels against references, GEMM on each ISA and thread count (child processes), and training
-// in process and in a worker thread.
+// in process and in a worker thread, and the next batch gathered beside a step.
 const vitestFiles = [
   'test/binding-fuzz.test.ts',
   'test/binding-sweep.test.ts',
@@ -29,6 +29,7 @@ const vitestFiles = [
   'test/kernels.test.ts',
   'test/gemm-native.test.ts',
   'test/training-runtime.test.ts',
+  'test/read-ahead.test.ts',
 ];
 
 const REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|AddressSanitizer:DEADLYSIGNAL/;

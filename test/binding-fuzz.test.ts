@@ -408,6 +408,19 @@ function clipping(c: Call): void {
   if (c.r.chance(0.67)) c.autos(2);
 }
 
+// gatherRows and gatherRowsAhead: n rows picked from a pool of rows × cols.
+function gatherCall(c: Call): void {
+  const n = count(c.r);
+  const cols = dim(c.r);
+  const rows = n > 0 ? Math.max(1, dim(c.r)) : dim(c.r);
+  c.size(n)
+    .size(cols)
+    .size(rows)
+    .f32(rows * cols)
+    .u32indices(n, Math.max(1, rows))
+    .f32(n * cols);
+}
+
 /** Valid-call generators for every export of the raw binding. */
 const bindingSpecs: Record<BindingName, Spec> = {
   gemm: spec(bindingSignatures.gemm, (c) => {
@@ -544,17 +557,10 @@ const bindingSpecs: Record<BindingName, Spec> = {
       .autos(2)
       .f32(cols);
   }),
-  gatherRows: spec(bindingSignatures.gatherRows, (c) => {
-    const n = count(c.r);
-    const cols = dim(c.r);
-    const rows = n > 0 ? Math.max(1, dim(c.r)) : dim(c.r);
-    c.size(n)
-      .size(cols)
-      .size(rows)
-      .f32(rows * cols)
-      .u32indices(n, Math.max(1, rows))
-      .f32(n * cols);
-  }),
+  gatherRows: spec(bindingSignatures.gatherRows, gatherCall),
+  // Settled by the next call of either, or by gatherRowsSettle, in any order the rounds give.
+  gatherRowsAhead: spec(bindingSignatures.gatherRowsAhead, gatherCall),
+  gatherRowsSettle: spec(bindingSignatures.gatherRowsSettle, () => {}),
   expandRows: spec(bindingSignatures.expandRows, (c) => {
     const r = c.r;
     const n = count(r);

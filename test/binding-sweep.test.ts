@@ -70,6 +70,10 @@ const valid: Record<string, { args: () => unknown[]; names: string[] }> = {
   dropoutMask: { args: () => [12, 0.5, new Uint32Array([1, 2, 3, 4]), new Uint8Array(12)], names: ['count', 'keep', 'state', 'mask'] },
   columnSums: { args: () => [4, 3, f(12), 3, 1, 0, f(3)], names: ['rows', 'cols', 'x', 'ld', 'alpha', 'beta', 'out'] },
   gatherRows: { args: () => [2, 3, 4, f(12), Uint32Array.from([3, 0]), f(6)], names: ['count', 'cols', 'rows', 'src', 'indices', 'dst'] },
+  gatherRowsAhead: {
+    args: () => [2, 3, 4, f(12), Uint32Array.from([3, 0]), f(6)],
+    names: ['count', 'cols', 'rows', 'src', 'indices', 'dst'],
+  },
   expandRows: {
     args: () => [2, 4, 3, 5, f(12).fill(1), Uint32Array.from([3, 0]), 2, Int32Array.from([0, 0, 1, 1, 1, -4]), f(10), f(2)],
     names: ['count', 'rows', 'stride', 'cols', 'src', 'indices', 'parts', 'layout', 'dst', 'targets'],
@@ -148,6 +152,10 @@ function sweep(label: string, call: (name: string, args: unknown[]) => unknown):
 
 describe('native binding export sweep', () => {
   sweep('binding', (name, args) => ((binding as unknown as Record<string, Fn>)[name] as Fn)(...args));
+
+  it('gatherRowsSettle takes no argument', () => {
+    expect(() => binding.gatherRowsSettle(...([0] as unknown as []))).toThrow(new TypeError('gatherRowsSettle: expected 0 arguments, received 1'));
+  });
 
   it('every export rejects a missing or an extra argument', () => {
     // Batch-norm's fused dropout arguments are optional, together; so are the losses' row weights,

@@ -18,6 +18,31 @@ function clipping(c: Check, args: IArguments, at: number, gradScale: unknown, cl
 export type { Checks } from './validate.js';
 
 /** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
+// gatherRows and gatherRowsAhead: the same arguments, the same rules.
+function checkGather(
+  name: 'gatherRows' | 'gatherRowsAhead',
+  count: unknown,
+  cols: unknown,
+  rows: unknown,
+  src: unknown,
+  indices: unknown,
+  dst: unknown,
+): void {
+  const c = new Check(name);
+  const n = c.dim('count', count);
+  const k = c.dim('cols', cols);
+  const r = c.dim('rows', rows);
+  const ss = c.floats('src', src, product(r, k));
+  const is = c.uint32s('indices', indices, n);
+  allDisjoint(c, [c.floats('dst', dst, product(n, k))], [ss, is]);
+  // The kernels check each index again as they read it (indices may be shared memory).
+  const ix = indices as Uint32Array;
+  for (let i = 0; i < n; i++) {
+    const row = ix[i] as number;
+    if (row >= r) throw invalidArgument(RangeError, name, 'indices', `indices below ${r} (the rows of src)`, `${row} at position ${i}`);
+  }
+}
+
 export const kernelChecks: Checks = {
   setThreads(n) {
     new Check('setThreads').dim('n', n);
@@ -191,21 +216,14 @@ export const kernelChecks: Checks = {
   },
 
   gatherRows(count, cols, rows, src, indices, dst) {
-    const c = new Check('gatherRows');
-    const n = c.dim('count', count);
-    const k = c.dim('cols', cols);
-    const r = c.dim('rows', rows);
-    const ss = c.floats('src', src, product(r, k));
-    const is = c.uint32s('indices', indices, n);
-    allDisjoint(c, [c.floats('dst', dst, product(n, k))], [ss, is]);
-    // The kernels check each index again as they read it (indices may be shared memory).
-    const ix = indices as Uint32Array;
-    for (let i = 0; i < n; i++) {
-      const row = ix[i] as number;
-      if (row >= r)
-        throw invalidArgument(RangeError, 'gatherRows', 'indices', `indices below ${r} (the rows of src)`, `${row} at position ${i}`);
-    }
+    checkGather('gatherRows', count, cols, rows, src, indices, dst);
   },
+
+  gatherRowsAhead(count, cols, rows, src, indices, dst) {
+    checkGather('gatherRowsAhead', count, cols, rows, src, indices, dst);
+  },
+
+  gatherRowsSettle() {},
 
   expandRows(count, rows, stride, cols, src, indices, parts, layout, dst, targets) {
     const c = new Check('expandRows');

@@ -52,6 +52,8 @@ export function nativeBackend(binding: NativeBinding): Backend {
     dropoutMask: binding.dropoutMask,
     columnSums: binding.columnSums,
     gatherRows: binding.gatherRows,
+    gatherRowsAhead: binding.gatherRowsAhead,
+    gatherRowsSettle: binding.gatherRowsSettle,
     expandRows: binding.expandRows,
     axpy: binding.axpy,
     findNonFinite: binding.findNonFinite,

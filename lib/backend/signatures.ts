@@ -27,7 +27,7 @@ type ParamText = string;
 
 interface SignatureText {
   readonly params: readonly ParamText[];
-  readonly returns: 'undefined' | 'number' | 'object';
+  readonly returns: 'undefined' | 'number' | 'boolean' | 'object';
   /** Trailing parameters a call may leave out. */
   readonly optional?: number;
 }
@@ -145,6 +145,8 @@ const checkedTable = {
   dropoutMask: { params: ['size count', 'num keep (0..1]', 'u32! state', 'u8! mask'], returns: 'undefined' },
   columnSums: { params: ['size rows', 'size cols', 'f32 x', 'ld ld', 'num alpha', 'num beta', 'f32! out'], returns: 'undefined' },
   gatherRows: { params: ['size count', 'size cols', 'size rows', 'f32 src', 'u32 indices', 'f32! dst'], returns: 'undefined' },
+  gatherRowsAhead: { params: ['size count', 'size cols', 'size rows', 'f32 src', 'u32 indices', 'f32! dst'], returns: 'boolean' },
+  gatherRowsSettle: { params: [], returns: 'undefined' },
   expandRows: {
     params: [
       'size count',
@@ -257,6 +259,7 @@ type ArgTypes<P extends readonly string[]> = { -readonly [I in keyof P]: KindTyp
 interface ReturnTypes {
   undefined: () => void;
   number: () => number;
+  boolean: () => boolean;
   object: NativeBinding['info'];
 }
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -5,6 +5,7 @@
 #include "batchnorm.h"
 #include "binding/args.h"
 #include "elementwise.h"
+#include "gather_ahead.h"
 #include "rows.h"
 
 namespace densenode::binding {
@@ -242,6 +243,60 @@ Napi::Value GatherRows(const CallInfo& info) {
   return info.Env().Undefined();
 }
 
+// This env's gather ahead, with references to its arrays until it is settled, so that no GC
+// frees them under the worker. Settled before the references go (env teardown included).
+struct ReadAhead {
+  GatherAhead gather;
+  Napi::Reference<Napi::Value> src, dst;
+  ~ReadAhead() { gather.settle(); }
+  void settle() {
+    gather.settle();
+    src.Reset();
+    dst.Reset();
+  }
+};
+
+ReadAhead& read_ahead(Napi::Env env) {
+  ReadAhead* r = env.GetInstanceData<ReadAhead>();
+  if (r == nullptr) {
+    r = new ReadAhead;
+    env.SetInstanceData<ReadAhead>(r);
+  }
+  return *r;
+}
+
+// gatherRowsAhead(count, cols, rows, src, indices, dst) -> true when it runs beside the caller
+Napi::Value GatherRowsAhead(const CallInfo& info) {
+  Args args(info, "gatherRowsAhead", 6);
+  int64_t count = args.Size(0, "count");
+  int64_t cols = args.Size(1, "cols");
+  int64_t rows = args.Size(2, "rows");
+  auto src = args.Floats(3, "src", rows * cols);
+  auto indices = args.Uint32s(4, "indices", count);
+  auto dst = args.Floats(5, "dst", count * cols);
+  args.Disjoint(dst, src);
+  args.Disjoint(dst, indices);
+  ReadAhead& ahead = read_ahead(info.Env());
+  ahead.settle();  // dst or src may be the last gather's arrays
+  const int64_t bad = ahead.gather.start(count, cols, rows, src.data, indices.data, dst.data);
+  if (bad >= 0) {
+    args.Range("indices", "indices below " + std::to_string(rows) + " (the rows of src)",
+               std::to_string(indices.data[bad]) + " at position " + std::to_string(bad));
+  }
+  if (ahead.gather.pending()) {
+    ahead.src = Napi::Persistent(info[3]);
+    ahead.dst = Napi::Persistent(info[5]);
+  }
+  return Napi::Boolean::New(info.Env(), ahead.gather.pending());
+}
+
+// gatherRowsSettle(): returns once the last gatherRowsAhead's rows are written
+Napi::Value GatherRowsSettle(const CallInfo& info) {
+  Args args(info, "gatherRowsSettle", 0);
+  if (ReadAhead* ahead = info.Env().GetInstanceData<ReadAhead>()) ahead->settle();
+  return info.Env().Undefined();
+}
+
 // expandRows(count, rows, stride, cols, src, indices, parts, layout, dst, targets)
 Napi::Value ExpandRows(const CallInfo& info) {
   Args args(info, "expandRows", 10);
@@ -313,6 +368,8 @@ void RegisterLayers(Napi::Env env, Napi::Object exports) {
   Define<DropoutMask>(env, exports, "dropoutMask");
   Define<ColumnSums>(env, exports, "columnSums");
   Define<GatherRows>(env, exports, "gatherRows");
+  Define<GatherRowsAhead>(env, exports, "gatherRowsAhead");
+  Define<GatherRowsSettle>(env, exports, "gatherRowsSettle");
   Define<ExpandRows>(env, exports, "expandRows");
   Define<Axpy>(env, exports, "axpy");
   Define<FindNonFinite>(env, exports, "findNonFinite");

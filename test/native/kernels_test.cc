@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "batchnorm_kernels.h"
 #include "cpu.h"
 #include "elementwise.h"
+#include "gather_ahead.h"
 #include "gemm/runtime_blocking.h"
 #include "losses.h"
 #include "optimizers.h"
@@ -713,6 +715,84 @@ static void test_misc() {
   }
 }
 
+// ---------------------------------------------------------------- gather ahead
+
+// GatherAhead leaves gather_rows's rows once settled, with parallel kernels run between its start
+// and settle, on one thread and on two (where it must also have run beside the caller), from two
+// callers at once, and refuses a bad index before it writes anything.
+static void test_gather_ahead() {
+  const int64_t rows = 3000, cols = 784;
+  const fvec src = randn(rows * cols);
+  fvec x = randn(200000), y(x.size());
+  auto expect_rows = [&](const fvec& dst, const std::vector<uint32_t>& idx, const std::string& what) {
+    bool ok = true;
+    for (size_t i = 0; i < idx.size(); ++i)
+      ok = ok && std::memcmp(dst.data() + i * cols, src.data() + int64_t(idx[i]) * cols,
+                             sizeof(float) * cols) == 0;
+    check(ok && dst[idx.size() * cols] == -3.0f, what);
+  };
+  for (int threads : {1, 2}) {
+    pool_set_threads(threads);
+    int beside = 0;
+    for (int round = 0; round < 60; ++round) {
+      const int64_t count = std::vector<int64_t>{128, 1, 7, 100, 9}[round % 5];
+      std::vector<uint32_t> idx(count);
+      for (auto& v : idx) v = uint32_t(rng() % rows);
+      fvec dst(count * cols + 1, -3.0f);
+      GatherAhead ahead;
+      axpy(int64_t(x.size()), 0.5f, x.data(), y.data());  // the worker spins after a pool job
+      check(ahead.start(count, cols, rows, src.data(), idx.data(), dst.data()) == -1,
+            "gather ahead start");
+      beside += ahead.pending();
+      axpy(int64_t(x.size()), 0.25f, x.data(), y.data());  // pool jobs come first
+      ahead.settle();
+      check(!ahead.pending(), "gather ahead settled");
+      expect_rows(dst, idx, "gather ahead rows, " + std::to_string(threads) + " threads, round " +
+                                std::to_string(round));
+    }
+    if (threads == 1) check(beside == 0, "gather ahead runs on the caller on one thread");
+    else check(beside > 0, "gather ahead ran beside the caller on two threads");
+  }
+  // Two callers at once, each with gathers in flight while the other posts pool jobs: the one
+  // background slot goes to one of them, the other copies on its own thread.
+  {
+    bool ok[2] = {true, true};
+    auto caller = [&](int who) {
+      fvec z = randn(100000), w(z.size());
+      for (int round = 0; round < 40; ++round) {
+        std::vector<uint32_t> idx(50);
+        for (size_t i = 0; i < idx.size(); ++i) idx[i] = uint32_t((round * 131 + i * 7 + who) % rows);
+        fvec dst(idx.size() * cols + 1, -3.0f);
+        GatherAhead ahead;
+        ahead.start(int64_t(idx.size()), cols, rows, src.data(), idx.data(), dst.data());
+        axpy(int64_t(z.size()), 0.5f, z.data(), w.data());
+        ahead.settle();
+        for (size_t i = 0; i < idx.size(); ++i)
+          ok[who] = ok[who] && std::memcmp(dst.data() + i * cols, src.data() + int64_t(idx[i]) * cols,
+                                           sizeof(float) * cols) == 0;
+      }
+    };
+    std::thread other(caller, 1);
+    caller(0);
+    other.join();
+    check(ok[0] && ok[1], "gather ahead from two callers at once");
+  }
+  // A bad index: its position, nothing posted or written; then a valid start on the same object.
+  {
+    GatherAhead ahead;
+    std::vector<uint32_t> idx = {0, 5, uint32_t(rows), 2};
+    fvec dst(4 * cols + 1, -3.0f);
+    check(ahead.start(4, cols, rows, src.data(), idx.data(), dst.data()) == 2 && !ahead.pending(),
+          "gather ahead reports a bad index");
+    check(std::all_of(dst.begin(), dst.end(), [](float v) { return v == -3.0f; }),
+          "gather ahead writes nothing for a bad index");
+    idx[2] = 9;
+    ahead.start(4, cols, rows, src.data(), idx.data(), dst.data());
+    ahead.settle();
+    expect_rows(dst, idx, "gather ahead after a refused start");
+  }
+}
+
 // ---------------------------------------------------------------- expand_rows
 
 // Stored rows: runs and one-hot levels laid out at random, against a naive expansion.
@@ -1351,6 +1431,7 @@ int main() {
   test_softmax(5000, 10);
   test_extreme_logits();
   test_misc();
+  test_gather_ahead();
   test_expand_rows();
   test_optimizers();
   test_clipping();

@@ -76,6 +76,30 @@ export function gatherRows(count: number, cols: number, rows: number, src: Float
   }
 }
 
+/**
+ * gatherRows at once, as nothing runs beside the caller here: false, nothing is pending. As the
+ * native one, it checks every index before it copies a row.
+ */
+export function gatherRowsAhead(
+  count: number,
+  cols: number,
+  rows: number,
+  src: FloatArray,
+  indices: Uint32Array,
+  dst: FloatArray,
+): boolean {
+  for (let i = 0; i < count; i++) {
+    const r = indices[i] as number;
+    if (r >= rows)
+      throw invalidArgument(RangeError, 'gatherRowsAhead', 'indices', `indices below ${rows} (the rows of src)`, `${r} at position ${i}`);
+  }
+  gatherRows(count, cols, rows, src, indices, dst);
+  return false;
+}
+
+/** Nothing is ever pending on this backend. */
+export function gatherRowsSettle(): void {}
+
 /** y += a·x over count elements. */
 export function axpy(count: number, a: number, x: FloatArray, y: FloatArray): void {
   for (let i = 0; i < count; i++) y[i] = (y[i] as number) + a * (x[i] as number);

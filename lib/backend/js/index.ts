@@ -2,7 +2,16 @@
 import type { Backend } from '../backend.js';
 import { activationBackward, activationForward, softmaxBackward, softmaxForward } from './activations.js';
 import { batchNormBackward, batchNormForwardInfer, batchNormForwardTrain } from './batchnorm.js';
-import { axpy, columnSums, dropoutApply, dropoutMask, findNonFinite, gatherRows } from './elementwise.js';
+import {
+  axpy,
+  columnSums,
+  dropoutApply,
+  dropoutMask,
+  findNonFinite,
+  gatherRows,
+  gatherRowsAhead,
+  gatherRowsSettle,
+} from './elementwise.js';
 import { gemm } from './gemm.js';
 import {
   huber,
@@ -42,6 +51,8 @@ export const jsBackend: Backend = {
   dropoutMask,
   columnSums,
   gatherRows,
+  gatherRowsAhead,
+  gatherRowsSettle,
   expandRows,
   axpy,
   findNonFinite,
