@@ -34,7 +34,7 @@ class GatherAhead {
   std::vector<uint32_t> indices_;
   const float* src_ = nullptr;
   float* dst_ = nullptr;
-  int64_t count_ = 0, cols_ = 0, rows_ = 0;
+  int64_t count_ = 0, cols_ = 0, rows_ = 0, per_ = 1;  // per_: rows an item
   bool posted_ = false;
 };
 
