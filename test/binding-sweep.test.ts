@@ -154,7 +154,9 @@ describe('native binding export sweep', () => {
   sweep('binding', (name, args) => ((binding as unknown as Record<string, Fn>)[name] as Fn)(...args));
 
   it('gatherRowsSettle takes no argument', () => {
-    expect(() => binding.gatherRowsSettle(...([0] as unknown as []))).toThrow(new TypeError('gatherRowsSettle: expected 0 arguments, received 1'));
+    expect(() => binding.gatherRowsSettle(...([0] as unknown as []))).toThrow(
+      new TypeError('gatherRowsSettle: expected 0 arguments, received 1'),
+    );
   });
 
   it('every export rejects a missing or an extra argument', () => {
