@@ -42,6 +42,9 @@ export interface EpochPlan {
   validate: (() => Promise<Evaluation>) | null;
 }
 
+/** The smallest batch (rows × columns) that fit gathers ahead, beside the step before it. */
+export const READ_AHEAD_FLOATS = 16384;
+
 export function memoryPlan(model: TrainableModel, data: FitData, options: FitOptions, batchSize: number): EpochPlan {
   const { x: inputs, targets, weights, validation } = data;
   const rows = inputs.rows;
@@ -61,6 +64,9 @@ export function memoryPlan(model: TrainableModel, data: FitData, options: FitOpt
   const wBatch = weights === null ? null : new Float32Array(batchSize);
   const { backend } = model;
   const settle = () => backend.gatherRowsSettle();
+  // A batch under 16K floats is gathered in a few µs, about what reading it ahead costs in calls
+  // (30-16-8-1 at batch 32: 11.4 against 10.8 µs a step).
+  const readsAhead = batchSize * inputs.cols >= READ_AHEAD_FLOATS;
   const steps = options.dropRemainder ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
   checkMemoryOptions(options);
   return {
@@ -86,7 +92,7 @@ export function memoryPlan(model: TrainableModel, data: FitData, options: FitOpt
         if (wBatch !== null && weights !== null) for (let i = 0; i < batch; i++) wBatch[i] = weights[order[start + i] as number] as number;
         const next = step + 1;
         const readAhead =
-          next < steps
+          next < steps && readsAhead
             ? () => {
                 const from = next * batchSize;
                 const count = Math.min(batchSize, rows - from);

@@ -7,6 +7,7 @@ import type { Backend } from '../lib/backend/backend.js';
 import * as dn from '../lib/index.js';
 import { Model } from '../lib/model.js';
 import { Random } from '../lib/random.js';
+import { READ_AHEAD_FLOATS } from '../lib/train-plans.js';
 import { js, native } from './helpers/backends.js';
 import { randomFloats } from './helpers/reference.js';
 
@@ -88,10 +89,12 @@ describe.each([
 
 describe('fit reads the next batch ahead', () => {
   const rows = 1200;
-  const x = dn.matrix(rows, 40, randomFloats(rows * 40, 7));
-  const labels = Int32Array.from({ length: rows }, (_, i) => ((x.data[i * 40] as number) > 0 ? 1 : 0));
+  // 64 rows of 300 columns a batch: over READ_AHEAD_FLOATS, so each step reads the next ahead.
+  const cols = 300;
+  const x = dn.matrix(rows, cols, randomFloats(rows * cols, 7));
+  const labels = Int32Array.from({ length: rows }, (_, i) => ((x.data[i * cols] as number) > 0 ? 1 : 0));
   const config = {
-    inputs: 40,
+    inputs: cols,
     seed: 3,
     layers: [dn.dense(64), dn.batchNorm(), dn.relu(), dn.dropout(0.2), dn.dense(32), dn.relu(), dn.dense(1), dn.sigmoid()],
   };
@@ -147,21 +150,36 @@ describe('fit reads the next batch ahead', () => {
     expect(log.filter((e) => e === 'ahead')).toEqual([]);
   });
 
+  it('reads nothing ahead for batches under READ_AHEAD_FLOATS', async () => {
+    const { backend, log } = spied(native);
+    backend.setThreads(2);
+    const model = new Model(
+      { inputs: cols, seed: 1, layers: [dn.dense(4), dn.relu(), dn.dense(1), dn.sigmoid()] },
+      { backend, alloc: (n) => new Float32Array(n) },
+    );
+    model.compile({ loss: 'binaryCrossEntropy' });
+    const batchSize = Math.floor((READ_AHEAD_FLOATS - 1) / cols);
+    await model.fit(x, labels, { epochs: 1, batchSize });
+    expect(log).toEqual([]);
+    await model.fit(x, labels, { epochs: 1, batchSize: batchSize + 1 });
+    expect(log.filter((e) => e === 'ahead').length).toBe(Math.ceil(rows / (batchSize + 1)) - 1);
+  });
+
   it('settles the read-ahead of a step that diverges', async () => {
     // Inputs scaled by 1e3 and SGD at 10 on a linear output: the loss overflows within a few steps.
     const { backend, log } = spied(native);
     backend.setThreads(2);
     const wild = dn.matrix(
       rows,
-      40,
+      cols,
       x.data.map((v) => v * 1e3),
     );
     const model = new Model(
-      { inputs: 40, seed: 2, layers: [dn.dense(8), dn.relu(), dn.dense(1), dn.linear()] },
+      { inputs: cols, seed: 2, layers: [dn.dense(8), dn.relu(), dn.dense(1), dn.linear()] },
       { backend, alloc: (n) => new Float32Array(n) },
     );
     model.compile({ loss: 'meanSquaredError', optimizer: dn.sgd({ learningRate: 10 }) });
-    await expect(model.fit(wild, Float32Array.from(labels), { epochs: 5, batchSize: 16 })).rejects.toThrow(/diverged/);
+    await expect(model.fit(wild, Float32Array.from(labels), { epochs: 5, batchSize: 64 })).rejects.toThrow(/diverged/);
     expect(log.length).toBeGreaterThan(0);
     expect(log.at(-1)).toBe('settle');
     log.forEach((entry, i) => {
