@@ -2,7 +2,7 @@
 // sizes, ranges, lengths against the shape, and which outputs may alias. The
 // sizes' and numbers' ranges come from the signature table (signatures.ts).
 import { invalidArgument, invalidType } from '../errors.js';
-import { badLevel, badRowIndex, isLevel } from './js/rows.js';
+import { badLevel, badRowIndex, checkRowIndices, isLevel } from './js/rows.js';
 import { lossChecks } from './loss-checks.js';
 import { ACTIVATIONS } from './signatures.js';
 import { allDisjoint, Check, type Checks, matrixShape, noView, product, span, type View } from './validate.js';
@@ -17,7 +17,6 @@ function clipping(c: Check, args: IArguments, at: number, gradScale: unknown, cl
 
 export type { Checks } from './validate.js';
 
-/** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
 // gatherRows and gatherRowsAhead: the same arguments, the same rules.
 function checkGather(
   name: 'gatherRows' | 'gatherRowsAhead',
@@ -36,13 +35,10 @@ function checkGather(
   const is = c.uint32s('indices', indices, n);
   allDisjoint(c, [c.floats('dst', dst, product(n, k))], [ss, is]);
   // The kernels check each index again as they read it (indices may be shared memory).
-  const ix = indices as Uint32Array;
-  for (let i = 0; i < n; i++) {
-    const row = ix[i] as number;
-    if (row >= r) throw invalidArgument(RangeError, name, 'indices', `indices below ${r} (the rows of src)`, `${row} at position ${i}`);
-  }
+  checkRowIndices(name, n, r, indices as Uint32Array);
 }
 
+/** Throws a TypeError/RangeError naming the first bad argument of a kernel call. */
 export const kernelChecks: Checks = {
   setThreads(n) {
     new Check('setThreads').dim('n', n);
@@ -249,7 +245,7 @@ export const kernelChecks: Checks = {
     const rowsOf = src as Float32Array;
     for (let i = 0; i < n; i++) {
       const row = ix[i] as number;
-      if (row >= r) throw badRowIndex(r, row, i);
+      if (row >= r) throw badRowIndex('expandRows', r, row, i);
       for (let q = 0; q < p; q++) {
         const width = -(triples[3 * q + 2] as number);
         if (width < 0) continue;

@@ -224,22 +224,43 @@ Napi::Value Axpy(const CallInfo& info) {
   return info.Env().Undefined();
 }
 
+// gatherRows's and gatherRowsAhead's arguments (count, cols, rows, src, indices, dst), read and
+// checked alike.
+struct GatherArgs {
+  int64_t count, cols, rows;
+  View<float> src;
+  View<uint32_t> indices;
+  View<float> dst;
+};
+
+GatherArgs ReadGather(const Args& args) {
+  const int64_t count = args.Size(0, "count");
+  const int64_t cols = args.Size(1, "cols");
+  const int64_t rows = args.Size(2, "rows");
+  GatherArgs g{count,
+               cols,
+               rows,
+               args.Floats(3, "src", rows * cols),
+               args.Uint32s(4, "indices", count),
+               args.Floats(5, "dst", count * cols)};
+  args.Disjoint(g.dst, g.src);
+  args.Disjoint(g.dst, g.indices);
+  return g;
+}
+
+// Throws for the index at position bad, when there is one (bad >= 0).
+void CheckGathered(const Args& args, const GatherArgs& g, int64_t bad) {
+  if (bad < 0) return;
+  args.Range("indices", "indices below " + std::to_string(g.rows) + " (the rows of src)",
+             std::to_string(g.indices.data[bad]) + " at position " + std::to_string(bad));
+}
+
 // gatherRows(count, cols, rows, src, indices, dst)
 Napi::Value GatherRows(const CallInfo& info) {
   Args args(info, "gatherRows", 6);
-  int64_t count = args.Size(0, "count");
-  int64_t cols = args.Size(1, "cols");
-  int64_t rows = args.Size(2, "rows");
-  auto src = args.Floats(3, "src", rows * cols);
-  auto indices = args.Uint32s(4, "indices", count);
-  auto dst = args.Floats(5, "dst", count * cols);
-  args.Disjoint(dst, src);
-  args.Disjoint(dst, indices);
-  const int64_t bad = gather_rows(count, cols, rows, src.data, indices.data, dst.data);
-  if (bad >= 0) {
-    args.Range("indices", "indices below " + std::to_string(rows) + " (the rows of src)",
-               std::to_string(indices.data[bad]) + " at position " + std::to_string(bad));
-  }
+  const GatherArgs g = ReadGather(args);
+  CheckGathered(args, g,
+                gather_rows(g.count, g.cols, g.rows, g.src.data, g.indices.data, g.dst.data));
   return info.Env().Undefined();
 }
 
@@ -268,21 +289,11 @@ ReadAhead& read_ahead(Napi::Env env) {
 // gatherRowsAhead(count, cols, rows, src, indices, dst) -> true when it runs beside the caller
 Napi::Value GatherRowsAhead(const CallInfo& info) {
   Args args(info, "gatherRowsAhead", 6);
-  int64_t count = args.Size(0, "count");
-  int64_t cols = args.Size(1, "cols");
-  int64_t rows = args.Size(2, "rows");
-  auto src = args.Floats(3, "src", rows * cols);
-  auto indices = args.Uint32s(4, "indices", count);
-  auto dst = args.Floats(5, "dst", count * cols);
-  args.Disjoint(dst, src);
-  args.Disjoint(dst, indices);
+  const GatherArgs g = ReadGather(args);
   ReadAhead& ahead = read_ahead(info.Env());
   ahead.settle();  // dst or src may be the last gather's arrays
-  const int64_t bad = ahead.gather.start(count, cols, rows, src.data, indices.data, dst.data);
-  if (bad >= 0) {
-    args.Range("indices", "indices below " + std::to_string(rows) + " (the rows of src)",
-               std::to_string(indices.data[bad]) + " at position " + std::to_string(bad));
-  }
+  CheckGathered(
+      args, g, ahead.gather.start(g.count, g.cols, g.rows, g.src.data, g.indices.data, g.dst.data));
   if (ahead.gather.pending()) {
     ahead.src = Napi::Persistent(info[3]);
     ahead.dst = Napi::Persistent(info[5]);

@@ -1,6 +1,6 @@
 // Dropout, column sums, axpy and the non-finite scan, in the contract of native/elementwise.h.
-import { invalidArgument } from '../../errors.js';
 import type { FloatArray } from './gemm.js';
+import { badRowIndex, checkRowIndices } from './rows.js';
 
 /** y = x·mask/keep (inverted dropout); mask holds 0/1 bytes. y may alias x. */
 export function dropoutApply(count: number, x: FloatArray, mask: Uint8Array, keep: number, y: FloatArray): void {
@@ -68,9 +68,7 @@ export function columnSums(rows: number, cols: number, x: FloatArray, ld: number
 export function gatherRows(count: number, cols: number, rows: number, src: FloatArray, indices: Uint32Array, dst: FloatArray): void {
   for (let i = 0; i < count; i++) {
     const r = indices[i] as number;
-    if (r >= rows) {
-      throw invalidArgument(RangeError, 'gatherRows', 'indices', `indices below ${rows} (the rows of src)`, `${r} at position ${i}`);
-    }
+    if (r >= rows) throw badRowIndex('gatherRows', rows, r, i);
     // cols = 0 copies nothing (and dst may then be a detached, empty array).
     if (cols > 0) dst.set(src.subarray(r * cols, (r + 1) * cols), i * cols);
   }
@@ -88,11 +86,7 @@ export function gatherRowsAhead(
   indices: Uint32Array,
   dst: FloatArray,
 ): boolean {
-  for (let i = 0; i < count; i++) {
-    const r = indices[i] as number;
-    if (r >= rows)
-      throw invalidArgument(RangeError, 'gatherRowsAhead', 'indices', `indices below ${rows} (the rows of src)`, `${r} at position ${i}`);
-  }
+  checkRowIndices('gatherRowsAhead', count, rows, indices);
   gatherRows(count, cols, rows, src, indices, dst);
   return false;
 }

@@ -1,15 +1,24 @@
-// expandRows (see binding.d.ts for the math), and the two data errors both backends raise in it.
+// expandRows (see binding.d.ts for the math), and the two data errors both backends raise in it
+// (the bad row index in the gathers too).
 import { describe, invalidArgument } from '../../errors.js';
 import type { FloatArray } from './gemm.js';
 
-export function badRowIndex(rows: number, index: number, position: number): RangeError {
-  return invalidArgument(
-    RangeError,
-    'expandRows',
-    'indices',
-    `indices below ${rows} (the rows of src)`,
-    `${index} at position ${position}`,
-  );
+/** An index past the rows of src, as every row gather (expandRows, gatherRows, gatherRowsAhead) reports it. */
+export function badRowIndex(
+  kernel: 'expandRows' | 'gatherRows' | 'gatherRowsAhead',
+  rows: number,
+  index: number,
+  position: number,
+): RangeError {
+  return invalidArgument(RangeError, kernel, 'indices', `indices below ${rows} (the rows of src)`, `${index} at position ${position}`);
+}
+
+/** Throws badRowIndex for the first of indices[0..count) at or past rows. */
+export function checkRowIndices(kernel: 'gatherRows' | 'gatherRowsAhead', count: number, rows: number, indices: Uint32Array): void {
+  for (let i = 0; i < count; i++) {
+    const r = indices[i] as number;
+    if (r >= rows) throw badRowIndex(kernel, rows, r, i);
+  }
 }
 
 export function badLevel(width: number, level: number, row: number, part: number): RangeError {
@@ -40,7 +49,7 @@ export function expandRows(
 ): void {
   for (let i = 0; i < count; i++) {
     const r = indices[i] as number;
-    if (r >= rows) throw badRowIndex(rows, r, i);
+    if (r >= rows) throw badRowIndex('expandRows', rows, r, i);
     const from = r * stride;
     const to = i * cols;
     // cols 0: nothing to clear, and dst may be a detached (empty) array, which fill rejects.
