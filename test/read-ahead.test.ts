@@ -74,6 +74,22 @@ describe.each([
     b.gatherRowsSettle(); // nothing pending
   });
 
+  it('completes a pending copy across a resize of the pool', () => {
+    const [rows, cols] = [2000, 784];
+    const src = pool(rows, cols);
+    const x = randomFloats(200_000, 2);
+    for (const threads of [1, 3, 2]) {
+      b.setThreads(2);
+      const indices = picks(128, rows, threads);
+      const dst = new Float32Array(128 * cols);
+      b.axpy(x.length, 0.5, x, x.slice());
+      b.gatherRowsAhead(128, cols, rows, src, indices, dst);
+      b.setThreads(threads);
+      b.gatherRowsSettle();
+      expect(sameBits(dst, gathered(b, 128, cols, rows, src, indices)), `resized to ${threads}`).toBe(true);
+    }
+  });
+
   it('checks every index before it copies a row, naming gatherRowsAhead', () => {
     const src = pool(4, 3);
     const dst = new Float32Array(9).fill(5);
