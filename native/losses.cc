@@ -1,8 +1,8 @@
 // Losses from logits (declared in losses.h). Each returns the SUM of the
-// losses in double, accumulated row by row and, within a row, column by
-// column: one fixed order, so the result does not depend on the pool. These
-// run on the calling thread, in plain scalar code: the output layer is
-// [batch, outputs], small next to the GEMMs around it, so no ISA dispatch.
+// losses in double: within a chunk of kLossRows rows row by row and, within a
+// row, column by column, then the chunks' sums in order. One fixed order, so
+// the result does not depend on the pool. Plain scalar code: the output layer
+// is [batch, outputs], small next to the GEMMs around it, so no ISA dispatch.
 //
 // Stability for |z| >= 100: exp only ever sees a non-positive argument
 // (max-subtracted, or -|z|), so nothing overflows, and the log is taken of a
@@ -10,9 +10,40 @@
 #include "losses.h"
 
 #include <cmath>
+#include <vector>
+
+#include "kernel_chunks.h"
 
 namespace densenode {
 namespace {
+
+// Elements from which a loss spreads: with spinning workers (a hand-off of ~1 us) from 1K, a few
+// us of exp and log; otherwise from 8K, as the other exp-bound kernels (elementwise.cc); the
+// regression losses, a few operations an element, from 64K.
+constexpr int64_t kSpreadSpinning = 1 << 10, kSpreadHeavy = 1 << 13, kSpreadLight = 1 << 16;
+
+// Σ of chunk(r0, r1) over the fixed row chunks of [0, rows), added in chunk order.
+template <class Chunk>
+double sum_row_chunks(int64_t rows, int64_t cols, bool transcendental, const Chunk& chunk) {
+  const int64_t chunks = (rows + kLossRows - 1) / kLossRows;
+  if (chunks <= 1) return rows > 0 ? chunk(0, rows) : 0.0;
+  double inline_parts[32];
+  std::vector<double> heap_parts;
+  double* parts = inline_parts;
+  if (chunks > 32) {
+    heap_parts.resize(static_cast<size_t>(chunks));
+    parts = heap_parts.data();
+  }
+  const int64_t elements = rows * cols;
+  const int64_t spread_from = !transcendental           ? kSpreadLight
+                              : pool_workers_spinning() ? kSpreadSpinning
+                                                        : kSpreadHeavy;
+  detail::for_chunks(rows, kLossRows, elements >= spread_from ? 0 : rows + 1,
+                     [&](int64_t r0, int64_t r1) { parts[r0 / kLossRows] = chunk(r0, r1); });
+  double total = 0.0;
+  for (int64_t c = 0; c < chunks; ++c) total += parts[c];
+  return total;
+}
 
 // A row's weight, 1 without weights: multiplying by 1.0f is exact, so the
 // unweighted results are those of the loops without the multiply.
@@ -44,93 +75,99 @@ float row_max(int64_t cols, const float* zr) {
 double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
                         float* probs, float* dz, const float* row_weights) {
   if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float w = row_weight(row_weights, r);
-    const float k = scale * w;
-    double row = 0.0;
-    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-      const float zi = z[i];  // read before dz[i] (which may alias z) is written
-      const float yi = y[i];
-      const float e = std::exp(-std::fabs(zi));  // in (0, 1]
-      // max(z,0) - z*y + log1p(exp(-|z|)): the softplus form of -y log p - (1-y) log(1-p).
-      row += static_cast<double>(zi > 0.0f ? zi : 0.0f) - static_cast<double>(zi) * yi +
-             static_cast<double>(std::log1p(e));
-      const float p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-      if (probs) probs[i] = p;
-      if (dz) dz[i] = k * (p - yi);
+  return sum_row_chunks(rows, cols, true, [=](int64_t r0, int64_t r1) {
+    double total = 0.0;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float w = row_weight(row_weights, r);
+      const float k = scale * w;
+      double row = 0.0;
+      for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+        const float zi = z[i];  // read before dz[i] (which may alias z) is written
+        const float yi = y[i];
+        const float e = std::exp(-std::fabs(zi));  // in (0, 1]
+        // max(z,0) - z*y + log1p(exp(-|z|)): the softplus form of -y log p - (1-y) log(1-p).
+        row += static_cast<double>(zi > 0.0f ? zi : 0.0f) - static_cast<double>(zi) * yi +
+               static_cast<double>(std::log1p(e));
+        const float p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+        if (probs) probs[i] = p;
+        if (dz) dz[i] = k * (p - yi);
+      }
+      total += static_cast<double>(w) * row;
     }
-    total += static_cast<double>(w) * row;
-  }
-  return total;
+    return total;
+  });
 }
 
 // z, probs, dz: [rows, cols]; labels, row_weights: [rows]
 double loss_softmax_ce_labels(int64_t rows, int64_t cols, const float* z, const int32_t* labels,
                               float scale, float* probs, float* dz, const float* row_weights) {
   if (cols <= 0) return 0.0;
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* zr = z + r * cols;
-    float* pr = probs ? probs + r * cols : nullptr;
-    float* dr = dz ? dz + r * cols : nullptr;
-    const float w = row_weight(row_weights, r);
-    const int64_t label = labels[r];
-    const float mx = row_max(cols, zr);
-    const float z_label = zr[label];  // before any output row (which may alias z) is written
-    // The exp terms go to an output row and are reused: one exp per element.
-    float* buf = pr ? pr : dr;
-    const double sum = row_exp_sum(cols, zr, mx, buf);
-    // logsumexp - z_label = (max - z_label) + log(sum): two non-negative terms.
-    total += static_cast<double>(w) * ((static_cast<double>(mx) - z_label) + std::log(sum));
-    if (!buf) continue;
-    const float inv = static_cast<float>(1.0 / sum);
-    const float k = scale * w;
-    for (int64_t j = 0; j < cols; ++j) {
-      const float p = buf[j] * inv;
-      if (pr) pr[j] = p;
-      if (dr) dr[j] = k * (j == label ? p - 1.0f : p);
+  return sum_row_chunks(rows, cols, true, [=](int64_t r0, int64_t r1) {
+    double total = 0.0;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* zr = z + r * cols;
+      float* pr = probs ? probs + r * cols : nullptr;
+      float* dr = dz ? dz + r * cols : nullptr;
+      const float w = row_weight(row_weights, r);
+      const int64_t label = labels[r];
+      const float mx = row_max(cols, zr);
+      const float z_label = zr[label];  // before any output row (which may alias z) is written
+      // The exp terms go to an output row and are reused: one exp per element.
+      float* buf = pr ? pr : dr;
+      const double sum = row_exp_sum(cols, zr, mx, buf);
+      // logsumexp - z_label = (max - z_label) + log(sum): two non-negative terms.
+      total += static_cast<double>(w) * ((static_cast<double>(mx) - z_label) + std::log(sum));
+      if (!buf) continue;
+      const float inv = static_cast<float>(1.0 / sum);
+      const float k = scale * w;
+      for (int64_t j = 0; j < cols; ++j) {
+        const float p = buf[j] * inv;
+        if (pr) pr[j] = p;
+        if (dr) dr[j] = k * (j == label ? p - 1.0f : p);
+      }
     }
-  }
-  return total;
+    return total;
+  });
 }
 
 // z, y, probs, dz: [rows, cols]; row_weights: [rows] or null
 double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const float* y,
                              float scale, float* probs, float* dz, const float* row_weights) {
   if (cols <= 0) return 0.0;
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* zr = z + r * cols;
-    const float* yr = y + r * cols;
-    float* pr = probs ? probs + r * cols : nullptr;
-    float* dr = dz ? dz + r * cols : nullptr;
-    const float w = row_weight(row_weights, r);
-    const float mx = row_max(cols, zr);
-    // Σ_j y_j (lse - z_j) = Σ_j y_j (max - z_j) + Σ_j y_j * log(sum). The first
-    // sum is taken in the same pass as the exps, while z is still intact.
-    double ysum = 0.0, ygap = 0.0, sum = 0.0;
-    float* buf = pr ? pr : dr;
-    for (int64_t j = 0; j < cols; ++j) {
-      const float zj = zr[j];
-      const float e = std::exp(zj - mx);
-      if (buf) buf[j] = e;
-      sum += e;
-      ysum += yr[j];
-      ygap += static_cast<double>(yr[j]) * (static_cast<double>(mx) - zj);
+  return sum_row_chunks(rows, cols, true, [=](int64_t r0, int64_t r1) {
+    double total = 0.0;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* zr = z + r * cols;
+      const float* yr = y + r * cols;
+      float* pr = probs ? probs + r * cols : nullptr;
+      float* dr = dz ? dz + r * cols : nullptr;
+      const float w = row_weight(row_weights, r);
+      const float mx = row_max(cols, zr);
+      // Σ_j y_j (lse - z_j) = Σ_j y_j (max - z_j) + Σ_j y_j * log(sum). The first
+      // sum is taken in the same pass as the exps, while z is still intact.
+      double ysum = 0.0, ygap = 0.0, sum = 0.0;
+      float* buf = pr ? pr : dr;
+      for (int64_t j = 0; j < cols; ++j) {
+        const float zj = zr[j];
+        const float e = std::exp(zj - mx);
+        if (buf) buf[j] = e;
+        sum += e;
+        ysum += yr[j];
+        ygap += static_cast<double>(yr[j]) * (static_cast<double>(mx) - zj);
+      }
+      total += static_cast<double>(w) * (ygap + ysum * std::log(sum));
+      if (!buf) continue;
+      const float inv = static_cast<float>(1.0 / sum);
+      const float ys = static_cast<float>(ysum);
+      const float k = scale * w;
+      for (int64_t j = 0; j < cols; ++j) {
+        const float p = buf[j] * inv;
+        if (pr) pr[j] = p;
+        if (dr) dr[j] = k * (p * ys - yr[j]);
+      }
     }
-    total += static_cast<double>(w) * (ygap + ysum * std::log(sum));
-    if (!buf) continue;
-    const float inv = static_cast<float>(1.0 / sum);
-    const float ys = static_cast<float>(ysum);
-    const float k = scale * w;
-    for (int64_t j = 0; j < cols; ++j) {
-      const float p = buf[j] * inv;
-      if (pr) pr[j] = p;
-      if (dr) dr[j] = k * (p * ys - yr[j]);
-    }
-  }
-  return total;
+    return total;
+  });
 }
 
 // The element-wise regression losses share one pass: element(z_i, y_i, k, &row) adds its loss
@@ -139,18 +176,20 @@ template <typename Element>
 double elementwise_loss(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
                         float* dz, const float* row_weights, Element element) {
   if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
-  double total = 0.0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float w = row_weight(row_weights, r);
-    const float k = scale * w;
-    double row = 0.0;
-    for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-      const float g = element(z[i], y[i], k, row);
-      if (dz) dz[i] = g;
+  return sum_row_chunks(rows, cols, false, [=](int64_t r0, int64_t r1) {
+    double total = 0.0;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float w = row_weight(row_weights, r);
+      const float k = scale * w;
+      double row = 0.0;
+      for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+        const float g = element(z[i], y[i], k, row);
+        if (dz) dz[i] = g;
+      }
+      total += static_cast<double>(w) * row;
     }
-    total += static_cast<double>(w) * row;
-  }
-  return total;
+    return total;
+  });
 }
 
 // z, y, dz: [rows, cols]; row_weights: [rows] or null

@@ -2,7 +2,9 @@
 // Losses from logits (or, for the regression losses, from the outputs) z:
 // [rows, cols] contiguous, against targets of the same shape (or one label a
 // row). Each returns the SUM over rows of row_weight * (the row's loss: the sum
-// of its per-element losses, or the row's CE), accumulated in double; the
+// of its per-element losses, or the row's CE), accumulated in double over
+// each chunk of kLossRows rows in row order, then over the chunks in order
+// (the chunks may run on the pool's threads; the order never changes); the
 // caller divides for a mean. probs (nullable) receives the output activation;
 // dz (nullable) receives scale * row_weight * dLoss/dz. dz may alias z.
 //
@@ -17,6 +19,11 @@
 #include <cstdint>
 
 namespace densenode {
+
+// Rows a chunk of a loss's sum: a 128-row batch is two, which the pool's two threads share while
+// its workers spin inside fit (a Fashion-MNIST step's 128x10 softmax loss: 5.9 -> 3.8 us on two
+// Zen 5 threads).
+constexpr int64_t kLossRows = 64;
 
 //   sigmoid + BCE: loss = Σ max(z,0) - z*y + log1p(exp(-|z|));   dz = scale * (sigmoid(z) - y)
 double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,

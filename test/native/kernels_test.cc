@@ -553,11 +553,16 @@ static void check_row_weights(const std::string& name, int64_t rows, int64_t col
   check(loss(0, rows, scale, dz_ones.data(), ones.data()) == plain && dz_ones == dz_null,
         tag + ": null weights = all ones");
   const double weighted = loss(0, rows, scale, dz.data(), w.data());
-  double sum = 0.0;
+  // Row by row within each chunk of kLossRows rows, then the chunks in order (losses.h).
+  double sum = 0.0, chunk = 0.0;
   bool rows_same = true, zero_rows = true;
   for (int64_t r = 0; r < rows; ++r) {
     fvec row(cols);
-    sum += static_cast<double>(w[r]) * loss(r, 1, scale * w[r], row.data(), nullptr);
+    chunk += static_cast<double>(w[r]) * loss(r, 1, scale * w[r], row.data(), nullptr);
+    if ((r + 1) % kLossRows == 0 || r + 1 == rows) {
+      sum += chunk;
+      chunk = 0.0;
+    }
     rows_same &= std::memcmp(row.data(), dz.data() + r * cols, cols * sizeof(float)) == 0;
     for (int64_t j = 0; j < cols && w[r] == 0.0f; ++j) zero_rows &= dz[r * cols + j] == 0.0f;
   }
@@ -1182,13 +1187,37 @@ static std::vector<fvec> run_everything() {
     std::memcpy(sb, &sos, sizeof sos);
     out.push_back({sb[0], sb[1]});
   }
-  // Losses (serial, but check anyway): stored as two floats of the double's bits.
+  // Losses, spread over row chunks (the 128x10 ones right after a pool job, while the worker
+  // spins, as inside fit): stored as two floats of the double's bits.
   fvec z = rnd(128 * 1000), t = rnd(128 * 1000), dz(128 * 1000);
-  fvec w = rnd(128), dzh(128 * 1000);
+  fvec w = rnd(128), dzh(128 * 1000), pr(128 * 1000), dzc(128 * 1000), dzb(128 * 10);
   for (auto& v : w) v = std::fabs(v);
+  std::vector<int32_t> labels(128);
+  for (int64_t r = 0; r < 128; ++r) labels[r] = int32_t((r * 7) % 10);
+  fvec soft = z;
+  for (auto& v : soft) v = std::fabs(v) / 8.0f;
+  double small[3];
+  fvec spin = d;
+  axpy(N, 0.3f, a.data(), spin.data());
+  small[0] = loss_softmax_ce_labels(128, 10, z.data(), labels.data(), 0.1f, pr.data(), dzc.data(),
+                                    w.data());
+  axpy(N, 0.3f, a.data(), spin.data());
+  small[1] = loss_sigmoid_bce(128, 10, z.data(), soft.data(), 0.1f, nullptr, dzb.data(), nullptr);
+  axpy(N, 0.3f, a.data(), spin.data());
+  small[2] = loss_softmax_ce_dense(128, 10, z.data(), soft.data(), 0.1f, nullptr, nullptr, w.data());
+  out.push_back(fvec(pr.begin(), pr.begin() + 1280));
+  out.push_back(fvec(dzc.begin(), dzc.begin() + 1280));
+  out.push_back(dzb);
+  for (double l : small) {
+    float lb[2];
+    std::memcpy(lb, &l, sizeof l);
+    out.push_back({lb[0], lb[1]});
+  }
   const double losses[] = {
       loss_mse(128, 1000, z.data(), t.data(), 0.1f, dz.data(), nullptr),
-      loss_huber(128, 1000, z.data(), t.data(), 1.0, 0.1f, dzh.data(), w.data())};
+      loss_huber(128, 1000, z.data(), t.data(), 1.0, 0.1f, dzh.data(), w.data()),
+      loss_softmax_ce_labels(128, 1000, z.data(), labels.data(), 0.1f, pr.data(), dzc.data(),
+                             nullptr)};
   for (double l : losses) {
     float lb[2];
     std::memcpy(lb, &l, sizeof l);
@@ -1196,6 +1225,8 @@ static std::vector<fvec> run_everything() {
   }
   out.push_back(dz);
   out.push_back(dzh);
+  out.push_back(pr);
+  out.push_back(dzc);
   return out;
 }
 
