@@ -10,7 +10,6 @@
 #include "losses.h"
 
 #include <cmath>
-#include <vector>
 
 #include "kernel_chunks.h"
 
@@ -22,27 +21,38 @@ namespace {
 // regression losses, a few operations an element, from 64K.
 constexpr int64_t kSpreadSpinning = 1 << 10, kSpreadHeavy = 1 << 13, kSpreadLight = 1 << 16;
 
-// Σ of chunk(r0, r1) over the fixed row chunks of [0, rows), added in chunk order.
-template <class Chunk>
-double sum_row_chunks(int64_t rows, int64_t cols, bool transcendental, const Chunk& chunk) {
-  const int64_t chunks = (rows + kLossRows - 1) / kLossRows;
-  if (chunks <= 1) return rows > 0 ? chunk(0, rows) : 0.0;
-  double inline_parts[32];
-  std::vector<double> heap_parts;
-  double* parts = inline_parts;
-  if (chunks > 32) {
-    heap_parts.resize(static_cast<size_t>(chunks));
-    parts = heap_parts.data();
-  }
-  const int64_t elements = rows * cols;
+// A loss's rows [r0, r1) summed in row order; ctx holds the loss's arguments.
+using RowsSum = double (*)(const void* ctx, int64_t r0, int64_t r1);
+
+// Σ of sum(ctx, r0, r1) over the fixed row chunks of [0, rows), added in chunk order: the chunks
+// of each group of kGroup run (on the pool when worth it) into parts, then join the total in
+// order. One function for every loss: the loss bodies only reach it through RowsSum.
+double sum_row_chunks(int64_t rows, int64_t cols, bool transcendental, RowsSum sum,
+                      const void* ctx) {
+  if (rows <= kLossRows) return rows > 0 ? sum(ctx, 0, rows) : 0.0;
+  constexpr int64_t kGroup = 32;
   const int64_t spread_from = !transcendental           ? kSpreadLight
                               : pool_workers_spinning() ? kSpreadSpinning
                                                         : kSpreadHeavy;
-  detail::for_chunks(rows, kLossRows, elements >= spread_from ? 0 : rows + 1,
-                     [&](int64_t r0, int64_t r1) { parts[r0 / kLossRows] = chunk(r0, r1); });
+  double parts[kGroup];
   double total = 0.0;
-  for (int64_t c = 0; c < chunks; ++c) total += parts[c];
+  for (int64_t g0 = 0; g0 < rows; g0 += kGroup * kLossRows) {
+    const int64_t n = rows - g0 < kGroup * kLossRows ? rows - g0 : kGroup * kLossRows;
+    detail::for_chunks(
+        n, kLossRows, rows * cols >= spread_from ? 0 : n + 1,
+        [&](int64_t r0, int64_t r1) { parts[r0 / kLossRows] = sum(ctx, g0 + r0, g0 + r1); });
+    for (int64_t c = 0; c * kLossRows < n; ++c) total += parts[c];
+  }
   return total;
+}
+
+// The same for a loss body written as a lambda over (r0, r1).
+template <class Chunk>
+double sum_row_chunks(int64_t rows, int64_t cols, bool transcendental, const Chunk& chunk) {
+  const RowsSum sum = [](const void* c, int64_t r0, int64_t r1) {
+    return (*static_cast<const Chunk*>(c))(r0, r1);
+  };
+  return sum_row_chunks(rows, cols, transcendental, sum, &chunk);
 }
 
 // A row's weight, 1 without weights: multiplying by 1.0f is exact, so the
