@@ -81,33 +81,6 @@ float row_max(int64_t cols, const float* zr) {
 
 }  // namespace
 
-// z, y, probs, dz: [rows, cols]; row_weights: [rows] or null
-double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
-                        float* probs, float* dz, const float* row_weights) {
-  if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
-  return sum_row_chunks(rows, cols, true, [=](int64_t r0, int64_t r1) {
-    double total = 0.0;
-    for (int64_t r = r0; r < r1; ++r) {
-      const float w = row_weight(row_weights, r);
-      const float k = scale * w;
-      double row = 0.0;
-      for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-        const float zi = z[i];  // read before dz[i] (which may alias z) is written
-        const float yi = y[i];
-        const float e = std::exp(-std::fabs(zi));  // in (0, 1]
-        // max(z,0) - z*y + log1p(exp(-|z|)): the softplus form of -y log p - (1-y) log(1-p).
-        row += static_cast<double>(zi > 0.0f ? zi : 0.0f) - static_cast<double>(zi) * yi +
-               static_cast<double>(std::log1p(e));
-        const float p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-        if (probs) probs[i] = p;
-        if (dz) dz[i] = k * (p - yi);
-      }
-      total += static_cast<double>(w) * row;
-    }
-    return total;
-  });
-}
-
 // z, probs, dz: [rows, cols]; labels, row_weights: [rows]
 double loss_softmax_ce_labels(int64_t rows, int64_t cols, const float* z, const int32_t* labels,
                               float scale, float* probs, float* dz, const float* row_weights) {
@@ -180,20 +153,24 @@ double loss_softmax_ce_dense(int64_t rows, int64_t cols, const float* z, const f
   });
 }
 
-// The element-wise regression losses share one pass: element(z_i, y_i, k, &row) adds its loss
-// to the row (in double) and returns dz_i, with k = scale times the row's weight.
+// The element-wise losses share one pass: element(z_i, y_i, k, &row, &p) adds its loss to the row
+// (in double), sets p_i (the output activation, where the loss has one) and returns dz_i, with k =
+// scale times the row's weight. transcendental: an exp or log an element (see sum_row_chunks).
 template <typename Element>
 double elementwise_loss(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
-                        float* dz, const float* row_weights, Element element) {
+                        float* probs, float* dz, const float* row_weights, bool transcendental,
+                        Element element) {
   if (cols <= 0) return 0.0;  // and no loop over rows: rows may be 2^31 - 1 here
-  return sum_row_chunks(rows, cols, false, [=](int64_t r0, int64_t r1) {
+  return sum_row_chunks(rows, cols, transcendental, [=](int64_t r0, int64_t r1) {
     double total = 0.0;
     for (int64_t r = r0; r < r1; ++r) {
       const float w = row_weight(row_weights, r);
       const float k = scale * w;
       double row = 0.0;
       for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-        const float g = element(z[i], y[i], k, row);
+        float p = 0.0f;
+        const float g = element(z[i], y[i], k, row, p);  // z[i] read before dz[i] (may alias z)
+        if (probs) probs[i] = p;
         if (dz) dz[i] = g;
       }
       total += static_cast<double>(w) * row;
@@ -202,23 +179,40 @@ double elementwise_loss(int64_t rows, int64_t cols, const float* z, const float*
   });
 }
 
+// z, y, probs, dz: [rows, cols]; row_weights: [rows] or null
+double loss_sigmoid_bce(int64_t rows, int64_t cols, const float* z, const float* y, float scale,
+                        float* probs, float* dz, const float* row_weights) {
+  return elementwise_loss(rows, cols, z, y, scale, probs, dz, row_weights, true,
+                          [](float zi, float yi, float k, double& row, float& p) {
+                            const float e = std::exp(-std::fabs(zi));  // in (0, 1]
+                            // max(z,0) - z*y + log1p(exp(-|z|)): the softplus form of -y log p -
+                            // (1-y) log(1-p).
+                            row += static_cast<double>(zi > 0.0f ? zi : 0.0f) -
+                                   static_cast<double>(zi) * yi +
+                                   static_cast<double>(std::log1p(e));
+                            p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+                            return k * (p - yi);
+                          });
+}
+
 // z, y, dz: [rows, cols]; row_weights: [rows] or null
 double loss_mse(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
                 const float* row_weights) {
-  return elementwise_loss(
-      rows, cols, z, y, scale, dz, row_weights, [](float zi, float yi, float k, double& row) {
-        const double d = static_cast<double>(zi) - yi;  // exact: no rounding of z - y
-        row += d * d;
-        return (2.0f * k) * (zi - yi);
-      });
+  return elementwise_loss(rows, cols, z, y, scale, nullptr, dz, row_weights, false,
+                          [](float zi, float yi, float k, double& row, float&) {
+                            const double d =
+                                static_cast<double>(zi) - yi;  // exact: no rounding of z - y
+                            row += d * d;
+                            return (2.0f * k) * (zi - yi);
+                          });
 }
 
 // z, y, dz: [rows, cols]; row_weights: [rows] or null
 double loss_huber(int64_t rows, int64_t cols, const float* z, const float* y, double delta,
                   float scale, float* dz, const float* row_weights) {
   const float delta_f = static_cast<float>(delta);
-  return elementwise_loss(rows, cols, z, y, scale, dz, row_weights,
-                          [delta, delta_f](float zi, float yi, float k, double& row) {
+  return elementwise_loss(rows, cols, z, y, scale, nullptr, dz, row_weights, false,
+                          [delta, delta_f](float zi, float yi, float k, double& row, float&) {
                             const double a = std::fabs(static_cast<double>(zi) - yi);
                             // Quadratic up to delta, linear beyond: the min form needs no branch on
                             // which piece, and both pieces meet at a = delta with the same value.
@@ -234,8 +228,8 @@ double loss_huber(int64_t rows, int64_t cols, const float* z, const float* y, do
 // z, y, dz: [rows, cols]; row_weights: [rows] or null
 double loss_mae(int64_t rows, int64_t cols, const float* z, const float* y, float scale, float* dz,
                 const float* row_weights) {
-  return elementwise_loss(rows, cols, z, y, scale, dz, row_weights,
-                          [](float zi, float yi, float k, double& row) {
+  return elementwise_loss(rows, cols, z, y, scale, nullptr, dz, row_weights, false,
+                          [](float zi, float yi, float k, double& row, float&) {
                             row += std::fabs(static_cast<double>(zi) - yi);
                             // sign(d), with d itself where d is 0 (the subgradient 0 at z = y) or
                             // NaN.
