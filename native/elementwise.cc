@@ -18,9 +18,9 @@
 namespace densenode {
 namespace {
 
-constexpr int64_t kChunk = 16384;            // elements per work item (64 KB of floats)
-constexpr int64_t kParallelLight = 1 << 16;  // memory-bound loops: ~64K elements before 2 cores pay
-constexpr int64_t kParallelHeavy = 1 << 13;  // an expf/tanhf per element: ~8K elements (tens of us)
+constexpr int64_t kChunk = 16384;  // elements per work item (64 KB of floats)
+using detail::kParallelHeavy;
+using detail::kParallelLight;
 // The dropout hash (two rounds of multiplies a byte) takes ~15 us for 32K elements on AVX2: it
 // spreads from two whole chunks, the 128 x 256 mask of a training step.
 constexpr int64_t kParallelHash = 2 * kChunk;

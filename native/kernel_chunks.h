@@ -11,6 +11,12 @@
 namespace densenode {
 namespace detail {
 
+// Elements from which a loop goes to the pool: a memory-bound one (a copy, an update, a scan)
+// from ~64K (a few us, about what the hand-off to a second core costs), one with an expf or
+// tanhf an element from ~8K (tens of us).
+constexpr int64_t kParallelLight = 1 << 16;
+constexpr int64_t kParallelHeavy = 1 << 13;
+
 template <class Body>
 struct ChunkJob {
   const Body* body;

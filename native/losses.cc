@@ -16,10 +16,10 @@
 namespace densenode {
 namespace {
 
-// Elements from which a loss spreads: with spinning workers (a hand-off of ~1 us) from 1K, a few
-// us of exp and log; otherwise from 8K, as the other exp-bound kernels (elementwise.cc); the
-// regression losses, a few operations an element, from 64K.
-constexpr int64_t kSpreadSpinning = 1 << 10, kSpreadHeavy = 1 << 13, kSpreadLight = 1 << 16;
+// Elements from which a loss with an exp or log an element spreads while the workers spin (a
+// hand-off of ~1 us): 1K, a few us of work. Otherwise it spreads from detail::kParallelHeavy, and
+// the regression losses, a few operations an element, from detail::kParallelLight.
+constexpr int64_t kSpreadSpinning = 1 << 10;
 
 // A loss's rows [r0, r1) summed in row order; ctx holds the loss's arguments.
 using RowsSum = double (*)(const void* ctx, int64_t r0, int64_t r1);
@@ -31,9 +31,9 @@ double sum_row_chunks(int64_t rows, int64_t cols, bool transcendental, RowsSum s
                       const void* ctx) {
   if (rows <= kLossRows) return rows > 0 ? sum(ctx, 0, rows) : 0.0;
   constexpr int64_t kGroup = 32;
-  const int64_t spread_from = !transcendental           ? kSpreadLight
+  const int64_t spread_from = !transcendental           ? detail::kParallelLight
                               : pool_workers_spinning() ? kSpreadSpinning
-                                                        : kSpreadHeavy;
+                                                        : detail::kParallelHeavy;
   double parts[kGroup];
   double total = 0.0;
   for (int64_t g0 = 0; g0 < rows; g0 += kGroup * kLossRows) {

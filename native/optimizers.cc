@@ -25,10 +25,10 @@ namespace {
 constexpr int64_t kChunk = 16384;
 // Below 64K elements (<= 1.75 MB of traffic, a few us) the pool's hand-off
 // costs about as much as the second core would save a memory-bound update
-// (SGD, momentum, the sum of squares). RMSprop and Adam are bound by their
-// square root and divide instead (Adam: 26 us for 32K floats on Zen 3), so
-// they spread from two chunks on.
-constexpr int64_t kParallelMin = 65536;
+// (SGD, momentum, the sum of squares): detail::kParallelLight. RMSprop and Adam
+// are bound by their square root and divide instead (Adam: 26 us for 32K floats
+// on Zen 3), so they spread from two chunks on.
+constexpr int64_t kParallelMin = detail::kParallelLight;
 constexpr int64_t kParallelMinComputeBound = 2 * kChunk;
 
 // The sum of squares adds fixed blocks' partial sums in block order: at most kMaxBlocks of them

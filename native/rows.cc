@@ -12,8 +12,8 @@
 namespace densenode {
 namespace {
 
-constexpr int64_t kChunk = 16384;            // output floats per work item
-constexpr int64_t kParallelLight = 1 << 16;  // a copy: ~64K floats before two cores pay
+constexpr int64_t kChunk = 16384;  // output floats per work item
+using detail::kParallelLight;      // a copy
 
 // The level of a one-hot block, or -1 when v is not an integer in [0, width].
 inline int64_t level_of(float v, int64_t width) {
