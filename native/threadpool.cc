@@ -66,13 +66,7 @@ class Pool {
       if (i >= job->count) break;
       job->fn(job->ctx, i, i + 1);
     }
-    for (int spins = 0; bg_users_.load() != 0; ++spins) {
-      if (spins < 20000) {
-        DN_PAUSE();
-      } else {
-        std::this_thread::yield();
-      }
-    }
+    wait_until_none(bg_users_);
   }
 
   void resize(int n) {
@@ -141,10 +135,11 @@ class Pool {
     }
   }
 
-  // A joined worker is running its last item, a few us at most, so spin;
-  // yield after a while in case the hypervisor descheduled it.
-  void wait_for_workers() const {
-    for (int spins = 0; active_.load() != 0; ++spins) {
+  // The workers counted in `inside` are each running their last item, a few
+  // us at most, so spin; yield after a while in case the hypervisor
+  // descheduled one.
+  static void wait_until_none(const std::atomic<int>& inside) {
+    for (int spins = 0; inside.load() != 0; ++spins) {
       if (spins < 20000) {
         DN_PAUSE();
       } else {
@@ -152,6 +147,7 @@ class Pool {
       }
     }
   }
+  void wait_for_workers() const { wait_until_none(active_); }
 
   void worker_loop(int self) {
     uint64_t seen = gen_.load();
