@@ -1,7 +1,8 @@
 // GEMM throughput in GFLOP/s: native on 1 thread and on all threads, the JS
 // fallback and (when installed) OpenBLAS, on square products and the shapes of
 // MLP training, with every figure also as a ratio to OpenBLAS and native's as a share of the
-// machine's FMA peak on the same thread count.
+// machine's FMA peak on the same thread count. `--openblas-core=Zen` with DENSENODE_ISA=avx2 on an
+// AVX-512 machine sets both libraries' AVX2 kernels side by side.
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -63,7 +64,13 @@ function throughput(backend, shape, seconds, ops = operands(shape)) {
 // library waits 200 ms first: OpenBLAS's idle threads spin for ~0.1 s after a call (2^28 cycles),
 // and a densenode run started at once shared the cores with them (docs/decisions.md).
 const built = buildOpenBlas();
-const openblas = built.binary ? await startOpenBlas(built.binary) : null;
+// --openblas-core=NAME: OpenBLAS's kernel for that core (its corename must then read NAME).
+const coreFlag = process.argv.find((a) => a.startsWith('--openblas-core='))?.slice('--openblas-core='.length);
+const openblas = built.binary ? await startOpenBlas(built.binary, coreFlag) : null;
+if (openblas && coreFlag !== undefined && openblas.corename.toLowerCase() !== coreFlag.toLowerCase()) {
+  console.error(`bench gemm: OpenBLAS ran its ${openblas.corename} kernel, not ${coreFlag} (a name its DYNAMIC_ARCH build lacks?)`);
+  process.exit(2);
+}
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 7));
 const slice = budget / reps;
 const measured = [];

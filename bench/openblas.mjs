@@ -22,13 +22,16 @@ export function buildOpenBlas() {
 
 /**
  * Starts the timer. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for it, so OpenBLAS picks its
- * own kernel for this CPU. `gflops(threads, [tA, tB, m, n, k], seconds)` times one repetition
- * while this process waits; `close()` ends it.
+ * own kernel for this CPU, unless `core` names one (`--openblas-core=Zen`: on an AVX-512 machine,
+ * OpenBLAS's AVX2 kernel beside densenode's AVX2 tile under DENSENODE_ISA=avx2).
+ * `gflops(threads, [tA, tB, m, n, k], seconds)` times one repetition while this process waits;
+ * `close()` ends it.
  */
-export async function startOpenBlas(binaryPath) {
+export async function startOpenBlas(binaryPath, core) {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  if (core !== undefined) env.OPENBLAS_CORETYPE = core;
   const child = spawn(binaryPath, [], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {

@@ -160,10 +160,9 @@ constexpr KernelTable kPortable{
     &stream::portable::kKernels};
 
 #if defined(DENSENODE_X86_KERNELS)
-// gather_cols_avx2 transposes whole 8-float blocks only.
 constexpr KernelTable kAvx2{Isa::Avx2,
                             {kernel_avx2, kernel_avx2_n8, kernel_avx2_edge, kBlockAvx2, narrow_avx2,
-                             kNarrowAvx2, gather_cols_avx2, 8, small_m_avx2, 32, gemv_avx2},
+                             kNarrowAvx2, gather_cols_avx2, 1, small_m_avx2, 32, gemv_avx2},
                             &bn::avx2::kKernels,
                             &stream::avx2::kKernels};
 
