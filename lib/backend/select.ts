@@ -60,12 +60,24 @@ function checkBlocking(value: string | undefined): void {
   if (!ok) throw invalidArgument(RangeError, 'densenode', 'DENSENODE_BLOCKING', "'mc,kc,nc' (three integers 1..65536)", `'${value}'`);
 }
 
+/**
+ * DENSENODE_ISA lowers the addon's kernels to one of these (for tests and benchmarks; another
+ * architecture's name is ignored there, so one setting serves x64 and arm64 runs). The addon would
+ * ignore a misspelt name too, and run the best ISA, so it is an error here instead; '' is unset.
+ */
+const ISA_NAMES = ['portable', 'avx2', 'avx512', 'neon'] as const;
+function checkIsa(value: string | undefined): void {
+  if (value === undefined || value === '' || (ISA_NAMES as readonly string[]).includes(value)) return;
+  throw oneOf('densenode', 'DENSENODE_ISA', ISA_NAMES, value);
+}
+
 /** Chooses the backend for this process (or worker) from DENSENODE_BACKEND, DENSENODE_ADDON and what loads. */
 export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   const requested = env.DENSENODE_BACKEND ?? '';
   if (requested === 'js') return { backend: jsBackend, reason: 'forced by DENSENODE_BACKEND=js' };
   if (requested !== '' && requested !== 'native') throw oneOf('densenode', 'DENSENODE_BACKEND', ['js', 'native'], requested);
   checkBlocking(env.DENSENODE_BLOCKING);
+  checkIsa(env.DENSENODE_ISA);
   try {
     const { binding, file } = loadNative(env.DENSENODE_ADDON);
     const how = requested === 'native' ? 'forced by DENSENODE_BACKEND=native' : 'loaded';
