@@ -1,9 +1,10 @@
 // The native GEMM's own promises: bitwise-identical results for any thread
 // count, every micro-kernel the CPU supports correct when forced with
-// DENSENODE_ISA, and DENSENODE_THREADS / setThreads sizing the pool.
+// DENSENODE_ISA (a name that is no ISA an error), and DENSENODE_THREADS / setThreads sizing the pool.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../lib/backend/select.js';
 import { addonFile as addon, binding, native } from './helpers/backends.js';
 import { randomFloats, referenceGemm } from './helpers/reference.js';
 
@@ -128,4 +129,16 @@ describe('native gemm across threads and ISAs', () => {
       });
     });
   }
+
+  it('a DENSENODE_ISA that names no ISA is a RangeError that names it and the choices', () => {
+    for (const bad of ['avx9', 'AVX2', 'avx-512', ' avx2', 'sse4']) {
+      expect(() => selectBackend({ DENSENODE_BACKEND: 'native', DENSENODE_ADDON: addon, DENSENODE_ISA: bad })).toThrow(
+        /'portable', 'avx2', 'avx512' or 'neon' for DENSENODE_ISA/,
+      );
+      expect(() => selectBackend({ DENSENODE_ISA: bad })).toThrow(RangeError);
+    }
+    for (const good of ['', 'portable', 'avx2', 'avx512', 'neon']) {
+      expect(() => selectBackend({ DENSENODE_BACKEND: 'native', DENSENODE_ADDON: addon, DENSENODE_ISA: good })).not.toThrow();
+    }
+  });
 });

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeBinding } from '../../binding.js';
+import type { NativeBinding, NativeInfo } from '../../binding.js';
 import { invalidArgument, oneOf } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
@@ -65,9 +65,11 @@ function checkBlocking(value: string | undefined): void {
  * architecture's name is ignored there, so one setting serves x64 and arm64 runs). The addon would
  * ignore a misspelt name too, and run the best ISA, so it is an error here instead; '' is unset.
  */
-const ISA_NAMES = ['portable', 'avx2', 'avx512', 'neon'] as const;
+// Keyed by the binding's own ISA type, so a new ISA there that is missing here fails to compile.
+const ISAS: Record<NativeInfo['isa'], true> = { portable: true, avx2: true, avx512: true, neon: true };
+const ISA_NAMES = Object.keys(ISAS);
 function checkIsa(value: string | undefined): void {
-  if (value === undefined || value === '' || (ISA_NAMES as readonly string[]).includes(value)) return;
+  if (value === undefined || value === '' || ISA_NAMES.includes(value)) return;
   throw oneOf('densenode', 'DENSENODE_ISA', ISA_NAMES, value);
 }
 
