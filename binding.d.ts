@@ -8,12 +8,32 @@ export interface NativeInfo {
   isa: 'avx512' | 'avx2' | 'neon' | 'portable';
   /** Threads in the shared pool. */
   threads: number;
+  /** The CPUs the process may use, read at load: the pool's default size. */
+  cpus: CpuBudget;
   /** The Node-API version the addon was built for. */
   napiVersion: number;
   /** The data caches read at load. */
   caches: CacheInfo;
   /** The GEMM block sizes in use. */
   blocking: GemmBlocking;
+}
+
+/**
+ * What bounds the pool's default size (native/cpu_budget.h): the CPUs online, the affinity mask
+ * (taskset, a cpuset container) and the cgroup CPU quota (a container's --cpus, a Kubernetes CPU
+ * limit), which the host's CPU count ignores. DENSENODE_THREADS and setThreads override it.
+ */
+export interface CpuBudget {
+  /** Logical CPUs online. */
+  online: number;
+  /** CPUs in the process's affinity mask; 0 = unknown. */
+  affinity: number;
+  /** The cgroup CPU quota in CPUs (cpu.max, or cpu.cfs_quota_us / cpu.cfs_period_us); 0 = none. */
+  quota: number;
+  /** The default pool size: the least of the three, the quota rounded up. */
+  threads: number;
+  /** Which of them set threads. */
+  source: 'online' | 'affinity' | 'quota';
 }
 
 /** One cache level: bytes of one instance, associativity and logical CPUs sharing it (0 = unknown). */

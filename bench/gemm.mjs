@@ -3,18 +3,17 @@
 // MLP training, with every figure also as a ratio to OpenBLAS and native's as a share of the
 // machine's FMA peak on the same thread count. `--openblas-core=Zen` with DENSENODE_ISA=avx2 on an
 // AVX-512 machine sets both libraries' AVX2 kernels side by side.
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
-import { peakFor, printMachine } from './machine.mjs';
+import { peakFor, printMachine, usableThreads } from './machine.mjs';
 import { buildOpenBlas, startOpenBlas } from './openblas.mjs';
 import { median, randomFloats, writeResults } from './timing.mjs';
 
 const machine = printMachine();
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
-const allThreads = cpus().length;
+const allThreads = usableThreads();
 // Seconds per shape, thread count and library, split over the repetitions.
 const budget = Number(process.env.BENCH_SECONDS ?? 0.7);
 

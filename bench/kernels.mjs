@@ -2,15 +2,14 @@
 // forward (training) and backward on [128, 256] and [1024, 1024], native on 1
 // and all threads and the JS fallback, beside a plain copy's bandwidth
 // (TypedArray.set, a memmove) of the same bytes measured in the same run.
-import { cpus } from 'node:os';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
-import { printMachine } from './machine.mjs';
+import { printMachine, usableThreads } from './machine.mjs';
 import { medianSeconds, randomFloats, writeResults } from './timing.mjs';
 
 const machine = printMachine();
 const native = selectBackend({ DENSENODE_BACKEND: 'native' }).backend;
-const allThreads = cpus().length;
+const allThreads = usableThreads();
 const budget = Number(process.env.BENCH_SECONDS ?? 1);
 
 // Each case: the bytes the kernel must move at least, and a runner per backend.

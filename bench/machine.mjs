@@ -3,7 +3,7 @@
 // blocking, and the FMA peak measured by bench/fma-peak.cc on 1 thread and on all cores.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { arch, availableParallelism, cpus, loadavg, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendInfo } from '../dist/index.js';
@@ -106,10 +106,19 @@ function measurePeak(isa, cores) {
   return { isa, one: one.gflops, all: all.gflops, chains: one.chains, lanes: one.lanes, runsOne: one.runs, runsAll: all.runs };
 }
 
+/**
+ * The threads a benchmark runs "on all cores": the CPUs this process may use (the addon's budget:
+ * affinity and cgroup quota; Node's count of the affinity mask on the JS backend), not the host's.
+ */
+export function usableThreads() {
+  return backendInfo().cpus?.threads ?? availableParallelism();
+}
+
 /** Everything printMachine shows, as data for a benchmark's JSON. */
 export function describeMachine() {
   const info = backendInfo();
   const cores = cpus().length;
+  const threads = usableThreads();
   // The JS backend has no ISA of its own: its peak is the compiler's portable vector code.
   const isa = info.isa in isaFlags ? info.isa : 'portable';
   return {
@@ -117,12 +126,14 @@ export function describeMachine() {
     ...cpuinfo(),
     platform: `${platform()} ${arch()}`,
     cores,
+    threads,
+    cpuBudget: info.cpus ?? null,
     threadsPerCore: threadsPerCore(),
     loadAverage: loadavg()[0],
     backend: { name: info.name, isa: info.isa, threads: info.threads },
     caches: info.caches ? fromBinding(info.caches) : sysfsCaches(),
     blocking: info.blocking ?? null,
-    peak: measurePeak(isa, cores),
+    peak: measurePeak(isa, threads),
   };
 }
 
@@ -135,6 +146,13 @@ export function machineLines(m) {
     `machine: ${m.cpu}${id ? ` (${id})` : ''}, ${m.cores} logical cores, ${m.platform}, load average ${m.loadAverage.toFixed(2)}`,
   ];
   lines.push(`densenode: ${m.backend.name} backend, isa ${m.backend.isa}, ${m.backend.threads} threads`);
+  if (m.threads < m.cores) {
+    const b = m.cpuBudget;
+    const why = b
+      ? `${b.source === 'quota' ? `a cgroup CPU quota of ${b.quota}` : `an affinity mask of ${b.affinity}`}`
+      : 'its affinity mask';
+    lines.push(`this process may use ${m.threads} of the ${m.cores} cores (${why}): "all cores" below means ${m.threads}`);
+  }
   const c = m.caches;
   if (c) {
     const size = (bytes) => (bytes == null ? '?' : kib(bytes));
@@ -147,13 +165,13 @@ export function machineLines(m) {
   lines.push(
     p.error
       ? `FMA peak: ${p.error}`
-      : `FMA peak (${p.isa}, ${p.chains} chains of ${p.lanes} lanes): ${p.one.toFixed(1)} GFLOP/s on 1 thread, ${p.all.toFixed(1)} GFLOP/s on ${m.cores}`,
+      : `FMA peak (${p.isa}, ${p.chains} chains of ${p.lanes} lanes): ${p.one.toFixed(1)} GFLOP/s on 1 thread, ${p.all.toFixed(1)} GFLOP/s on ${m.threads}`,
   );
   // Each physical core has its own FMA pipes (SMT siblings share them), so all cores reach about
   // physical cores × one thread's peak unless something else runs: then this run's figures are low too.
-  const physical = m.threadsPerCore ? m.cores / m.threadsPerCore : null;
+  const physical = m.threadsPerCore ? Math.min(m.threads, m.cores / m.threadsPerCore) : null;
   if (!p.error && physical > 1 && p.all < 0.75 * physical * p.one)
-    lines.push(`FMA peak on ${m.cores} threads is only ${(p.all / p.one).toFixed(2)}× one thread's: other load on the machine?`);
+    lines.push(`FMA peak on ${m.threads} threads is only ${(p.all / p.one).toFixed(2)}× one thread's: other load on the machine?`);
   return lines;
 }
 
@@ -168,5 +186,5 @@ export function printMachine() {
 export function peakFor(m, threads) {
   if (m.peak.error) return null;
   if (threads === 1) return m.peak.one;
-  return threads === m.cores ? m.peak.all : null;
+  return threads === m.threads ? m.peak.all : null;
 }

@@ -3,14 +3,14 @@
 // a reference, for a small, a wide and an MNIST-sized MLP on 1 and 256 rows. Median µs per call.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
 import * as dn from '../dist/index.js';
-import { printMachine } from './machine.mjs';
+import { printMachine, usableThreads } from './machine.mjs';
 import { median, randomFloats, writeResults } from './timing.mjs';
 
 const machine = printMachine();
@@ -21,7 +21,7 @@ const models = [
 ];
 const rowCounts = [1, 256];
 const repetitions = 7;
-const allThreads = cpus().length;
+const allThreads = usableThreads();
 const minimumMs = 50;
 // Before each timed run on all threads (the 1-thread engines have no pool that spins).
 const settleAllMs = 300;

@@ -5,7 +5,6 @@
 // kernel's time per epoch on all threads and on one (bench/kernel-profile.mjs). Each native row also shows
 // the epoch's GEMM bound: its GEMM FLOPs at the machine's FMA peak for that thread count.
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { jsBackend } from '../dist/backend/js/index.js';
 import { selectBackend } from '../dist/backend/select.js';
@@ -13,7 +12,7 @@ import * as dn from '../dist/index.js';
 import { loadIdxImages, loadIdxLabels } from '../dist/io/idx.js';
 import { Model } from '../dist/model.js';
 import { profiledBackend } from './kernel-profile.mjs';
-import { peakFor, printMachine } from './machine.mjs';
+import { peakFor, printMachine, usableThreads } from './machine.mjs';
 import { median, writeResults } from './timing.mjs';
 
 const dir = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -29,7 +28,7 @@ const [xTrain, yTrain, xTest, yTest] = await Promise.all([
   loadIdxLabels(`${dir}/t10k-labels-idx1-ubyte.gz`),
 ]);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 5);
-const allThreads = cpus().length;
+const allThreads = usableThreads();
 const config = {
   inputs: 784,
   seed: 42,

@@ -1,5 +1,5 @@
 // densenode's public surface.
-export type { ActivationKind, BackendInfo, CacheInfo, CacheLevelInfo, GemmBlocking, GemmEpilogue } from './backend/backend.js';
+export type { ActivationKind, BackendInfo, CacheInfo, CacheLevelInfo, CpuBudget, GemmBlocking, GemmEpilogue } from './backend/backend.js';
 export type { BatchSource, SourceBatch } from './batch-source.js';
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { reduceLrOnPlateau } from './callbacks/reduce-lr.js';

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "cpu_budget.h"
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define DN_PAUSE() _mm_pause()
@@ -113,10 +115,10 @@ class Pool {
     if (const char* env = std::getenv("DENSENODE_THREADS")) {
       char* end = nullptr;
       long v = std::strtol(env, &end, 10);
-      if (end != env && *end == '\0' && v > 0) return v > 1024 ? 1024 : static_cast<int>(v);
+      if (end != env && *end == '\0' && v > 0)
+        return v > kMaxThreads ? kMaxThreads : static_cast<int>(v);
     }
-    unsigned hc = std::thread::hardware_concurrency();
-    return hc ? static_cast<int>(hc) : 1;
+    return cpu_budget().threads;
   }
 
   // Participant `self` first takes the items of its own segment, then helps

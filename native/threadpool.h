@@ -7,9 +7,11 @@ namespace densenode {
 // Work item callback: process items [begin, end) of a parallel_for.
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
 
-// One persistent pool per process. Default size: DENSENODE_THREADS (positive
-// integer) if set, else std::thread::hardware_concurrency(). The size counts
-// the calling thread, so n threads = n - 1 workers + the caller.
+// One persistent pool per process. Default size: DENSENODE_THREADS (an integer
+// 1..kMaxThreads) if set, else the CPUs the process may use (cpu_budget.h:
+// affinity and cgroup quota). The size counts the calling thread, so n threads
+// = n - 1 workers + the caller.
+constexpr int kMaxThreads = 256;
 void pool_set_threads(int n);
 int pool_threads();
 

@@ -54,6 +54,44 @@ describe('native gemm across threads and ISAs', () => {
     expect(result.stdout.trim()).toBe('3');
   });
 
+  it('DENSENODE_THREADS that is no integer 1..256 is a RangeError naming it (the addon would ignore it)', () => {
+    for (const bad of ['0', '-1', '2.5', 'two', ' 2', '257', '1e2']) {
+      expect(() => selectBackend({ DENSENODE_ADDON: addon, DENSENODE_THREADS: bad })).toThrow(
+        new RangeError(`densenode: expected an integer 1..256 for DENSENODE_THREADS, received '${bad}'`),
+      );
+    }
+    for (const good of ['', '1', '16', '256'])
+      expect(selectBackend({ DENSENODE_ADDON: addon, DENSENODE_THREADS: good }).backend.name).toBe('native');
+  });
+
+  const loadInfo = (env: NodeJS.ProcessEnv, wrap: string[] = []) => {
+    const code = `console.log(JSON.stringify(require(${JSON.stringify(addon)}).info()))`;
+    const argv = [...wrap, process.execPath, '-e', code];
+    const result = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', env });
+    expect(result.status, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as ReturnType<typeof binding.info>;
+  };
+  const { DENSENODE_THREADS: _, ...unset } = process.env;
+
+  it('without DENSENODE_THREADS the pool is sized by the CPU budget it reports', () => {
+    const info = loadInfo(unset);
+    const { online, affinity, quota, threads, source } = info.cpus;
+    expect(info.threads).toBe(threads);
+    const limits = [online, affinity || online, quota > 0 ? Math.ceil(quota - 1e-9) : online];
+    expect(threads).toBe(Math.max(1, Math.min(...limits)));
+    expect(['online', 'affinity', 'quota']).toContain(source);
+  });
+
+  // taskset (util-linux) pins the process to one CPU, as a cpuset container does; the host's CPU
+  // count would give a pool of spinning workers that share that CPU (twice as slow, docs/decisions.md).
+  const taskset = process.platform === 'linux' && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  it.skipIf(!taskset || loadInfo(unset).cpus.online < 2)('pinned to one CPU (taskset -c 0), the pool has one thread', () => {
+    const info = loadInfo(unset, ['taskset', '-c', '0']);
+    expect(info.cpus).toMatchObject({ affinity: 1, threads: 1, source: 'affinity' });
+    expect(info.threads).toBe(1);
+    expect(loadInfo({ ...unset, DENSENODE_THREADS: '2' }, ['taskset', '-c', '0']).threads).toBe(2);
+  });
+
   // What this CPU can run, from /proc/cpuinfo (x86-64 Linux); NEON is baseline on arm64; elsewhere only
   // the portable kernel is expected. `order` is this architecture's ladder, which DENSENODE_ISA lowers through.
   const flags = existsSync('/proc/cpuinfo')

@@ -1,9 +1,9 @@
 // The kernel contract: one interface, two implementations (native/ and js/).
 // Kernels compute into caller-owned arrays and allocate nothing; the
 // TypeScript layer decides what to compute.
-import type { CacheInfo, GemmBlocking, LayerKernels } from '../../binding.js';
+import type { CacheInfo, CpuBudget, GemmBlocking, LayerKernels } from '../../binding.js';
 
-export type { ActivationKind, CacheInfo, CacheLevelInfo, GemmBlocking } from '../../binding.js';
+export type { ActivationKind, CacheInfo, CacheLevelInfo, CpuBudget, GemmBlocking } from '../../binding.js';
 
 /** Options of the GEMM epilogue, applied while C is still in registers. */
 export interface GemmEpilogue {
@@ -36,6 +36,8 @@ export interface BackendInfo {
   threads: number;
   /** Why this backend was chosen. */
   reason: string;
+  /** Native only: the CPUs the process may use (affinity, cgroup quota), which size the pool by default. */
+  cpus?: CpuBudget;
   /** Native only: the CPU's data caches as read at load. */
   caches?: CacheInfo;
   /** Native only: the GEMM block sizes chosen for those caches (or DENSENODE_BLOCKING). */

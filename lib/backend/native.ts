@@ -8,8 +8,8 @@ export function nativeBackend(binding: NativeBinding): Backend {
   return {
     name: 'native',
     info: () => {
-      const { isa, threads, caches, blocking } = binding.info();
-      return { name: 'native', isa, threads, caches, blocking };
+      const { isa, threads, cpus, caches, blocking } = binding.info();
+      return { name: 'native', isa, threads, cpus, caches, blocking };
     },
     setThreads: (n) => binding.setThreads(n),
     packs: {

@@ -73,6 +73,18 @@ function checkIsa(value: string | undefined): void {
   throw oneOf('densenode', 'DENSENODE_ISA', ISA_NAMES, value);
 }
 
+/**
+ * DENSENODE_THREADS sizes the addon's pool at load (native/threadpool.h: 1..256, setThreads' range).
+ * The addon would ignore a value that is no such integer and size the pool from the CPUs, so it is
+ * an error here instead; '' is unset.
+ */
+const MAX_THREADS = 256;
+function checkThreads(value: string | undefined): void {
+  if (value === undefined || value === '') return;
+  if (/^[0-9]{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_THREADS) return;
+  throw invalidArgument(RangeError, 'densenode', 'DENSENODE_THREADS', `an integer 1..${MAX_THREADS}`, `'${value}'`);
+}
+
 /** Chooses the backend for this process (or worker) from DENSENODE_BACKEND, DENSENODE_ADDON and what loads. */
 export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   const requested = env.DENSENODE_BACKEND ?? '';
@@ -80,6 +92,7 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env): Selection {
   if (requested !== '' && requested !== 'native') throw oneOf('densenode', 'DENSENODE_BACKEND', ['js', 'native'], requested);
   checkBlocking(env.DENSENODE_BLOCKING);
   checkIsa(env.DENSENODE_ISA);
+  checkThreads(env.DENSENODE_THREADS);
   try {
     const { binding, file } = loadNative(env.DENSENODE_ADDON);
     const how = requested === 'native' ? 'forced by DENSENODE_BACKEND=native' : 'loaded';

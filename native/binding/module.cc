@@ -4,6 +4,7 @@
 #include "binding/args.h"
 #include "cache_info.h"
 #include "cpu.h"
+#include "cpu_budget.h"
 #include "gemm/gemm.h"
 #include "gemm/runtime_blocking.h"
 #include "threadpool.h"
@@ -17,10 +18,10 @@ void RegisterFuzz(Napi::Env env, Napi::Object exports);  // fuzz/run-fuzzer.cc, 
 namespace densenode::binding {
 namespace {
 
-// setThreads(n): size the shared pool; n in [1, 256].
+// setThreads(n): size the shared pool; n in [1, kMaxThreads].
 Napi::Value SetThreads(const CallInfo& info) {
   Args args(info, "setThreads", 1);
-  pool_set_threads(static_cast<int>(args.Size(0, "n", 1, 256)));
+  pool_set_threads(static_cast<int>(args.Size(0, "n", 1, kMaxThreads)));
   return info.Env().Undefined();
 }
 
@@ -30,6 +31,14 @@ Napi::Value Info(const CallInfo& info) {
   out.Set("isa", gemm_isa());
   out.Set("threads", pool_threads());
   out.Set("napiVersion", NAPI_VERSION);
+  const CpuBudget& budget = cpu_budget();
+  Napi::Object cpus = Napi::Object::New(info.Env());
+  cpus.Set("online", budget.online);
+  cpus.Set("affinity", budget.affinity);
+  cpus.Set("quota", budget.quota);
+  cpus.Set("threads", budget.threads);
+  cpus.Set("source", budget.source);
+  out.Set("cpus", cpus);
   const CacheInfo& c = cpu_caches();
   Napi::Object caches = Napi::Object::New(info.Env());
   auto level = [&](const char* name, const CacheLevel& l) {

@@ -1360,6 +1360,8 @@ static void test_isa_identity() {
 // The cache model against the two machines whose sweeps are recorded (docs/performance.md):
 // Zen 5 (48 KiB L1d, 1 MiB L2, 32 MiB L3 per 2 vCPUs) must give the AVX-512 table measured
 // best there; Zen 3 (32 KiB / 512 KiB) the A block within its L2. Unknown levels keep the table.
+void test_cpu_budget(void (*check)(bool, const std::string&));  // cpu_budget_test.cc
+
 static void test_blocking_model() {
   auto caches = [](int64_t l1, int64_t l2, int64_t l3, int l3_share) {
     CacheInfo c;
@@ -1468,6 +1470,7 @@ int main() {
   test_clipping();
   test_thread_determinism();
   test_blocking_model();
+  test_cpu_budget(check);
   std::printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
   return g_failures ? 1 : 0;
 }
