@@ -228,7 +228,9 @@ export interface LayerKernels {
    * gatherRows's, made before anything is copied. True when the copy runs in the background,
    * false when it was done here (one thread, no worker spinning, the JS backend). Until
    * gatherRowsSettle, dst must not be read or written and neither array detached; another
-   * gatherRowsAhead settles the pending one first.
+   * gatherRowsAhead settles the pending one first. The library's `kernels.gatherRowsAhead` keeps
+   * that promise for its caller: it goes to the background only when src and dst are views of
+   * SharedArrayBuffers (which cannot be detached) and gathers at once otherwise.
    */
   gatherRowsAhead(count: number, cols: number, rows: number, src: Float32Array, indices: Uint32Array, dst: Float32Array): boolean;
   /** Returns once the pending gatherRowsAhead's rows are in dst (at once when none is pending). */

@@ -69,22 +69,23 @@ export interface RunInfo {
   accuracy: boolean;
 }
 
-/** What a hook may return: 'stop' ends training (after this batch or epoch). */
+/** What a hook may return: 'stop' ends training (before or after this batch or epoch, or before the first). */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is a void function, which must fit here.
 export type HookResult = 'stop' | undefined | void;
 
 /**
  * A hook into training, as Keras's Callback: every method may be async (fit awaits it). Returning
- * 'stop' from onBatchEnd or onEpochEnd ends training there. With worker: true the hooks run on the
- * main thread: epoch hooks pause the worker until they return (so 'stop' and a learning rate they
- * set take effect at the next epoch, deterministically); batch hooks only observe.
+ * 'stop' from any hook but onTrainEnd ends training there. With worker: true the hooks run on the
+ * main thread: the train and epoch hooks pause the worker until they return (so 'stop', a learning
+ * rate or weights they set take effect at the next epoch, deterministically); batch hooks only
+ * observe (their 'stop' lands a few steps later).
  */
 export interface Callback {
   /** How to rebuild this callback inside a training worker (built-in callbacks only). */
   spec?: BuiltInCallback;
-  onTrainBegin?(model: CallbackModel, run: RunInfo): void | Promise<void>;
+  onTrainBegin?(model: CallbackModel, run: RunInfo): HookResult | Promise<HookResult>;
   onEpochBegin?(epoch: number, model: CallbackModel): HookResult | Promise<HookResult>;
-  onBatchBegin?(batch: number, model: CallbackModel): void | Promise<void>;
+  onBatchBegin?(batch: number, model: CallbackModel): HookResult | Promise<HookResult>;
   onBatchEnd?(batch: number, logs: BatchLogs, model: CallbackModel): HookResult | Promise<HookResult>;
   onEpochEnd?(epoch: number, logs: EpochLogs, model: CallbackModel): HookResult | Promise<HookResult>;
   onTrainEnd?(model: CallbackModel, history: History): void | Promise<void>;

@@ -23,6 +23,12 @@ function snapshotEpilogue(epilogue: unknown): unknown {
   return { bias, activation };
 }
 
+// A background gather writes dst (and reads src) until it settles, and the caller may detach an
+// ArrayBuffer meanwhile (a transfer), freeing the memory under the worker. fit settles before any
+// user code runs; a caller of this API may run anything, so the gather goes to the background only
+// over SharedArrayBuffers, which cannot be detached, and is done at once otherwise (false).
+const detachable = (a: unknown) => !(a instanceof Float32Array) || !(a.buffer instanceof SharedArrayBuffer);
+
 function checked<K extends KernelName>(name: K): Kernels[K] {
   const check = kernelChecks[name] as (...args: unknown[]) => void;
   const { arity, params } = checkedSignatures[name];
@@ -30,7 +36,13 @@ function checked<K extends KernelName>(name: K): Kernels[K] {
     checkArity(name, args, arity);
     if (name === 'gemm' && args.length === params.length) args[args.length - 1] = snapshotEpilogue(args[args.length - 1]);
     check(...args);
-    return (activeSelection().backend[name] as (...a: unknown[]) => unknown)(...args);
+    const { backend } = activeSelection();
+    if (name === 'gatherRowsAhead' && (detachable(args[3]) || detachable(args[5]))) {
+      backend.gatherRowsSettle(); // the pending gather may be over these arrays
+      (backend.gatherRows as (...a: unknown[]) => void)(...args);
+      return false;
+    }
+    return (backend[name] as (...a: unknown[]) => unknown)(...args);
   };
   return run as Kernels[K];
 }

@@ -142,4 +142,6 @@ export interface TrainableModel extends ModelData, CallbackModel {
   weightsChanged(): void;
   /** evaluate() on prepared data (the loop's validation). */
   evaluateData(x: Matrix, targets: Targets, weights: Float32Array | null): Evaluation;
+  /** True while a training worker waits for a main-thread hook (setWeights is safe then). */
+  workerWaits: boolean;
 }

@@ -69,6 +69,11 @@ export class Model {
   private compiledWith: Compiled | null = null;
   /** Who trains the arenas: setWeights is safe between the steps of an in-process fit, not against a worker. */
   private training: 'in-process' | 'worker' | null = null;
+  /**
+   * @internal True while the main thread runs a hook a training worker waits for (its train and
+   * epoch hooks, worker-fit.ts): the worker leaves the arenas alone, so setWeights is safe then.
+   */
+  workerWaits = false;
   /** Saved with the model (see Preprocessing); null when the caller prepares data itself. */
   preprocessing: Preprocessing | null = null;
   private readonly probs: Workspace;
@@ -192,14 +197,15 @@ export class Model {
 
   /**
    * Whether a fit() is running: predict/evaluate/save may run meanwhile, compile/fit may not, and
-   * setWeights only from a callback of an in-process fit (a worker trains the arenas concurrently).
+   * setWeights only from a callback of an in-process fit, or from a train or epoch hook of a worker
+   * fit (the worker waits for those; it trains the arenas during batch hooks).
    */
   get isTraining(): boolean {
     return this.training !== null;
   }
 
   private notTraining(fn: string, allowInProcess = false): void {
-    if (this.training === null || (allowInProcess && this.training === 'in-process')) return;
+    if (this.training === null || (allowInProcess && (this.training === 'in-process' || this.workerWaits))) return;
     throw new Error(`${fn}: this model is training; wait for fit() to finish or stop it with its AbortSignal`);
   }
 

@@ -1,6 +1,6 @@
 // Labels as the user gives them (class indices, 0/1 values or a matrix) turned
 // into the form the loss kernels take, checked against the model's output.
-import type { LossName, Targets } from './losses.js';
+import { type LossName, REGRESSION_LOSSES, type Targets } from './losses.js';
 import { checkFinite, type MatrixLike, toMatrix } from './tensor.js';
 
 /** What fit/evaluate accept as labels. */
@@ -49,7 +49,7 @@ export function toTargets(
   if (m.rows !== rows) throw new RangeError(`${name}: expected ${rows} rows (one per row of x), received ${m.rows}`);
   if (m.cols !== outputWidth) throw new RangeError(`${name}: expected ${outputWidth} columns (the model's outputs), received ${m.cols}`);
   checkFinite(m, name, findNonFinite);
-  if (loss !== 'meanSquaredError') checkProbabilities(m.data, m.cols, name);
+  if (!REGRESSION_LOSSES.includes(loss)) checkProbabilities(m.data, m.cols, name);
   return { kind: 'matrix', cols: m.cols, data: m.data };
 }
 

@@ -163,13 +163,42 @@ export async function trainModel(
     steps: plan.steps,
     accuracy: wantsAccuracy,
   };
-  await call(callbacks, (c) => c.onTrainBegin?.(model, run));
+  if (await call(callbacks, (c) => c.onTrainBegin?.(model, run))) history.stopReason = 'callback';
   if (options.signal?.aborted) history.stopReason = 'aborted';
-  // Weights at the start of the epoch: the fallback if an update overflowed them (see below).
-  const epochStart = { params: new Float32Array(model.params.length), state: new Float32Array(model.state.length) };
+  // Weights, statistics and optimizer state at the start of the epoch: the fallback if an update
+  // overflowed the weights or the optimizer's moments (see below).
+  const { optimizer } = compiled;
+  const epochStart = {
+    params: new Float32Array(model.params.length),
+    state: new Float32Array(model.state.length),
+    slots: optimizer.slots.map((slot) => new Float32Array(slot.length)),
+    step: 0,
+    learningRateFactor: 1,
+  };
   // The state before the step: a forward pass in training mode moves the batch-norm statistics.
   const stepState = new Float32Array(model.state.length);
   const nonFinite = (a: Float32Array) => backend.findNonFinite(a.length, a) >= 0;
+  const restoreEpochStart = () => {
+    model.params.set(epochStart.params);
+    model.weightsChanged();
+    model.state.set(epochStart.state);
+    optimizer.slots.forEach((slot, i) => {
+      slot.set(epochStart.slots[i] as Float32Array);
+    });
+    optimizer.step = epochStart.step;
+    optimizer.learningRateFactor = epochStart.learningRateFactor;
+  };
+  // A finite gradient of 1e20 or more overflows RMSprop's and Adam's second moment (its square
+  // times 1 − β₂): every later step of that weight is then 0, a stall with finite weights. The
+  // moments are scanned where they would be kept, at each epoch's end and before a checkpoint,
+  // rather than in every update (that cost Adam 8 % on Zen 4); the epoch's start comes back.
+  const momentsOverflowed = (epoch: number) => {
+    if (!optimizer.slots.some(nonFinite)) return false;
+    history.stopReason = 'diverged';
+    restoreEpochStart();
+    diverged = `fit: training diverged in epoch ${epoch}: the optimizer's moments overflowed (a gradient of 1e20 or more); the model keeps the weights and optimizer state from the start of epoch ${epoch}`;
+    return true;
+  };
   let diverged = '';
   let lastYield = performance.now();
   for (let epoch = initialEpoch; epoch < epochs && history.stopReason === 'completed'; epoch++) {
@@ -180,6 +209,11 @@ export async function trainModel(
     const started = performance.now();
     epochStart.params.set(model.params);
     epochStart.state.set(model.state);
+    optimizer.slots.forEach((slot, i) => {
+      (epochStart.slots[i] as Float32Array).set(slot);
+    });
+    epochStart.step = optimizer.step;
+    epochStart.learningRateFactor = optimizer.learningRateFactor;
     const within = epoch === initialEpoch ? resume : null;
     const epochRandom = within?.epochRandom ?? model.random.getState();
     metrics.reset();
@@ -197,8 +231,14 @@ export async function trainModel(
       await saveCheckpoint?.(epoch, history, { step, epochRandom, lossSum, seen, ...(keep ? { metrics: state } : {}) });
     };
     for await (const input of plan.batches(epoch, within)) {
-      if (stepSaveDue) await saveWithin();
-      if (batchHooks) await call(callbacks, (c) => c.onBatchBegin?.(step, model));
+      if (stepSaveDue) {
+        if (momentsOverflowed(epoch)) break;
+        await saveWithin();
+      }
+      if (batchHooks && (await call(callbacks, (c) => c.onBatchBegin?.(step, model)))) {
+        history.stopReason = 'callback';
+        break;
+      }
       const { rows: batch, targets: yBatch, weights: wBatch } = input;
       stepState.set(model.state);
       // The next batch is gathered beside this step's kernels, settled before any user code runs
@@ -216,19 +256,17 @@ export async function trainModel(
           model.state.set(stepState);
           break;
         }
-        finite = compiled.optimizer.apply(backend, model.params, model.grads, model.l2Term(batch));
+        finite = optimizer.apply(backend, model.params, model.grads, model.l2Term(batch));
         model.weightsChanged();
       } finally {
         settle?.();
       }
       // Finite gradients times a huge learning rate can overflow the weights themselves (SGD,
-      // momentum): then the last finite weights are the epoch's starting ones.
+      // momentum): then the last finite state is the epoch's start.
       if (!finite) {
         history.stopReason = 'diverged';
-        model.params.set(epochStart.params);
-        model.weightsChanged();
-        model.state.set(epochStart.state);
-        diverged = `fit: training diverged at epoch ${epoch}, step ${step}: the weights overflowed; the model keeps the weights from the start of epoch ${epoch}`;
+        restoreEpochStart();
+        diverged = `fit: training diverged at epoch ${epoch}, step ${step}: the weights overflowed; the model keeps the weights and optimizer state from the start of epoch ${epoch}`;
         break;
       }
       lossSum += result.lossSum;
@@ -251,6 +289,7 @@ export async function trainModel(
       if (options.signal?.aborted) history.stopReason = 'aborted';
       if (history.stopReason !== 'completed') break;
     }
+    if (history.stopReason !== 'diverged' && momentsOverflowed(epoch)) break;
     // Stopped right after a due step checkpoint: write it (a resumed run continues from there).
     if (stepSaveDue && history.stopReason !== 'completed' && history.stopReason !== 'diverged') await saveWithin();
     if (seen === 0 && plan.fromSource && history.stopReason === 'completed')

@@ -53,6 +53,8 @@ export interface WorkerJob {
   /** Which main-thread hooks exist: the worker only stops for those. */
   relay: { begin: boolean; epochBegin: boolean; epochEnd: boolean; batches: boolean };
   builtIns: BuiltInCallback[];
+  /** The caller's signal was aborted before the worker started. */
+  aborted: boolean;
 }
 
 export type WorkerMessage =
@@ -155,6 +157,8 @@ export async function trainInWorker(
       batches: main.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined),
     },
     builtIns,
+    // Aborted before it starts: the worker trains nothing, as in-process fit (a message would land after a step).
+    aborted: signal?.aborted === true,
   };
   return new Promise<History>((resolve, reject) => {
     const worker = new Worker(workerScript(), { workerData: job });
@@ -189,6 +193,15 @@ export async function trainInWorker(
         return true;
       }
     };
+    // The hooks the worker waits for: it leaves the shared arenas alone meanwhile (setWeights may write them).
+    const waited = async (run: () => Promise<boolean>): Promise<boolean> => {
+      model.workerWaits = true;
+      try {
+        return await hooks(run);
+      } finally {
+        model.workerWaits = false;
+      }
+    };
     const reply = (stop: boolean) => {
       const message: WorkerReply = {
         type: 'continue',
@@ -200,13 +213,15 @@ export async function trainInWorker(
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'begin':
-          then(async () => reply(await hooks(() => callHooks(main, (c) => c.onTrainBegin?.(model, message.run)))));
+          then(async () => reply(await waited(() => callHooks(main, (c) => c.onTrainBegin?.(model, message.run)))));
           break;
         case 'epochBegin':
-          then(async () => reply(await hooks(() => callHooks(main, (c) => c.onEpochBegin?.(message.epoch, model)))));
+          then(async () => reply(await waited(() => callHooks(main, (c) => c.onEpochBegin?.(message.epoch, model)))));
           break;
         case 'batchBegin':
-          then(async () => void (await hooks(() => callHooks(main, (c) => c.onBatchBegin?.(message.batch, model)))));
+          then(async () => {
+            if (await hooks(() => callHooks(main, (c) => c.onBatchBegin?.(message.batch, model)))) worker.postMessage({ type: 'stop' });
+          });
           break;
         case 'batch':
           then(async () => {
@@ -219,7 +234,7 @@ export async function trainInWorker(
             // The main thread's view of the optimizer, for getLearningRate/setLearningRate in the hooks.
             compiled.optimizer.step = message.step;
             compiled.optimizer.learningRateFactor = message.learningRateFactor;
-            reply(await hooks(() => callHooks(main, (c) => c.onEpochEnd?.(message.epoch, message.logs, model))));
+            reply(await waited(() => callHooks(main, (c) => c.onEpochEnd?.(message.epoch, message.logs, model))));
           });
           break;
         case 'done':

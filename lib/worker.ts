@@ -18,6 +18,7 @@ const port = parentPort;
 if (port === null) throw new Error('densenode/worker: run only as a worker_thread');
 const post = (message: WorkerMessage) => port.postMessage(message);
 const controller = new AbortController();
+if (job.aborted) controller.abort();
 let stopRequested = false;
 let answer: ((reply: WorkerReply) => void) | null = null;
 const remote = job.x === null ? remoteSource(post, job.remoteValidation) : null;

@@ -103,6 +103,55 @@ describe.each([
   });
 });
 
+// A caller of the public kernels may detach an ArrayBuffer while a background gather writes it
+// (a transfer frees the memory once the new owner is collected: a segfault). Only views of
+// SharedArrayBuffers, which no transfer can detach, go to the background.
+describe('the public kernels.gatherRowsAhead', () => {
+  const [rows, cols, count] = [2048, 784, 512];
+  const indices = picks(count, rows, 4);
+  const shared = (a: Float32Array) => {
+    const view = new Float32Array(new SharedArrayBuffer(a.byteLength));
+    view.set(a);
+    return view;
+  };
+  const busyPool = () => {
+    dn.setThreads(2);
+    const a = randomFloats(256 * 256, 2);
+    dn.kernels.gemm(false, false, 256, 256, 256, 1, a, 256, a, 256, 0, new Float32Array(256 * 256), 256);
+  };
+
+  it('gathers ArrayBuffer-backed arrays at once (false): dst holds the rows before any settle', () => {
+    const src = pool(rows, cols);
+    const want = gathered(js, count, cols, rows, src, indices);
+    for (let round = 0; round < 5; round++) {
+      busyPool();
+      const dst = new Float32Array(count * cols);
+      expect(dn.kernels.gatherRowsAhead(count, cols, rows, src, indices, dst)).toBe(false);
+      expect(sameBits(dst, want)).toBe(true);
+      structuredClone(dst.buffer, { transfer: [dst.buffer] }); // detached: nothing pending writes it
+      dn.kernels.gatherRowsSettle();
+    }
+    const sharedDst = new Float32Array(new SharedArrayBuffer(count * cols * 4));
+    expect(dn.kernels.gatherRowsAhead(count, cols, rows, src, indices, sharedDst)).toBe(false); // src detachable
+    expect(sameBits(sharedDst, want)).toBe(true);
+  });
+
+  it('runs over SharedArrayBuffers beside the caller, and settles to gatherRows’s rows', () => {
+    const src = shared(pool(rows, cols));
+    const want = gathered(js, count, cols, rows, src, indices);
+    let background = 0;
+    for (let round = 0; round < 5; round++) {
+      busyPool();
+      const dst = new Float32Array(new SharedArrayBuffer(count * cols * 4));
+      if (dn.kernels.gatherRowsAhead(count, cols, rows, src, indices, dst)) background++;
+      expect(() => structuredClone(dst.buffer, { transfer: [dst.buffer as unknown as ArrayBuffer] })).toThrow();
+      dn.kernels.gatherRowsSettle();
+      expect(sameBits(dst, want)).toBe(true);
+    }
+    if (dn.backendInfo().name === 'js') expect(background).toBe(0);
+  });
+});
+
 describe('fit reads the next batch ahead', () => {
   const rows = 1200;
   // 64 rows of 300 columns a batch: over READ_AHEAD_FLOATS, so each step reads the next ahead.

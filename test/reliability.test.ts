@@ -2,6 +2,8 @@
 // error and finite weights, one fit at a time per model, flat memory over many
 // models, and worker_threads that train side by side or die mid-fit safely.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -51,8 +53,42 @@ describe('numerical faults', () => {
       .compile({ loss: 'meanSquaredError', optimizer: dn.sgd({ learningRate: 1e4 }) });
     const start = model.params.slice();
     const error = await model.fit(huge, data.yTrain, { epochs: 3, batchSize: 16 }).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/the weights overflowed; the model keeps the weights from the start of epoch 0/);
+    expect((error as Error).message).toMatch(
+      /the weights overflowed; the model keeps the weights and optimizer state from the start of epoch 0/,
+    );
     expect(model.params).toEqual(start);
+  });
+
+  it("finite targets that overflow Adam's or RMSprop's second moment stop training, with the epoch's start restored", async () => {
+    // Targets of 1e25 give finite gradients whose squares overflow float32: the moment would be
+    // Infinity, every later step of those weights 0, and fit would resolve with nothing learnt.
+    const x = dn.matrix([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [0, 0],
+    ]);
+    for (const optimizer of [dn.adam(), dn.rmsprop()]) {
+      const model = dn.sequential({ inputs: 2, seed: 1, layers: [dn.dense(3), dn.relu(), dn.dense(1)] });
+      model.compile({ loss: 'meanSquaredError', optimizer });
+      await model.fit(x, [1, -1, 1, 0], { epochs: 2, batchSize: 4 }); // an ordinary epoch first
+      const { slots } = model.requireCompiled('fit').optimizer;
+      const [params, moments] = [model.params.slice(), slots.map((s) => s.slice())];
+      const error = await model.fit(x, [1e25, -1e25, 1e25, 0], { epochs: 3, batchSize: 4 }).catch((e: unknown) => e);
+      expect(error, optimizer.name).toBeInstanceOf(dn.DivergenceError);
+      expect((error as Error).message).toMatch(/in epoch 0: the optimizer's moments overflowed \(a gradient of 1e20 or more\)/);
+      expect(model.params).toEqual(params);
+      expect(slots.map((s) => s.slice())).toEqual(moments);
+      expect(model.requireCompiled('fit').optimizer.step).toBe(2);
+      // With a checkpoint after every step, the moments are scanned before each save (which would refuse them).
+      const dir = mkdtempSync(join(tmpdir(), 'dn-moments-'));
+      const saving = await model
+        .fit(x, [1e25, -1e25, 1e25, 0], { epochs: 1, batchSize: 2, checkpoint: { dir, everySteps: 1 } })
+        .catch((e: unknown) => e);
+      rmSync(dir, { recursive: true, force: true });
+      expect(saving, optimizer.name).toBeInstanceOf(dn.DivergenceError);
+      expect(model.params).toEqual(params);
+    }
   });
 
   it('a run in a training worker diverges the same way', async () => {

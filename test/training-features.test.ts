@@ -205,6 +205,21 @@ describe('losses', () => {
     expect(() => model.compile({ loss: 'huber', delta: 0 })).toThrow('compile: expected a number in (0, 1000000] for delta, received 0');
     expect(() => model.compile({ loss: 'hubber' as dn.LossName })).toThrow(/did you mean 'huber'/);
   });
+
+  it('every regression loss takes multi-output targets of any sign; only a cross-entropy keeps them in [0, 1]', async () => {
+    const { x } = table(60, 3);
+    const y = dn.matrix(Array.from({ length: 60 }, (_, i) => [5 * (x.data[3 * i] as number) - 3, 200 * (x.data[3 * i + 1] as number)]));
+    for (const loss of ['meanSquaredError', 'huber', 'meanAbsoluteError'] as const) {
+      const model = dn.sequential({ inputs: 3, seed: 1, layers: [dn.dense(8), dn.relu(), dn.dense(2)] });
+      model.compile({ loss, optimizer: dn.adam({ learningRate: 0.05 }) });
+      const history = await model.fit(x, y, { epochs: 5, batchSize: 20 });
+      expect(history.epochs.length, loss).toBe(5);
+      expect(Number.isFinite(model.evaluate(x, y).loss), loss).toBe(true);
+    }
+    const softmax = dn.sequential({ inputs: 3, seed: 1, layers: [dn.dense(2), dn.softmax()] });
+    softmax.compile({ loss: 'crossEntropy' });
+    await expect(softmax.fit(x, y, { epochs: 1 })).rejects.toThrow(/targets of a cross-entropy must be in \[0, 1\]/);
+  });
 });
 
 describe('frozen layers', () => {
@@ -340,6 +355,36 @@ describe('callback hooks', () => {
     expect(there.history.stopReason).toBe('callback');
     expect(there.history.history.loss).toEqual(here.history.history.loss);
     expect(there.weights).toEqual(here.weights);
+  });
+
+  it('a stop from onBatchBegin or onTrainBegin, a signal aborted before fit, setWeights in an epoch hook: the same in a worker', async () => {
+    const { x, y } = table(40, 4);
+    const start = dn.mlp([3, 4, 1], { seed: 2 }).getWeights();
+    const reset: { weights: Float32Array[]; loss: number[] | undefined }[] = [];
+    for (const worker of [false, true]) {
+      const run = async (options: Partial<dn.FitOptions>) => {
+        const model = dn.mlp([3, 4, 1], { seed: 2 });
+        const history = await model.fit(x, y, { epochs: 3, batchSize: 10, worker, ...options });
+        return { history, weights: model.getWeights() };
+      };
+      const trainStop = await run({ callbacks: [{ onTrainBegin: () => 'stop' }] });
+      expect([trainStop.history.epochs.length, trainStop.history.stopReason], `worker ${worker}`).toEqual([0, 'callback']);
+      expect(trainStop.weights).toEqual(start);
+      const aborted = await run({ signal: AbortSignal.abort() });
+      expect([aborted.history.epochs.length, aborted.history.stopReason], `worker ${worker}`).toEqual([0, 'aborted']);
+      expect(aborted.weights).toEqual(start);
+      // In-process the stop lands before the batch; a worker is not waiting for batch hooks, so later.
+      const batchStop = await run({ callbacks: [{ onBatchBegin: (b) => (b === 1 ? 'stop' : undefined) }] });
+      expect(batchStop.history.stopReason, `worker ${worker}`).toBe('callback');
+      if (!worker) expect(batchStop.history.epochs.length).toBe(1);
+      // The first two epochs' ends put the starting weights back: the same weights and losses either way.
+      const resets = await run({ callbacks: [{ onEpochEnd: (e, _l, m) => void (e < 2 && m.setWeights(start)) }] });
+      expect(resets.history.epochs.length).toBe(3);
+      reset.push({ weights: resets.weights, loss: resets.history.history.loss });
+    }
+    expect(reset[1]).toEqual(reset[0]);
+    const plain = await dn.mlp([3, 4, 1], { seed: 2 }).fit(x, y, { epochs: 3, batchSize: 10 });
+    expect(reset[0]?.loss?.[1]).not.toBe(plain.history.loss?.[1]); // the reset took effect
   });
 
   it('with worker: true, async onTrainBegin and onTrainEnd are awaited too', async () => {
