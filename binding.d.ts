@@ -213,7 +213,7 @@ export interface LayerKernels {
    * draws from the 4-word state, which is advanced in place (the model's PRNG, lib/random.ts).
    */
   dropoutMask(count: number, keep: number, state: Uint32Array, mask: Uint8Array): void;
-  /** Inverted dropout y = x·mask/keep with a 0/1 byte mask; y may alias x. */
+  /** Inverted dropout y = x·mask/keep, a mask byte other than 0 counting as 1 (a dropped NaN stays NaN); y may alias x. */
   dropoutApply(count: number, x: Float32Array, mask: Uint8Array, keep: number, y: Float32Array): void;
   /** out_j = beta·out_j + alpha·Σ_i x_ij over x: [rows, cols] with row stride ld (bias gradients). */
   columnSums(rows: number, cols: number, x: Float32Array, ld: number, alpha: number, beta: number, out: Float32Array): void;

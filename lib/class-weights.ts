@@ -6,6 +6,10 @@ import type { LossName, Targets } from './losses.js';
 import { argmaxRow } from './targets.js';
 
 /** Checks a per-row weight array: `rows` finite numbers >= 0, as float32. */
+// Weights are float32 in the kernels: 1e39 would be Infinity there, so it is refused here, by name.
+const WEIGHT = 'a finite number >= 0 (at most 3.4e38, float32)';
+const isWeight = (w: unknown): w is number => typeof w === 'number' && w >= 0 && Number.isFinite(Math.fround(w));
+
 export function rowWeights(fn: string, name: string, value: unknown, rows: number): Float32Array {
   const isArray = Array.isArray(value) || (typedArrayName(value) !== undefined && typedArrayName(value) !== 'BigInt64Array');
   if (!isArray) throw invalidType(fn, name, 'an array of numbers, one per row', value);
@@ -14,7 +18,7 @@ export function rowWeights(fn: string, name: string, value: unknown, rows: numbe
   const out = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     const w = given[i];
-    if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) throw invalidRange(fn, `${name}[${i}]`, 'a finite number >= 0', w);
+    if (!isWeight(w)) throw invalidRange(fn, `${name}[${i}]`, WEIGHT, w);
     out[i] = w;
   }
   return out;
@@ -88,6 +92,6 @@ export function classRowWeights(
 }
 
 function checkWeight(w: unknown, name: string): number {
-  if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) throw invalidRange('fit', name, 'a finite number >= 0', w);
+  if (!isWeight(w)) throw invalidRange('fit', name, WEIGHT, w);
   return w;
 }

@@ -5,6 +5,7 @@ import type { Backend, BackendInfo, GemmEpilogue } from './backend/backend.js';
 import { kernelChecks } from './backend/kernel-checks.js';
 import { activeSelection } from './backend/select.js';
 import { checkedSignatures, type KernelName, kernelNames } from './backend/signatures.js';
+import { checkOptionKeys } from './errors.js';
 
 /** Every kernel of the Backend contract (see lib/backend/backend.ts for each one's math and shapes). */
 export type Kernels = Pick<Backend, KernelName>;
@@ -19,6 +20,7 @@ function checkArity(name: string, args: unknown[], counts: readonly number[]): v
 // gemm's epilogue is read once, so a getter cannot hand the check one bias and the kernel another.
 function snapshotEpilogue(epilogue: unknown): unknown {
   if (typeof epilogue !== 'object' || epilogue === null) return epilogue;
+  checkOptionKeys('gemm', 'epilogue', epilogue, ['bias', 'activation']); // { relu: true } is no ReLU
   const { bias, activation } = epilogue as GemmEpilogue;
   return { bias, activation };
 }

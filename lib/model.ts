@@ -8,7 +8,7 @@ import { compileSettings } from './compile.js';
 import { compiledLoss } from './custom-loss.js';
 import { errorsInTargetUnits, inTargetUnits, isRecords, predictedNames, recordsInput } from './data/model-records.js';
 import type { Preprocessing, TableRecord } from './data/spec.js';
-import { checkOptionKeys, checkPositiveInteger, invalidRange } from './errors.js';
+import { checkObject, checkOptionKeys, checkPositiveInteger, invalidRange } from './errors.js';
 import { evaluateData, evaluateSource } from './evaluate.js';
 import { weightedData } from './fit-data.js';
 import type { EpochResume, FitOptions, History } from './fit-types.js';
@@ -43,6 +43,9 @@ const defaultRuntime = (): Runtime => ({
   alloc: (n) => new Float32Array(n),
   arenaAlloc: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
 });
+
+// predict's default options: no keys to check on the serving path.
+const NO_OPTIONS: { batchSize?: number } = Object.freeze({});
 
 /**
  * A network of layers and what it was compiled with. Members tagged internal are for the training
@@ -185,6 +188,7 @@ export class Model {
     this.notTraining('fit');
     const source = isSource(x);
     const opts = (source ? (y ?? {}) : options) as FitOptions;
+    checkObject('fit', 'options', opts);
     this.training = opts?.worker ? 'worker' : 'in-process';
     try {
       return await this.fitOnce(x, source ? undefined : (y as LabelsLike), opts);
@@ -228,6 +232,7 @@ export class Model {
    * float32 weights file with its SHA-256. Atomic: a crash leaves the old model or the new one.
    */
   async save(dir: string, options: { history?: History } = {}): Promise<void> {
+    checkOptionKeys('save', 'options', options, ['history']);
     const { saveModel } = await import('./io/model-file.js');
     await saveModel(this, dir, options);
   }
@@ -299,7 +304,8 @@ export class Model {
    * JSON body or CSV row carries them), which go through `preprocessing` first; for records a regression
    * answers in the target's own units.
    */
-  predict(x: MatrixLike | readonly TableRecord[], options: { batchSize?: number } = {}): Matrix {
+  predict(x: MatrixLike | readonly TableRecord[], options: { batchSize?: number } = NO_OPTIONS): Matrix {
+    if (options !== NO_OPTIONS) checkOptionKeys('predict', 'options', options, ['batchSize']); // one row takes ~2 µs
     if (isRecords(x))
       return inTargetUnits(this.preprocessing, this.predict(recordsInput(this.preprocessing, x, this.inputs, 'predict').x, options));
     const m = toMatrix(x, 'x', this.inputs);

@@ -276,8 +276,9 @@ void hashed_mask(uint8_t* out, uint32_t base, uint32_t n, uint32_t k0, uint32_t 
 }
 
 void dropout_apply(int64_t n, const float* x, const uint8_t* mask, float inv_keep, float* y) {
-  // The literal x * mask / keep: a dropped NaN stays NaN rather than being hidden.
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * static_cast<float>(mask[i]) * inv_keep;
+  // The literal x * mask / keep: a dropped NaN stays NaN rather than being hidden. A mask byte
+  // other than 0 keeps the unit, as in the JS backend (never x * 255).
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * (mask[i] != 0 ? 1.0f : 0.0f) * inv_keep;
 }
 
 void axpy(int64_t n, float a, const float* x, float* y) {

@@ -114,6 +114,8 @@ describe('public kernels check arguments on every backend', () => {
     expect(() => withEpilogue({ bias: new Float32Array(1) })).toThrow('for bias, received length 1');
     expect(() => withEpilogue({ bias: C.subarray(0, 2) })).toThrow('C must not overlap bias');
     expect(() => withEpilogue(5)).toThrow('expected an object for epilogue, received 5');
+    expect(() => withEpilogue({ relu: true })).toThrow("gemm: unknown option 'relu' in epilogue");
+    expect(() => withEpilogue({ bias: null, activation: 'relu', packedB: null })).toThrow("unknown option 'packedB'");
     expect(() => setThreads(0)).toThrow(RangeError);
   });
 });

@@ -209,3 +209,49 @@ describe('expandRows, native vs js, unchecked', () => {
     }
   });
 });
+
+// A NaN that reaches a ReLU must stay NaN on every path (the GEMM's fused epilogue, batch-norm's,
+// the activation), so the non-finite scans see it; the native tiles once turned it into 0.
+describe('ReLU keeps NaN, native vs js', () => {
+  it("gemm's ReLU epilogue leaves NaN rows NaN on every shape path, the rest as js", () => {
+    for (const [m, n, k] of [
+      [1, 40, 30],
+      [3, 7, 5],
+      [64, 96, 70],
+      [130, 10, 33],
+      [20, 300, 1],
+    ] as const) {
+      const A = randomFloats(m * k, m + n);
+      A[(m >> 1) * k] = Number.NaN; // row m/2 of C is NaN before the ReLU
+      const B = randomFloats(k * n, k);
+      const bias = randomFloats(n, 3);
+      const out = (b: Backend) => {
+        const C = new Float32Array(m * n);
+        b.gemm(false, false, m, n, k, 1, A, k, B, n, 0, C, n, { bias, activation: 'relu' });
+        return C;
+      };
+      const [x, y] = [out(native), out(js)];
+      for (let j = 0; j < n; j++) expect(Number.isNaN(x[(m >> 1) * n + j] as number), `${m}×${n}×${k} column ${j}`).toBe(true);
+      expect(x.map((v, i) => (Number.isNaN(v) ? 1 : 0) - (Number.isNaN(y[i] as number) ? 1 : 0)).every((d) => d === 0)).toBe(true);
+      expectClose(
+        x.filter((v) => !Number.isNaN(v)),
+        y.filter((v) => !Number.isNaN(v)),
+        1e-4,
+        1e-5,
+      );
+    }
+  });
+});
+
+describe('dropoutApply, native vs js', () => {
+  it('a nonzero mask byte keeps the unit (never x·255), and a dropped NaN stays NaN', () => {
+    const x = Float32Array.from([2, -3, Number.NaN, 4, Number.NaN, 5, Number.POSITIVE_INFINITY, 1]);
+    const mask = Uint8Array.from([0, 1, 0, 2, 1, 255, 0, 7]);
+    const want = [0, -6, Number.NaN, 8, Number.NaN, 10, Number.NaN, 2];
+    for (const b of [native, js]) {
+      const y = new Float32Array(x.length);
+      b.dropoutApply(x.length, x, mask, 0.5, y);
+      expect(Array.from(y), b.name).toEqual(want);
+    }
+  });
+});

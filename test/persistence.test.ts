@@ -80,6 +80,18 @@ describe('save and load', () => {
     await model.save(dir);
     expect(readdirSync(dir).sort()).toEqual([manifestOf(dir).weights.file, 'model.json'].sort());
   });
+
+  it('saves into one directory at once take turns: the last one called is what loads, never a missing file', async () => {
+    const dir = freshDir();
+    const models = [1, 2, 3, 4].map((seed) => makeModel(seed));
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.allSettled(models.map((m) => m.save(dir)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      const loaded = await dn.load(dir);
+      expect(loaded.params).toEqual((models[3] as dn.Model).params);
+      expect(readdirSync(dir).sort()).toEqual([manifestOf(dir).weights.file, 'model.json'].sort());
+    }
+  });
 });
 
 describe('a bad model directory gives an error that says what is wrong', () => {

@@ -117,9 +117,23 @@ describe('sample and class weights', () => {
       'fit: expected 10 weights (one per row) for sampleWeight, received 2',
     );
     await expect(model.fit(x, y, { sampleWeight: y.map((_, i) => (i === 3 ? -1 : 1)) })).rejects.toThrow(
-      'fit: expected a finite number >= 0 for sampleWeight[3], received -1',
+      'fit: expected a finite number >= 0 (at most 3.4e38, float32) for sampleWeight[3], received -1',
     );
     await expect(model.fit(x, y, { sampleWeight: y.map((_, i) => (i === 4 ? Number.NaN : 1)) })).rejects.toThrow('sampleWeight[4]');
+    // Finite in float64, Infinity in the float32 kernels.
+    await expect(model.fit(x, y, { sampleWeight: y.map((_, i) => (i === 5 ? 1e39 : 1)) })).rejects.toThrow(
+      'for sampleWeight[5], received 1e+39',
+    );
+    await expect(model.fit(x, y, { sampleWeight: y.map(() => 1e30), classWeight: { 0: 1e30, 1: 1e30 } })).rejects.toThrow(
+      'fit: expected a product within float32 (at most 3.4e38) for sampleWeight[0] × classWeight, received Infinity',
+    );
+    await expect(model.fit(x, y, null as unknown as dn.FitOptions)).rejects.toThrow('fit: expected an object for options, received null');
+    expect(() => model.predict(x, null as unknown as { batchSize: number })).toThrow(
+      'predict: expected an object for options, received null',
+    );
+    expect(() => model.predict(x, { batchsize: 2 } as unknown as { batchSize: number })).toThrow(
+      /unknown option 'batchsize' .*did you mean 'batchSize'/,
+    );
     await expect(model.fit(x, y, { sampleWeight: y.map(() => 0) })).rejects.toThrow('fit: expected some weight > 0 for sampleWeight');
     await expect(model.fit(x, y, { classWeight: { 2: 1 } })).rejects.toThrow("received '2'");
     await expect(model.fit(x, y, { classWeight: [1, 2, 3] })).rejects.toThrow('fit: expected 2 weights (one per class) for classWeight');

@@ -6,7 +6,7 @@
 // moment leaves the old manifest with its own bin, or the new pair.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Preprocessing } from '../data/spec.js';
 import { checkPath } from '../errors.js';
 import type { EpochResume, History } from '../fit-types.js';
@@ -147,12 +147,32 @@ export async function saveModel(model: ModelData, dir: string, options: SaveOpti
             ...(checkpoint.within === undefined ? {} : { within: checkpoint.within }),
           },
   };
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, file), bytes);
-  await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-  // Only now is the old bin unreferenced; sweep it and whatever a killed save left behind.
-  for (const entry of await readdir(dir)) {
-    if ((WEIGHTS_FILE.test(entry) && entry !== file) || entry.startsWith(TEMP_PREFIX)) await rm(join(dir, entry), { force: true });
+  const text = `${JSON.stringify(manifest, null, 1)}\n`;
+  await oneSaveAtATime(dir, async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, file), bytes);
+    await writeFileAtomic(join(dir, MANIFEST), text);
+    // Only now is the old bin unreferenced; sweep it and whatever a killed save left behind.
+    for (const entry of await readdir(dir)) {
+      if ((WEIGHTS_FILE.test(entry) && entry !== file) || entry.startsWith(TEMP_PREFIX)) await rm(join(dir, entry), { force: true });
+    }
+  });
+}
+
+// The sweep deletes every other weights file and temp file in the directory: a save running beside
+// it would lose its own and leave a manifest naming a missing file. So saves into one directory (two
+// requests saving one model, a checkpoint beside a save) take turns; each still writes the weights
+// it was called with, copied above before it waits.
+const saving = new Map<string, Promise<void>>();
+async function oneSaveAtATime(dir: string, write: () => Promise<void>): Promise<void> {
+  const key = resolve(dir);
+  const turn = (saving.get(key) ?? Promise.resolve()).then(write);
+  const settled = turn.catch(() => undefined);
+  saving.set(key, settled);
+  try {
+    await turn;
+  } finally {
+    if (saving.get(key) === settled) saving.delete(key);
   }
 }
 

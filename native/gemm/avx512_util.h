@@ -13,9 +13,9 @@ inline __mmask16 lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
 }
 
-// max(x, 0) with a NaN x becoming 0, as on the other ISAs. The maskz form: plain _mm512_max_ps
-// trips a GCC 12 -Wmaybe-uninitialized.
-inline __m512 relu(__m512 x) { return _mm512_maskz_max_ps(0xFFFF, x, _mm512_setzero_ps()); }
+// max(0, x), NaN and -0 kept, as avx2::relu. The maskz form: plain _mm512_max_ps trips a GCC 12
+// -Wmaybe-uninitialized.
+inline __m512 relu(__m512 x) { return _mm512_maskz_max_ps(0xFFFF, _mm512_setzero_ps(), x); }
 
 }  // namespace avx512
 }  // namespace densenode

@@ -159,7 +159,7 @@ void scale_only(const Problem& g) {
     for (int64_t j = 0; j < g.n; ++j) {
       float v = g.beta == 0.0f ? 0.0f : g.beta * c[j];
       if (g.bias) v += g.bias[j];
-      if (g.relu) v = v > 0.0f ? v : 0.0f;
+      if (g.relu) v = v < 0.0f ? 0.0f : v;  // NaN kept (avx2_util.h)
       c[j] = v;
     }
   }

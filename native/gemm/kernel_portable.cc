@@ -18,7 +18,7 @@ inline float finish(const Epilogue& ep, float acc, const float* ci, int j) {
   float v = ep.alpha * acc;
   if (ep.beta != 0.0f) v += ep.beta * ci[j];
   if (ep.bias) v += ep.bias[j];
-  if (ep.relu) v = v > 0.0f ? v : 0.0f;
+  if (ep.relu) v = v < 0.0f ? 0.0f : v;  // NaN kept (avx2_util.h)
   return v;
 }
 

@@ -39,7 +39,7 @@ struct Portable {
     return a;
   }
   static reg max0(reg x) {
-    for (int i = 0; i < 4; ++i) x.v[i] = x.v[i] > 0.0f ? x.v[i] : 0.0f;
+    for (int i = 0; i < 4; ++i) x.v[i] = x.v[i] < 0.0f ? 0.0f : x.v[i];  // NaN kept
     return x;
   }
 };

@@ -16,10 +16,10 @@ struct EpilogueV {
       : alpha(vdupq_n_f32(ep.alpha)), beta(vdupq_n_f32(ep.beta)), zero(vdupq_n_f32(0.0f)) {}
 };
 
-// The ReLU as v > 0 ? v : 0: a NaN becomes 0 as in the other kernels (vmaxq would keep it).
+// The ReLU as v < 0 ? 0 : v: a NaN stays NaN and -0 stays -0, as in the other kernels.
 inline float32x4_t relu(float32x4_t v) {
   const float32x4_t zero = vdupq_n_f32(0.0f);
-  return vbslq_f32(vcgtq_f32(v, zero), v, zero);
+  return vbslq_f32(vcltq_f32(v, zero), zero, v);
 }
 
 // alpha * acc (+ beta * c, one fused multiply-add, as the x86 kernels) (+ bias), then relu().

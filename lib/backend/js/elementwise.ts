@@ -5,7 +5,8 @@ import { badRowIndex, checkRowIndices } from './rows.js';
 /** y = x·mask/keep (inverted dropout); mask holds 0/1 bytes. y may alias x. */
 export function dropoutApply(count: number, x: FloatArray, mask: Uint8Array, keep: number, y: FloatArray): void {
   const scale = 1 / keep;
-  for (let i = 0; i < count; i++) y[i] = mask[i] ? (x[i] as number) * scale : 0;
+  // x · (0 or 1) / keep, as the native kernel: a dropped NaN stays NaN, any nonzero byte keeps.
+  for (let i = 0; i < count; i++) y[i] = (x[i] as number) * (mask[i] ? 1 : 0) * scale;
 }
 
 /**
