@@ -54,7 +54,7 @@ export function withClassWeights(model: TrainableModel, data: WeightedData, clas
   const classes = model.preprocessing?.classes ?? null;
   const weights = classRowWeights(classWeight, data.targets, data.x.rows, loss, model.outputWidth, classes);
   if (data.weights !== null) for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] as number) * (data.weights[i] as number);
-  const over = weights.findIndex((w) => w === Number.POSITIVE_INFINITY);
+  const over = weights.indexOf(Number.POSITIVE_INFINITY);
   if (over >= 0)
     throw invalidRange('fit', `sampleWeight[${over}] × classWeight`, 'a product within float32 (at most 3.4e38)', Number.POSITIVE_INFINITY);
   return { ...data, weights };

@@ -151,4 +151,24 @@ describe('densenode on a raw table', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/nested\.jsonl: line 2, column 'age': a nested value/);
   });
+
+  it('reads JSONL whose keys are named like Object.prototype members, absent from some lines, as missing there', () => {
+    const lines = Array.from({ length: 120 }, (_, i) => {
+      const cells: [string, string | number][] = [['x', i % 9]];
+      if (i % 3) cells.push(['constructor', 'ab'[i % 2] as string]);
+      if (i % 4) cells.push(['__proto__', 'pq'[i % 2] as string]);
+      if (i % 7) cells.push(['toString', i % 9 > 4 ? 'yes' : 'no']);
+      // fromEntries defines the keys (an assignment to __proto__ would set the prototype).
+      return JSON.stringify(Object.fromEntries(cells));
+    });
+    const data = file('proto.jsonl', `${lines.join('\n')}\n`);
+    const dir = join(work, 'proto-model');
+    const run = cli(['train', data, '--target', 'toString', '--out', dir, '--epochs', '3']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/__proto__: categorical: 2 levels, \d+ missing as a level/);
+    const evaluated = cli(['evaluate', dir, data, '--json']);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.stdout).rows).toBe(lines.filter((l) => l.includes('"toString"')).length);
+  });
 });

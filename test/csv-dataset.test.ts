@@ -137,6 +137,34 @@ describe('csvDataset', () => {
     await expect(epochRows(flipped.train)).rejects.toThrow(/chunk 0 changed since the cache was written/);
     const healed = await dn.csvDataset(copy, { seed: 2 });
     expect((await epochRows(healed.train)).rows).toHaveLength(grown.rows.train);
+    // A manifest with the right key but any field out of shape is rebuilt, never trusted nor a raw error.
+    const saved = JSON.parse(await readFile(manifest, 'utf8'));
+    type Shard = { rows: number; crcs?: unknown[] };
+    type Manifest = { splits?: Record<string, { rows: number; shards: Shard[] }> };
+    const train = (m: Manifest) => (m.splits as NonNullable<Manifest['splits']>).train as { rows: number; shards: Shard[] };
+    const validation = (m: Manifest) => (m.splits as NonNullable<Manifest['splits']>).validation as { rows: number; shards: Shard[] };
+    const firstShard = (m: Manifest) => train(m).shards[0] as Shard;
+    const edits: ((m: Manifest) => void)[] = [
+      (m) => delete m.splits,
+      (m) => delete m.splits?.test,
+      (m) => (m.splits = { ...m.splits, train: null as never }),
+      (m) => (train(m).shards = null as never),
+      (m) => delete firstShard(m).crcs,
+      (m) => (firstShard(m).crcs = ['x']),
+      (m) => firstShard(m).crcs?.push(0),
+      (m) => (train(m).rows = -5),
+      (m) => (train(m).rows = 1e9),
+      (m) => (validation(m).rows += 1),
+      (m) => (validation(m).shards = train(m).shards),
+    ];
+    for (const edit of edits) {
+      const m = structuredClone(saved);
+      edit(m);
+      await writeFile(manifest, JSON.stringify(m));
+      const reopened = await dn.csvDataset(copy, { seed: 2 });
+      expect(reopened.rows).toEqual(grown.rows);
+      expect(JSON.parse(await readFile(manifest, 'utf8')).splits.train.rows).toBe(grown.rows.train);
+    }
     // Another seed splits differently: another cache key, rebuilt in the same directory.
     const other = await dn.csvDataset(copy, { seed: 3, validation: 0.5 });
     expect(other.rows.validation).toBeGreaterThan(0);

@@ -97,6 +97,48 @@ describe('dn.dataset', () => {
   });
 });
 
+describe('dn.recordBatches', () => {
+  const records = range(40).map((i) => ({ x: i % 7, y: 'ab'[i % 2] as string }));
+  const { spec } = dn.tabular(records, { target: 'y' });
+
+  it('takes an array, a function, a re-iterable or a pipeline, each read afresh every epoch', async () => {
+    const want = await collect(dn.recordBatches(dn.dataset(records), spec, 8));
+    expect(want).toHaveLength(5);
+    const sources = [
+      records,
+      () => records,
+      new Set(records),
+      { [Symbol.asyncIterator]: () => dn.dataset(records)[Symbol.asyncIterator]() },
+    ];
+    for (const source of sources) {
+      const batches = dn.recordBatches(source, spec, 8);
+      expect(await collect(batches)).toEqual(want);
+      expect(await collect(batches)).toEqual(want);
+    }
+  });
+
+  it('refuses bad arguments by name, and names the batch and record of a bad record', async () => {
+    const generator = (function* () {
+      yield* records;
+    })();
+    const cases: [() => unknown, RegExp][] = [
+      [() => dn.recordBatches(null as never, spec), /recordBatches: expected an array of records, .* for records, received null/],
+      [() => dn.recordBatches(generator, spec), /recordBatches: expected a function returning the generator .* for records/],
+      [() => dn.recordBatches(records, null as never), /recordBatches: expected a tabular spec .* for spec, received null/],
+      [() => dn.recordBatches(records, {} as never), /recordBatches: expected an integer in \[1, 1000\] at spec\.version/],
+      [() => dn.recordBatches(records, { ...spec, target: null }), /recordBatches: the spec has no target/],
+      [() => dn.recordBatches(records, spec, 0), /recordBatches: expected an integer >= 1 for batchSize, received 0/],
+    ];
+    for (const [call, message] of cases) expect(call).toThrow(message);
+    expect(() => dn.recordBatches(records, { ...spec, features: [] })).toThrow(TypeError);
+    const holed = records.map((r, i) => (i === 13 ? null : r)) as never[];
+    await expect(collect(dn.recordBatches(holed, spec, 8))).rejects.toThrow(
+      'recordBatches: batch 1, record 5 is null, expected an object keyed by column name',
+    );
+    expect(() => dn.encodeTable(null as never, records)).toThrow(/encode: expected a tabular spec .* for spec, received null/);
+  });
+});
+
 describe('dn.tabularStream', () => {
   const record = (i: number) => ({
     income: Math.exp(1 + (Math.sin(i * 12.9898) + 1) * 2),

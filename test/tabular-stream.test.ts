@@ -176,6 +176,30 @@ describe('tabularStream against dn.tabular', () => {
     expect(streamed.spec.columns.map((c) => c.name)).toEqual(['a', 'late']);
     expect(streamed.spec.columns[1]).toMatchObject({ kind: 'categorical', missing: true });
   });
+
+  it('thousands separators, keys named like Object.prototype members, impossible dates: the spec dn.tabular fits', async () => {
+    const table = Array.from({ length: 600 }, (_, i) => {
+      const cells: [string, string][] = [
+        // Plain numbers first, then the grouped ones: the second reading starts from a copy of the first.
+        ['amount', i < 50 ? String(100 + i) : (1000 + i * 37).toLocaleString('en-US')],
+        ['signup', i === 9 ? '2021-02-30' : new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10)],
+        ['y', Math.sin(i) > 0 ? 'Yes' : 'no'],
+      ];
+      if (i % 4) cells.push(['constructor', ['u', 'v', 'w'][i % 3] as string]);
+      return Object.fromEntries(cells) as Row;
+    });
+    const exact = dn.tabular(table, { target: 'y' });
+    const streamed = await dn.tabularStream(table, { target: 'y', sampleSize: 10_000 });
+    expect(streamed.spec).toEqual(exact.spec);
+    expect(streamed.spec.columns.map((c) => c.kind)).toEqual(['numeric', 'date', 'categorical']);
+    expect(exact.spec.columns[0]).toMatchObject({ decimalComma: false });
+    expect((exact.spec.columns[0] as dn.NumericColumn).median).toBe(1000 + 299.5 * 37);
+    expect(exact.spec.target).toEqual({ name: 'y', kind: 'classes', classes: ['no', 'yes'] });
+    // A sample smaller than the stream: the same spec but for the medians, which stay close.
+    const sampled = await dn.tabularStream(table, { target: 'y', sampleSize: 100, seed: 4 });
+    const median = (spec: dn.TabularSpec) => (spec.columns[0] as dn.NumericColumn).median;
+    expect(Math.abs(median(sampled.spec) - median(exact.spec)) / median(exact.spec)).toBeLessThan(0.2);
+  });
 });
 
 // The tail: more distinct levels than the cap, each seen once or twice; four frequent levels, three of them from row 600 000 on.

@@ -358,3 +358,137 @@ describe('readCsv', () => {
     expect(Object.getPrototypeOf(first)).toBe(Object.prototype);
   });
 });
+
+describe('reading cells the way a spreadsheet user means them', () => {
+  const fitted = (values: (string | number)[], options: dn.TabularOptions = {}) =>
+    dn.tabular(
+      values.map((v, i) => ({ v, y: String(i % 2) })),
+      { target: 'y', ...options },
+    );
+  const values = (data: dn.TabularData, records: Row[]) => {
+    const c = column(data, 'v') as dn.NumericColumn;
+    const x = data.encode(records).x;
+    return Array.from({ length: x.rows }, (_, i) => {
+      const z = (x.data[i * x.cols] as number) * c.std + c.mean;
+      // float32 features (and log1p): five significant digits come back.
+      return Number((c.log ? Math.expm1(z) : z).toPrecision(5));
+    });
+  };
+  const repeat = (cells: (string | number)[], n: number) => Array.from({ length: n }, (_, i) => cells[i % cells.length] as string);
+
+  it('reads commas grouping thousands as thousands, and decimal commas as decimals, by what the other cells rule out', () => {
+    // Beside plain numbers, '2,400' with its trailing zero is no decimal comma: 2400 keeps the order.
+    const beside = fitted(repeat(['1,250', '980', '2,400', '750', '3,000', '600'], 30));
+    expect(column(beside, 'v')).toMatchObject({ kind: 'numeric', decimalComma: false });
+    expect(notice(beside, 'v')).toMatch(/thousands separators \('1,250' is 1250\)/);
+    expect(values(beside, [{ v: '1,250' }, { v: '980' }, { v: '2,400' }])).toEqual([1250, 980, 2400]);
+    // Several groups, or a decimal point, can only be thousands.
+    for (const other of ['1,000,000', '2,500.5', '12.5']) {
+      const data = fitted(repeat(['1,251', '2,403', other, '999'], 40));
+      expect(column(data, 'v')).toMatchObject({ kind: 'numeric', decimalComma: false });
+      expect(values(data, [{ v: '1,251' }, { v: other }])).toEqual([1251, Number(other.replaceAll(',', ''))]);
+    }
+    // Every cell d,ddd and no plain number: the readings differ by 1000 only, and thousands is taken.
+    expect(column(fitted(repeat(['45,000', '52,500', '61,250'], 30)), 'v')).toMatchObject({ decimalComma: false, median: 52500 });
+    // A comma with other than 3 digits after it, or 0 before it, is a decimal comma; then 1,250 is 1.25.
+    for (const decimal of ['1,5', '0,250']) {
+      const data = fitted(repeat([decimal, '1,250', '3'], 30));
+      expect(column(data, 'v')).toMatchObject({ kind: 'numeric', decimalComma: true });
+      expect(values(data, [{ v: '1,250' }, { v: decimal }])).toEqual([1.25, Number(decimal.replace(',', '.'))]);
+    }
+    // Contradicting cells, or cells that do not tell and a guess would change the order: errors naming the column.
+    expect(() => fitted(repeat(['1,5', '1,000,000', '3'], 30))).toThrow(
+      /column 'v': mixes decimal commas \('1,5'\) and thousands separators \('1,000,000'\)/,
+    );
+    expect(() => fitted(repeat(['1,251', '980', '2,403'], 30))).toThrow(
+      /column 'v': '1,251' may be 1251 \(a thousands separator\) or 1\.251 \(a decimal comma\), and no cell tells which/,
+    );
+    // A spec read with points takes grouped numerals at predict time; one with decimal commas does not.
+    const points = fitted(repeat(['1.5', '2000', '300'], 30));
+    expect(values(points, [{ v: '1,234.5' }])).toEqual([1234.5]);
+    expect(() => fitted(repeat(['1,5', '2,25'], 30)).encode([{ v: '1,000,000' }])).toThrow(/expected a number, found '1,000,000'/);
+  });
+
+  it('takes a column named like an Object.prototype member, absent from some records, as missing there', () => {
+    for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const records = Array.from({ length: 40 }, (_, i) =>
+        JSON.parse(i % 3 ? `{"x":${i % 7},"${key}":"${'uv'[i % 2]}","y":"${'ab'[i % 2]}"}` : `{"x":${i % 7},"y":"${'ab'[i % 2]}"}`),
+      ) as Row[];
+      const data = dn.tabular(records, { target: 'y' });
+      expect(column(data, key)).toEqual({ name: key, kind: 'categorical', levels: ['u', 'v'], missing: true });
+      expect(data.encode([{ x: 1 }]).x.data[data.spec.features.indexOf(`${key}=(missing)`)]).toBe(1);
+    }
+    // As the target: a record without it is unlabelled, at fit and at encode.
+    const labelled = Array.from({ length: 40 }, (_, i) => (i % 5 ? { x: i % 7, constructor: 'ab'[i % 2] } : { x: i % 7 })) as Row[];
+    const data = dn.tabular(labelled, { target: 'constructor' });
+    expect([data.droppedRows, data.spec.target]).toEqual([8, { name: 'constructor', kind: 'classes', classes: ['a', 'b'] }]);
+    expect(data.encode([{ x: 1, constructor: 'a' }, { x: 2 }]).rows).toEqual(Uint32Array.from([0]));
+  });
+
+  it('reads a few impossible dates as missing, as a numeric column reads a few stray words, and names mixed forms', () => {
+    const day = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 1.3 * 864e5).toISOString().slice(0, 10);
+    const dates = (bad: (i: number) => string | null) =>
+      dn.tabular(
+        Array.from({ length: 300 }, (_, i) => ({ signup: bad(i) ?? day(i), k: String(i % 5), y: 'ab'[i % 2] as string })),
+        { target: 'y' },
+      );
+    for (const typo of ['2021-02-30', '2021-01-01T25:00', '2021-01-01 12:61']) {
+      const data = dates((i) => (i === 7 ? typo : null));
+      expect(column(data, 'signup')).toMatchObject({ kind: 'date', format: 'ymd', indicator: true });
+      expect(notice(data, 'signup')).toContain(`1 missing → median + indicator; '${typo}' read as missing (no such date)`);
+      // At predict time the same cell is missing too; a date of another form is still an error.
+      const f = data.spec.features;
+      expect(data.encode([{ signup: '2022-02-29', k: '1' }]).x.data[f.indexOf('signup_missing')]).toBe(1);
+      expect(() => data.encode([{ signup: '31.02.2021', k: '1' }])).toThrow(/expected a date \(ymd\), found '31\.02\.2021'/);
+    }
+    // A day-first column takes its impossible dates as missing too.
+    const dotted = dn.tabular(
+      Array.from({ length: 100 }, (_, i) => ({ d: i === 3 ? '31.02.2020' : `${1 + (i % 28)}.0${1 + (i % 9)}.2020`, y: String(i % 2) })),
+      { target: 'y' },
+    );
+    expect(column(dotted, 'd')).toMatchObject({ kind: 'date', format: 'dmy', indicator: true });
+    // More than a date column may hold is no date column, as with numbers; declared a date, an error.
+    expect(
+      column(
+        dates((i) => (i % 10 ? null : '2021-02-30')),
+        'signup',
+      ).kind,
+    ).not.toBe('date');
+    expect(() =>
+      dn.tabular(
+        Array.from({ length: 300 }, (_, i) => ({ signup: i % 10 ? day(i) : '2021-02-30', y: 'ab'[i % 2] as string })),
+        { target: 'y', dates: ['signup'] },
+      ),
+    ).toThrow(/column 'signup': 30 cells name no date \('2021-02-30'\)/);
+    // Two forms in one column: an error that says so, not an ID-like column.
+    expect(() => dates((i) => (i % 2 ? day(i).split('-').reverse().join('.') : null))).toThrow(
+      /column 'signup': its dates mix forms \('\d\d\.\d\d\.2020', '2020-\d\d-\d\d'\)/,
+    );
+    expect(() => dates((i) => (i % 2 ? '13/01/2020' : `01/${13 + (i % 10)}/2020`))).toThrow(/column 'signup': its dates mix forms/);
+  });
+
+  it('names the row of a number too large for a float32, and merges yes/no in any case as true/false', () => {
+    const big = Array.from({ length: 40 }, (_, i) => ({ v: i === 17 ? '1e400' : String(i % 9), y: String(i % 2) }));
+    expect(() => dn.tabular(big, { target: 'y' })).toThrow("row 17, column 'v': '1e400' does not fit a float32 (it reads as Infinity)");
+    big[17] = { v: '1e39', y: '1' };
+    expect(() => dn.tabular(big, { target: 'y' })).toThrow("row 17, column 'v': '1e39' does not fit a float32;");
+    const words = dn.tabular(
+      Array.from({ length: 40 }, (_, i) => ({
+        v: ['Yes', 'no', 'YES', 'No'][i % 4] as string,
+        t: ['True', 'false'][i % 2] as string,
+        y: String(i % 2),
+      })),
+      { target: 'y' },
+    );
+    expect(column(words, 'v')).toMatchObject({ kind: 'categorical', levels: ['no', 'yes'] });
+    expect(column(words, 't')).toMatchObject({ kind: 'categorical', levels: ['false', 'true'] });
+    const f = words.spec.features;
+    const x = words.encode([{ v: 'yEs', t: 'TRUE' }]).x.data;
+    expect([x[f.indexOf('v=yes')], x[f.indexOf('t=true')]]).toEqual([1, 1]);
+    const target = dn.tabular(
+      Array.from({ length: 40 }, (_, i) => ({ x: i % 7, y: ['Yes', 'no', 'YES', 'No'][i % 4] as string })),
+      { target: 'y' },
+    );
+    expect(target.spec.target).toEqual({ name: 'y', kind: 'classes', classes: ['no', 'yes'] });
+  });
+});

@@ -14,6 +14,7 @@ import { Pipeline } from './dataset.js';
 import { TABULAR_OPTION_KEYS } from './fit-table.js';
 import { readFitted, writeFitted } from './fitted-cache.js';
 import { csvChunks, csvColumns, type ReadCsvOptions } from './read-csv.js';
+import { checkSpec } from './read-spec.js';
 import { rowBatches } from './row-batches.js';
 import { rowLayout, storedRows } from './row-layout.js';
 import { rowSplitter, type SplitName } from './row-split.js';
@@ -135,6 +136,7 @@ export async function csvDataset(file: string, options: CsvDatasetOptions = {}):
   let spec: TabularSpec;
   let notices: ColumnNotice[] = [];
   if (options.spec !== undefined) {
+    checkSpec(options.spec, fn, 'options.spec');
     spec = options.spec;
     if (spec.target === null || spec.target.name !== target)
       throw new RangeError(`${fn}: the spec's target is ${spec.target === null ? 'none' : `'${spec.target.name}'`}, not '${target}'`);

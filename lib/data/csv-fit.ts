@@ -1,6 +1,6 @@
 // csvDataset's first pass: the column spec fitted on a CSV's training rows in one streaming pass,
 // the classes taken from every split's labels, and each split's labelled rows counted.
-import { cellText, naLookup } from './cells.js';
+import { cellOf, cellText, naLookup } from './cells.js';
 import { DataError } from './data-error.js';
 import { streamFitter, type TabularStreamOptions } from './fit-stream.js';
 import type { FittedTable } from './fitted-cache.js';
@@ -34,7 +34,7 @@ export async function fitCsv(
     for (let k = 0; k < chunk.records.length; k++) {
       const record = chunk.records[k] as TableRecord;
       const s = split(row++);
-      const label = cellText(record[target], na);
+      const label = cellText(cellOf(record, target), na);
       if (label === null) droppedRows++;
       else {
         rows[s]++;

@@ -5,8 +5,9 @@
 import { checkPositiveInteger, invalidRange, invalidType } from '../errors.js';
 import type { SourceBatch } from '../fit-types.js';
 import { Random } from '../random.js';
+import { checkSpec } from './read-spec.js';
 import type { TableRecord, TabularSpec } from './spec.js';
-import { encodeTable } from './tabular.js';
+import { checkRecords, encodeTable } from './tabular.js';
 
 type Items<T> = AsyncIterable<T> | Iterable<T>;
 
@@ -188,14 +189,42 @@ export function dataset<T>(make: ((epoch: number) => Items<T>) | readonly T[]): 
   return new Pipeline(make as (epoch: number) => Items<T>);
 }
 
+type RecordSource = Pipeline<TableRecord> | readonly TableRecord[] | ((epoch: number) => Items<TableRecord>) | Items<TableRecord>;
+
+const isIterable = (v: object): v is Items<unknown> =>
+  typeof (v as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function' ||
+  typeof (v as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function';
+
+/** The records as a pipeline read afresh every epoch: a pipeline as is, an array, a function or a re-iterable (async) iterable. */
+function recordPipeline(records: unknown, fn: string): Pipeline<TableRecord> {
+  if (records instanceof Pipeline) return records as Pipeline<TableRecord>;
+  if (Array.isArray(records) || typeof records === 'function') return dataset(records as Parameters<typeof dataset<TableRecord>>[0]);
+  const expected = 'an array of records, a dn.dataset, a function returning an (async) iterable, or a re-iterable (async) iterable';
+  if (records === null || typeof records !== 'object' || !isIterable(records)) throw invalidType(fn, 'records', expected, records);
+  // A generator (any iterator) is read once, and fit reads the records every epoch.
+  if (typeof (records as Partial<Iterator<unknown>>).next === 'function')
+    throw invalidType(fn, 'records', 'a function returning the generator (it is read once per epoch) or a dn.dataset', records);
+  const items = records as Items<TableRecord>;
+  return new Pipeline(() => items);
+}
+
 /**
  * Records (plain objects, as a database driver returns rows) as training batches encoded by a
  * tabular spec (dn.tabular(sample).spec, or model.preprocessing.tabular): what fit(dataset) takes.
+ * `records` is a pipeline, an array, a function returning an (async) iterable, or a re-iterable one.
  */
-export function recordBatches(records: Pipeline<TableRecord>, spec: TabularSpec, batchSize = 32): Pipeline<SourceBatch> {
-  return records.batch(batchSize).map((rows, i) => {
-    const encoded = encodeTable(spec, rows, (r) => `batch ${i}, record ${r}`);
-    if (encoded.y === null) throw new TypeError(`recordBatches: batch ${i} lacks the target column '${spec.target?.name ?? '?'}'`);
+export function recordBatches(records: RecordSource, spec: TabularSpec, batchSize = 32): Pipeline<SourceBatch> {
+  const fn = 'recordBatches';
+  const source = recordPipeline(records, fn);
+  checkSpec(spec, fn, 'spec');
+  if (spec.target === null) throw new TypeError(`${fn}: the spec has no target (fit it with { target }), so batches would have no labels`);
+  const target = spec.target.name;
+  checkPositiveInteger(fn, 'batchSize', batchSize);
+  return source.batch(batchSize).map((rows, i) => {
+    const where = (r: number) => `batch ${i}, record ${r}`;
+    checkRecords(rows, fn, where);
+    const encoded = encodeTable(spec, rows, where);
+    if (encoded.y === null) throw new TypeError(`${fn}: batch ${i} lacks the target column '${target}'`);
     return { x: encoded.x, y: encoded.y };
   });
 }

@@ -1,6 +1,6 @@
 // Applying a fitted spec: records in, the model's float32 rows out. Compiled
 // once per spec into one closure per column, so a million rows cost one pass.
-import { calendar, cellText, daysSinceEpoch, levelKey, naLookup, numberOf, outsideFloat32 } from './cells.js';
+import { calendar, cellOf, cellText, daysSinceEpoch, impossibleDate, levelKey, naLookup, numberOf, outsideFloat32 } from './cells.js';
 import { DataError } from './data-error.js';
 import { type Cell, type ColumnSpec, columnFeatures, inputColumns, type TableRecord, type TabularSpec } from './spec.js';
 
@@ -35,7 +35,8 @@ function categoricalEncoder(c: Extract<ColumnSpec, { kind: 'categorical' }>, na:
   const width = other + 1 + (c.missing ? 1 : 0);
   return (cell, out, offset) => {
     const text = cellText(cell, na);
-    const k = text === null ? (c.missing ? other + 1 : other) : (index.get(levelKey(text)) ?? other);
+    // As written first: a saved spec's levels may predate levelKey ('Yes' beside 'yes').
+    const k = text === null ? (c.missing ? other + 1 : other) : (index.get(text) ?? index.get(levelKey(text)) ?? other);
     out.fill(0, offset, offset + width);
     out[offset + k] = 1;
   };
@@ -47,7 +48,9 @@ function dateEncoder(c: Extract<ColumnSpec, { kind: 'date' }>, na: Set<string>):
     let days = Number.NaN;
     if (text !== null) {
       days = daysSinceEpoch(cell, text, c.format);
-      if (Number.isNaN(days)) throw new DataError(`${where()}, column '${c.name}': expected a date (${c.format}), found '${clip(text)}'`);
+      // An impossible date of the column's form (2021-02-30) is missing, as fitting read it.
+      if (Number.isNaN(days) && !impossibleDate(text, c.format))
+        throw new DataError(`${where()}, column '${c.name}': expected a date (${c.format}), found '${clip(text)}'`);
     }
     const missing = Number.isNaN(days);
     const { year, month, dayOfYear, weekday } = calendar(missing ? c.median : days);
@@ -88,7 +91,7 @@ export function recordEncoder(spec: TabularSpec): RecordEncoder {
       let offset = row * width;
       for (const p of parts) {
         try {
-          p.encode(Object.hasOwn(record, p.name) ? record[p.name] : undefined, out, offset, where);
+          p.encode(cellOf(record, p.name), out, offset, where);
         } catch (error) {
           if (error instanceof TypeError) throw new TypeError(`${where()}, column '${p.name}': ${error.message}`);
           throw error;

@@ -2,8 +2,8 @@
 // (column-summary.ts): numeric, categorical, date, or dropped (ID-like, free
 // text, constant, entirely missing), each decision with a one-line notice that
 // says why. The same rules for records in memory and for a stream.
-import { calendar } from './cells.js';
-import { type ColumnKindOverride, ColumnSummary, DATE_FORMATS, STRAY_DISTINCT } from './column-summary.js';
+import { calendar, groupedValue } from './cells.js';
+import { type ColumnKindOverride, ColumnSummary, DATE_FORMATS, type NumberLane, STRAY_DISTINCT } from './column-summary.js';
 import { DataError } from './data-error.js';
 import type { CategoricalColumn, ColumnSpec, DateColumn, DateFormat, DropReason, NumericColumn } from './spec.js';
 
@@ -49,41 +49,83 @@ function dropped(name: string, reason: DropReason, why: string): FittedColumn {
 const capNote = (cap: number, floor: number) =>
   `over ${cap} distinct values: counted to a cap (every value seen more than ${floor} times kept, the distinct count estimated)`;
 
-/** Distinct numeric values (numbers and decimal-comma numerals), and whether each one is seen once. */
-function numericDistinct(s: ColumnSummary): { distinct: number; allDistinct: boolean; capped: boolean } {
-  const n = s.values.n;
-  if (!s.numbers.overflowed && !s.commaValues.overflowed) {
+/** How a column's commas read: none seen, decimal marks (1,5), or thousands separators (1,250). */
+type CommaReading = 'none' | 'decimal' | 'grouped';
+
+/**
+ * The one reading of commas every cell allows. A comma numeral that only one reading takes decides
+ * (0,5 or 1,5 are decimal; 1,000,000 or 1,250.5 grouped), and so does a decimal point elsewhere (a
+ * column has one decimal mark). When every comma numeral is d,ddd: beside plain numbers, one that
+ * ends in 0 ('2,400') is grouped, since a decimal comma would drop the zero or write every cell so;
+ * without plain numbers the two readings differ by a factor of 1000 only, and grouped is taken.
+ * Otherwise the cells do not tell, and guessing would change the values: an error.
+ */
+function commaReading(s: ColumnSummary): CommaReading {
+  const { name, firstComma, firstDecimalComma, firstGrouped, firstDotted } = s;
+  if (firstComma === null) return 'none';
+  const asDecimal = firstGrouped === null && firstDotted === null;
+  const asGrouped = firstDecimalComma === null;
+  if (!asDecimal && !asGrouped)
+    throw new DataError(
+      firstDotted !== null
+        ? `column '${name}': mixes decimal commas ('${firstDecimalComma}') and points ('${firstDotted}'); write one form, or pass --categorical ${name}`
+        : `column '${name}': mixes decimal commas ('${firstDecimalComma}') and thousands separators ('${firstGrouped}'); write one form, or pass --categorical ${name}`,
+    );
+  if (!asGrouped) return 'decimal';
+  if (!asDecimal || s.plainNumbers === 0 || s.groupedTrailingZero) return 'grouped';
+  const plain = firstComma.replaceAll(',', '');
+  throw new DataError(
+    `column '${name}': '${firstComma}' may be ${plain} (a thousands separator) or ${firstComma.replace(',', '.')} (a decimal comma), and no cell tells which; write ${plain} or ${firstComma.replace(',', '.')}, or pass --categorical ${name}`,
+  );
+}
+
+/** Distinct numeric values (numbers and comma numerals), and whether each one is seen once. */
+function numericDistinct(s: ColumnSummary, lane: NumberLane): { distinct: number; allDistinct: boolean; capped: boolean } {
+  const n = lane.values.n;
+  if (!s.numbers.overflowed && !lane.commaValues.overflowed) {
     const numbers = s.numbers.table();
     let distinct = numbers.size;
-    for (const v of s.commaValues.table().keys()) if (!numbers.has(v)) distinct++;
+    for (const v of lane.commaValues.table().keys()) if (!numbers.has(v)) distinct++;
     return { distinct, allDistinct: distinct === n, capped: false };
   }
-  const distinct = s.numbers.distinct() + s.commaValues.distinct();
-  const sorted = s.sample?.sorted(0) ?? new Float64Array(0);
+  const distinct = s.numbers.distinct() + lane.commaValues.distinct();
+  const sorted = s.sample?.sorted(lane.lane) ?? new Float64Array(0);
   let repeats = false;
   for (let i = 1; i < sorted.length && !repeats; i++) repeats = sorted[i] === sorted[i - 1];
   return { distinct, allDistinct: !repeats && distinct >= SKETCHED_ALL_DISTINCT * n, capped: true };
 }
 
-function fitNumeric(s: ColumnSummary, decimalComma: boolean, extraMissing: string[], declared: boolean): FittedColumn {
+const COMMA_NOTES: Record<CommaReading, (example: string) => string> = {
+  none: () => '',
+  decimal: () => "decimal commas ('1,5' is 1.5)",
+  grouped: (example) => `thousands separators ('${example}' is ${groupedValue(example)})`,
+};
+
+function fitNumeric(s: ColumnSummary, extraMissing: string[], declared: boolean): FittedColumn {
   const { name } = s;
   if (declared && s.strayRows > 0)
     throw new DataError(
       `column '${name}' is numeric (--numeric), but a cell holds '${[...s.strays.keys()][0]}' (add it to --na, or pass --categorical ${name})`,
     );
-  if (s.nonFinite !== null) throw new DataError(`column '${name}': a cell holds ${s.nonFinite}; every number must be finite`);
+  if (s.tooLarge !== null) {
+    const { where, text, value } = s.tooLarge;
+    const reads = Number.isFinite(value) ? '' : ` (it reads as ${value})`;
+    throw new DataError(`${where}, column '${name}': '${text}' does not fit a float32${reads}; every number must be finite`);
+  }
+  const commas = commaReading(s);
+  const lane = commas === 'grouped' ? (s.asGrouped as NumberLane) : s.asDecimal;
   const missing = s.missing + s.strayRows;
-  const n = s.values.n;
-  const { distinct, allDistinct, capped } = numericDistinct(s);
-  if (distinct === 1 && missing === 0 && !declared) return dropped(name, 'constant', `constant: every row is ${s.firstValue}`);
-  if (!declared && n >= ID_MIN_ROWS && allDistinct && s.integers && (ID_NAME.test(name) || s.max - s.min + 1 === n))
+  const n = lane.values.n;
+  const { distinct, allDistinct, capped } = numericDistinct(s, lane);
+  if (distinct === 1 && missing === 0 && !declared) return dropped(name, 'constant', `constant: every row is ${lane.firstValue}`);
+  if (!declared && n >= ID_MIN_ROWS && allDistinct && lane.integers && (ID_NAME.test(name) || lane.max - lane.min + 1 === n))
     return dropped(name, 'id', `ID-like: distinct integers in every row${capped ? ' (past the count cap: estimated)' : ''}`);
-  const log = distinct > 2 && n >= 20 && s.min >= 0 && s.values.skewness() > SKEW_FOR_LOG;
+  const log = distinct > 2 && n >= 20 && lane.min >= 0 && lane.values.skewness() > SKEW_FOR_LOG;
   // log1p is monotone: the median of the logs is the log of the median.
-  const middle = (s.sample as NonNullable<ColumnSummary['sample']>).median(0);
+  const middle = (s.sample as NonNullable<ColumnSummary['sample']>).median(lane.lane);
   const med = log ? Math.log1p(middle) : middle;
   // Missing cells take the median: their moments join the present values' exactly.
-  const { mean, std } = (log ? s.logs : s.values).withFill(missing, med);
+  const { mean, std } = (log ? lane.logs : lane.values).withFill(missing, med);
   const spec: NumericColumn = {
     name,
     kind: 'numeric',
@@ -93,13 +135,13 @@ function fitNumeric(s: ColumnSummary, decimalComma: boolean, extraMissing: strin
     log,
     clip: Z_CLIP,
     indicator: missing > 0,
-    decimalComma,
+    decimalComma: commas === 'decimal',
     extraMissing,
   };
   const notes = [
     log ? 'skewed: log(1 + x)' : '',
     missing > 0 ? `${missing} missing → median ${+(log ? Math.expm1(med) : med).toPrecision(6)} + indicator` : '',
-    decimalComma ? "decimal commas ('1,5' is 1.5)" : '',
+    COMMA_NOTES[commas](s.firstGrouped ?? s.firstComma ?? ''),
     extraMissing.length > 0 ? `${quote(extraMissing)} read as missing` : '',
     s.sample !== null && s.sample.length < n ? `median of a sample of ${s.sample.length}` : '',
   ].filter((t) => t !== '');
@@ -139,15 +181,27 @@ function fitCategorical(s: ColumnSummary, options: ColumnFitOptions, declared: b
   return { spec, notice: `categorical: ${notes.join(', ')}` };
 }
 
-function dateFormat(s: ColumnSummary): DateFormat | null {
+// The forms a date column may be written in, as messages name them.
+const DATE_FORMS = 'yyyy-mm-dd, dd.mm.yyyy (or dd/mm/yyyy) or mm/dd/yyyy';
+
+/** Whether a column's impossible dates (2021-02-30) are few enough to read as missing: the rule stray words in numbers follow. */
+const fewImpossible = (s: ColumnSummary): boolean =>
+  s.impossibleRows <= STRAY_FRACTION * s.present && s.impossibleDates.size <= STRAY_DISTINCT && s.impossibleRows < s.present;
+
+/** The form a column's dates are read in, or null when it is no date column (declared ones excepted). */
+function dateFormat(s: ColumnSummary, declared: boolean): DateFormat | null {
   if (!s.mayBeDates || s.dates === null) return null;
   if (s.dateTexts === 0) return s.dateCells > 0 ? 'ymd' : null;
+  if (!declared && !fewImpossible(s)) return null;
   const [ymd, dmy, mdy] = s.dates.map((r) => r.fits);
   if (ymd) return 'ymd';
   if (dmy && mdy) return s.dottedDates ? 'dmy' : 'mdy'; // every day ≤ 12: slashes read as the US month/day
   if (dmy) return 'dmy';
   if (mdy) return 'mdy';
-  throw new DataError(`column '${s.name}': its dates mix day/month and month/day orders; write them as yyyy-mm-dd`);
+  const breakers = [...new Set(s.dates.map((r) => r.breaker).filter((t): t is string => t !== null))];
+  throw new DataError(
+    `column '${s.name}': its dates mix forms (${quote(breakers)}): no one of ${DATE_FORMS} reads them all; write them in one form (yyyy-mm-dd), or pass --categorical ${s.name}`,
+  );
 }
 
 function fitDate(s: ColumnSummary, format: DateFormat): FittedColumn {
@@ -155,15 +209,21 @@ function fitDate(s: ColumnSummary, format: DateFormat): FittedColumn {
   const reading = s.dates?.[lane];
   const sample = s.dateSample;
   if (reading === undefined || sample === null) throw new Error(`fitDate: column '${s.name}' kept no dates`);
-  if (reading.bad !== null) throw new DataError(`column '${s.name}': '${reading.bad}' is not a date (${format})`);
-  const { missing } = s;
+  const impossible = [...s.impossibleDates.keys()];
+  // Declared a date, with more impossible dates than a date column reads as missing.
+  if (!fewImpossible(s))
+    throw new DataError(
+      `column '${s.name}': ${s.impossibleRows} cells name no date (${quote(impossible)}), more than the ${STRAY_FRACTION * 100} % and ${STRAY_DISTINCT} distinct a date column reads as missing`,
+    );
+  const missing = s.missing + s.impossibleRows;
   const med = sample.median(lane);
   const { mean, std } = reading.years.withFill(missing, calendar(med).year);
   const spec: DateColumn = { name: s.name, kind: 'date', format, median: med, yearMean: mean, yearStd: std, indicator: missing > 0 };
-  return {
-    spec,
-    notice: `date (${format}): year, month, day of year, weekday${missing > 0 ? `; ${missing} missing → median + indicator` : ''}`,
-  };
+  const notes = [
+    missing > 0 ? `${missing} missing → median + indicator` : '',
+    impossible.length > 0 ? `${quote(impossible)} read as missing (no such date)` : '',
+  ].filter((t) => t !== '');
+  return { spec, notice: `date (${format}): year, month, day of year, weekday${notes.map((t) => `; ${t}`).join('')}` };
 }
 
 /** Types and fits one column from the summary of its training cells. */
@@ -173,8 +233,9 @@ export function fitColumn(s: ColumnSummary, options: ColumnFitOptions): FittedCo
   if (s.present === 0) return dropped(name, 'empty', 'entirely missing');
   if (override === 'categorical') return fitCategorical(s, options, true);
   if (override === 'date') {
-    const format = dateFormat(s);
-    if (format === null) throw new DataError(`column '${name}' is declared a date, but holds ${quote(s.nonDates)}`);
+    const format = dateFormat(s, true);
+    if (format === null)
+      throw new DataError(`column '${name}' is declared a date, but holds ${quote([...s.nonDates, ...s.impossibleDates.keys()])}`);
     return fitDate(s, format);
   }
   const { strayRows, present } = s;
@@ -183,17 +244,13 @@ export function fitColumn(s: ColumnSummary, options: ColumnFitOptions): FittedCo
     strayRows === 0 ||
     (strayRows <= STRAY_FRACTION * present && s.strays.size <= STRAY_DISTINCT && strayRows < present)
   ) {
-    if (s.commas > 0 && s.firstDotted !== null)
-      throw new DataError(
-        `column '${name}': mixes decimal commas ('${s.firstComma}') and points ('${s.firstDotted}'); write one form, or pass --categorical ${name}`,
-      );
-    if (override === 'numeric' || strayRows === 0) return fitNumeric(s, s.commas > 0, [], override === 'numeric');
+    if (override === 'numeric' || strayRows === 0) return fitNumeric(s, [], override === 'numeric');
     // Not all numbers: a date column reads as one first.
-    const format = dateFormat(s);
+    const format = dateFormat(s, false);
     if (format !== null) return fitDate(s, format);
-    return fitNumeric(s, s.commas > 0, [...s.strays.keys()], false);
+    return fitNumeric(s, [...s.strays.keys()], false);
   }
-  const format = dateFormat(s);
+  const format = dateFormat(s, false);
   if (format !== null) return fitDate(s, format);
   return fitCategorical(s, options, false);
 }

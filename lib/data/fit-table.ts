@@ -3,7 +3,7 @@
 // column rules (fit-column.ts) over the summaries. dn.tabular feeds it an
 // array, tabularStream a stream: one rule set, so one spec.
 import { checkOptionKeys, invalidArgument, invalidType, oneOf } from '../errors.js';
-import { cellText, naLookup } from './cells.js';
+import { cellOf, cellText, checkRecord, naLookup } from './cells.js';
 import { DataError } from './data-error.js';
 import { type ColumnKindOverride, ColumnSummary, fitColumn } from './fit-column.js';
 import { fitTargetSummary, TargetSummary, type Task } from './fit-target.js';
@@ -199,17 +199,14 @@ export class TableFitter {
   add(record: TableRecord): void {
     const i = this.rows;
     const { fn, naSet, target, where } = this.s;
-    if (record === null || typeof record !== 'object' || Array.isArray(record) || ArrayBuffer.isView(record)) {
-      const what = record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record;
-      throw new TypeError(`${fn}: ${where(i)} is ${what}, expected an object keyed by column name`);
-    }
+    checkRecord(record, fn, where, i);
     if (!this.fixed) for (const key in record) if (Object.hasOwn(record, key) && !this.known.has(key)) this.column(key);
     this.rows++;
     const at = () => where(i);
     if (this.targetSummary !== null) {
       let text: string | null;
       try {
-        text = cellText(record[target as string], naSet);
+        text = cellText(cellOf(record, target as string), naSet);
       } catch (error) {
         throw error instanceof TypeError ? new TypeError(`${at()}, the target '${target}': ${error.message}`) : error;
       }
@@ -220,7 +217,7 @@ export class TableFitter {
       }
       this.targetSummary.add(text, at);
     }
-    for (const summary of this.summaries) summary.add(record[summary.name], naSet, at);
+    for (const summary of this.summaries) summary.add(cellOf(record, summary.name), naSet, at);
   }
 
   /** Keys and values the summaries hold (what bounds the memory). */

@@ -4,7 +4,7 @@
 import { invalidType } from '../errors.js';
 import { predictedClass } from '../targets.js';
 import type { Matrix } from '../tensor.js';
-import { cellText, naLookup, numberOf, outsideFloat32 } from './cells.js';
+import { cellOf, cellText, naLookup, numberOf, outsideFloat32 } from './cells.js';
 import { DataError } from './data-error.js';
 import { DEFAULT_NA, type Preprocessing, type TableRecord } from './spec.js';
 import { checkRecords, encodeTable } from './tabular.js';
@@ -39,7 +39,7 @@ export function recordsInput(
   const data = new Float32Array(records.length * inputs);
   records.forEach((record, i) => {
     features.forEach((name, j) => {
-      const cell = Object.hasOwn(record, name) ? record[name] : undefined;
+      const cell = cellOf(record, name);
       const text = cellText(cell, na);
       if (text === null) throw new DataError(`${where(i)}: no value for '${name}' (this model was saved without imputation)`);
       const v = typeof cell === 'number' ? cell : numberOf(text, false);

@@ -1,7 +1,7 @@
 // A saved column spec read back from untrusted JSON: every field typed and
 // bounded, the feature names recomputed from the columns and compared, so a
 // file can only hold a spec that fitting could have made.
-import { choiceList } from '../errors.js';
+import { choiceList, invalidType } from '../errors.js';
 import { JsonReader } from '../io/json-read.js';
 import {
   type ColumnSpec,
@@ -93,4 +93,15 @@ export function readTabularSpec(value: unknown, where: string, path: string): Ta
   if (spec.target !== null && names.includes(spec.target.name))
     throw new Error(`${where}: ${path}.target '${spec.target.name}' is also a column`);
   return spec;
+}
+
+/** Checks an argument that must be a fitted spec: a TypeError naming `fn` and `name` and the bad field. */
+export function checkSpec(value: unknown, fn: string, name: string): asserts value is TabularSpec {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidType(fn, name, 'a tabular spec (dn.tabular(records).spec or model.preprocessing.tabular)', value);
+  try {
+    readTabularSpec(value, fn, name);
+  } catch (error) {
+    throw new TypeError((error as Error).message);
+  }
 }

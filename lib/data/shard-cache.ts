@@ -68,9 +68,32 @@ export function cacheKey(parts: unknown): string {
 
 const chunkRowsFor = (stride: number) => Math.max(1, Math.floor(CHUNK_BYTES / (stride * 4)));
 
-function isManifest(value: unknown): value is CacheManifest {
-  const m = value as CacheManifest;
-  return m !== null && typeof m === 'object' && m.format === FORMAT && m.version === VERSION && typeof m.key === 'string';
+const SPLITS = ['train', 'validation', 'test'] as const;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isCrc = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+
+/** A shard entry of `split` whose chunk CRCs match its row count (`files` collects the names: none twice). */
+function isShard(value: unknown, split: SplitName, chunkRows: number, files: Set<string>): value is ShardEntry {
+  if (!isObject(value) || typeof value.file !== 'string' || !isCount(value.rows) || !Array.isArray(value.crcs)) return false;
+  if (!SHARD.test(value.file) || !value.file.startsWith(`${split}-`) || files.has(value.file)) return false;
+  files.add(value.file);
+  return value.crcs.length === Math.ceil(value.rows / chunkRows) && value.crcs.every(isCrc);
+}
+
+/** Every field of a manifest for `key` and `stride`, each split's rows the sum of its shards'. */
+function isManifest(value: unknown, key: string, stride: number): value is CacheManifest {
+  if (!isObject(value) || value.format !== FORMAT || value.version !== VERSION || value.key !== key) return false;
+  if (value.stride !== stride || value.chunkRows !== chunkRowsFor(stride) || !isObject(value.splits)) return false;
+  const { splits } = value;
+  const files = new Set<string>();
+  return SPLITS.every((name) => {
+    const split = Object.hasOwn(splits, name) ? splits[name] : undefined;
+    if (!isObject(split) || !isCount(split.rows) || !Array.isArray(split.shards)) return false;
+    const shards: unknown[] = split.shards;
+    if (!shards.every((shard) => isShard(shard, name, chunkRowsFor(stride), files))) return false;
+    return (shards as ShardEntry[]).reduce((n, shard) => n + shard.rows, 0) === split.rows;
+  });
 }
 
 /** The cache in `dir` if it is complete and made from `key` (shard sizes checked), else null. */
@@ -81,16 +104,15 @@ export async function openCache(dir: string, key: string, stride: number): Promi
   } catch {
     return null; // absent, unreadable or torn: rebuilt
   }
-  if (!isManifest(manifest) || manifest.key !== key || manifest.stride !== stride || manifest.chunkRows !== chunkRowsFor(stride))
-    return null;
-  for (const split of Object.values(manifest.splits)) {
-    for (const shard of split.shards) {
-      if (!SHARD.test(shard.file)) return null;
+  // Any field out of shape is a cache to rebuild, as a torn file is.
+  if (!isManifest(manifest, key, stride)) return null;
+  for (const split of SPLITS) {
+    for (const shard of manifest.splits[split].shards) {
       const size = await stat(join(dir, shard.file)).then(
         (s) => s.size,
         () => -1,
       );
-      if (size !== shard.rows * stride * 4 || shard.crcs.length !== Math.ceil(shard.rows / manifest.chunkRows)) return null;
+      if (size !== shard.rows * stride * 4) return null;
     }
   }
   return manifest;
@@ -131,7 +153,7 @@ export class CacheBuilder {
 
   async finish(): Promise<CacheManifest> {
     const splits = {} as CacheManifest['splits'];
-    for (const split of ['train', 'validation', 'test'] as const) {
+    for (const split of SPLITS) {
       const shards = (await this.writers.get(split)?.finish()) ?? [];
       splits[split] = { rows: shards.reduce((n, s) => n + s.rows, 0), shards };
     }

@@ -22,6 +22,15 @@ export class Moments {
     this.mean += dn;
   }
 
+  copy(): Moments {
+    const to = new Moments();
+    to.n = this.n;
+    to.mean = this.mean;
+    to.m2 = this.m2;
+    to.m3 = this.m3;
+    return to;
+  }
+
   /** Population skewness (0 when the values do not vary). */
   skewness(): number {
     if (this.n === 0 || this.m2 <= 0) return 0;
@@ -91,6 +100,12 @@ export class Reservoir {
     this.w *= Math.exp(Math.log(this.u()) / this.capacity);
     this.skip();
     return this.random.below(this.capacity);
+  }
+
+  /** Adds lane `to` (the next index) holding lane `from`'s values so far: a second reading of the same items. */
+  copyLane(from: number, to: number): void {
+    if (to !== this.data.length) throw new RangeError(`Reservoir.copyLane: lane ${to} is not the next lane (${this.data.length})`);
+    this.data.push(Float64Array.from(this.data[from] as Float64Array));
   }
 
   set(lane: number, slot: number, value: number): void {

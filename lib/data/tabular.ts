@@ -3,11 +3,12 @@
 // records with it into the model's matrices.
 import { checkOptionKeys, invalidType } from '../errors.js';
 import type { Matrix } from '../tensor.js';
-import { cellText, isNumeral, levelKey, naLookup } from './cells.js';
+import { cellOf, cellText, checkRecord, isNumeral, levelKey, naLookup } from './cells.js';
 import { DataError } from './data-error.js';
 import { recordEncoder } from './encode.js';
 import { type ColumnNotice, TABULAR_OPTION_KEYS, TableFitter, type TabularOptions } from './fit-table.js';
 import { fitTargetSummary, TargetSummary } from './fit-target.js';
+import { checkSpec } from './read-spec.js';
 import type { Cell, TableRecord, TabularSpec, TargetSpec } from './spec.js';
 
 export type { ColumnNotice, TabularOptions };
@@ -30,15 +31,14 @@ export interface TabularData extends EncodedTable {
   encode(records: readonly TableRecord[]): EncodedTable;
 }
 
-/** Checks that `records` is an array of plain objects. */
-export function checkRecords(records: unknown, fn: string): asserts records is readonly TableRecord[] {
+/** Checks that `records` is an array of plain objects; `where(i)` names a bad one. */
+export function checkRecords(
+  records: unknown,
+  fn: string,
+  where: (i: number) => string = (i) => `records[${i}]`,
+): asserts records is readonly TableRecord[] {
   if (!Array.isArray(records)) throw invalidType(fn, 'records', 'an array of objects keyed by column name', records);
-  records.forEach((r, i) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r) || ArrayBuffer.isView(r))
-      throw new TypeError(
-        `${fn}: records[${i}] is ${r === null ? 'null' : Array.isArray(r) ? 'an array' : typeof r}, expected an object keyed by column name`,
-      );
-  });
+  for (let i = 0; i < records.length; i++) checkRecord(records[i], fn, where, i);
 }
 
 /** The column names of records, in order of first appearance. */
@@ -81,7 +81,7 @@ export function tabular(records: readonly TableRecord[], options: TabularOptions
 export function labelledRows(records: readonly TableRecord[], target: string, na: Set<string>): number[] {
   const rows: number[] = [];
   records.forEach((r, i) => {
-    if (cellText(r[target], na) !== null) rows.push(i);
+    if (cellText(cellOf(r, target), na) !== null) rows.push(i);
   });
   return rows;
 }
@@ -92,6 +92,7 @@ export function encodeTable(
   records: readonly TableRecord[],
   where: (row: number) => string = (i) => `row ${i}`,
 ): EncodedTable {
+  checkSpec(spec, 'encode', 'spec');
   checkRecords(records, 'encode');
   const naSet = naLookup(spec.na);
   const target = spec.target;
@@ -106,7 +107,7 @@ export function encodeTable(
   if (hasTarget && target !== null)
     y = encodeTarget(
       target,
-      rows.map((i) => (records[i] as TableRecord)[target.name]),
+      rows.map((i) => cellOf(records[i] as TableRecord, target.name)),
       naSet,
       (k) => where(rows[k] as number),
     );
