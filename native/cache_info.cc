@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "first_line.h"
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define DENSENODE_CPUID 1
 #if defined(_MSC_VER)
@@ -74,14 +76,7 @@ bool from_cpuid(CacheInfo& out) {
 #endif
 
 #if defined(__linux__)
-// A small sysfs file's first line into buf (at most size bytes); false if it cannot be read.
-bool read_line(const char* path, char* buf, int size) {
-  FILE* f = std::fopen(path, "r");
-  if (!f) return false;
-  const bool ok = std::fgets(buf, size, f) != nullptr;
-  std::fclose(f);
-  return ok;
-}
+const auto read_line = read_first_line;
 
 // "0-3,8-11" -> 8.
 int count_cpus(const char* list) {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <thread>
 
+#include "first_line.h"
+
 #if defined(__linux__)
 #include <sched.h>
 #endif
@@ -27,14 +29,7 @@ namespace {
 // 15 KB of code.
 constexpr int kPath = 4096;
 
-// The first line of a small file into buf; false if it cannot be read.
-bool read_line(const char* path, char* buf, int size) {
-  FILE* f = std::fopen(path, "r");
-  if (!f) return false;
-  const bool ok = std::fgets(buf, size, f) != nullptr;
-  std::fclose(f);
-  return ok;
-}
+const auto read_line = read_first_line;
 
 // Calls fn(line) for each whole line of a file (procfs reports a size of 0, so read to the end).
 // A line longer than the buffer (an overlay mount's options can be) is skipped, not split.
