@@ -259,6 +259,11 @@ describe('exportOnnx with a column spec: the graph encodes raw columns as the sp
     expect(table.paris).toBeUndefined(); // levels are case-sensitive
     const noMissing = categoryKeys({ ...city, levels: [], missing: false }, ['NA']);
     expect(noMissing).toEqual({ keys: [''], values: [0], other: 0 });
+    // yes/no merge in any case now; a spec saved before kept 'Yes' as written, which still matches.
+    const old = Object.fromEntries(
+      ((t) => t.keys.map((k, i) => [k, t.values[i]]))(categoryKeys({ ...city, levels: ['Yes', 'no'], missing: false }, [])),
+    );
+    expect(old).toMatchObject({ Yes: 0, no: 1, No: 1, NO: 1 });
   });
 
   it('a column whose name an internal tensor would take moves the internal names behind a prefix', async () => {

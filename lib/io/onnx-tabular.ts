@@ -29,7 +29,7 @@ const INPUT = {
   numeric: {
     dtype: 'float32',
     elemType: DataType.FLOAT,
-    doc: "float32 [N, 1]: the number, parsed by the caller (the spec's decimalComma and extraMissing apply there); NaN when missing",
+    doc: "float32 [N, 1]: the number, parsed by the caller (the spec's decimalComma, or else thousands separators, and extraMissing apply there); NaN when missing",
   },
   categorical: {
     dtype: 'string',
@@ -138,7 +138,8 @@ export function categoryKeys(c: CategoricalColumn, na: string[]): { keys: string
   const table = new Map<string, number>();
   c.levels.forEach((level, i) => {
     const spellings = [level, ...caseForms(level), ...(isNumeral(level) && Number.isInteger(Number(level)) ? [`${level}.0`] : [])];
-    for (const s of spellings) if (!naSet.has(s.toLowerCase()) && levelKey(s) === level) table.set(s, i);
+    // The level as fitted always matches (the encoder tries it first: a saved spec's 'Yes').
+    for (const s of spellings) if (!naSet.has(s.toLowerCase()) && (s === level || levelKey(s) === level)) table.set(s, i);
   });
   // Without a (missing) level a missing cell is (other), the default already.
   if (c.missing) for (const token of ['', ...na]) for (const s of caseForms(token.trim())) table.set(s, other + 1);
