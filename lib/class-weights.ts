@@ -5,11 +5,11 @@ import type { ClassWeight } from './fit-types.js';
 import type { LossName, Targets } from './losses.js';
 import { argmaxRow } from './targets.js';
 
-/** Checks a per-row weight array: `rows` finite numbers >= 0, as float32. */
 // Weights are float32 in the kernels: 1e39 would be Infinity there, so it is refused here, by name.
 const WEIGHT = 'a finite number >= 0 (at most 3.4e38, float32)';
 const isWeight = (w: unknown): w is number => typeof w === 'number' && w >= 0 && Number.isFinite(Math.fround(w));
 
+/** Checks a per-row weight array: `rows` finite numbers >= 0, as float32. */
 export function rowWeights(fn: string, name: string, value: unknown, rows: number): Float32Array {
   const isArray = Array.isArray(value) || (typedArrayName(value) !== undefined && typedArrayName(value) !== 'BigInt64Array');
   if (!isArray) throw invalidType(fn, name, 'an array of numbers, one per row', value);

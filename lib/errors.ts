@@ -128,15 +128,15 @@ function closest(key: string, allowed: readonly string[]): string | undefined {
   return best ?? allowed.find((a) => lower.length >= 3 && a.toLowerCase().startsWith(lower.slice(0, 3)));
 }
 
-/**
- * Checks that `options` is an object and rejects keys that `allowed` does not name (a misspelt option
- * is no silent default).
- */
 /** An options argument must be an object (a TypeError naming it for null, a number, a string...). */
 export function checkObject(fn: string, name: string, value: unknown): asserts value is object {
   if (value === null || typeof value !== 'object') throw invalidType(fn, name, 'an object', value);
 }
 
+/**
+ * Checks that `options` is an object and rejects keys that `allowed` does not name (a misspelt option
+ * is no silent default).
+ */
 export function checkOptionKeys(fn: string, name: string, options: unknown, allowed: readonly string[]): asserts options is object {
   checkObject(fn, name, options);
   for (const key of Object.keys(options)) {

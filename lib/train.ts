@@ -281,7 +281,7 @@ export async function trainModel(
         if (await call(callbacks, (c) => c.onBatchEnd?.(step, logs, model))) history.stopReason = 'callback';
       }
       step++;
-      if (everySteps !== null && saveCheckpoint !== undefined && compiled.optimizer.step % everySteps === 0) stepSaveDue = true;
+      if (everySteps !== null && saveCheckpoint !== undefined && optimizer.step % everySteps === 0) stepSaveDue = true;
       if (performance.now() - lastYield >= YIELD_EVERY_MS) {
         await yieldToEventLoop();
         lastYield = performance.now();
@@ -305,7 +305,7 @@ export async function trainModel(
       dataLoss,
       l2Loss,
       ...metrics.result(),
-      learningRate: compiled.optimizer.learningRate(),
+      learningRate: optimizer.learningRate(),
       seconds,
       samplesPerSecond: seen / seconds,
     };

@@ -76,8 +76,6 @@ bool from_cpuid(CacheInfo& out) {
 #endif
 
 #if defined(__linux__)
-const auto read_line = read_first_line;
-
 // "0-3,8-11" -> 8.
 int count_cpus(const char* list) {
   int n = 0;
@@ -100,7 +98,7 @@ bool from_sysfs(CacheInfo& out) {
   for (int i = 0; i < 16; ++i) {
     auto field = [&](const char* name) {
       std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", i, name);
-      return read_line(path, buf, sizeof buf);
+      return read_first_line(path, buf, sizeof buf);
     };
     if (!field("level")) break;
     const int level = std::atoi(buf);

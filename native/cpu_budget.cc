@@ -29,8 +29,6 @@ namespace {
 // 15 KB of code.
 constexpr int kPath = 4096;
 
-const auto read_line = read_first_line;
-
 // Calls fn(line) for each whole line of a file (procfs reports a size of 0, so read to the end).
 // A line longer than the buffer (an overlay mount's options can be) is skipped, not split.
 template <class Fn>
@@ -163,17 +161,17 @@ double quota_at(const char* dir, bool v2) {
   double quota = 0, period = 0;
   if (v2) {
     std::snprintf(file, sizeof file, "%s/cpu.max", dir);
-    if (!read_line(file, text, sizeof text)) return 0;
+    if (!read_first_line(file, text, sizeof text)) return 0;
     char* end;
     quota = std::strtod(text, &end);
     if (end == text) return 0;  // "max"
     period = std::strtod(end, nullptr);
   } else {
     std::snprintf(file, sizeof file, "%s/cpu.cfs_quota_us", dir);
-    if (!read_line(file, text, sizeof text)) return 0;
+    if (!read_first_line(file, text, sizeof text)) return 0;
     quota = std::strtod(text, nullptr);
     std::snprintf(file, sizeof file, "%s/cpu.cfs_period_us", dir);
-    if (!read_line(file, text, sizeof text)) return 0;
+    if (!read_first_line(file, text, sizeof text)) return 0;
     period = std::strtod(text, nullptr);
   }
   return quota > 0 && period > 0 ? quota / period : 0;

@@ -10,6 +10,7 @@ import { invalidArgument, oneOf } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native.js';
+import { MAX_THREADS } from './signatures.js';
 
 const require = createRequire(import.meta.url);
 // lib/backend/ (sources, under vitest) and dist/backend/ (compiled) are both two levels down.
@@ -74,11 +75,10 @@ function checkIsa(value: string | undefined): void {
 }
 
 /**
- * DENSENODE_THREADS sizes the addon's pool at load (native/threadpool.h: 1..256, setThreads' range).
+ * DENSENODE_THREADS sizes the addon's pool at load (native/threadpool.h: 1..MAX_THREADS, setThreads' range).
  * The addon would ignore a value that is no such integer and size the pool from the CPUs, so it is
  * an error here instead; '' is unset.
  */
-const MAX_THREADS = 256;
 function checkThreads(value: string | undefined): void {
   if (value === undefined || value === '') return;
   if (/^[0-9]{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_THREADS) return;

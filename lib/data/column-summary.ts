@@ -20,8 +20,40 @@ import type { Cell } from './spec.js';
 
 export type ColumnKindOverride = 'numeric' | 'categorical' | 'date' | 'ignore';
 
-// A numeric column may hold a few stray words — no more distinct ones than this (fit-column.ts).
-export const STRAY_DISTINCT = 3;
+// A column reads a few stray texts as missing, with a notice (words among numbers, impossible
+// dates): no more distinct ones than this, in at most this share of its present cells.
+const STRAY_DISTINCT = 3;
+const STRAY_FRACTION = 0.05;
+
+/**
+ * Texts a column may read as missing, stray words among numbers or impossible dates among dates:
+ * the distinct ones by count (at most STRAY_DISTINCT + 1 kept) and how many cells they fill.
+ */
+export class StrayTexts {
+  readonly counts = new Map<string, number>();
+  rows = 0;
+
+  /** Counts one; false once there are more distinct texts than a column reads as missing. */
+  add(text: string): boolean {
+    this.rows++;
+    const n = this.counts.get(text);
+    if (n !== undefined) this.counts.set(text, n + 1);
+    else if (this.counts.size <= STRAY_DISTINCT) this.counts.set(text, 1);
+    return this.counts.size <= STRAY_DISTINCT;
+  }
+
+  /** Few enough among `present` cells to read as missing: ≤ 5 %, ≤ STRAY_DISTINCT distinct, not every cell. */
+  few(present: number): boolean {
+    return this.rows <= STRAY_FRACTION * present && this.counts.size <= STRAY_DISTINCT && this.rows < present;
+  }
+
+  get texts(): string[] {
+    return [...this.counts.keys()];
+  }
+}
+
+/** The tolerance StrayTexts.few applies, as messages state it. */
+export const STRAY_RULE = `${STRAY_FRACTION * 100} % and ${STRAY_DISTINCT} distinct`;
 export const DATE_FORMATS = ['ymd', 'dmy', 'mdy'] as const;
 const NON_DATES_KEPT = 4;
 
@@ -105,9 +137,8 @@ export class ColumnSummary {
   /** Numbers written without a comma. */
   plainNumbers = 0;
   firstDotted: string | null = null;
-  /** Texts that are no numeral, by count (at most STRAY_DISTINCT + 1 kept), and how many cells they fill. */
-  readonly strays = new Map<string, number>();
-  strayRows = 0;
+  /** Texts that are no numeral. */
+  readonly strays = new StrayTexts();
   /** The first number too large for a float32 (1e400 is Infinity) and its row, for the error should the column be numeric. */
   tooLarge: { text: string; value: number; where: string } | null = null;
   /** The values with commas read as decimal marks (the only reading until a comma numeral comes). */
@@ -131,9 +162,8 @@ export class ColumnSummary {
   dottedDates = false;
   /** Present texts that are no dates (the first few). */
   readonly nonDates: string[] = [];
-  /** Impossible dates (2021-02-30) by count (at most STRAY_DISTINCT + 1 kept), and how many cells they fill. */
-  readonly impossibleDates = new Map<string, number>();
-  impossibleRows = 0;
+  /** Impossible dates (2021-02-30). */
+  readonly impossibleDates = new StrayTexts();
   private readonly dateMemo = new Map<string, DateRead | null>();
 
   constructor(
@@ -218,12 +248,8 @@ export class ColumnSummary {
   }
 
   private addStray(word: string): void {
-    this.strayRows++;
-    const n = this.strays.get(word);
-    if (n !== undefined) this.strays.set(word, n + 1);
-    else if (this.strays.size <= STRAY_DISTINCT) this.strays.set(word, 1);
     // Past the distinct strays no numeric reading is left (unless declared): stop its work.
-    if (this.strays.size > STRAY_DISTINCT && this.override === undefined) {
+    if (!this.strays.add(word) && this.override === undefined) {
       this.numeric = false;
       this.sample = null;
     }
@@ -300,12 +326,8 @@ export class ColumnSummary {
   }
 
   private addImpossible(text: string): void {
-    this.impossibleRows++;
-    const n = this.impossibleDates.get(text);
-    if (n !== undefined) this.impossibleDates.set(text, n + 1);
-    else if (this.impossibleDates.size <= STRAY_DISTINCT) this.impossibleDates.set(text, 1);
     // More distinct ones than a date column may hold: no date reading is left (unless declared).
-    if (this.impossibleDates.size > STRAY_DISTINCT && this.override === undefined) this.stopDates();
+    if (!this.impossibleDates.add(text) && this.override === undefined) this.stopDates();
   }
 
   /** A date text read each way it can be (remembered: a date column repeats its days). */
@@ -351,7 +373,7 @@ export class ColumnSummary {
       this.asDecimal.commaValues.size +
       (this.asGrouped?.commaValues.size ?? 0) +
       this.texts.size +
-      this.strays.size +
+      this.strays.counts.size +
       (this.sample?.length ?? 0) +
       (this.dateSample?.length ?? 0) +
       this.dateMemo.size

@@ -3,7 +3,7 @@
 // text, constant, entirely missing), each decision with a one-line notice that
 // says why. The same rules for records in memory and for a stream.
 import { calendar, groupedValue } from './cells.js';
-import { type ColumnKindOverride, ColumnSummary, DATE_FORMATS, type NumberLane, STRAY_DISTINCT } from './column-summary.js';
+import { type ColumnKindOverride, ColumnSummary, DATE_FORMATS, type NumberLane, STRAY_RULE } from './column-summary.js';
 import { DataError } from './data-error.js';
 import type { CategoricalColumn, ColumnSpec, DateColumn, DateFormat, DropReason, NumericColumn } from './spec.js';
 
@@ -24,8 +24,6 @@ export interface FittedColumn {
 // A column is ID-like when nearly every value is distinct (and there are enough rows to tell).
 const ID_DISTINCT = 0.9;
 const ID_MIN_ROWS = 20;
-// A numeric column may hold a few stray words (read as missing, with a notice) — no more than these.
-const STRAY_FRACTION = 0.05;
 // Past the count cap "every value distinct" is judged from the distinct-count sketch (within about
 // 1.6%, so 6% is four of its standard errors) and from the median sample holding no value twice.
 const SKETCHED_ALL_DISTINCT = 0.94;
@@ -103,9 +101,9 @@ const COMMA_NOTES: Record<CommaReading, (example: string) => string> = {
 
 function fitNumeric(s: ColumnSummary, extraMissing: string[], declared: boolean): FittedColumn {
   const { name } = s;
-  if (declared && s.strayRows > 0)
+  if (declared && s.strays.rows > 0)
     throw new DataError(
-      `column '${name}' is numeric (--numeric), but a cell holds '${[...s.strays.keys()][0]}' (add it to --na, or pass --categorical ${name})`,
+      `column '${name}' is numeric (--numeric), but a cell holds '${s.strays.texts[0]}' (add it to --na, or pass --categorical ${name})`,
     );
   if (s.tooLarge !== null) {
     const { where, text, value } = s.tooLarge;
@@ -114,7 +112,7 @@ function fitNumeric(s: ColumnSummary, extraMissing: string[], declared: boolean)
   }
   const commas = commaReading(s);
   const lane = commas === 'grouped' ? (s.asGrouped as NumberLane) : s.asDecimal;
-  const missing = s.missing + s.strayRows;
+  const missing = s.missing + s.strays.rows;
   const n = lane.values.n;
   const { distinct, allDistinct, capped } = numericDistinct(s, lane);
   if (distinct === 1 && missing === 0 && !declared) return dropped(name, 'constant', `constant: every row is ${lane.firstValue}`);
@@ -185,8 +183,7 @@ function fitCategorical(s: ColumnSummary, options: ColumnFitOptions, declared: b
 const DATE_FORMS = 'yyyy-mm-dd, dd.mm.yyyy (or dd/mm/yyyy) or mm/dd/yyyy';
 
 /** Whether a column's impossible dates (2021-02-30) are few enough to read as missing: the rule stray words in numbers follow. */
-const fewImpossible = (s: ColumnSummary): boolean =>
-  s.impossibleRows <= STRAY_FRACTION * s.present && s.impossibleDates.size <= STRAY_DISTINCT && s.impossibleRows < s.present;
+const fewImpossible = (s: ColumnSummary): boolean => s.impossibleDates.few(s.present);
 
 /** The form a column's dates are read in, or null when it is no date column (declared ones excepted). */
 function dateFormat(s: ColumnSummary, declared: boolean): DateFormat | null {
@@ -209,13 +206,13 @@ function fitDate(s: ColumnSummary, format: DateFormat): FittedColumn {
   const reading = s.dates?.[lane];
   const sample = s.dateSample;
   if (reading === undefined || sample === null) throw new Error(`fitDate: column '${s.name}' kept no dates`);
-  const impossible = [...s.impossibleDates.keys()];
+  const impossible = s.impossibleDates.texts;
   // Declared a date, with more impossible dates than a date column reads as missing.
   if (!fewImpossible(s))
     throw new DataError(
-      `column '${s.name}': ${s.impossibleRows} cells name no date (${quote(impossible)}), more than the ${STRAY_FRACTION * 100} % and ${STRAY_DISTINCT} distinct a date column reads as missing`,
+      `column '${s.name}': ${s.impossibleDates.rows} cells name no date (${quote(impossible)}), more than the ${STRAY_RULE} a date column reads as missing`,
     );
-  const missing = s.missing + s.impossibleRows;
+  const missing = s.missing + s.impossibleDates.rows;
   const med = sample.median(lane);
   const { mean, std } = reading.years.withFill(missing, calendar(med).year);
   const spec: DateColumn = { name: s.name, kind: 'date', format, median: med, yearMean: mean, yearStd: std, indicator: missing > 0 };
@@ -235,20 +232,16 @@ export function fitColumn(s: ColumnSummary, options: ColumnFitOptions): FittedCo
   if (override === 'date') {
     const format = dateFormat(s, true);
     if (format === null)
-      throw new DataError(`column '${name}' is declared a date, but holds ${quote([...s.nonDates, ...s.impossibleDates.keys()])}`);
+      throw new DataError(`column '${name}' is declared a date, but holds ${quote([...s.nonDates, ...s.impossibleDates.texts])}`);
     return fitDate(s, format);
   }
-  const { strayRows, present } = s;
-  if (
-    override === 'numeric' ||
-    strayRows === 0 ||
-    (strayRows <= STRAY_FRACTION * present && s.strays.size <= STRAY_DISTINCT && strayRows < present)
-  ) {
+  const strayRows = s.strays.rows;
+  if (override === 'numeric' || strayRows === 0 || s.strays.few(s.present)) {
     if (override === 'numeric' || strayRows === 0) return fitNumeric(s, [], override === 'numeric');
     // Not all numbers: a date column reads as one first.
     const format = dateFormat(s, false);
     if (format !== null) return fitDate(s, format);
-    return fitNumeric(s, [...s.strays.keys()], false);
+    return fitNumeric(s, s.strays.texts, false);
   }
   const format = dateFormat(s, false);
   if (format !== null) return fitDate(s, format);
